@@ -1,0 +1,46 @@
+# reintegra: `make run` to serve with demo data, `make test` to run the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint typecheck check messages clean
+
+$(BIN)/reintegra: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+# Translations are committed compiled (.mo), so a machine without GNU gettext serves all three languages.
+run: $(BIN)/reintegra
+	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra migrate --no-input
+	@if [ "$$($(BIN)/python -m reintegra shell -c 'from reintegra.network.models import Agency; print(Agency.objects.exists())')" = "False" ]; then \
+		$(BIN)/python -m reintegra demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD)); \
+	else \
+		echo "Demo data already loaded. 'make run DEMO_PASSWORD=…' or '$(BIN)/reintegra demo --password …' resets the demo logins."; \
+		$(if $(DEMO_PASSWORD),$(BIN)/python -m reintegra demo --password $(DEMO_PASSWORD);) \
+	fi
+	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra serve --port $(PORT)
+
+test: $(BIN)/reintegra
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/reintegra
+	$(BIN)/ruff check reintegra tests
+	$(BIN)/ruff format --check reintegra tests
+
+typecheck: $(BIN)/reintegra
+	$(BIN)/mypy reintegra
+
+check: lint typecheck test
+
+# Rebuilds the catalogues from the source and compiles them (needs GNU gettext).
+messages: $(BIN)/reintegra
+	cd reintegra && ../$(BIN)/python -m reintegra makemessages -l th -l fil --no-obsolete --add-location file
+	cd reintegra && ../$(BIN)/python -m reintegra compilemessages
+
+clean:
+	rm -rf $(VENV) var/static

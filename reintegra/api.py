@@ -1,0 +1,45 @@
+"""Shared API pieces: pagination and the one error shape of the API."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error is `{"error": {"code", "message", "fields"}}`."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    fields: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        if isinstance(detail, dict):
+            fields = {k: v for k, v in detail.items() if k != "non_field_errors"}
+            message = " ".join(str(m) for m in detail.get("non_field_errors", [])) or _first_message(detail)
+        else:
+            message = " ".join(str(m) for m in detail)
+    else:
+        code = getattr(exc, "default_code", "error")
+        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+
+
+def _first_message(detail: dict[str, Any]) -> str:
+    for field, messages in detail.items():
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        return f"{field}: {first}"
+    return ""

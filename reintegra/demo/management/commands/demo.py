@@ -1,0 +1,63 @@
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from reintegra.accounts.models import User
+from reintegra.accounts.services import user_create, user_set_password
+from reintegra.demo.network import AGENCIES, USERS
+from reintegra.network import services as network_services
+from reintegra.network.models import Agency
+
+
+class Command(BaseCommand):
+    help = "Loads the demo network and demo users (idempotent) and prints the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", help="give every demo user this password (default: a random one each)")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = 0
+        for spec in AGENCIES:
+            if Agency.objects.filter(slug=spec["slug"]).exists():
+                continue
+            fields = {k: v for k, v in spec.items() if k not in ("services", "areas")}
+            agency = network_services.agency_create(actor=None, areas=spec.get("areas", []), **fields)
+            for name, stage, category, extra in spec["services"]:
+                network_services.service_create(
+                    actor=None,
+                    agency=agency,
+                    name=name,
+                    stage=stage,
+                    category=category,
+                    languages=spec.get("languages", []),
+                    **extra,
+                )
+            created += 1
+        agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[u[3] for u in USERS])}
+        logins = []
+        for username, first, last, slug, role in USERS:
+            password = options["password"] or secrets.token_urlsafe(9)
+            # A demo password chosen on the command line may be short: it is the operator's choice.
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user_create(
+                    actor=None,
+                    username=username,
+                    agency=agencies[slug],
+                    role=role,
+                    password=password,
+                    validate=False,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@demo.reintegra.invalid",
+                )
+            else:
+                user_set_password(actor=None, user=user, password=password, validate=False)
+            logins.append((username, password, role, slug))
+        self.stdout.write(f"Demo network: {created} agencies added, {Agency.objects.count()} in all.")
+        self.stdout.write("Demo logins (username / password / role / agency):")
+        for username, password, role, slug in logins:
+            self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")

@@ -1,0 +1,42 @@
+"""Project-wide middleware: security headers and the audit context of each request."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from reintegra.accounts.audit import audit_context
+
+Middleware = Callable[[HttpRequest], HttpResponse]
+
+
+def security_headers_middleware(get_response: Middleware) -> Middleware:
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.user.is_authenticated if hasattr(request, "user") else False:
+            # Pages behind login may hold personal data: never keep them in a shared cache.
+            response.setdefault("Cache-Control", "no-store")
+        return response
+
+    return middleware
+
+
+def client_ip(request: HttpRequest) -> str:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def audit_context_middleware(get_response: Middleware) -> Middleware:
+    """Makes the request's address known to the audit log for the length of the request."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with audit_context(ip=client_ip(request)):
+            return get_response(request)
+
+    return middleware

@@ -1,0 +1,132 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reintegra.lib import geo
+from reintegra.lib.validators import validate_currency, validate_no_markup
+
+from .choices import AgencyType, Language, ServiceCategory, Stage
+
+
+def validate_languages(value: list[str]) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(_("Give the languages as a list of codes."), code="invalid")
+    unknown = [code for code in value if code not in Language.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(map(str, unknown))}, code="invalid"
+        )
+
+
+def validate_country(value: str) -> None:
+    if not geo.is_country(value) or value != value.upper():
+        raise ValidationError(
+            _("“%(code)s” is not an ISO 3166-1 alpha-2 country code (for example TH, PH)."),
+            params={"code": value},
+            code="invalid",
+        )
+
+
+class Agency(models.Model):
+    """An organisation of the referral network, in a country of origin or of destination."""
+
+    slug = models.SlugField(_("short name"), max_length=64, unique=True)
+    name = models.CharField(_("name (English)"), max_length=200, validators=[validate_no_markup])
+    name_local = models.CharField(_("name (local script)"), max_length=200, blank=True, validators=[validate_no_markup])
+    type = models.CharField(_("type"), max_length=40, choices=AgencyType.choices)
+    country = models.CharField(
+        _("country"), max_length=2, validators=[validate_country], help_text=_("ISO 3166-1 alpha-2 code")
+    )
+    nationwide = models.BooleanField(_("serves the whole country"), default=False)
+    languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True, validators=[validate_no_markup])
+    website = models.URLField(_("website"), blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True, validators=[validate_no_markup])
+    description = models.TextField(_("description"), max_length=2000, blank=True, validators=[validate_no_markup])
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["country", "name"]
+        indexes = [models.Index(fields=["country", "type"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyArea(models.Model):
+    """An ISO 3166-2 area (province, region, state…) where the agency works."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("area"), max_length=8)
+
+    class Meta:
+        verbose_name = _("area served")
+        verbose_name_plural = _("areas served")
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="agency_area_unique")]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Service(models.Model):
+    """What an agency offers at one stage of the continuum."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(_("name (English)"), max_length=200, validators=[validate_no_markup])
+    name_local = models.CharField(_("name (local script)"), max_length=200, blank=True, validators=[validate_no_markup])
+    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices)
+    category = models.CharField(_("category"), max_length=32, choices=ServiceCategory.choices)
+    description = models.TextField(_("description"), max_length=2000, blank=True, validators=[validate_no_markup])
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("maximum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
+    )
+    # Open to every gender unless a restriction is recorded together with its justification.
+    gender_restriction = models.CharField(_("restricted to gender"), max_length=16, blank=True)
+    gender_restriction_reason = models.TextField(
+        _("justification of the restriction"), max_length=1000, blank=True, validators=[validate_no_markup]
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("People at a time; empty when not limited.")
+    )
+    cost_to_client = models.DecimalField(
+        _("cost to the client"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    cost_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
+    languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["agency__name", "stage", "name"]
+        indexes = [models.Index(fields=["stage", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = _("The maximum age is below the minimum age.")
+        if self.gender_restriction and not self.gender_restriction_reason.strip():
+            errors["gender_restriction_reason"] = _(
+                "Services are open to every gender; a restriction needs a recorded justification."
+            )
+        if self.cost_to_client and not self.cost_currency:
+            errors["cost_currency"] = _("Give the currency of the cost.")
+        if errors:
+            raise ValidationError(errors)

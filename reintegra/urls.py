@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from reintegra.accounts import api as accounts_api
+from reintegra.accounts import views as accounts_views
+from reintegra.network import api as network_api
+
+router = DefaultRouter()
+router.register("agencies", network_api.AgencyViewSet, basename="agency")
+router.register("services", network_api.ServiceViewSet, basename="service")
+
+api_urlpatterns = [
+    path("auth/token/", accounts_api.token_obtain, name="token"),
+    path("coverage/", network_api.coverage, name="coverage"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("network/", include("reintegra.network.urls")),
+    path("api/v1/", include((api_urlpatterns, "api"))),
+    path("admin/", admin.site.urls),
+]
