@@ -86,7 +86,6 @@ class AgencyViewSet(
         )
 
     def get_object(self) -> Agency:
-        require_member(self.request.user)
         for_edit = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return agency_get_for_user(self.request.user, slug=self.kwargs["slug"], for_edit=for_edit)
 
@@ -154,7 +153,6 @@ class ServiceViewSet(
         return services_.select_related("agency").order_by("agency__name", "stage", "name")
 
     def get_object(self) -> Service:
-        require_member(self.request.user)
         for_edit = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return service_get_for_user(self.request.user, service_id=int(self.kwargs["pk"]), for_edit=for_edit)
 

@@ -47,6 +47,7 @@ class AgencyForm(forms.ModelForm):
         label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
     )
     country = forms.ChoiceField(label=_("Country"))
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Agency

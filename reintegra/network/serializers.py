@@ -50,8 +50,17 @@ class ServiceCreateSerializer(ServiceSerializer):
         read_only_fields = ["id", "updated_at"]
 
 
+class AreaCodesField(serializers.ListField):
+    """ISO 3166-2 codes in, the agency's area codes out."""
+
+    child = serializers.CharField(max_length=8)
+
+    def to_representation(self, data: Any) -> list[str]:
+        return sorted(area.code for area in data.all())
+
+
 class AgencySerializer(serializers.ModelSerializer):
-    areas = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+    areas = AreaCodesField(required=False)
     languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
     country_name = serializers.SerializerMethodField()
     services = serializers.SerializerMethodField()
@@ -86,11 +95,6 @@ class AgencySerializer(serializers.ModelSerializer):
 
     def get_services(self, agency: Agency) -> list[int]:
         return [s.pk for s in agency.services.all() if s.active]
-
-    def to_representation(self, instance: Agency) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["areas"] = sorted(a.code for a in instance.areas.all())
-        return data
 
 
 def coverage_as_dict(table: Coverage) -> dict[str, Any]:

@@ -55,7 +55,6 @@ def area_options(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    require_member(request.user)
     agency = agency_get_for_user(request.user, slug=slug)
     services_ = agency.services.order_by("stage", "name")
     if not can_edit_agency(request.user, agency):
@@ -120,7 +119,6 @@ def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
-    require_member(request.user)
     service = service_get_for_user(request.user, service_id=service_id)
     context = {"service": service, "can_edit": can_edit_agency(request.user, service.agency)}
     return render(request, "network/service_detail.html", context)

@@ -1,0 +1,97 @@
+"""Personas, built through the real services.
+
+Alpha (Chiang Rai social welfare office) and Beta (DSWD NCR) are two agencies with caseworkers
+and supervisors; a training provider has provider staff; an M&E analyst and a network
+coordinator sit in their own agencies. Charlie has an account but no agency or role: he
+should have no access to anyone's stuff.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from reintegra.accounts.models import Role, User
+from reintegra.accounts.services import user_create
+from reintegra.network import services as network_services
+from reintegra.network.models import Agency
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Network:
+    alpha: Agency
+    beta: Agency
+    trainer: Agency
+    ministry: Agency
+    council: Agency
+
+
+def make_agency(slug: str, **fields) -> Agency:
+    defaults = {"name": slug.replace("-", " ").title(), "type": "SocialWelfare", "country": "TH", "languages": ["th"]}
+    areas = fields.pop("areas", [])
+    return network_services.agency_create(actor=None, slug=slug, areas=areas, **(defaults | fields))
+
+
+def make_user(username: str, agency: Agency | None, role: str, password: str | None = None) -> User:
+    """Personas log in with force_login; only tests of the login itself give them a password."""
+    return user_create(actor=None, username=username, agency=agency, role=role, password=password, validate=False)
+
+
+@pytest.fixture
+def network(db) -> Network:
+    alpha = make_agency(
+        "alpha-welfare", name="Alpha Welfare Office", name_local="สำนักงานอัลฟา", areas=["TH-57"], country="TH"
+    )
+    network_services.service_create(
+        actor=None, agency=alpha, name="Victim screening", stage="identification", category="victim_screening"
+    )
+    network_services.service_create(
+        actor=None, agency=alpha, name="Family tracing", stage="reintegration", category="family_tracing"
+    )
+    beta = make_agency("beta-dswd", name="Beta DSWD Office", country="PH", areas=["PH-07"], languages=["fil"])
+    network_services.service_create(actor=None, agency=beta, name="Haven shelter", stage="shelter_assistance",
+                                    category="shelter", capacity=20)
+    trainer = make_agency("gamma-training", name="Gamma Skills Centre", type="TrainingProvider", country="TH",
+                          areas=["TH-57", "TH-50"])
+    network_services.service_create(actor=None, agency=trainer, name="Welding course", stage="reintegration",
+                                    category="vocational_training", capacity=12)
+    ministry = make_agency("delta-ministry", name="Delta Ministry", type="CentralGovernmentOrganisation",
+                           country="TH", nationwide=True)
+    network_services.service_create(actor=None, agency=ministry, name="Repatriation", stage="return",
+                                    category="repatriation")
+    council = make_agency("epsilon-council", name="Epsilon Council", type="CentralGovernmentOrganisation",
+                          country="PH", nationwide=True)
+    return Network(alpha=alpha, beta=beta, trainer=trainer, ministry=ministry, council=council)
+
+
+@pytest.fixture
+def users(network: Network) -> dict[str, User]:
+    return {
+        "alice": make_user("alice", network.alpha, Role.CASEWORKER),  # caseworker, Alpha
+        "sam": make_user("sam", network.alpha, Role.SUPERVISOR),  # supervisor, Alpha
+        "bob": make_user("bob", network.beta, Role.CASEWORKER),  # caseworker, Beta
+        "bella": make_user("bella", network.beta, Role.SUPERVISOR),  # supervisor, Beta
+        "pat": make_user("pat", network.trainer, Role.PROVIDER_STAFF),
+        "ana": make_user("ana", network.ministry, Role.ME_ANALYST),
+        "cora": make_user("cora", network.council, Role.NETWORK_COORDINATOR),
+        "charlie": make_user("charlie", None, ""),  # account without agency or role
+    }
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def api_client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
