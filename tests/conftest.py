@@ -53,18 +53,29 @@ def network(db) -> Network:
         actor=None, agency=alpha, name="Family tracing", stage="reintegration", category="family_tracing"
     )
     beta = make_agency("beta-dswd", name="Beta DSWD Office", country="PH", areas=["PH-07"], languages=["fil"])
-    network_services.service_create(actor=None, agency=beta, name="Haven shelter", stage="shelter_assistance",
-                                    category="shelter", capacity=20)
-    trainer = make_agency("gamma-training", name="Gamma Skills Centre", type="TrainingProvider", country="TH",
-                          areas=["TH-57", "TH-50"])
-    network_services.service_create(actor=None, agency=trainer, name="Welding course", stage="reintegration",
-                                    category="vocational_training", capacity=12)
-    ministry = make_agency("delta-ministry", name="Delta Ministry", type="CentralGovernmentOrganisation",
-                           country="TH", nationwide=True)
-    network_services.service_create(actor=None, agency=ministry, name="Repatriation", stage="return",
-                                    category="repatriation")
-    council = make_agency("epsilon-council", name="Epsilon Council", type="CentralGovernmentOrganisation",
-                          country="PH", nationwide=True)
+    network_services.service_create(
+        actor=None, agency=beta, name="Haven shelter", stage="shelter_assistance", category="shelter", capacity=20
+    )
+    trainer = make_agency(
+        "gamma-training", name="Gamma Skills Centre", type="TrainingProvider", country="TH", areas=["TH-57", "TH-50"]
+    )
+    network_services.service_create(
+        actor=None,
+        agency=trainer,
+        name="Welding course",
+        stage="reintegration",
+        category="vocational_training",
+        capacity=12,
+    )
+    ministry = make_agency(
+        "delta-ministry", name="Delta Ministry", type="CentralGovernmentOrganisation", country="TH", nationwide=True
+    )
+    network_services.service_create(
+        actor=None, agency=ministry, name="Repatriation", stage="return", category="repatriation"
+    )
+    council = make_agency(
+        "epsilon-council", name="Epsilon Council", type="CentralGovernmentOrganisation", country="PH", nationwide=True
+    )
     return Network(alpha=alpha, beta=beta, trainer=trainer, ministry=ministry, council=council)
 
 

@@ -89,7 +89,13 @@ def test_api_edits_follow_the_same_rules_as_pages(users, network):
 
 
 def test_only_coordinators_create_agencies_through_the_api(users, network):
-    payload = {"slug": "new-shelter", "name": "New Shelter", "type": "NGOIOShelter", "country": "PH", "areas": ["PH-00"]}
+    payload = {
+        "slug": "new-shelter",
+        "name": "New Shelter",
+        "type": "NGOIOShelter",
+        "country": "PH",
+        "areas": ["PH-00"],
+    }
     for persona, status in expect(403, anon=401, cora=201).items():
         response = api_client_for(users.get(persona)).post("/api/v1/agencies/", payload, format="json")
         assert response.status_code == status, f"{persona}: {response.status_code}"

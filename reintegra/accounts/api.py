@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .forms import locked_message
-from .lockout import login_is_locked
+from .lockout import login_is_locked, login_refused_while_locked_record
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -29,6 +29,7 @@ def token_obtain(request: Request) -> Response:
     serializer.is_valid(raise_exception=True)
     username = serializer.validated_data["username"]
     if login_is_locked(username):
+        login_refused_while_locked_record(username=username)
         return _refused(locked_message(), "locked")
     user = authenticate(request._request, username=username, password=serializer.validated_data["password"])
     if user is None:

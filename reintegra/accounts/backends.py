@@ -4,7 +4,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .lockout import login_failure_record, login_is_locked, login_success_record
+from .lockout import login_failure_record, login_is_locked, login_refused_while_locked_record, login_success_record
 from .models import User
 
 
@@ -21,7 +21,7 @@ class LockoutModelBackend(ModelBackend):
             return None
         if login_is_locked(username):
             # PermissionDenied stops Django trying any other backend.
-            login_failure_record(username=username)
+            login_refused_while_locked_record(username=username)
             raise PermissionDenied
         user = User.objects.filter(username__iexact=username).first()
         if user is None:

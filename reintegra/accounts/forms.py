@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .lockout import login_is_locked
+from .lockout import login_is_locked, login_refused_while_locked_record
 
 
 def locked_message() -> str:
@@ -22,6 +22,7 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         if username and login_is_locked(username):
+            login_refused_while_locked_record(username=username)
             raise forms.ValidationError(locked_message(), code="locked")
         try:
             return super().clean()

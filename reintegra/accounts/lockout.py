@@ -32,6 +32,17 @@ def login_failure_record(*, username: str) -> None:
     )
 
 
+def login_refused_while_locked_record(*, username: str) -> None:
+    """An attempt on a locked username: audited, but it does not extend the lock."""
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        object_type="accounts.user",
+        categories=["credentials"],
+        details={"username": username.strip().lower()[:150], "locked": True},
+    )
+
+
 @transaction.atomic
 def login_success_record(*, user: User) -> None:
     LoginFailure.objects.filter(username=user.get_username().lower()).delete()
