@@ -11,11 +11,11 @@ from .choices import AgencyType, Language, ServiceCategory, Stage
 
 def validate_languages(value: list[str]) -> None:
     if not isinstance(value, list):
-        raise ValidationError(_("Give the languages as a list of codes."), code="invalid")
+        raise ValidationError(_("Give the languages as a list of codes."), code="not_a_list")
     unknown = [code for code in value if code not in Language.values]
     if unknown:
         raise ValidationError(
-            _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(map(str, unknown))}, code="invalid"
+            _("Unknown language code(s): %(codes)s."), params={"codes": ", ".join(map(str, unknown))}, code="unknown"
         )
 
 
@@ -24,7 +24,7 @@ def validate_country(value: str) -> None:
         raise ValidationError(
             _("“%(code)s” is not an ISO 3166-1 alpha-2 country code (for example TH, PH)."),
             params={"code": value},
-            code="invalid",
+            code="unknown",
         )
 
 
