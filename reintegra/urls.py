@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -12,7 +12,7 @@ router = DefaultRouter()
 router.register("agencies", network_api.AgencyViewSet, basename="agency")
 router.register("services", network_api.ServiceViewSet, basename="service")
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),
     path("coverage/", network_api.coverage, name="coverage"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -19,7 +19,7 @@ class UserAdmin(BaseUserAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit_record(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user if isinstance(request.user, User) else None,
                 action=AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE,
                 obj=obj,
                 categories=["account"],
@@ -29,9 +29,9 @@ class UserAdmin(BaseUserAdmin):
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         with transaction.atomic():
             audit_record(
-                actor=request.user,
+                actor=request.user if isinstance(request.user, User) else None,
                 action=AuditEvent.Action.DELETE,
-                obj=obj,  # type: ignore[arg-type]
+                obj=obj,
                 categories=["account"],
                 details={"via": "admin"},
             )

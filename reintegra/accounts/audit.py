@@ -137,8 +137,9 @@ def audit_verify() -> ChainReport:
             return ChainReport(False, checked, expected_seq, f"event #{expected_seq} is missing")
         if row["prev_hash"] != expected_prev:
             return ChainReport(False, checked, seq, f"event #{seq} does not follow event #{seq - 1}")
-        stored_hash = row.pop("hash")
-        if event_hash(**row) != stored_hash:
+        fields: dict[str, Any] = dict(row)
+        stored_hash = fields.pop("hash")
+        if event_hash(**fields) != stored_hash:
             return ChainReport(False, checked, seq, f"event #{seq} was altered after it was written")
         expected_prev = stored_hash
         expected_seq += 1

@@ -80,10 +80,8 @@ class AgencyViewSet(
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Agency]:
-        require_member(self.request.user)
-        return selectors.agency_directory(user=self.request.user, filters=_filters(self.request)).prefetch_related(
-            "services"
-        )
+        user = require_member(self.request.user)
+        return selectors.agency_directory(user=user, filters=_filters(self.request)).prefetch_related("services")
 
     def get_object(self) -> Agency:
         for_edit = self.request.method not in ("GET", "HEAD", "OPTIONS")
@@ -96,7 +94,7 @@ class AgencyViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        agency = services.agency_create(actor=request.user, **data)
+        agency = services.agency_create(actor=require_member(request.user), **data)
         return Response(self.get_serializer(agency).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -107,7 +105,7 @@ class AgencyViewSet(
         data.pop("slug", None)
         try:
             agency = services.agency_update(
-                actor=request.user, agency=agency, version=data.pop("version", None), **data
+                actor=require_member(request.user), agency=agency, version=data.pop("version", None), **data
             )
         except EditConflict as exc:
             return _conflict(exc)
@@ -133,15 +131,15 @@ class ServiceViewSet(
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Service]:
-        require_member(self.request.user)
+        user = require_member(self.request.user)
         filters = _filters(self.request)
         agencies = selectors.agency_directory(
-            user=self.request.user,
+            user=user,
             filters=selectors.DirectoryFilters(
                 country=filters.country, area=filters.area, agency_type=filters.agency_type
             ),
         )
-        services_ = service_list_for_user(self.request.user).filter(agency__in=agencies.values("pk"))
+        services_ = service_list_for_user(user).filter(agency__in=agencies.values("pk"))
         if filters.stage:
             services_ = services_.filter(stage=filters.stage)
         if filters.category:
@@ -157,14 +155,13 @@ class ServiceViewSet(
         return service_get_for_user(self.request.user, service_id=int(self.kwargs["pk"]), for_edit=for_edit)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        require_member(request.user)
+        user = require_member(request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        agency = data.pop("agency")
-        agency = agency_get_for_user(request.user, slug=agency.slug, for_edit=True)
-        service = services.service_create(actor=request.user, agency=agency, **data)
+        agency = agency_get_for_user(user, slug=data.pop("agency").slug, for_edit=True)
+        service = services.service_create(actor=user, agency=agency, **data)
         return Response(ServiceSerializer(service).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -174,7 +171,7 @@ class ServiceViewSet(
         data = dict(serializer.validated_data)
         try:
             service = services.service_update(
-                actor=request.user, service=service, version=data.pop("version", None), **data
+                actor=require_member(request.user), service=service, version=data.pop("version", None), **data
             )
         except EditConflict as exc:
             return _conflict(exc)
@@ -192,12 +189,12 @@ class ServiceViewSet(
 @api_view(["GET"])
 def coverage(request: Request) -> Response:
     """Areas × stages (or categories) with the number of agencies in each cell; zero is a gap."""
-    require_member(request.user)
+    user = require_member(request.user)
     country = request.query_params.get("country", "").upper()
     dimension = request.query_params.get("dimension", "stage")
     stage = request.query_params.get("stage", "")
     errors = {}
-    if country not in selectors.countries_in_network(user=request.user):
+    if country not in selectors.countries_in_network(user=user):
         errors["country"] = [
             _("No agency of the network works in “%(country)s”; give an ISO 3166-1 alpha-2 code.")
             % {"country": country}
@@ -208,5 +205,5 @@ def coverage(request: Request) -> Response:
         errors["stage"] = [_("Unknown stage “%(stage)s”.") % {"stage": stage}]
     if errors:
         raise serializers.ValidationError(errors)
-    table = selectors.coverage_for_country(user=request.user, country=country, dimension=dimension, stage=stage)
+    table = selectors.coverage_for_country(user=user, country=country, dimension=dimension, stage=stage)
     return Response(coverage_as_dict(table))

@@ -9,6 +9,11 @@ from .choices import AgencyType, Language, ServiceCategory, Stage
 from .models import Agency, Service
 
 
+def set_choices(field: forms.Field, choices: list[tuple[str, Any]]) -> None:
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 (a programming error, not input)
+    field.choices = choices
+
+
 def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
@@ -27,10 +32,10 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, countries: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _blank(_("Any country")) + [(c, geo.country_name(c)) for c in countries]
+        set_choices(self.fields["country"], _blank(_("Any country")) + [(c, geo.country_name(c)) for c in countries])
         country = (self.data.get("country") or "").upper()
         area_choices = geo.area_choices(country) if country and geo.is_country(country) else []
-        self.fields["area"].choices = _blank(_("Any area")) + area_choices
+        set_choices(self.fields["area"], _blank(_("Any area")) + area_choices)
 
 
 class AgencyForm(forms.ModelForm):
@@ -71,9 +76,9 @@ class AgencyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _blank("—") + geo.country_choices()
+        set_choices(self.fields["country"], _blank("—") + geo.country_choices())
         country = (self.data.get("country") if self.is_bound else self.instance.country) or ""
-        self.fields["areas"].choices = geo.area_choices(country.upper()) if geo.is_country(country.upper()) else []
+        set_choices(self.fields["areas"], geo.area_choices(country.upper()) if geo.is_country(country.upper()) else [])
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["areas"].initial = list(self.instance.areas.values_list("code", flat=True))
@@ -131,4 +136,4 @@ class CoverageForm(forms.Form):
 
     def __init__(self, *args: Any, countries: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [(c, geo.country_name(c)) for c in countries]
+        set_choices(self.fields["country"], [(c, geo.country_name(c)) for c in countries])

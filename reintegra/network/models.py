@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -119,7 +121,7 @@ class Service(models.Model):
         return f"{self.name} ({self.agency})"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             errors["max_age"] = _("The maximum age is below the minimum age.")
         if self.gender_restriction and not self.gender_restriction_reason.strip():

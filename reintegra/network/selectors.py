@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from reintegra.accounts.access import agency_list_for_user
-from reintegra.accounts.models import User
+from reintegra.accounts.access import AnyUser, agency_list_for_user
 from reintegra.lib import geo
 
 from .choices import ServiceCategory, Stage
@@ -23,7 +22,7 @@ class DirectoryFilters:
     q: str = ""
 
 
-def agency_directory(*, user: User, filters: DirectoryFilters) -> QuerySet[Agency]:
+def agency_directory(*, user: AnyUser, filters: DirectoryFilters) -> QuerySet[Agency]:
     """Agencies the user may see that match the filters, with their matching active services."""
     agencies = agency_list_for_user(user)
     services = Service.objects.filter(active=True)
@@ -64,7 +63,7 @@ def agency_directory(*, user: User, filters: DirectoryFilters) -> QuerySet[Agenc
     )
 
 
-def coverage_for_country(*, user: User, country: str, dimension: str = "stage", stage: str = "") -> Coverage:
+def coverage_for_country(*, user: AnyUser, country: str, dimension: str = "stage", stage: str = "") -> Coverage:
     """Areas × stages (or × service categories, optionally within one stage) for one country."""
     country = country.upper()
     columns = list(Stage.values) if dimension == "stage" else list(ServiceCategory.values)
@@ -136,5 +135,5 @@ STAGE_CATEGORIES: dict[str, list[str]] = {
 }
 
 
-def countries_in_network(*, user: User) -> list[str]:
+def countries_in_network(*, user: AnyUser) -> list[str]:
     return sorted(set(agency_list_for_user(user).values_list("country", flat=True)))

@@ -10,7 +10,7 @@ from .models import Agency, Service
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    agency = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
     version = serializers.IntegerField(required=False)
 
@@ -44,7 +44,9 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ServiceCreateSerializer(ServiceSerializer):
-    agency = serializers.SlugRelatedField(slug_field="slug", queryset=Agency.objects.all())
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Agency.objects.all()
+    )
 
     class Meta(ServiceSerializer.Meta):
         read_only_fields = ["id", "updated_at"]

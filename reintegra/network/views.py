@@ -19,6 +19,7 @@ from reintegra.accounts.access import (
 )
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.http import HtmxHttpRequest
 
 from . import selectors, services
 from .choices import ServiceCategory, Stage
@@ -28,15 +29,15 @@ from .serializers import coverage_as_dict
 
 @login_required
 @require_GET
-def directory(request: HttpRequest) -> HttpResponse:
-    require_member(request.user)
-    form = DirectoryFilterForm(request.GET or None, countries=selectors.countries_in_network(user=request.user))
+def directory(request: HtmxHttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    form = DirectoryFilterForm(request.GET or None, countries=selectors.countries_in_network(user=user))
     filters = selectors.DirectoryFilters()
     if form.is_bound and form.is_valid():
         filters = selectors.DirectoryFilters(**form.cleaned_data)
-    agencies = selectors.agency_directory(user=request.user, filters=filters)
+    agencies = selectors.agency_directory(user=user, filters=filters)
     page = Paginator(agencies, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "can_manage": can_manage_network(request.user)}
+    context = {"form": form, "page": page, "can_manage": can_manage_network(user)}
     template = "network/_directory_results.html" if request.htmx else "network/directory.html"
     return render(request, template, context)
 
@@ -91,7 +92,7 @@ def agency_create(request: HttpRequest) -> HttpResponse:
 
         def save(data: dict[str, Any]) -> Any:
             data = {k: v for k, v in data.items() if k != "version"}
-            return services.agency_create(actor=request.user, **data)
+            return services.agency_create(actor=require_member(request.user), **data)
 
         if agency := _save_form(request, form, save):
             messages.success(request, _("Agency added."))
@@ -108,7 +109,7 @@ def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
         def save(data: dict[str, Any]) -> Any:
             data = {k: v for k, v in data.items() if k != "slug"}
-            return services.agency_update(actor=request.user, agency=agency, **data)
+            return services.agency_update(actor=require_member(request.user), agency=agency, **data)
 
         if saved := _save_form(request, form, save):
             messages.success(request, _("Agency saved."))
@@ -133,7 +134,7 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
 
         def save(data: dict[str, Any]) -> Any:
             data = {k: v for k, v in data.items() if k != "version"}
-            return services.service_create(actor=request.user, agency=agency, **data)
+            return services.service_create(actor=require_member(request.user), agency=agency, **data)
 
         if service := _save_form(request, form, save):
             messages.success(request, _("Service added."))
@@ -149,7 +150,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     if request.method == "POST":
 
         def save(data: dict[str, Any]) -> Any:
-            return services.service_update(actor=request.user, service=service, **data)
+            return services.service_update(actor=require_member(request.user), service=service, **data)
 
         if saved := _save_form(request, form, save):
             messages.success(request, _("Service saved."))
@@ -160,9 +161,9 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def coverage(request: HttpRequest, fmt: str = "html") -> HttpResponse:
-    require_member(request.user)
-    countries = selectors.countries_in_network(user=request.user)
+def coverage(request: HtmxHttpRequest, fmt: str = "html") -> HttpResponse:
+    user = require_member(request.user)
+    countries = selectors.countries_in_network(user=user)
     data = request.GET.copy()
     if not data.get("country") and countries:
         data["country"] = "TH" if "TH" in countries else countries[0]
@@ -170,7 +171,7 @@ def coverage(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     table = None
     if form.is_valid():
         table = selectors.coverage_for_country(
-            user=request.user,
+            user=user,
             country=form.cleaned_data["country"],
             dimension=form.cleaned_data["dimension"] or "stage",
             stage=form.cleaned_data["stage"],
@@ -187,19 +188,20 @@ def coverage(request: HttpRequest, fmt: str = "html") -> HttpResponse:
             return HttpResponse(_("Choose a country of the network."), status=400, content_type="text/plain")
         return _coverage_csv(table)
     labels = dict(Stage.choices) | dict(ServiceCategory.choices)
+    columns = table.columns if table is not None else []
     rows = [
         {
             "region_label": geo.area_name(row.region.code) if row.region else "",
             "area_label": geo.area_name(row.area.code),
-            "cells": [row.counts[c] for c in table.columns],
+            "cells": [row.counts[c] for c in columns],
         }
-        for row in (table.rows if table else [])
+        for row in (table.rows if table is not None else [])
     ]
     context = {
         "form": form,
         "table": table,
         "rows": rows,
-        "column_labels": [labels[c] for c in table.columns] if table else [],
+        "column_labels": [labels[c] for c in columns],
         "query": data.urlencode(),
     }
     template = "network/_coverage_table.html" if request.htmx else "network/coverage.html"

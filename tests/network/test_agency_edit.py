@@ -8,8 +8,14 @@ from reintegra.network.models import Agency, AgencyArea, Service
 from ..conftest import api_client_for, client_for
 
 AGENCY_FORM = {
-    "name": "Sunrise Shelter", "name_local": "บ้านพักแสงอรุณ", "slug": "sunrise-shelter", "type": "NGOIOShelter",
-    "country": "TH", "areas": ["TH-57", "TH-50"], "languages": ["th", "en"], "active": "on",
+    "name": "Sunrise Shelter",
+    "name_local": "บ้านพักแสงอรุณ",
+    "slug": "sunrise-shelter",
+    "type": "NGOIOShelter",
+    "country": "TH",
+    "areas": ["TH-57", "TH-50"],
+    "languages": ["th", "en"],
+    "active": "on",
 }
 
 
@@ -23,8 +29,13 @@ def test_a_coordinator_adds_an_agency_with_its_areas(users, network):
 
 def test_a_supervisor_edits_their_own_agency_and_the_version_moves_on(users, network):
     version = network.alpha.version
-    form = {"name": "Alpha Welfare", "type": "SocialWelfare", "country": "TH", "areas": ["TH-57", "TH-56"],
-            "version": version}
+    form = {
+        "name": "Alpha Welfare",
+        "type": "SocialWelfare",
+        "country": "TH",
+        "areas": ["TH-57", "TH-56"],
+        "version": version,
+    }
     response = client_for(users["sam"]).post("/network/agencies/alpha-welfare/edit/", form)
     assert response.status_code == 302
     network.alpha.refresh_from_db()
@@ -35,8 +46,14 @@ def test_a_supervisor_edits_their_own_agency_and_the_version_moves_on(users, net
 def test_a_stale_edit_is_refused_and_shows_what_changed(users, network):
     stale = network.alpha.version
     services.agency_update(actor=users["cora"], agency=network.alpha, version=stale, contact_phone="+66 2 111")
-    form = {"name": "Alpha renamed", "type": "SocialWelfare", "country": "TH", "areas": ["TH-57"],
-            "contact_phone": "+66 2 999", "version": stale}
+    form = {
+        "name": "Alpha renamed",
+        "type": "SocialWelfare",
+        "country": "TH",
+        "areas": ["TH-57"],
+        "contact_phone": "+66 2 999",
+        "version": stale,
+    }
     response = client_for(users["sam"]).post("/network/agencies/alpha-welfare/edit/", form)
     body = response.content.decode()
     assert response.status_code == 200 and "Someone else saved this record" in body and "contact_phone" in body
@@ -54,8 +71,9 @@ def test_markup_in_a_name_is_refused_and_nothing_is_saved(users, network):
 
 def test_an_area_of_another_country_is_refused_by_name_and_nothing_is_saved(network):
     with pytest.raises(ValidationError) as error:
-        services.agency_create(actor=None, slug="mixed", name="Mixed", type="NGO", country="TH",
-                               areas=["TH-57", "PH-CEB"])
+        services.agency_create(
+            actor=None, slug="mixed", name="Mixed", type="NGO", country="TH", areas=["TH-57", "PH-CEB"]
+        )
     assert "PH-CEB" in str(error.value.message_dict["areas"])
     assert not Agency.objects.filter(slug="mixed").exists()
     assert not AgencyArea.objects.filter(code="PH-CEB", agency__slug="mixed").exists()
@@ -70,16 +88,30 @@ def test_an_unknown_country_and_language_are_named_in_the_error(network):
 
 def test_a_gender_restriction_needs_a_justification(network):
     with pytest.raises(ValidationError) as error:
-        services.service_create(actor=None, agency=network.alpha, name="Women's shelter", stage="shelter_assistance",
-                                category="shelter", gender_restriction="female")
+        services.service_create(
+            actor=None,
+            agency=network.alpha,
+            name="Women's shelter",
+            stage="shelter_assistance",
+            category="shelter",
+            gender_restriction="female",
+        )
     assert "gender_restriction_reason" in error.value.message_dict
     assert not Service.objects.filter(name="Women's shelter").exists()
 
 
 def test_ages_and_costs_are_checked(network):
     with pytest.raises(ValidationError) as error:
-        services.service_create(actor=None, agency=network.alpha, name="Course", stage="reintegration",
-                                category="vocational_training", min_age=30, max_age=18, cost_to_client=500)
+        services.service_create(
+            actor=None,
+            agency=network.alpha,
+            name="Course",
+            stage="reintegration",
+            category="vocational_training",
+            min_age=30,
+            max_age=18,
+            cost_to_client=500,
+        )
     assert {"max_age", "cost_currency"} <= set(error.value.message_dict)
 
 
@@ -113,8 +145,14 @@ def test_the_api_refuses_bad_input_with_one_error_shape(users, network):
 def test_the_api_refuses_service_errors_from_the_model_rules(users, network):
     response = api_client_for(users["sam"]).post(
         "/api/v1/services/",
-        {"agency": "alpha-welfare", "name": "Course", "stage": "reintegration", "category": "vocational_training",
-         "min_age": 40, "max_age": 20},
+        {
+            "agency": "alpha-welfare",
+            "name": "Course",
+            "stage": "reintegration",
+            "category": "vocational_training",
+            "min_age": 40,
+            "max_age": 20,
+        },
         format="json",
     )
     assert response.status_code == 400 and "max_age" in response.json()["error"]["fields"]
@@ -131,7 +169,8 @@ def test_a_supervisor_cannot_add_services_to_another_agency_through_the_api(user
 
 
 def test_agency_text_is_rendered_escaped(users, network):
-    services.agency_update(actor=None, agency=network.alpha, version=network.alpha.version,
-                           description="Fish & chips > rice; 5 < 6")
+    services.agency_update(
+        actor=None, agency=network.alpha, version=network.alpha.version, description="Fish & chips > rice; 5 < 6"
+    )
     body = client_for(users["bob"]).get("/network/agencies/alpha-welfare/").content.decode()
     assert "Fish &amp; chips &gt; rice; 5 &lt; 6" in body

@@ -17,8 +17,13 @@ def test_compute_coverage_counts_agencies_through_regions_and_nationwide():
         AgencyReach(2, False, frozenset({"X-A1"}), frozenset({"return", "shelter"})),
         AgencyReach(3, True, frozenset(), frozenset({"identification"})),
     ]
-    table = compute_coverage(country="X", areas=[a1, a2, b1], regions={"X-R": region},
-                             columns=["identification", "return", "shelter"], reaches=reaches)
+    table = compute_coverage(
+        country="X",
+        areas=[a1, a2, b1],
+        regions={"X-R": region},
+        columns=["identification", "return", "shelter"],
+        reaches=reaches,
+    )
     counts = {row.area.code: row.counts for row in table.rows}
     assert counts["X-A1"] == {"identification": 1, "return": 2, "shelter": 1}
     assert counts["X-A2"] == {"identification": 1, "return": 1, "shelter": 0}
@@ -52,9 +57,11 @@ def test_the_coverage_api_shows_gaps_for_the_chosen_country(users, network):
 def test_the_category_view_within_a_stage_counts_categories(users, network):
     from ..conftest import api_client_for
 
-    data = api_client_for(users["ana"]).get(
-        "/api/v1/coverage/", {"country": "TH", "dimension": "category", "stage": "reintegration"}
-    ).json()
+    data = (
+        api_client_for(users["ana"])
+        .get("/api/v1/coverage/", {"country": "TH", "dimension": "category", "stage": "reintegration"})
+        .json()
+    )
     assert "shelter" not in data["columns"] and "vocational_training" in data["columns"]
     chiang_mai = next(r for r in data["rows"] if r["area"] == "TH-50")
     assert chiang_mai["counts"]["vocational_training"] == 1

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
+        from waitress import serve  # type: ignore[import-untyped]
 
         from reintegra.wsgi import application
 

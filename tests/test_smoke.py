@@ -1,0 +1,67 @@
+"""The served site answers: `reintegra serve` in a real process, on a fresh embedded database."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "REINTEGRA_VAR_DIR": str(tmp_path),
+        "REINTEGRA_HTTPS": "0",
+    }
+    run = [sys.executable, "-m", "reintegra"]
+    subprocess.run([*run, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
+    subprocess.run([*run, "demo", "--password", "smoke-test-pw"], env=env, check=True, timeout=300, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [*run, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_served_site_answers_with_the_login_page_static_files_and_the_api(served):
+    with urllib.request.urlopen(f"{served}/login/", timeout=5) as response:
+        assert response.status == 200
+        assert "Log in" in response.read().decode()
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    with urllib.request.urlopen(f"{served}/static/reintegra/app.css", timeout=5) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{served}/static/django_htmx/htmx-2.min.js", timeout=5) as response:
+        assert response.status == 200
+    request = urllib.request.Request(
+        f"{served}/api/v1/auth/token/",
+        data=b'{"username": "malee", "password": "smoke-test-pw"}',
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        token = json.loads(response.read())["token"]
+    agencies = urllib.request.Request(
+        f"{served}/api/v1/agencies/?country=PH", headers={"Authorization": f"Token {token}"}
+    )
+    with urllib.request.urlopen(agencies, timeout=10) as response:
+        assert json.loads(response.read())["count"] > 5
