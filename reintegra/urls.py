@@ -24,6 +24,8 @@ urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/", accounts_views.staff, name="staff"),
+    path("staff/<int:user_id>/active/", accounts_views.staff_set_active, name="staff_set_active"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("network/", include("reintegra.network.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),

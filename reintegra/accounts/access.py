@@ -47,6 +47,25 @@ def can_edit_agency(user: AnyUser, agency: Agency) -> bool:
     return is_member(user) and user.role == Role.SUPERVISOR and user.agency_id == agency.pk
 
 
+def can_manage_staff(user: AnyUser) -> bool:
+    """Supervisors manage their own agency's accounts; administrators manage all of them."""
+    return is_member(user) and (user.is_superuser or user.role == Role.SUPERVISOR)
+
+
+def staff_list_for_user(user: AnyUser) -> QuerySet[User]:
+    if not is_member(user) or not can_manage_staff(user):
+        raise PermissionDenied
+    staff = User.objects.select_related("agency")
+    return staff if user.is_superuser else staff.filter(agency=user.agency)
+
+
+def staff_get_for_user(user: AnyUser, *, user_id: int) -> User:
+    member = staff_list_for_user(user).filter(pk=user_id).first()
+    if member is None:
+        raise Http404
+    return member
+
+
 def agency_list_for_user(user: AnyUser) -> QuerySet[Agency]:
     if not is_member(user):
         return Agency.objects.none()

@@ -3,12 +3,14 @@
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from reintegra.network.models import Agency
 
 from .audit import audit_record
-from .models import AuditEvent, User
+from .models import AuditEvent, Role, User
 
 
 @transaction.atomic
@@ -51,3 +53,61 @@ def user_set_password(*, actor: User | None, user: User, password: str, validate
         categories=["credentials"],
         details={"changed": ["password"]},
     )
+
+
+# Roles a supervisor may give. Network coordinators act across the whole network, so only an
+# installation administrator appoints them.
+SUPERVISOR_GRANTABLE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF, Role.ME_ANALYST)
+
+
+def grantable_roles(actor: User) -> list[str]:
+    return list(Role.values) if actor.is_superuser else [str(r) for r in SUPERVISOR_GRANTABLE_ROLES]
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    errors: dict[str, str] = {}
+    if role not in grantable_roles(actor):
+        errors["role"] = str(_("You cannot give this role."))
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = str(_("This username is taken."))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return user_create(
+            actor=actor,
+            username=username,
+            agency=actor.agency,
+            role=role,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+        )
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) if not hasattr(exc, "error_dict") else exc from None
+
+
+@transaction.atomic
+def staff_set_active(*, actor: User, member: User, active: bool) -> User:
+    if member.pk == actor.pk and not active:
+        raise ValidationError(str(_("You cannot deactivate your own account.")))
+    member.is_active = active
+    member.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=member,
+        categories=["account"],
+        details={"changed": ["is_active"], "is_active": active},
+    )
+    return member
