@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "reintegra.accounts",
     "reintegra.network",
+    "reintegra.cases",
+    "reintegra.referrals",
     "reintegra.demo",
 ]
 
@@ -114,6 +116,11 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identifying data: encryption keys live outside the database (see reintegra/lib/crypto.py).
+DATA_KEY_FILE = Path(os.environ.get("REINTEGRA_DATA_KEY_FILE", VAR_DIR / "data_keys"))
+INDEX_KEY_FILE = Path(os.environ.get("REINTEGRA_INDEX_KEY_FILE", VAR_DIR / "index_key"))
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"

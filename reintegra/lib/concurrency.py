@@ -24,10 +24,18 @@ class EditConflict(Exception):
 
 
 def check_version(
-    obj: models.Model, *, expected_version: int | None, submitted: dict[str, Any], fields: Iterable[str]
+    obj: models.Model,
+    *,
+    expected_version: int | None,
+    submitted: dict[str, Any],
+    fields: Iterable[str],
+    values_from: object | None = None,
 ) -> None:
-    """`obj` is the locked, current row. Refuses the edit when it was made against another version."""
+    """`obj` is the locked, current row that carries the version; the field values are read from
+    `values_from` (a related record, such as a case's returnee) when given. Refuses the edit when it
+    was made against another version."""
     current = obj.version  # type: ignore[attr-defined]
+    source = values_from if values_from is not None else obj
     if expected_version is None or int(expected_version) != current:
-        changes = {f: getattr(obj, f) for f in fields if f in submitted and getattr(obj, f) != submitted[f]}
+        changes = {f: getattr(source, f) for f in fields if f in submitted and getattr(source, f) != submitted[f]}
         raise EditConflict(current_version=current, changes=changes)

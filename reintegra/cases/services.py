@@ -1,0 +1,615 @@
+"""Writes to cases: intake, edits, history, return, consent, notes, tasks, stages and closure.
+
+Each service is atomic, validates everything before writing anything, appends to the case's
+timeline and to the audit log.
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, Role, User
+from reintegra.lib import crypto
+from reintegra.lib.concurrency import check_version
+from reintegra.lib.validators import validate_currency
+from reintegra.network.choices import AgencyType
+from reintegra.network.models import Agency
+
+from .choices import (
+    ConsentPurpose,
+    ControlMeans,
+    DataCategory,
+    Education,
+    Exploitation,
+    Gender,
+    HistoryType,
+    Industry,
+    MaritalStatus,
+    RecruiterRelation,
+    RecruitmentMethod,
+    ReturnType,
+    Stage,
+    TraffickingStatus,
+)
+from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, Task, new_case_code
+from .validation import check_choices, check_countries, check_not_future, check_text, raise_if
+
+IDENTITY_FIELDS = ("given_name", "family_name", "other_names", "birth_date", "identity_documents")
+CONTACT_FIELDS = ("phones", "email", "address")
+PROFILE_FIELDS = (
+    "gender",
+    "age_at_intake",
+    "citizenships",
+    "languages",
+    "education",
+    "marital_status",
+    "children",
+    "trafficking_status",
+    "trafficking_status_decided_by",
+)
+RETURNEE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS + PROFILE_FIELDS
+MAX_PHONES = 5
+
+
+def _event(
+    case: Case,
+    *,
+    kind: str,
+    actor: User | None,
+    agency: Agency | None = None,
+    summary: str,
+    text: str = "",
+    category: str = "",
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        kind=kind,
+        actor=actor,
+        agency=agency or case.agency,
+        summary=summary[:300],
+        text=text,
+        category=category,
+    )
+
+
+def _check_returnee(fields: dict[str, Any], errors: dict[str, Any]) -> None:
+    if "given_name" in fields and not (fields.get("given_name") or "").strip():
+        errors["given_name"] = _("Give at least a given name (or the name the person uses).")
+    for name in ("given_name", "family_name", "other_names", "email", "address"):
+        check_text(name, fields.get(name), errors, max_length=500)
+    if "gender" in fields:
+        check_choices("gender", [fields["gender"]], Gender.values, errors)
+    if fields.get("education"):
+        check_choices("education", [fields["education"]], Education.values, errors)
+    if fields.get("marital_status"):
+        check_choices("marital_status", [fields["marital_status"]], MaritalStatus.values, errors)
+    if fields.get("trafficking_status"):
+        check_choices("trafficking_status", [fields["trafficking_status"]], TraffickingStatus.values, errors)
+    check_countries("citizenships", fields.get("citizenships") or [], errors)
+    phones = fields.get("phones") or []
+    if len(phones) > MAX_PHONES:
+        errors["phones"] = _("At most %(n)s phone numbers.") % {"n": MAX_PHONES}
+    elif any(not crypto.phone_key(p) for p in phones):
+        errors["phones"] = _("A phone number needs at least 7 digits.")
+    check_not_future("birth_date", fields.get("birth_date"), errors)
+    age = fields.get("age_at_intake")
+    if age is not None and not 0 <= int(age) <= 120:
+        errors["age_at_intake"] = _("Give an age between 0 and 120.")
+    for doc in fields.get("identity_documents") or []:
+        if not isinstance(doc, dict) or not str(doc.get("number", "")).strip():
+            errors["identity_documents"] = _("Each identity document needs a type and a number.")
+
+
+def _index_returnee(returnee: Returnee) -> None:
+    key = crypto.name_key(returnee.given_name, returnee.family_name)
+    returnee.name_index = crypto.blind_index(key, kind="name")
+    returnee.name_year_index = (
+        crypto.blind_index(f"{key}|{returnee.birth_date.year}", kind="name-year") if returnee.birth_date else ""
+    )
+
+
+def _index_phones(returnee: Returnee) -> None:
+    returnee.phone_index.all().delete()
+    keys = {crypto.blind_index(crypto.phone_key(p), kind="phone") for p in returnee.phones if crypto.phone_key(p)}
+    PhoneIndex.objects.bulk_create([PhoneIndex(returnee=returnee, key=k) for k in keys])
+
+
+def possible_duplicates(
+    *,
+    agency: Agency,
+    given_name: str,
+    family_name: str = "",
+    birth_date: datetime.date | None = None,
+    phones: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Cases whose returnee has the same keyed name and birth year, or the same phone number.
+
+    Matches in the user's own agency are listed; elsewhere, only how many and which agencies, so
+    the caseworker can ask them without seeing their records.
+    """
+    key = crypto.name_key(given_name, family_name)
+    phone_keys = [crypto.blind_index(crypto.phone_key(p), kind="phone") for p in phones if crypto.phone_key(p)]
+    returnees = Returnee.objects.none()
+    if birth_date and key:
+        returnees |= Returnee.objects.filter(
+            name_year_index=crypto.blind_index(f"{key}|{birth_date.year}", kind="name-year")
+        )
+    if phone_keys:
+        returnees |= Returnee.objects.filter(phone_index__key__in=phone_keys)
+    cases = Case.objects.filter(returnee__in=returnees.values("pk")).select_related("agency").distinct()
+    own = [c for c in cases if c.agency_id == agency.pk]
+    elsewhere = sorted({c.agency.name for c in cases if c.agency_id != agency.pk})
+    return {"own": own, "elsewhere": elsewhere}
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    stage: str = Stage.IDENTIFICATION,
+    notes: str = "",
+    opened_at: datetime.datetime | None = None,
+    **returnee_fields: Any,
+) -> Case:
+    if actor.role not in (Role.CASEWORKER, Role.SUPERVISOR) or actor.agency is None:
+        raise PermissionDenied
+    fields = {k: v for k, v in returnee_fields.items() if k in RETURNEE_FIELDS}
+    fields.setdefault("gender", Gender.UNKNOWN)
+    errors: dict[str, Any] = {}
+    _check_returnee(fields | {"given_name": fields.get("given_name", "")}, errors)
+    check_choices("stage", [stage], [s for s in Stage.values if s != Stage.CLOSED], errors)
+    check_text("notes", notes, errors)
+    raise_if(errors)
+    returnee = Returnee(**fields)
+    _index_returnee(returnee)
+    returnee.save()
+    _index_phones(returnee)
+    agency = actor.agency
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    code=new_case_code(agency.country),
+                    returnee=returnee,
+                    agency=agency,
+                    caseworker=actor,
+                    stage=stage,
+                    notes=notes,
+                    opened_at=opened_at or timezone.now(),
+                )
+            break
+        except IntegrityError:  # a code collision: draw again
+            continue
+    else:
+        raise RuntimeError("Could not draw a unique case code.")
+    _event(
+        case,
+        kind=CaseEvent.Kind.OPENED,
+        actor=actor,
+        summary=_("Case opened at stage %(stage)s.") % {"stage": Stage(stage).label},
+        at=case.opened_at,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=case,
+        categories=["identity", "contact", "profile"],
+        details={"code": case.code},
+    )
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor: User, case: Case, version: int | None, **fields: Any) -> Case:
+    """Edits the returnee's record and the case summary; refuses a stale version."""
+    case = Case.objects.select_for_update().select_related("returnee").get(pk=case.pk)
+    returnee = case.returnee
+    submitted = {k: v for k, v in fields.items() if k in RETURNEE_FIELDS}
+    current = {k: getattr(returnee, k) for k in submitted}
+    check_version(case, expected_version=version, submitted=submitted, fields=RETURNEE_FIELDS, values_from=returnee)
+    errors: dict[str, Any] = {}
+    _check_returnee(submitted, errors)
+    if "notes" in fields:
+        check_text("notes", fields["notes"], errors)
+    journey = ReturnJourney.objects.filter(case=case).first()
+    if journey and submitted.get("birth_date") and submitted["birth_date"] > journey.returned_on:
+        errors["birth_date"] = _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on}
+    raise_if(errors)
+    for key, value in submitted.items():
+        setattr(returnee, key, value)
+    _index_returnee(returnee)
+    returnee.save()
+    if "phones" in submitted:
+        _index_phones(returnee)
+    update_fields = ["version", "updated_at"]
+    if "notes" in fields:
+        case.notes = fields["notes"]
+        update_fields.append("notes")
+    case.version += 1
+    case.save(update_fields=update_fields)
+    changed = sorted(k for k in submitted if current[k] != submitted[k]) + (["notes"] if "notes" in fields else [])
+    categories = {"identity" for k in changed if k in IDENTITY_FIELDS} | {
+        "contact" for k in changed if k in CONTACT_FIELDS
+    }
+    categories |= {"profile" for k in changed if k in PROFILE_FIELDS}
+    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=_("Record updated."))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case,
+        categories=sorted(categories) or ["case"],
+        details={"changed": changed, "version": case.version},
+    )
+    return case
+
+
+@transaction.atomic
+def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    check_version(case, expected_version=version, submitted={"stage": stage}, fields=["stage"])
+    if stage == Stage.CLOSED:
+        raise ValidationError({"stage": _("A case is closed through a closure request and a supervisor's approval.")})
+    if case.stage == Stage.CLOSED:
+        raise ValidationError({"stage": _("The case is closed: reopen it first.")})
+    check_choices_errors: dict[str, Any] = {}
+    check_choices("stage", [stage], Stage.values, check_choices_errors)
+    raise_if(check_choices_errors)
+    before = case.stage
+    case.stage = stage
+    case.version += 1
+    case.save(update_fields=["stage", "version", "updated_at"])
+    _event(
+        case,
+        kind=CaseEvent.Kind.STAGE,
+        actor=actor,
+        summary=_("Stage: %(old)s → %(new)s.") % {"old": Stage(before).label, "new": Stage(stage).label},
+    )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"stage": [before, stage]}
+    )
+    return case
+
+
+def _money(amount: Any, currency: str, field: str, errors: dict[str, Any]) -> None:
+    if amount in (None, ""):
+        return
+    if Decimal(str(amount)) < 0:
+        errors[field] = _("An amount cannot be negative.")
+    if not currency:
+        errors[f"{field.rsplit('_', 1)[0]}_currency"] = _("Give the currency of the amount.")
+    else:
+        try:
+            validate_currency(currency)
+        except ValidationError as exc:
+            errors[f"{field.rsplit('_', 1)[0]}_currency"] = exc.messages[0]
+
+
+@transaction.atomic
+def history_add(*, actor: User, case: Case, **fields: Any) -> HistoryEvent:
+    errors: dict[str, Any] = {}
+    check_choices("type", [str(fields.get("type", ""))], HistoryType.values, errors)
+    check_countries("country", [fields.get("country", "")], errors)
+    check_choices("recruitment_methods", fields.get("recruitment_methods") or [], RecruitmentMethod.values, errors)
+    if fields.get("recruiter_relation"):
+        check_choices("recruiter_relation", [fields["recruiter_relation"]], RecruiterRelation.values, errors)
+    check_choices("exploitation_types", fields.get("exploitation_types") or [], Exploitation.values, errors)
+    if fields.get("industry"):
+        check_choices("industry", [fields["industry"]], Industry.values, errors)
+    check_choices("control_means", fields.get("control_means") or [], ControlMeans.values, errors)
+    check_text("area", fields.get("area"), errors, max_length=120)
+    check_text("creditor", fields.get("creditor"), errors, max_length=120)
+    started, ended = fields.get("started_on"), fields.get("ended_on")
+    check_not_future("started_on", started, errors)
+    check_not_future("ended_on", ended, errors)
+    if started and ended and ended < started:
+        errors["ended_on"] = _("The end is before the start.")
+    birth = case.returnee.birth_date
+    if birth and started and started < birth:
+        errors["started_on"] = _("This is before the person's birth (%(date)s).") % {"date": birth}
+    _money(fields.get("debt_amount"), fields.get("debt_currency", ""), "debt_amount", errors)
+    raise_if(errors)
+    allowed = {f.name for f in HistoryEvent._meta.get_fields()} - {"id", "case"}
+    event = HistoryEvent.objects.create(case=case, **{k: v for k, v in fields.items() if k in allowed})
+    _event(
+        case,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        category=DataCategory.HISTORY,
+        summary=_("%(type)s recorded: %(country)s.")
+        % {"type": HistoryType(event.type).label, "country": event.country},
+    )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=event, categories=["history"], details={"case": case.code}
+    )
+    return event
+
+
+@transaction.atomic
+def return_record(
+    *, actor: User, case: Case, assisting_agencies: Iterable[Agency] = (), **fields: Any
+) -> ReturnJourney:
+    errors: dict[str, Any] = {}
+    check_countries("country_from", [fields.get("country_from", "")], errors)
+    check_choices("return_type", [str(fields.get("return_type", ""))], ReturnType.values, errors)
+    returned_on = fields.get("returned_on")
+    if not returned_on:
+        errors["returned_on"] = _("Give the date of return.")
+    check_not_future("returned_on", returned_on, errors)
+    birth = case.returnee.birth_date
+    if birth and returned_on and returned_on < birth:
+        errors["returned_on"] = _("The return is before the person's birth (%(date)s).") % {"date": birth}
+    check_text("documents_issued", fields.get("documents_issued"), errors, max_length=300)
+    check_text("point_of_arrival", fields.get("point_of_arrival"), errors, max_length=120)
+    raise_if(errors)
+    allowed = ("country_from", "returned_on", "return_type", "documents_issued", "point_of_arrival")
+    journey, _created = ReturnJourney.objects.update_or_create(
+        case=case, defaults={k: v for k, v in fields.items() if k in allowed}
+    )
+    journey.assisting_agencies.set(list(assisting_agencies))
+    _event(
+        case,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        category=DataCategory.RETURN,
+        summary=_("Return recorded: %(type)s from %(country)s on %(date)s.")
+        % {"type": ReturnType(journey.return_type).label, "country": journey.country_from, "date": journey.returned_on},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case,
+        categories=["return"],
+        details={"return_type": journey.return_type},
+    )
+    return journey
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    actor: User,
+    case: Case,
+    purpose: str,
+    given_on: datetime.date,
+    language: str,
+    recipient_agency: Agency | None = None,
+    recipient_agency_type: str = "",
+    categories: Iterable[str] = (),
+) -> Consent:
+    categories = sorted(set(categories))
+    errors: dict[str, Any] = {}
+    check_choices("purpose", [purpose], ConsentPurpose.values, errors)
+    check_choices("categories", categories, DataCategory.values, errors)
+    check_not_future("given_on", given_on, errors)
+    if not language:
+        errors["language"] = _("Record the language in which consent was explained.")
+    if purpose == ConsentPurpose.SHARING:
+        if not recipient_agency and not recipient_agency_type:
+            errors["recipient_agency"] = _("Name the agency, or the type of agency, the data may be shared with.")
+        if recipient_agency_type:
+            check_choices("recipient_agency_type", [recipient_agency_type], AgencyType.values, errors)
+        if not categories:
+            errors["categories"] = _("Choose the data that may be shared.")
+    raise_if(errors)
+    consent = Consent.objects.create(
+        case=case,
+        purpose=purpose,
+        given_on=given_on,
+        language=language,
+        explained_by=actor,
+        recipient_agency=recipient_agency,
+        recipient_agency_type=recipient_agency_type,
+        categories=categories,
+    )
+    _event(
+        case,
+        kind=CaseEvent.Kind.CONSENT,
+        actor=actor,
+        summary=_("Consent recorded: %(purpose)s.") % {"purpose": ConsentPurpose(purpose).label},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=consent,
+        categories=["consent"],
+        details={"case": case.code, "purpose": purpose, "categories": categories},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
+    """Takes effect at once: every referral that rested on this consent is revoked."""
+    from reintegra.referrals.services import referrals_revoke_for_consent
+
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at:
+        raise ValidationError(_("This consent was already withdrawn."))
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = actor
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    revoked = referrals_revoke_for_consent(actor=actor, consent=consent)
+    _event(
+        consent.case,
+        kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
+        actor=actor,
+        summary=_("Consent withdrawn: %(purpose)s. %(n)s referral(s) revoked.")
+        % {"purpose": ConsentPurpose(consent.purpose).label, "n": revoked},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=consent,
+        categories=["consent"],
+        details={"withdrawn": True, "referrals_revoked": revoked},
+    )
+    return consent
+
+
+@transaction.atomic
+def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
+    errors: dict[str, Any] = {}
+    if not text.strip():
+        errors["text"] = _("Write the note.")
+    check_text("text", text, errors)
+    raise_if(errors)
+    assert actor.agency is not None  # noqa: S101
+    event = _event(
+        case,
+        kind=CaseEvent.Kind.NOTE,
+        actor=actor,
+        agency=actor.agency,
+        summary=_("Note"),
+        text=text,
+        category=DataCategory.NOTES,
+    )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=event, categories=["notes"], details={"case": case.code}
+    )
+    return event
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: User,
+    case: Case,
+    title: str,
+    due_on: datetime.date,
+    assignee: User | None = None,
+    is_follow_up: bool = False,
+) -> Task:
+    errors: dict[str, Any] = {}
+    if not title.strip():
+        errors["title"] = _("Say what is to be done.")
+    check_text("title", title, errors, max_length=200)
+    journey = ReturnJourney.objects.filter(case=case).first()
+    if is_follow_up and journey and due_on < journey.returned_on:
+        errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {"date": journey.returned_on}
+    if assignee is not None and assignee.agency_id != actor.agency_id:
+        errors["assignee"] = _("Assign the task to someone of your agency.")
+    raise_if(errors)
+    assert actor.agency is not None  # noqa: S101
+    task = Task.objects.create(
+        case=case, title=title, due_on=due_on, agency=actor.agency, assignee=assignee, is_follow_up=is_follow_up
+    )
+    _event(
+        case,
+        kind=CaseEvent.Kind.TASK,
+        actor=actor,
+        agency=actor.agency,
+        summary=_("Task due %(date)s.") % {"date": due_on},
+        text=title,
+    )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=task, categories=["case"], details={"case": case.code}
+    )
+    return task
+
+
+@transaction.atomic
+def task_done(*, actor: User, task: Task) -> Task:
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+        _event(
+            task.case,
+            kind=CaseEvent.Kind.TASK,
+            actor=actor,
+            agency=task.agency,
+            summary=_("Task done."),
+            text=task.title,
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, obj=task, categories=["case"], details={"done": True}
+        )
+    return task
+
+
+@transaction.atomic
+def closure_request(*, actor: User, case: Case, reason: str) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    errors: dict[str, Any] = {}
+    if not reason.strip():
+        errors["reason"] = _("Give the reason for closing the case.")
+    check_text("reason", reason, errors, max_length=1000)
+    if case.stage == Stage.CLOSED:
+        errors["reason"] = _("The case is already closed.")
+    raise_if(errors)
+    case.closure_requested_at, case.closure_requested_by, case.closure_reason = timezone.now(), actor, reason
+    case.version += 1
+    case.save(update_fields=["closure_requested_at", "closure_requested_by", "closure_reason", "version", "updated_at"])
+    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=_("Closure requested."), text=reason)
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"closure_requested": True}
+    )
+    return case
+
+
+@transaction.atomic
+def closure_decide(*, actor: User, case: Case, approve: bool) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if actor.role != Role.SUPERVISOR or actor.agency_id != case.agency_id:
+        raise PermissionDenied
+    if case.closure_requested_at is None:
+        raise ValidationError(_("No closure has been requested."))
+    if approve:
+        case.stage_before_closure = case.stage
+        case.stage = Stage.CLOSED
+        case.closed_at = timezone.now()
+        summary = _("Closure approved.")
+    else:
+        summary = _("Closure not approved.")
+    case.closure_requested_at = None
+    case.closure_requested_by = None
+    case.version += 1
+    case.save(
+        update_fields=[
+            "stage",
+            "stage_before_closure",
+            "closed_at",
+            "closure_requested_at",
+            "closure_requested_by",
+            "version",
+            "updated_at",
+        ]
+    )
+    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=summary, text=case.closure_reason if approve else "")
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case,
+        categories=["case"],
+        details={"closure_approved": approve},
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.stage != Stage.CLOSED:
+        raise ValidationError(_("The case is not closed."))
+    errors: dict[str, Any] = {}
+    if not reason.strip():
+        errors["reason"] = _("Give the reason for reopening the case.")
+    check_text("reason", reason, errors, max_length=1000)
+    raise_if(errors)
+    case.stage = case.stage_before_closure or Stage.FOLLOW_UP
+    case.closed_at = None
+    case.version += 1
+    case.save(update_fields=["stage", "closed_at", "version", "updated_at"])
+    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=_("Case reopened."), text=reason)
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"reopened": True}
+    )
+    return case

@@ -1,0 +1,165 @@
+"""Encryption of identifying data at rest, and keyed hashes (a blind index) to find it again.
+
+Keys never sit in the database. Data keys (Fernet) come from `REINTEGRA_DATA_KEYS` (comma-separated,
+newest first) or from the key file `settings.DATA_KEY_FILE` (one key a line, newest first), which is
+created with a fresh key on first use. Every process re-reads the file when it changes, so
+`reintegra keys rotate` can add a key while the site keeps serving: tokens under any listed key
+decrypt, new ones are written under the newest.
+
+The blind-index key (`REINTEGRA_INDEX_KEY` or `settings.INDEX_KEY_FILE`) is separate and stable: a
+name or phone number is normalised and HMAC-SHA256-hashed with it, so an exact search compares
+hashes and no plaintext sits in any column or index.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["InvalidToken", "blind_index", "decrypt", "encrypt", "keyring", "phone_key", "name_key"]
+
+_RELOAD_SECONDS = 1.0
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make() + "\n")
+    return path.read_text()
+
+
+class Keyring:
+    """The data keys, newest first, re-read from their file when it changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fernet: MultiFernet | None = None
+        self._keys: list[bytes] = []
+        self._stamp: tuple[str, float] | None = None
+        self._checked = 0.0
+
+    def _source(self) -> tuple[str, float, list[bytes]]:
+        env = os.environ.get("REINTEGRA_DATA_KEYS", "").strip()
+        if env:
+            return ("env", 0.0, [k.strip().encode() for k in env.split(",") if k.strip()])
+        path = Path(settings.DATA_KEY_FILE)
+        text = _read_or_create(path, lambda: Fernet.generate_key().decode())
+        keys = [line.strip().encode() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        return (str(path), path.stat().st_mtime, keys)
+
+    def _load(self) -> MultiFernet:
+        now = time.monotonic()
+        if self._fernet is not None and now - self._checked < _RELOAD_SECONDS:
+            return self._fernet
+        with self._lock:
+            source, mtime, keys = self._source()
+            if self._fernet is None or self._stamp != (source, mtime) or keys != self._keys:
+                if not keys:
+                    raise ImproperlyConfigured("No data encryption key: set REINTEGRA_DATA_KEYS or DATA_KEY_FILE.")
+                self._fernet = MultiFernet([Fernet(k) for k in keys])
+                self._keys, self._stamp = keys, (source, mtime)
+            self._checked = now
+            return self._fernet
+
+    @property
+    def fernet(self) -> MultiFernet:
+        return self._load()
+
+    @property
+    def keys(self) -> list[bytes]:
+        self._load()
+        return list(self._keys)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._fernet, self._keys, self._stamp, self._checked = None, [], None, 0.0
+
+    def write_keys(self, keys: list[bytes]) -> None:
+        """Replaces the key file atomically (newest key first)."""
+        if os.environ.get("REINTEGRA_DATA_KEYS"):
+            raise ImproperlyConfigured(
+                "The data keys come from REINTEGRA_DATA_KEYS: put the new key first in that variable and restart."
+            )
+        path = Path(settings.DATA_KEY_FILE)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("".join(k.decode() + "\n" for k in keys))
+        os.replace(tmp, path)
+        self.reset()
+
+
+keyring = Keyring()
+
+
+def encrypt(plaintext: str) -> str:
+    return keyring.fernet.encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return keyring.fernet.decrypt(token.encode()).decode()
+
+
+def is_under_newest_key(token: str) -> bool:
+    try:
+        Fernet(keyring.keys[0]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_token(token: str) -> str:
+    return keyring.fernet.rotate(token.encode()).decode()
+
+
+_index_key: bytes | None = None
+
+
+def _blind_index_key() -> bytes:
+    global _index_key
+    if _index_key is None:
+        env = os.environ.get("REINTEGRA_INDEX_KEY", "").strip()
+        text = (
+            env
+            or _read_or_create(
+                Path(settings.INDEX_KEY_FILE), lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+            ).strip()
+        )
+        _index_key = base64.urlsafe_b64decode(text.encode())
+        if len(_index_key) < 32:
+            raise ImproperlyConfigured("The blind-index key must hold at least 32 bytes (base64).")
+    return _index_key
+
+
+def blind_index(value: str, *, kind: str) -> str:
+    """A keyed hash of an already normalised value; `kind` keeps names and phones apart."""
+    return hmac.new(_blind_index_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def name_key(*parts: str) -> str:
+    """A name as the blind index sees it: case, accents' composition, punctuation and word order
+    do not matter ("Santos, Maria" = "maria santos")."""
+    text = unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
+    return " ".join(sorted(w for w in _NOT_WORD.split(text) if w))
+
+
+def phone_key(number: str) -> str:
+    """The last nine digits: "+66 81 234 5678", "081-234-5678" and "0812345678" are one number,
+    and so are "+63 917 123 4567" and "0917 123 4567"."""
+    digits = re.sub(r"\D", "", number)
+    return digits[-9:] if len(digits) >= 7 else ""

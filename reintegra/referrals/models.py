@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reintegra.cases.choices import ReferralStatus, Urgency
+from reintegra.lib.fields import EncryptedTextField
+
+
+class Referral(models.Model):
+    """A case sent from one agency to another's service, sharing only the consented categories."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
+    from_agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="referrals_sent")
+    to_agency = models.ForeignKey(
+        "network.Agency", verbose_name=_("to agency"), on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    service = models.ForeignKey(
+        "network.Service",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    reasons = models.JSONField(_("reasons"), default=list)
+    reason_text = EncryptedTextField(_("reason, in words"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    categories = models.JSONField(_("data shared"), default=list)
+    consent = models.ForeignKey(
+        "cases.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    override_reason = EncryptedTextField(_("reason for sending without consent"), blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
+    )
+    status_reason = EncryptedTextField(_("reason"), blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["to_agency", "status"]), models.Index(fields=["from_agency", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.to_agency}"
