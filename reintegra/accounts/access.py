@@ -118,7 +118,7 @@ class CaseAccess:
     own: bool
     categories: frozenset[str]
     role: str
-    viewer_agency_id: int | None
+    viewer_agency_id: int
 
     @property
     def can_edit(self) -> bool:
@@ -170,7 +170,7 @@ def case_get_for_user(user: AnyUser, *, code: str, for_edit: bool = False) -> Ca
         categories = frozenset(shared)
     if for_edit and not own:
         raise Http404
-    return CaseAccess(case=case, own=own, categories=categories, role=user.role, viewer_agency_id=user.agency_id)
+    return CaseAccess(case=case, own=own, categories=categories, role=user.role, viewer_agency_id=user.agency_id or 0)
 
 
 def referral_list_for_user(user: AnyUser) -> "QuerySet[Referral]":

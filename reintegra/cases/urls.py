@@ -1,3 +1,23 @@
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_intake, name="intake"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("<str:code>/", views.case_detail, name="detail"),
+    path("<str:code>/edit/", views.case_edit, name="edit"),
+    path("<str:code>/stage/", views.case_stage, name="stage"),
+    path("<str:code>/history/", views.case_history, name="history"),
+    path("<str:code>/return/", views.case_return, name="return"),
+    path("<str:code>/consents/", views.case_consent, name="consent"),
+    path("<str:code>/consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("<str:code>/notes/", views.case_note, name="note"),
+    path("<str:code>/tasks/", views.case_task, name="task"),
+    path("<str:code>/tasks/<int:task_id>/done/", views.task_done, name="task_done"),
+    path("<str:code>/closure/", views.closure_request, name="closure"),
+    path("<str:code>/closure/decision/", views.closure_decide, name="closure_decide"),
+    path("<str:code>/reopen/", views.case_reopen, name="reopen"),
+]

@@ -1,0 +1,230 @@
+"""Forms only parse input; the services validate the rules and save."""
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reintegra.lib import geo
+from reintegra.network.choices import AgencyType, Language
+from reintegra.network.models import Agency, Service
+
+from .choices import (
+    ConsentPurpose,
+    ControlMeans,
+    DataCategory,
+    Education,
+    Exploitation,
+    Gender,
+    HistoryType,
+    Industry,
+    MaritalStatus,
+    RecruiterRelation,
+    RecruitmentMethod,
+    ReferralReason,
+    ReturnType,
+    Stage,
+    TraffickingStatus,
+    Urgency,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", "—"), *choices]
+
+
+class CountriesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=geo.country_choices, widget=forms.SelectMultiple(attrs={"size": 4}), **kwargs)
+
+
+class ReturneeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=500)
+    family_name = forms.CharField(label=_("Family name"), max_length=500, required=False)
+    other_names = forms.CharField(label=_("Other names or aliases"), max_length=500, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    age_at_intake = forms.IntegerField(
+        label=_("Age (if the birth date is unknown)"), required=False, min_value=0, max_value=120
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
+    phones = forms.CharField(
+        label=_("Phone numbers"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("One per line.")
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(
+        label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+    id_type = forms.ChoiceField(
+        label=_("Identity document"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("national_id", _("National ID card")),
+            ("passport", _("Passport")),
+            ("travel_document", _("Emergency travel document")),
+            ("other", _("Other")),
+        ],
+    )
+    id_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
+    citizenships = CountriesField(label=_("Citizenship"), required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
+    )
+    education = forms.ChoiceField(label=_("Highest education"), required=False, choices=_blank(Education.choices))
+    marital_status = forms.ChoiceField(label=_("Marital status"), required=False, choices=_blank(MaritalStatus.choices))
+    children = forms.IntegerField(label=_("Number of children"), required=False, min_value=0, max_value=30)
+    trafficking_status = forms.ChoiceField(
+        label=_("Trafficking status"), required=False, choices=_blank(TraffickingStatus.choices)
+    )
+
+    def returnee_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        data["phones"] = [p.strip() for p in data.get("phones", "").splitlines() if p.strip()]
+        id_type, id_number = data.pop("id_type", ""), data.pop("id_number", "").strip()
+        data["identity_documents"] = [{"type": id_type or "other", "number": id_number}] if id_number else []
+        return data
+
+    @classmethod
+    def initial_from(cls, case: Any) -> dict[str, Any]:
+        r = case.returnee
+        doc = r.identity_documents[0] if r.identity_documents else {}
+        return {
+            "version": case.version,
+            "given_name": r.given_name,
+            "family_name": r.family_name,
+            "other_names": r.other_names,
+            "birth_date": r.birth_date,
+            "age_at_intake": r.age_at_intake,
+            "gender": r.gender,
+            "phones": "\n".join(r.phones),
+            "email": r.email,
+            "address": r.address,
+            "id_type": doc.get("type", ""),
+            "id_number": doc.get("number", ""),
+            "citizenships": r.citizenships,
+            "languages": r.languages,
+            "education": r.education,
+            "marital_status": r.marital_status,
+            "children": r.children,
+            "trafficking_status": r.trafficking_status,
+        }
+
+
+class IntakeForm(ReturneeForm):
+    stage = forms.ChoiceField(label=_("Stage"), choices=[c for c in Stage.choices if c[0] != Stage.CLOSED])
+    notes = forms.CharField(label=_("Case summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm_new = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+
+class StageForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    stage = forms.ChoiceField(label=_("Move to stage"), choices=[c for c in Stage.choices if c[0] != Stage.CLOSED])
+
+
+class HistoryForm(forms.Form):
+    type = forms.ChoiceField(label=_("Type"), choices=HistoryType.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=geo.country_choices)
+    area = forms.CharField(label=_("Area or city"), required=False, max_length=120)
+    started_on = forms.DateField(label=_("From"), required=False, widget=DATE)
+    ended_on = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    recruitment_methods = forms.MultipleChoiceField(
+        label=_("Recruitment methods"),
+        required=False,
+        choices=RecruitmentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    recruiter_relation = forms.ChoiceField(
+        label=_("Relation to the recruiter"), required=False, choices=_blank(RecruiterRelation.choices)
+    )
+    exploitation_types = forms.MultipleChoiceField(
+        label=_("Forms of exploitation"),
+        required=False,
+        choices=Exploitation.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=_blank(Industry.choices))
+    control_means = forms.MultipleChoiceField(
+        label=_("Means of control"), required=False, choices=ControlMeans.choices, widget=forms.CheckboxSelectMultiple
+    )
+    duration_months = forms.IntegerField(label=_("Duration (months)"), required=False, min_value=0, max_value=600)
+    debt_amount = forms.DecimalField(label=_("Debt owed on return"), required=False, max_digits=12, decimal_places=2)
+    debt_currency = forms.CharField(label=_("Currency (ISO 4217, e.g. THB, PHP)"), required=False, max_length=3)
+    creditor = forms.CharField(label=_("Creditor"), required=False, max_length=120)
+
+
+class ReturnForm(forms.Form):
+    country_from = forms.ChoiceField(label=_("Returned from"), choices=geo.country_choices)
+    returned_on = forms.DateField(label=_("Date of return"), widget=DATE)
+    return_type = forms.ChoiceField(label=_("Type of return"), choices=ReturnType.choices)
+    assisting_agencies = forms.ModelMultipleChoiceField(
+        label=_("Assisted by"),
+        required=False,
+        queryset=Agency.objects.filter(active=True),
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    documents_issued = forms.CharField(label=_("Documents issued"), required=False, max_length=300)
+    point_of_arrival = forms.CharField(label=_("Point of arrival"), required=False, max_length=120)
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    recipient_agency = forms.ModelChoiceField(
+        label=_("Shared with agency"), required=False, queryset=Agency.objects.filter(active=True)
+    )
+    recipient_agency_type = forms.ChoiceField(
+        label=_("or any agency of type"), required=False, choices=_blank(AgencyType.choices)
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Data that may be shared"),
+        required=False,
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    given_on = forms.DateField(label=_("Given on"), widget=DATE, initial=timezone.localdate)
+    language = forms.ChoiceField(label=_("Language used"), choices=Language.choices)
+
+
+class ReferralForm(forms.Form):
+    to_agency = forms.ModelChoiceField(label=_("To agency"), queryset=Agency.objects.filter(active=True))
+    service = forms.ModelChoiceField(
+        label=_("Service"), required=False, queryset=Service.objects.filter(active=True).select_related("agency")
+    )
+    reasons = forms.MultipleChoiceField(
+        label=_("Reasons"), required=False, choices=ReferralReason.choices, widget=forms.CheckboxSelectMultiple
+    )
+    reason_text = forms.CharField(label=_("Reason, in words"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    categories = forms.MultipleChoiceField(
+        label=_("Data to share"), required=False, choices=DataCategory.choices, widget=forms.CheckboxSelectMultiple
+    )
+    override_reason = forms.CharField(
+        label=_("Supervisors only: reason for sending without consent"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE)
+    is_follow_up = forms.BooleanField(label=_("Follow-up with the returnee"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Case code"), required=False, max_length=20)
+    stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Open cases"))] + Stage.choices)
+    name = forms.CharField(label=_("Exact name"), required=False, max_length=200)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)

@@ -1,0 +1,339 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_member
+from reintegra.accounts.models import Role, User
+from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.http import form_errors_as_messages
+
+from . import selectors, services
+from .choices import DataCategory, Stage
+from .forms import (
+    ConsentForm,
+    HistoryForm,
+    IntakeForm,
+    NoteForm,
+    ReasonForm,
+    ReturneeForm,
+    ReturnForm,
+    SearchForm,
+    StageForm,
+    TaskForm,
+)
+from .models import Consent, Task
+
+
+def _owner(request: HttpRequest) -> User:
+    user = require_member(request.user)
+    if user.role not in CASE_OWNER_ROLES:
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    if user.role not in (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF):
+        raise PermissionDenied
+    form = SearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("name") or data.get("phone"):
+        cases = selectors.case_search_by_identity(user=user, name=data.get("name", ""), phone=data.get("phone", ""))
+    else:
+        cases = selectors.case_list(
+            user=user,
+            filters=selectors.CaseFilters(
+                q=data.get("q", ""),
+                stage=data.get("stage", ""),
+                mine=request.GET.get("mine") == "1",
+                referred=request.GET.get("referred") == "1",
+            ),
+        )
+    page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
+    overdue = selectors.overdue_tasks(user=user, agency_wide=user.role == Role.SUPERVISOR)
+    context = {"form": form, "page": page, "overdue_count": overdue.count(), "can_open": user.role in CASE_OWNER_ROLES}
+    return render(request, "cases/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_intake(request: HttpRequest) -> HttpResponse:
+    user = _owner(request)
+    form = IntakeForm(request.POST or None)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        fields = form.returnee_fields()
+        stage, notes, confirmed = fields.pop("stage"), fields.pop("notes"), fields.pop("confirm_new")
+        assert user.agency is not None  # noqa: S101
+        duplicates = services.possible_duplicates(
+            agency=user.agency,
+            given_name=fields["given_name"],
+            family_name=fields["family_name"],
+            birth_date=fields["birth_date"],
+            phones=fields["phones"],
+        )
+        if (duplicates["own"] or duplicates["elsewhere"]) and not confirmed:
+            data = request.POST.copy()
+            data["confirm_new"] = "True"
+            form = IntakeForm(data)
+            form.is_valid()
+        else:
+            try:
+                case = services.case_open(actor=user, stage=stage, notes=notes, **fields)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                duplicates = None
+            else:
+                messages.success(request, _("Case %(code)s opened.") % {"code": case.code})
+                return redirect("cases:detail", code=case.code)
+    return render(request, "cases/intake.html", {"form": form, "duplicates": duplicates})
+
+
+def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
+    case = access.case
+    context: dict[str, Any] = {
+        "access": access,
+        "case": case,
+        "returnee": case.returnee,
+        "sees": {c: access.sees(c) for c in DataCategory.values},
+        "timeline": selectors.case_timeline(access=access),
+        "history": case.history.all() if access.sees(DataCategory.HISTORY) else [],
+        "journey": getattr(case, "return_journey", None) if access.sees(DataCategory.RETURN) else None,
+        "tasks": case.tasks.filter(agency_id=access.viewer_agency_id).select_related("assignee"),
+    }
+    if access.own:
+        from reintegra.referrals.forms import referral_form_for
+
+        context |= {
+            "consents": case.consents.select_related("recipient_agency", "explained_by"),
+            "referrals": case.referrals.select_related("to_agency", "service"),
+            "stage_form": StageForm(initial={"version": case.version, "stage": case.stage}),
+            "consent_form": ConsentForm(),
+            "referral_form": referral_form_for(case),
+            "history_form": HistoryForm(),
+            "return_form": ReturnForm(),
+            "note_form": NoteForm(),
+            "task_form": TaskForm(),
+            "reason_form": ReasonForm(),
+            "can_decide_closure": access.is_supervisor and case.closure_requested_at is not None,
+        }
+    else:
+        context["referrals"] = case.referrals.filter(to_agency_id=access.viewer_agency_id).select_related(
+            "to_agency", "service"
+        )
+    return context
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    access = case_get_for_user(request.user, code=code)
+    selectors.case_read(user=request.user, access=access, via="page")
+    return render(request, "cases/detail.html", _detail_context(request, access))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, code: str) -> HttpResponse:
+    access = case_get_for_user(request.user, code=code, for_edit=True)
+    user = _owner(request)
+    if request.method == "POST":
+        form = ReturneeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.case_update(
+                    actor=user, case=access.case, version=form.cleaned_data["version"], **form.returnee_fields()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except EditConflict as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Record saved."))
+                return redirect("cases:detail", code=code)
+    else:
+        selectors.case_read(user=user, access=access, via="edit form")
+        form = ReturneeForm(initial=ReturneeForm.initial_from(access.case))
+    return render(request, "cases/edit.html", {"form": form, "case": access.case})
+
+
+def _action(
+    request: HttpRequest,
+    code: str,
+    form_class: type[Form] | None,
+    run: Callable[[User, CaseAccess, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """Runs one owner action posted from the case page; errors come back as messages, nothing saved."""
+    access = case_get_for_user(request.user, code=code, for_edit=True)
+    user = _owner(request)
+    data: dict[str, Any] = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            form_errors_as_messages(request, form)
+            return redirect("cases:detail", code=code)
+        data = form.cleaned_data
+    try:
+        run(user, access, data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    except EditConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("cases:detail", code=code)
+
+
+@login_required
+@require_POST
+def case_stage(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        StageForm,
+        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, stage=d["stage"], version=d["version"]),
+        _("Stage changed."),
+    )
+
+
+@login_required
+@require_POST
+def case_history(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        HistoryForm,
+        lambda u, a, d: services.history_add(actor=u, case=a.case, **d),
+        _("History recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_return(request: HttpRequest, code: str) -> HttpResponse:
+    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+        agencies = data.pop("assisting_agencies")
+        return services.return_record(actor=user, case=access.case, assisting_agencies=agencies, **data)
+
+    return _action(request, code, ReturnForm, run, _("Return recorded."))
+
+
+@login_required
+@require_POST
+def case_consent(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        ConsentForm,
+        lambda u, a, d: services.consent_record(actor=u, case=a.case, **d),
+        _("Consent recorded."),
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpResponse:
+    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+        consent = Consent.objects.filter(case=access.case, pk=consent_id).first()
+        if consent is None:
+            raise ValidationError(_("No such consent on this case."))
+        return services.consent_withdraw(actor=user, consent=consent)
+
+    return _action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        NoteForm,
+        lambda u, a, d: services.note_add(actor=u, case=a.case, text=d["text"]),
+        _("Note added."),
+    )
+
+
+@login_required
+@require_POST
+def case_task(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        TaskForm,
+        lambda u, a, d: services.task_create(actor=u, case=a.case, assignee=u, **d),
+        _("Task added."),
+    )
+
+
+@login_required
+@require_POST
+def task_done(request: HttpRequest, code: str, task_id: int) -> HttpResponse:
+    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+        task = Task.objects.filter(case=access.case, pk=task_id, agency=user.agency).first()
+        if task is None:
+            raise ValidationError(_("No such task."))
+        return services.task_done(actor=user, task=task)
+
+    return _action(request, code, None, run, _("Task done."))
+
+
+@login_required
+@require_POST
+def closure_request(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        ReasonForm,
+        lambda u, a, d: services.closure_request(actor=u, case=a.case, reason=d["reason"]),
+        _("Closure requested; a supervisor will decide."),
+    )
+
+
+@login_required
+@require_POST
+def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
+    approve = request.POST.get("approve") == "1"
+    return _action(
+        request,
+        code,
+        None,
+        lambda u, a, d: services.closure_decide(actor=u, case=a.case, approve=approve),
+        _("Case closed.") if approve else _("Closure not approved."),
+    )
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, code: str) -> HttpResponse:
+    return _action(
+        request,
+        code,
+        ReasonForm,
+        lambda u, a, d: services.case_reopen(actor=u, case=a.case, reason=d["reason"]),
+        _("Case reopened."),
+    )
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    if user.role not in (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF):
+        raise PermissionDenied
+    agency_wide = request.GET.get("agency") == "1"
+    tasks = selectors.overdue_tasks(user=user, agency_wide=agency_wide)
+    return render(request, "cases/tasks.html", {"tasks": tasks, "agency_wide": agency_wide, "Stage": Stage})

@@ -1,0 +1,22 @@
+from django.db.models import Count, QuerySet
+
+from reintegra.accounts.access import AnyUser, referral_list_for_user, require_member
+
+from .models import Referral
+
+
+def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = "") -> QuerySet[Referral]:
+    member = require_member(user)
+    referrals = referral_list_for_user(user).select_related("case", "from_agency", "to_agency", "service")
+    if direction == "outgoing":
+        referrals = referrals.filter(from_agency=member.agency)
+    else:
+        referrals = referrals.filter(to_agency=member.agency)
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals.order_by("-sent_at")
+
+
+def referral_counts(*, user: AnyUser, direction: str = "incoming") -> dict[str, int]:
+    rows = referral_inbox(user=user, direction=direction).order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,112 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from reintegra.accounts.access import (
+    CASE_RECEIVER_ROLES,
+    case_get_for_user,
+    referral_get_for_user,
+    require_member,
+)
+from reintegra.cases.choices import ReferralStatus
+from reintegra.cases.forms import ReasonForm
+from reintegra.lib.http import form_errors_as_messages
+
+from . import selectors, services
+from .forms import referral_form_for
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    if user.role not in CASE_RECEIVER_ROLES:
+        raise PermissionDenied
+    direction = "outgoing" if request.GET.get("direction") == "outgoing" else "incoming"
+    status = request.GET.get("status", "")
+    if status not in ReferralStatus.values:
+        status = ""
+    referrals = selectors.referral_inbox(user=user, direction=direction, status=status)
+    counts = selectors.referral_counts(user=user, direction=direction)
+    context = {
+        "page": Paginator(referrals, 30).get_page(request.GET.get("page")),
+        "direction": direction,
+        "status": status,
+        "counts": [(value, label, counts.get(value, 0)) for value, label in ReferralStatus.choices],
+    }
+    return render(request, "referrals/inbox.html", context)
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id=referral_id)
+    user = require_member(request.user)
+    context = {
+        "referral": referral,
+        "receiving": referral.to_agency_id == user.agency_id,
+        "sending": referral.from_agency_id == user.agency_id,
+        "reason_form": ReasonForm(),
+        "active": referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS),
+    }
+    return render(request, "referrals/detail.html", context)
+
+
+ACTIONS: dict[str, tuple[Any, bool, Any]] = {
+    # action: (service, needs a reason, message)
+    "accept": (services.referral_accept, False, gettext_lazy("Referral accepted.")),
+    "decline": (services.referral_decline, True, gettext_lazy("Referral declined.")),
+    "start": (services.referral_start, False, gettext_lazy("Work on the referral started.")),
+    "complete": (services.referral_complete, False, gettext_lazy("Referral completed.")),
+    "cancel": (services.referral_cancel, True, gettext_lazy("Referral cancelled.")),
+    "revoke": (services.referral_revoke, True, gettext_lazy("Referral revoked; the other agency's access has ended.")),
+}
+
+
+@login_required
+@require_POST
+def referral_action(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id=referral_id)
+    user = require_member(request.user)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    service, needs_reason, done = ACTIONS[action]
+    kwargs: dict[str, Any] = {}
+    reason = request.POST.get("reason", "")
+    if needs_reason or reason:
+        kwargs["reason"] = reason
+    try:
+        service(actor=user, referral=referral, **kwargs)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, str(done))
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@login_required
+@require_POST
+def referral_send(request: HttpRequest, code: str) -> HttpResponse:
+    access = case_get_for_user(request.user, code=code, for_edit=True)
+    user = require_member(request.user)
+    form = referral_form_for(access.case, request.POST)
+    if not form.is_valid():
+        form_errors_as_messages(request, form)
+        return redirect("cases:detail", code=code)
+    try:
+        referral = services.referral_send(actor=user, case=access.case, **form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("cases:detail", code=code)
+    messages.success(request, _("Referral sent to %(agency)s.") % {"agency": referral.to_agency.name})
+    return redirect("referrals:detail", referral_id=referral.pk)

@@ -1,0 +1,120 @@
+import datetime
+
+from reintegra.accounts.models import AuditEvent
+from reintegra.cases.models import Case
+from reintegra.referrals.models import Referral
+
+from ..conftest import client_for
+from .conftest import refer, share_with
+
+INTAKE = {
+    "given_name": "Maricel", "family_name": "Santos", "birth_date": "1990-05-06", "gender": "Feminine",
+    "phones": "+63 917 123 4567", "citizenships": ["PH"], "languages": ["fil"], "stage": "return",
+    "id_type": "passport", "id_number": "P1234567A",
+}
+
+
+def test_a_caseworker_opens_a_case_and_a_likely_duplicate_is_shown_first(users):
+    client = client_for(users["alice"])
+    response = client.post("/cases/new/", INTAKE)
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.code}/"
+    response = client.post("/cases/new/", INTAKE | {"given_name": "MARICEL"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "may already have a case" in body and case.code in body
+    assert Case.objects.count() == 1
+    response = client.post("/cases/new/", INTAKE | {"confirm_new": "True"})
+    assert response.status_code == 302 and Case.objects.count() == 2
+
+
+def test_bad_intake_input_names_the_field_and_saves_nothing(users):
+    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    body = client_for(users["alice"]).post(
+        "/cases/new/", INTAKE | {"birth_date": future, "given_name": "<b>Maricel</b>"}
+    ).content.decode()
+    assert "This date is in the future" in body and "Markup" in body
+    assert not Case.objects.exists()
+
+
+def test_the_owner_sees_identifying_data_and_the_read_is_audited(case, users):
+    body = client_for(users["alice"]).get(f"/cases/{case.code}/").content.decode()
+    assert "Somsri" in body and "+66 81 234 5678" in body
+    event = AuditEvent.objects.filter(action="read", actor=users["alice"]).latest("seq")
+    assert {"identity", "contact"} <= set(event.categories)
+
+
+def test_another_agency_gets_404_until_a_consented_referral_is_accepted_and_sees_only_what_it_shares(
+    case, users, network
+):
+    bob = client_for(users["bob"])
+    assert bob.get(f"/cases/{case.code}/").status_code == 404
+    share_with(users["alice"], case, network.beta, categories=["profile"])
+    referral = refer(users["alice"], case, network.beta, categories=["profile"])
+    inbox = bob.get("/referrals/").content.decode()
+    assert case.code in inbox
+    assert bob.get(f"/cases/{case.code}/").status_code == 404  # pending
+    assert bob.post(f"/referrals/{referral.pk}/accept/").status_code == 302
+    body = bob.get(f"/cases/{case.code}/").content.decode()
+    assert "Lower secondary" in body  # profile is shared
+    for secret in ("Somsri", "Kaewmanee", "812345678", "somsri.k@example.org", "Mae Sai", "00123"):
+        assert secret not in body
+    assert bob.get(f"/cases/{case.code}/edit/").status_code == 404
+    assert bob.post(f"/cases/{case.code}/notes/", {"text": "x"}).status_code == 404
+    bob.post(f"/referrals/{referral.pk}/complete/")
+    assert bob.get(f"/cases/{case.code}/").status_code == 404
+
+
+def test_roles_without_case_access_never_reach_a_case(case, users):
+    for persona in ("ana", "cora", "charlie"):
+        client = client_for(users[persona])
+        assert client.get("/cases/").status_code == 403
+        assert client.get(f"/cases/{case.code}/").status_code == 404
+    assert client_for(None).get(f"/cases/{case.code}/").status_code == 302
+
+
+def test_a_referral_without_consent_is_refused_on_the_page_and_nothing_is_sent(case, users, network):
+    client = client_for(users["alice"])
+    response = client.post(f"/referrals/send/{case.code}/", {
+        "to_agency": network.beta.pk, "urgency": "routine", "categories": ["profile"],
+        "reasons": ["AdditionalServicesRequired"]}, follow=True)
+    assert "No consent covers" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_a_stale_edit_on_the_page_is_refused_and_shows_the_conflict(case, users):
+    from reintegra.cases.forms import ReturneeForm
+
+    client = client_for(users["alice"])
+    form = {k: v for k, v in ReturneeForm.initial_from(case).items() if v not in (None, [])}
+    form["citizenships"], form["languages"] = ["TH"], ["th"]
+    form["email"] = "new@example.org"
+    assert client.post(f"/cases/{case.code}/edit/", form).status_code == 302
+    form["email"] = "older@example.org"  # the same, now stale, version
+    body = client.post(f"/cases/{case.code}/edit/", form).content.decode()
+    assert "Someone else saved this record" in body
+    case.returnee.refresh_from_db()
+    assert case.returnee.email == "new@example.org"
+
+
+def test_stage_consent_note_task_and_closure_from_the_case_page(case, users, network):
+    alice, sam = client_for(users["alice"]), client_for(users["sam"])
+    alice.post(f"/cases/{case.code}/stage/", {"stage": "shelter_assistance", "version": case.version})
+    alice.post(f"/cases/{case.code}/consents/", {"purpose": "sharing", "recipient_agency": network.trainer.pk,
+                                                 "categories": ["profile"], "given_on": "2026-01-05",
+                                                 "language": "th"})
+    alice.post(f"/cases/{case.code}/notes/", {"text": "Wants to train as an electrician."})
+    alice.post(f"/cases/{case.code}/tasks/", {"title": "Call the skills centre", "due_on": "2026-02-01"})
+    alice.post(f"/cases/{case.code}/closure/", {"reason": "Working for a year."})
+    sam.post(f"/cases/{case.code}/closure/decision/", {"approve": "1"})
+    case.refresh_from_db()
+    assert case.stage == "closed" and case.consents.count() == 1 and case.tasks.count() == 1
+    timeline = alice.get(f"/cases/{case.code}/").content.decode()
+    for line in ("Stage:", "Consent recorded", "Wants to train as an electrician.", "Closure approved."):
+        assert line in timeline
+
+
+def test_the_referral_inbox_counts_by_status(case, users, network):
+    share_with(users["alice"], case, network.beta, categories=["profile"])
+    refer(users["alice"], case, network.beta, categories=["profile"])
+    body = client_for(users["bella"]).get("/referrals/").content.decode()
+    assert 'status=pending">Pending <span class="badge">1</span>' in body
