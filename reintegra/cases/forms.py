@@ -228,3 +228,7 @@ class SearchForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Open cases"))] + Stage.choices)
     name = forms.CharField(label=_("Exact name"), required=False, max_length=200)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Photo (JPEG or PNG)"))

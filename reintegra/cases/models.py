@@ -39,6 +39,8 @@ class Returnee(models.Model):
     email = EncryptedTextField(_("e-mail"), blank=True)
     address = EncryptedTextField(_("address"), blank=True)
     identity_documents = EncryptedJSONField(_("identity documents"))
+    photo = EncryptedTextField(_("photo"), blank=True, help_text="Base64 of the image, encrypted.")
+    photo_type = models.CharField(max_length=16, blank=True)
     # Blind index: HMAC of the normalised name, and of the name with the birth year.
     name_index = models.CharField(max_length=64, db_index=True, editable=False)
     name_year_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)

@@ -613,3 +613,39 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
         actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"reopened": True}
     )
     return case
+
+
+PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def photo_check_size(size: int) -> None:
+    from django.conf import settings
+    from django.template.defaultfilters import filesizeformat
+
+    limit = settings.MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ValidationError(
+            {
+                "photo": _("The photo is too large (%(size)s); the limit is %(limit)s.")
+                % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+            }
+        )
+
+
+@transaction.atomic
+def photo_set(*, actor: User, case: Case, data: bytes) -> Case:
+    """Stores the returnee's photo, encrypted. JPEG or PNG, at most settings.MAX_UPLOAD_BYTES."""
+    import base64
+
+    photo_check_size(len(data))
+    kind = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
+    if kind is None:
+        raise ValidationError({"photo": _("Upload a JPEG or PNG image.")})
+    returnee = case.returnee
+    returnee.photo, returnee.photo_type = base64.b64encode(data).decode(), kind
+    returnee.save(update_fields=["photo", "photo_type"])
+    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=_("Photo updated."), category=DataCategory.IDENTITY)
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["identity"], details={"changed": ["photo"]}
+    )
+    return case

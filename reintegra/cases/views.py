@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from .forms import (
     HistoryForm,
     IntakeForm,
     NoteForm,
+    PhotoForm,
     ReasonForm,
     ReturneeForm,
     ReturnForm,
@@ -124,6 +125,7 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
             "history_form": HistoryForm(),
             "return_form": ReturnForm(),
             "note_form": NoteForm(),
+            "photo_form": PhotoForm(),
             "task_form": TaskForm(),
             "reason_form": ReasonForm(),
             "can_decide_closure": access.is_supervisor and case.closure_requested_at is not None,
@@ -337,3 +339,32 @@ def task_list(request: HttpRequest) -> HttpResponse:
     agency_wide = request.GET.get("agency") == "1"
     tasks = selectors.overdue_tasks(user=user, agency_wide=agency_wide)
     return render(request, "cases/tasks.html", {"tasks": tasks, "agency_wide": agency_wide, "Stage": Stage})
+
+
+@login_required
+@require_POST
+def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
+    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+        upload = request.FILES.get("photo")
+        if upload is None:
+            raise ValidationError(_("Choose a photo to upload."))
+        services.photo_check_size(upload.size or 0)  # before reading an oversized file into memory
+        return services.photo_set(actor=user, case=access.case, data=upload.read())
+
+    return _action(request, code, None, run, _("Photo saved."))
+
+
+@login_required
+@require_GET
+def case_photo(request: HttpRequest, code: str) -> HttpResponse:
+    """The photo, to those who may see identity data; every view is in the audit log."""
+    import base64
+
+    access = case_get_for_user(request.user, code=code)
+    returnee = access.case.returnee
+    if not access.sees(DataCategory.IDENTITY) or not returnee.photo:
+        raise Http404
+    selectors.audit_case_read(user=require_member(request.user), access=access, shown={"identity"}, via="photo")
+    response = HttpResponse(base64.b64decode(returnee.photo), content_type=returnee.photo_type)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -2,16 +2,24 @@ import datetime
 
 import pytest
 from cryptography.fernet import Fernet
+from django.utils import timezone
 
 from reintegra.cases import services as case_services
 from reintegra.lib import crypto
 from reintegra.referrals import services as referral_services
 
 IDENTITY = {
-    "given_name": "Somsri", "family_name": "Kaewmanee", "birth_date": datetime.date(1994, 3, 2),
-    "phones": ["+66 81 234 5678"], "email": "somsri.k@example.org", "address": "12 Moo 4, Mae Sai",
+    "given_name": "Somsri",
+    "family_name": "Kaewmanee",
+    "birth_date": datetime.date(1994, 3, 2),
+    "phones": ["+66 81 234 5678"],
+    "email": "somsri.k@example.org",
+    "address": "12 Moo 4, Mae Sai",
     "identity_documents": [{"type": "national_id", "number": "1-5701-00123-45-6", "country": "TH"}],
-    "gender": "Feminine", "citizenships": ["TH"], "languages": ["th"], "education": "LowerSecondaryEducation",
+    "gender": "Feminine",
+    "citizenships": ["TH"],
+    "languages": ["th"],
+    "education": "LowerSecondaryEducation",
 }
 
 
@@ -33,13 +41,22 @@ def case(users):
 
 def share_with(actor, case, agency, categories=("profile", "history")):
     return case_services.consent_record(
-        actor=actor, case=case, purpose="sharing", given_on=datetime.date.today(), language="th",
-        recipient_agency=agency, categories=categories,
+        actor=actor,
+        case=case,
+        purpose="sharing",
+        given_on=timezone.localdate(),
+        language="th",
+        recipient_agency=agency,
+        categories=categories,
     )
 
 
 def refer(actor, case, agency, categories=("profile", "history"), **extra):
     return referral_services.referral_send(
-        actor=actor, case=case, to_agency=agency, reasons=["AdditionalServicesRequired"], categories=categories,
+        actor=actor,
+        case=case,
+        to_agency=agency,
+        reasons=["AdditionalServicesRequired"],
+        categories=categories,
         **extra,
     )

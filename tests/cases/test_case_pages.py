@@ -1,5 +1,7 @@
 import datetime
 
+from django.utils import timezone
+
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.models import Case
 from reintegra.referrals.models import Referral
@@ -8,9 +10,16 @@ from ..conftest import client_for
 from .conftest import refer, share_with
 
 INTAKE = {
-    "given_name": "Maricel", "family_name": "Santos", "birth_date": "1990-05-06", "gender": "Feminine",
-    "phones": "+63 917 123 4567", "citizenships": ["PH"], "languages": ["fil"], "stage": "return",
-    "id_type": "passport", "id_number": "P1234567A",
+    "given_name": "Maricel",
+    "family_name": "Santos",
+    "birth_date": "1990-05-06",
+    "gender": "Feminine",
+    "phones": "+63 917 123 4567",
+    "citizenships": ["PH"],
+    "languages": ["fil"],
+    "stage": "return",
+    "id_type": "passport",
+    "id_number": "P1234567A",
 }
 
 
@@ -28,10 +37,12 @@ def test_a_caseworker_opens_a_case_and_a_likely_duplicate_is_shown_first(users):
 
 
 def test_bad_intake_input_names_the_field_and_saves_nothing(users):
-    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
-    body = client_for(users["alice"]).post(
-        "/cases/new/", INTAKE | {"birth_date": future, "given_name": "<b>Maricel</b>"}
-    ).content.decode()
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    body = (
+        client_for(users["alice"])
+        .post("/cases/new/", INTAKE | {"birth_date": future, "given_name": "<b>Maricel</b>"})
+        .content.decode()
+    )
     assert "This date is in the future" in body and "Markup" in body
     assert not Case.objects.exists()
 
@@ -74,9 +85,16 @@ def test_roles_without_case_access_never_reach_a_case(case, users):
 
 def test_a_referral_without_consent_is_refused_on_the_page_and_nothing_is_sent(case, users, network):
     client = client_for(users["alice"])
-    response = client.post(f"/referrals/send/{case.code}/", {
-        "to_agency": network.beta.pk, "urgency": "routine", "categories": ["profile"],
-        "reasons": ["AdditionalServicesRequired"]}, follow=True)
+    response = client.post(
+        f"/referrals/send/{case.code}/",
+        {
+            "to_agency": network.beta.pk,
+            "urgency": "routine",
+            "categories": ["profile"],
+            "reasons": ["AdditionalServicesRequired"],
+        },
+        follow=True,
+    )
     assert "No consent covers" in response.content.decode()
     assert not Referral.objects.exists()
 
@@ -99,9 +117,16 @@ def test_a_stale_edit_on_the_page_is_refused_and_shows_the_conflict(case, users)
 def test_stage_consent_note_task_and_closure_from_the_case_page(case, users, network):
     alice, sam = client_for(users["alice"]), client_for(users["sam"])
     alice.post(f"/cases/{case.code}/stage/", {"stage": "shelter_assistance", "version": case.version})
-    alice.post(f"/cases/{case.code}/consents/", {"purpose": "sharing", "recipient_agency": network.trainer.pk,
-                                                 "categories": ["profile"], "given_on": "2026-01-05",
-                                                 "language": "th"})
+    alice.post(
+        f"/cases/{case.code}/consents/",
+        {
+            "purpose": "sharing",
+            "recipient_agency": network.trainer.pk,
+            "categories": ["profile"],
+            "given_on": "2026-01-05",
+            "language": "th",
+        },
+    )
     alice.post(f"/cases/{case.code}/notes/", {"text": "Wants to train as an electrician."})
     alice.post(f"/cases/{case.code}/tasks/", {"title": "Call the skills centre", "due_on": "2026-02-01"})
     alice.post(f"/cases/{case.code}/closure/", {"reason": "Working for a year."})
@@ -118,3 +143,38 @@ def test_the_referral_inbox_counts_by_status(case, users, network):
     refer(users["alice"], case, network.beta, categories=["profile"])
     body = client_for(users["bella"]).get("/referrals/").content.decode()
     assert 'status=pending">Pending <span class="badge">1</span>' in body
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_photo_is_stored_encrypted_served_to_who_may_see_identity_and_audited(case, users, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    alice = client_for(users["alice"])
+    alice.post(f"/cases/{case.code}/photo/upload/", {"photo": SimpleUploadedFile("p.png", PNG)})
+    response = alice.get(f"/cases/{case.code}/photo/")
+    assert response.status_code == 200 and response.content == PNG and response["Content-Type"] == "image/png"
+    assert AuditEvent.objects.filter(action="read", details__via="photo").exists()
+    from .test_encryption import raw_dump
+
+    assert "iVBORw0KGgo" not in raw_dump()  # the base64 of a PNG header
+    assert client_for(users["bob"]).get(f"/cases/{case.code}/photo/").status_code == 404
+
+
+def test_an_oversized_or_wrong_upload_is_refused_with_a_clear_message(case, users, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MAX_UPLOAD_BYTES = 50
+    alice = client_for(users["alice"])
+    body = alice.post(
+        f"/cases/{case.code}/photo/upload/", {"photo": SimpleUploadedFile("p.png", PNG)}, follow=True
+    ).content.decode()
+    assert "too large" in body
+    settings.MAX_UPLOAD_BYTES = 5000
+    body = alice.post(
+        f"/cases/{case.code}/photo/upload/", {"photo": SimpleUploadedFile("p.gif", b"GIF89a...")}, follow=True
+    ).content.decode()
+    assert "JPEG or PNG" in body
+    case.returnee.refresh_from_db()
+    assert case.returnee.photo == ""

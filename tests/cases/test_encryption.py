@@ -6,13 +6,24 @@ from reintegra.cases import services
 from reintegra.cases.models import Case, Returnee
 from reintegra.cases.selectors import case_search_by_identity
 from reintegra.lib import crypto
-
 from reintegra.referrals import services as referral_services
 
 from .conftest import IDENTITY, refer, share_with
 
-SECRETS = ["Somsri", "Kaewmanee", "1994-03-02", "812345678", "somsri.k@example.org", "Mae Sai", "00123",
-           "Returned via", "her passport", "Visit Somsri", "Somsri's aunt", "moved to Somsri"]
+SECRETS = [
+    "Somsri",
+    "Kaewmanee",
+    "1994-03-02",
+    "812345678",
+    "somsri.k@example.org",
+    "Mae Sai",
+    "00123",
+    "Returned via",
+    "her passport",
+    "Visit Somsri",
+    "Somsri's aunt",
+    "moved to Somsri",
+]
 
 
 def raw_dump() -> str:
