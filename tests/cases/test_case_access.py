@@ -95,18 +95,38 @@ def test_impossible_dates_are_refused_with_a_field_error_and_nothing_saved(case,
     import datetime
 
     with pytest.raises(ValidationError) as error:
-        services.return_record(actor=users["alice"], case=case, country_from="MY",
-                               returned_on=datetime.date(1990, 1, 1), return_type="deportation")
+        services.return_record(
+            actor=users["alice"],
+            case=case,
+            country_from="MY",
+            returned_on=datetime.date(1990, 1, 1),
+            return_type="deportation",
+        )
     assert "returned_on" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.return_record(actor=users["alice"], case=case, country_from="XX",
-                               returned_on=datetime.date(2025, 1, 1), return_type="nope")
+        services.return_record(
+            actor=users["alice"],
+            case=case,
+            country_from="XX",
+            returned_on=datetime.date(2025, 1, 1),
+            return_type="nope",
+        )
     assert {"country_from", "return_type"} <= set(error.value.message_dict)
-    services.return_record(actor=users["alice"], case=case, country_from="MY",
-                           returned_on=datetime.date(2025, 1, 1), return_type="deportation")
+    services.return_record(
+        actor=users["alice"],
+        case=case,
+        country_from="MY",
+        returned_on=datetime.date(2025, 1, 1),
+        return_type="deportation",
+    )
     with pytest.raises(ValidationError) as error:
-        services.task_create(actor=users["alice"], case=case, title="Follow-up visit",
-                             due_on=datetime.date(2024, 12, 1), is_follow_up=True)
+        services.task_create(
+            actor=users["alice"],
+            case=case,
+            title="Follow-up visit",
+            due_on=datetime.date(2024, 12, 1),
+            is_follow_up=True,
+        )
     assert "due_on" in error.value.message_dict
     assert not case.tasks.exists()
 
@@ -123,13 +143,15 @@ def test_likely_duplicates_are_found_by_name_and_birth_year_or_phone(case, users
 
     from reintegra.cases.services import possible_duplicates
 
-    same_name = possible_duplicates(agency=network.alpha, given_name="SOMSRI", family_name="kaewmanee",
-                                    birth_date=datetime.date(1994, 12, 31))
+    same_name = possible_duplicates(
+        agency=network.alpha, given_name="SOMSRI", family_name="kaewmanee", birth_date=datetime.date(1994, 12, 31)
+    )
     assert same_name["own"] == [case]
     same_phone = possible_duplicates(agency=network.beta, given_name="Other", phones=["081 234 5678"])
     assert same_phone["own"] == [] and same_phone["elsewhere"] == [network.alpha.name]
-    other_year = possible_duplicates(agency=network.alpha, given_name="Somsri", family_name="Kaewmanee",
-                                     birth_date=datetime.date(1990, 1, 1))
+    other_year = possible_duplicates(
+        agency=network.alpha, given_name="Somsri", family_name="Kaewmanee", birth_date=datetime.date(1990, 1, 1)
+    )
     assert other_year["own"] == []
 
 
