@@ -20,3 +20,18 @@ def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = 
 def referral_counts(*, user: AnyUser, direction: str = "incoming") -> dict[str, int]:
     rows = referral_inbox(user=user, direction=direction).order_by().values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def referral_times(*, user: AnyUser, direction: str = "incoming") -> dict[str, float | None]:
+    """Median hours from sending to an answer, and from sending to completion."""
+    rows = referral_inbox(user=user, direction=direction).values_list("sent_at", "responded_at", "completed_at")
+    answered = sorted((r - s).total_seconds() / 3600 for s, r, _c in rows if r)
+    completed = sorted((c - s).total_seconds() / 3600 for s, _r, c in rows if c)
+
+    def median(values: list[float]) -> float | None:
+        if not values:
+            return None
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    return {"response_hours": median(answered), "completion_hours": median(completed)}

@@ -279,3 +279,28 @@ def referrals_revoke_for_consent(*, actor: User, consent: Consent) -> int:
             cause="consent_withdrawn",
         )
     return len(referrals)
+
+
+@transaction.atomic
+def referral_record_service(*, actor: User, referral: Referral, text: str) -> CaseEvent:
+    """The receiving agency records a service it provided; it appears on the case's timeline."""
+    if actor.agency_id != referral.to_agency_id:
+        raise PermissionDenied
+    if referral.status not in ACTIVE_REFERRAL_STATUSES:
+        raise ValidationError(_("Services are recorded while the referral is accepted or in progress."))
+    errors: dict[str, Any] = {}
+    if not text.strip():
+        errors["text"] = _("Describe the service provided.")
+    check_text("text", text, errors)
+    raise_if(errors)
+    event = CaseEvent.objects.create(
+        case=referral.case,
+        at=timezone.now(),
+        kind=CaseEvent.Kind.SERVICE,
+        actor=actor,
+        agency=referral.to_agency,
+        summary=_("Service provided by %(agency)s.") % {"agency": referral.to_agency.name},
+        text=text,
+    )
+    _audit(referral, actor=actor, action=AuditEvent.Action.CREATE, service_recorded=True)
+    return event

@@ -37,6 +37,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     referrals = selectors.referral_inbox(user=user, direction=direction, status=status)
     counts = selectors.referral_counts(user=user, direction=direction)
     context = {
+        "times": selectors.referral_times(user=user, direction=direction),
         "page": Paginator(referrals, 30).get_page(request.GET.get("page")),
         "direction": direction,
         "status": status,
@@ -109,4 +110,20 @@ def referral_send(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, message)
         return redirect("cases:detail", code=code)
     messages.success(request, _("Referral sent to %(agency)s.") % {"agency": referral.to_agency.name})
+    return redirect("referrals:detail", referral_id=referral.pk)
+
+
+@login_required
+@require_POST
+def referral_service(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id=referral_id)
+    try:
+        services.referral_record_service(
+            actor=require_member(request.user), referral=referral, text=request.POST.get("text", "")
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Service recorded on the case's timeline."))
     return redirect("referrals:detail", referral_id=referral.pk)

@@ -178,3 +178,17 @@ def test_an_oversized_or_wrong_upload_is_refused_with_a_clear_message(case, user
     assert "JPEG or PNG" in body
     case.returnee.refresh_from_db()
     assert case.returnee.photo == ""
+
+
+def test_the_receiving_agency_records_a_service_on_the_timeline_while_the_referral_is_active(case, users, network):
+    share_with(users["alice"], case, network.beta, categories=["profile"])
+    referral = refer(users["alice"], case, network.beta, categories=["profile"])
+    bob = client_for(users["bob"])
+    bob.post(f"/referrals/{referral.pk}/service/", {"text": "Too early"})
+    assert not case.events.filter(kind="service").exists()
+    bob.post(f"/referrals/{referral.pk}/accept/")
+    bob.post(f"/referrals/{referral.pk}/service/", {"text": "Counselling session, 1 hour."})
+    owner_view = client_for(users["alice"]).get(f"/cases/{case.code}/").content.decode()
+    assert "Service provided by Beta DSWD Office" in owner_view and "Counselling session" in owner_view
+    inbox = bob.get("/referrals/").content.decode()
+    assert "Median time to answer" in inbox and "hours" in inbox
