@@ -3,9 +3,11 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from reintegra.lib.concurrency import EditConflict
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -43,3 +45,17 @@ def _first_message(detail: dict[str, Any]) -> str:
         first = messages[0] if isinstance(messages, list) and messages else messages
         return f"{field}: {first}"
     return ""
+
+
+def conflict_response(exc: EditConflict) -> Response:
+    return Response(
+        {
+            "error": {
+                "code": "conflict",
+                "message": str(exc),
+                "fields": {k: str(v) for k, v in exc.changes.items()},
+                "current_version": exc.current_version,
+            }
+        },
+        status=status.HTTP_409_CONFLICT,
+    )

@@ -207,6 +207,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Two apps have a "stage" and a "type": name their enums apart in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStageEnum": "reintegra.cases.choices.Stage",
+        "ServiceStageEnum": "reintegra.network.choices.Stage",
+        "AgencyTypeEnum": "reintegra.network.choices.AgencyType",
+        "HistoryTypeEnum": "reintegra.cases.choices.HistoryType",
+        "IdentityDocumentTypeEnum": "reintegra.cases.serializers.IDENTITY_DOCUMENT_TYPES",
+        "LanguageEnum": "reintegra.network.choices.Language",
+    },
 }
 
 # --- Background work: Django's tasks framework (backport) on the database, run by `db_worker`.

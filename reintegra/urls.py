@@ -6,11 +6,17 @@ from rest_framework.routers import DefaultRouter
 
 from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
+from reintegra.cases import api as cases_api
 from reintegra.network import api as network_api
+from reintegra.referrals import api as referrals_api
 
 router = DefaultRouter()
 router.register("agencies", network_api.AgencyViewSet, basename="agency")
 router.register("services", network_api.ServiceViewSet, basename="service")
+router.register("cases", cases_api.CaseViewSet, basename="case")
+router.register("consents", cases_api.ConsentViewSet, basename="consent")
+router.register("tasks", cases_api.TaskViewSet, basename="task")
+router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),

@@ -17,6 +17,7 @@ from reintegra.accounts.access import (
     service_get_for_user,
     service_list_for_user,
 )
+from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
 from . import selectors, services
@@ -32,20 +33,6 @@ DIRECTORY_PARAMETERS = [
     OpenApiParameter("agency_type", str, enum=AgencyType.values),
     OpenApiParameter("q", str, description="Words in names, descriptions and service names"),
 ]
-
-
-def _conflict(exc: EditConflict) -> Response:
-    return Response(
-        {
-            "error": {
-                "code": "conflict",
-                "message": str(exc),
-                "fields": {k: str(v) for k, v in exc.changes.items()},
-                "current_version": exc.current_version,
-            }
-        },
-        status=status.HTTP_409_CONFLICT,
-    )
 
 
 def _filters(request: Request) -> selectors.DirectoryFilters:
@@ -108,7 +95,7 @@ class AgencyViewSet(
                 actor=require_member(request.user), agency=agency, version=data.pop("version", None), **data
             )
         except EditConflict as exc:
-            return _conflict(exc)
+            return conflict_response(exc)
         return Response(self.get_serializer(agency).data)
 
 
@@ -174,7 +161,7 @@ class ServiceViewSet(
                 actor=require_member(request.user), service=service, version=data.pop("version", None), **data
             )
         except EditConflict as exc:
-            return _conflict(exc)
+            return conflict_response(exc)
         return Response(ServiceSerializer(service).data)
 
 

@@ -1,0 +1,369 @@
+"""REST endpoints of cases, consents and tasks.
+
+Every case is fetched through `case_get_for_user`: a case outside the user's scope is a 404, and
+so is an owner-only action (edit, stage, history, return, notes, closure, consent) attempted by
+an agency the case was only referred to. A request that is refused whatever the object (opening
+a case without a caseworker's or supervisor's role, deciding a closure without being a
+supervisor) is a 403.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reintegra.accounts.access import (
+    CASE_OWNER_ROLES,
+    CASE_RECEIVER_ROLES,
+    AnyUser,
+    CaseAccess,
+    case_get_for_user,
+    case_list_for_user,
+    is_member,
+    require_member,
+)
+from reintegra.accounts.models import User
+from reintegra.api import conflict_response
+from reintegra.lib.concurrency import EditConflict
+
+from . import selectors, services
+from .choices import Stage
+from .models import Case, Consent, Task
+from .serializers import (
+    CaseDetailSerializer,
+    CaseListSerializer,
+    CaseOpenSerializer,
+    CaseStateSerializer,
+    CaseUpdateSerializer,
+    ClosureDecisionSerializer,
+    ConsentSerializer,
+    DuplicateQuerySerializer,
+    DuplicatesSerializer,
+    HistoryEventSerializer,
+    NoteSerializer,
+    ReasonSerializer,
+    ReturnJourneySerializer,
+    StageChangeSerializer,
+    TaskSerializer,
+    TimelineEventSerializer,
+)
+
+CONFLICT = OpenApiResponse(description="The record changed since the given version (error with current_version).")
+NOT_FOUND = OpenApiResponse(description="No such case, or not yours to change.")
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "") in ("1", "true", "yes")
+
+
+def _case_owner(user: AnyUser) -> User:
+    """A caseworker or supervisor: the roles that open and keep cases."""
+    member = require_member(user)
+    if member.role not in CASE_OWNER_ROLES:
+        raise PermissionDenied
+    return member
+
+
+def _owned_cases(user: AnyUser) -> QuerySet[Case]:
+    """The cases of the user's own agency, for an owner role; none otherwise."""
+    if not is_member(user) or user.role not in CASE_OWNER_ROLES or user.agency_id is None:
+        return Case.objects.none()
+    return case_list_for_user(user).filter(agency_id=user.agency_id)
+
+
+def _detail(request: Request, access: CaseAccess, *, via: str) -> dict[str, Any]:
+    """The case as this reader may see it; the read is written to the audit log first."""
+    selectors.case_read(user=request.user, access=access, via=via)
+    return CaseDetailSerializer(access, context={"request": request}).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Part of a case code"),
+            OpenApiParameter("stage", str, enum=Stage.values, description="Closed cases are listed only by stage"),
+            OpenApiParameter("mine", bool, description="Only the cases I am the caseworker of"),
+            OpenApiParameter("referred", bool, description="Only the cases referred to my agency"),
+        ]
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Cases. Lists show codes and stages, never names; a case's record shows only the data
+    categories the reader may see."""
+
+    serializer_class = CaseListSerializer
+    lookup_field = "code"
+    queryset = Case.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_queryset(self) -> QuerySet[Case]:
+        user = self.request.user
+        if not is_member(user):
+            return Case.objects.none()
+        params = self.request.query_params
+        stage = params.get("stage", "")
+        if stage and stage not in Stage.values:
+            raise serializers.ValidationError({"stage": [_("Unknown stage “%(stage)s”.") % {"stage": stage}]})
+        filters = selectors.CaseFilters(
+            q=params.get("q", "")[:40],
+            stage=stage,
+            mine=_flag(self.request, "mine"),
+            referred=_flag(self.request, "referred"),
+        )
+        return selectors.case_list(user=user, filters=filters)
+
+    def _access(self, *, for_edit: bool) -> CaseAccess:
+        return case_get_for_user(self.request.user, code=self.kwargs["code"], for_edit=for_edit)
+
+    @extend_schema(request=CaseOpenSerializer, responses={201: CaseDetailSerializer, 403: None})
+    def create(self, request: Request) -> Response:
+        """Opens a case. Check `duplicates/` first: a likely duplicate is not refused here."""
+        user = _case_owner(request.user)
+        serializer = CaseOpenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = services.case_open(actor=user, **serializer.validated_data)
+        access = case_get_for_user(user, code=case.code)
+        return Response(_detail(request, access, via="api open"), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DuplicateQuerySerializer, responses={200: DuplicatesSerializer, 403: None})
+    @action(detail=False, methods=["post"])
+    def duplicates(self, request: Request) -> Response:
+        """Likely duplicates of a returnee about to be registered: your agency's case codes, and the
+        names of other agencies that have a likely match (ask them; their records stay theirs)."""
+        user = _case_owner(request.user)
+        serializer = DuplicateQuerySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assert user.agency is not None  # noqa: S101 (an owner role always has an agency)
+        found = services.possible_duplicates(agency=user.agency, **serializer.validated_data)
+        return Response({"own": [c.code for c in found["own"]], "elsewhere": found["elsewhere"]})
+
+    @extend_schema(responses={200: CaseDetailSerializer, 404: NOT_FOUND})
+    def retrieve(self, request: Request, code: str) -> Response:
+        """The case record, with only the categories you may see (`categories`); the read is audited."""
+        return Response(_detail(request, self._access(for_edit=False), via="api"))
+
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseDetailSerializer, 404: NOT_FOUND, 409: CONFLICT})
+    def partial_update(self, request: Request, code: str) -> Response:
+        """Edits the returnee's record and the case summary (owning agency only). Send the `version`
+        you loaded; if someone saved in between, the answer is 409 and nothing is changed."""
+        access = self._access(for_edit=True)
+        serializer = CaseUpdateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version")
+        try:
+            services.case_update(actor=_case_owner(request.user), case=access.case, version=version, **data)
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return Response(_detail(request, self._access(for_edit=True), via="api update"))
+
+    def _state(self, case: Case) -> Response:
+        return Response(CaseStateSerializer(case, context={"request": self.request}).data)
+
+    @extend_schema(request=StageChangeSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def stage(self, request: Request, code: str) -> Response:
+        """Moves the case to another stage (closing goes through `closure/`)."""
+        access = self._access(for_edit=True)
+        serializer = StageChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            case = services.case_set_stage(
+                actor=_case_owner(request.user), case=access.case, **serializer.validated_data
+            )
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return self._state(case)
+
+    @extend_schema(request=HistoryEventSerializer, responses={201: HistoryEventSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def history(self, request: Request, code: str) -> Response:
+        """Records a step of the migration: recruitment, transit or exploitation."""
+        access = self._access(for_edit=True)
+        serializer = HistoryEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.history_add(actor=_case_owner(request.user), case=access.case, **serializer.validated_data)
+        return Response(HistoryEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReturnJourneySerializer, responses={200: ReturnJourneySerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["put"], url_path="return")
+    def return_journey(self, request: Request, code: str) -> Response:
+        """Records (or replaces) the return."""
+        access = self._access(for_edit=True)
+        serializer = ReturnJourneySerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        agencies = data.pop("assisting_agencies", [])
+        journey = services.return_record(
+            actor=_case_owner(request.user), case=access.case, assisting_agencies=agencies, **data
+        )
+        return Response(ReturnJourneySerializer(journey, context={"request": request}).data)
+
+    @extend_schema(request=NoteSerializer, responses={201: TimelineEventSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, code: str) -> Response:
+        """Adds a note to the case's timeline."""
+        access = self._access(for_edit=True)
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.note_add(
+            actor=_case_owner(request.user), case=access.case, text=serializer.validated_data["text"]
+        )
+        data = TimelineEventSerializer(event, context={"access": access}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def closure(self, request: Request, code: str) -> Response:
+        """Asks a supervisor to close the case."""
+        access = self._access(for_edit=True)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.closure_request(
+            actor=_case_owner(request.user), case=access.case, reason=serializer.validated_data["reason"]
+        )
+        return self._state(case)
+
+    @extend_schema(request=ClosureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], url_path="closure/decision")
+    def closure_decision(self, request: Request, code: str) -> Response:
+        """A supervisor of the owning agency approves or refuses the requested closure (403 for
+        anyone else of that agency)."""
+        access = self._access(for_edit=True)
+        serializer = ClosureDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.closure_decide(
+            actor=_case_owner(request.user), case=access.case, approve=serializer.validated_data["approve"]
+        )
+        return self._state(case)
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, code: str) -> Response:
+        """Reopens a closed case at the stage it was closed from."""
+        access = self._access(for_edit=True)
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = services.case_reopen(
+            actor=_case_owner(request.user), case=access.case, reason=serializer.validated_data["reason"]
+        )
+        return self._state(case)
+
+    @extend_schema(responses={200: TimelineEventSerializer(many=True), 404: NOT_FOUND})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def timeline(self, request: Request, code: str) -> Response:
+        """The case's timeline in time order, as far as you may see it (any agency the case is
+        referred to reads its own lines, the referral and stage lines and the shared categories').
+        Not paginated: a case's timeline is read whole. The read is audited."""
+        access = self._access(for_edit=False)
+        events = selectors.case_timeline(access=access)
+        selectors.audit_case_read(
+            user=require_member(request.user), access=access, shown={"history", "return", "notes"}, via="api timeline"
+        )
+        return Response(TimelineEventSerializer(events, many=True, context={"access": access}).data)
+
+
+# --- Consents ----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("case", str, description="A case code")]),
+)
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The consents of your agency's cases (caseworkers and supervisors of the owning agency
+    only; a consent of another agency's case is a 404)."""
+
+    serializer_class = ConsentSerializer
+    lookup_value_regex = r"\d+"
+    queryset = Consent.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_queryset(self) -> QuerySet[Consent]:
+        consents = Consent.objects.filter(case__in=_owned_cases(self.request.user).values("pk"))
+        code = self.request.query_params.get("case", "")
+        if code and self.action == "list":
+            consents = consents.filter(case__code=code)
+        return consents.select_related("case", "recipient_agency", "explained_by").order_by("-given_on", "-pk")
+
+    @extend_schema(responses={201: ConsentSerializer, 404: NOT_FOUND})
+    def create(self, request: Request) -> Response:
+        """Records the returnee's consent for one purpose; for sharing, name the agency (or type of
+        agency) and the data categories."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        access = case_get_for_user(request.user, code=data.pop("case")["code"], for_edit=True)
+        consent = services.consent_record(actor=_case_owner(request.user), case=access.case, **data)
+        return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ConsentSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """Withdraws the consent: every referral that rested on it is revoked at once."""
+        consent = self.get_object()
+        consent = services.consent_withdraw(actor=_case_owner(request.user), consent=consent)
+        return Response(self.get_serializer(consent).data)
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+def _agency_tasks(user: AnyUser) -> QuerySet[Task]:
+    """Tasks belong to an agency: its caseworkers, supervisors and provider staff see them."""
+    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES or user.agency_id is None:
+        return Task.objects.none()
+    return Task.objects.filter(agency_id=user.agency_id)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("overdue", bool, description="Only open tasks past their due date"),
+            OpenApiParameter("mine", bool, description="Only the tasks assigned to me"),
+            OpenApiParameter("done", bool, description="Done tasks instead of open ones"),
+        ]
+    ),
+)
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your agency's tasks and follow-ups."""
+
+    serializer_class = TaskSerializer
+    lookup_value_regex = r"\d+"
+    queryset = Task.objects.none()  # for the schema; get_queryset is what runs
+
+    def get_queryset(self) -> QuerySet[Task]:
+        user = self.request.user
+        tasks = _agency_tasks(user)
+        if self.action != "list" or not is_member(user):
+            return tasks
+        mine = _flag(self.request, "mine")
+        if _flag(self.request, "overdue"):
+            tasks = selectors.overdue_tasks(user=user, agency_wide=not mine)
+        else:
+            tasks = tasks.filter(done_at__isnull=not _flag(self.request, "done"))
+            if mine:
+                tasks = tasks.filter(assignee=user)
+        return tasks.select_related("case", "agency", "assignee").order_by("due_on", "pk")
+
+    @extend_schema(responses={201: TaskSerializer, 404: NOT_FOUND})
+    def create(self, request: Request) -> Response:
+        """Adds a task on a case you may see (the task is your agency's). Without an assignee it is
+        for the whole agency."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        access = case_get_for_user(request.user, code=data.pop("case")["code"])
+        task = services.task_create(actor=require_member(request.user), case=access.case, **data)
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: TaskSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def done(self, request: Request, pk: str) -> Response:
+        """Marks the task done (doing it twice changes nothing)."""
+        task = self.get_object()
+        task = services.task_done(actor=require_member(request.user), task=task)
+        return Response(self.get_serializer(task).data)

@@ -1,0 +1,420 @@
+"""Serializers of the cases API: they parse input and render output; the services check the rules.
+
+What a reader sees of a case is decided by `CaseAccess.categories` and applied in one place,
+`CaseDetailSerializer`: a field of a category the reader may not see is left out of the JSON
+altogether (not sent empty), so nothing of it travels.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, agency_list_for_user, is_member
+from reintegra.accounts.models import User
+from reintegra.lib import geo
+from reintegra.network.choices import AgencyType, Language
+from reintegra.network.models import Agency
+
+from .choices import (
+    ConsentPurpose,
+    ControlMeans,
+    DataCategory,
+    Education,
+    Exploitation,
+    Gender,
+    HistoryType,
+    Industry,
+    MaritalStatus,
+    RecruiterRelation,
+    RecruitmentMethod,
+    ReturnType,
+    Stage,
+    TraffickingStatus,
+)
+from .models import Case, CaseEvent, Consent, HistoryEvent, ReturnJourney, Task
+from .services import CONTACT_FIELDS, IDENTITY_FIELDS
+
+IDENTITY_DOCUMENT_TYPES = [
+    ("national_id", gettext_lazy("National ID card")),
+    ("passport", gettext_lazy("Passport")),
+    ("travel_document", gettext_lazy("Emergency travel document")),
+    ("other", gettext_lazy("Other")),
+]
+# The returnee's fields by the category that shows them (the detail's other categories are whole
+# blocks: history, return, notes).
+PROFILE_OUTPUT_FIELDS = (
+    "gender",
+    "age_at_intake",
+    "citizenships",
+    "languages",
+    "education",
+    "marital_status",
+    "children",
+    "trafficking_status",
+    "trafficking_status_decided_by",
+)
+CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
+    DataCategory.IDENTITY: IDENTITY_FIELDS,
+    DataCategory.CONTACT: CONTACT_FIELDS,
+    DataCategory.PROFILE: PROFILE_OUTPUT_FIELDS,
+    DataCategory.HISTORY: ("history",),
+    DataCategory.RETURN: ("return",),
+    DataCategory.NOTES: ("notes",),
+}
+
+
+def _request_user(context: dict[str, Any]) -> Any:
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+class AgencySlugField(serializers.SlugRelatedField):
+    """An agency named by its slug, among the agencies the requesting user may see."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "slug")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Agency.objects.none())  # replaced per request below
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Agency]:
+        return agency_list_for_user(_request_user(self.context))
+
+
+class ColleagueField(serializers.SlugRelatedField):
+    """A user named by username, among the active staff of the requesting user's own agency.
+
+    There is no access helper for a caseworker's colleagues (staff_list_for_user is for
+    supervisors), and a task may only go to someone of one's agency; looking no further than
+    that agency also keeps other agencies' usernames from being probed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "username")
+        kwargs.setdefault("queryset", User.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[User]:
+        user = _request_user(self.context)
+        if not is_member(user) or not user.agency_id:
+            return User.objects.none()
+        return User.objects.filter(agency_id=user.agency_id, is_active=True)
+
+
+# --- Cases -------------------------------------------------------------------------------------
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """A line of the case list: code, stage and agency; never a name."""
+
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    htcds_status = serializers.CharField(read_only=True)
+    own = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["code", "stage", "htcds_status", "agency", "opened_at", "own"]
+        read_only_fields = fields
+
+    def get_own(self, case: Case) -> bool:
+        user = _request_user(self.context)
+        return bool(is_member(user) and user.role in CASE_OWNER_ROLES and case.agency_id == user.agency_id)
+
+
+class CaseStateSerializer(CaseListSerializer):
+    """The case's state after a stage, closure or reopening action."""
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [*CaseListSerializer.Meta.fields, "version", "closed_at", "closure_requested_at"]
+        read_only_fields = fields
+
+
+class IdentityDocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=IDENTITY_DOCUMENT_TYPES)
+    number = serializers.CharField(max_length=60)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+
+    def validate_country(self, value: str) -> str:
+        if value and not geo.is_country(value):
+            raise serializers.ValidationError(_("Unknown country code. Use ISO 3166-1 alpha-2, e.g. TH, PH, MY."))
+        return value.upper()
+
+
+class ReturneeInputSerializer(serializers.Serializer):
+    """The returnee's fields as typed; every one optional (an edit sends only what changed)."""
+
+    given_name = serializers.CharField(max_length=500, required=False)
+    family_name = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    other_names = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=5)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=500)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    identity_documents = serializers.ListField(child=IdentityDocumentSerializer(), required=False, max_length=10)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    age_at_intake = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    citizenships = serializers.ListField(child=serializers.CharField(max_length=3), required=False, max_length=5)
+    languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
+    education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True)
+    marital_status = serializers.ChoiceField(choices=MaritalStatus.choices, required=False, allow_blank=True)
+    children = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=30)
+    trafficking_status = serializers.ChoiceField(choices=TraffickingStatus.choices, required=False, allow_blank=True)
+
+
+class CaseOpenSerializer(ReturneeInputSerializer):
+    given_name = serializers.CharField(max_length=500)
+    # The full vocabulary, so the schema has one Stage enum; the service refuses "closed" with its reason.
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.IDENTIFICATION)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CaseUpdateSerializer(ReturneeInputSerializer):
+    version = serializers.IntegerField(help_text=gettext_lazy("The version the edit was made against."))
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class DuplicateQuerySerializer(serializers.Serializer):
+    given_name = serializers.CharField(max_length=500)
+    family_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=5, default=list
+    )
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    own = serializers.ListField(child=serializers.CharField(), help_text=gettext_lazy("Codes of your agency's cases"))
+    elsewhere = serializers.ListField(
+        child=serializers.CharField(), help_text=gettext_lazy("Names of other agencies with a likely match")
+    )
+
+
+class HistoryEventSerializer(serializers.ModelSerializer):
+    recruitment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=RecruitmentMethod.choices), required=False
+    )
+    exploitation_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=Exploitation.choices), required=False
+    )
+    control_means = serializers.ListField(child=serializers.ChoiceField(choices=ControlMeans.choices), required=False)
+    type = serializers.ChoiceField(choices=HistoryType.choices)
+    recruiter_relation = serializers.ChoiceField(choices=RecruiterRelation.choices, required=False, allow_blank=True)
+    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
+
+    class Meta:
+        model = HistoryEvent
+        fields = [
+            "id",
+            "type",
+            "country",
+            "area",
+            "started_on",
+            "ended_on",
+            "recruitment_methods",
+            "recruiter_relation",
+            "exploitation_types",
+            "industry",
+            "control_means",
+            "duration_months",
+            "debt_amount",
+            "debt_currency",
+            "creditor",
+        ]
+        read_only_fields = ["id"]
+
+
+class ReturnJourneySerializer(serializers.ModelSerializer):
+    return_type = serializers.ChoiceField(choices=ReturnType.choices)
+    assisting_agencies = AgencySlugField(many=True, required=False)
+
+    class Meta:
+        model = ReturnJourney
+        fields = [
+            "country_from",
+            "returned_on",
+            "return_type",
+            "assisting_agencies",
+            "documents_issued",
+            "point_of_arrival",
+        ]
+
+
+class CaseDetailSerializer(serializers.Serializer):
+    """One case as the reader may see it; rendered from a `CaseAccess`, never from a bare case.
+
+    Every field but the first block is optional in the schema: it is present only when the
+    reader's categories include its category."""
+
+    code = serializers.CharField(required=False)
+    agency = serializers.CharField(required=False, help_text=gettext_lazy("The owning agency's slug"))
+    own = serializers.BooleanField(required=False)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    htcds_status = serializers.CharField(required=False)
+    opened_at = serializers.DateTimeField(required=False)
+    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    closure_requested_at = serializers.DateTimeField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices),
+        required=False,
+        help_text=gettext_lazy("The data categories shown to you"),
+    )
+    # identity
+    given_name = serializers.CharField(required=False)
+    family_name = serializers.CharField(required=False)
+    other_names = serializers.CharField(required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    identity_documents = serializers.ListField(child=IdentityDocumentSerializer(), required=False)
+    # contact
+    phones = serializers.ListField(child=serializers.CharField(), required=False)
+    email = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+    # profile
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    age_at_intake = serializers.IntegerField(required=False, allow_null=True)
+    citizenships = serializers.ListField(child=serializers.CharField(), required=False)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    education = serializers.CharField(required=False)
+    marital_status = serializers.CharField(required=False)
+    children = serializers.IntegerField(required=False, allow_null=True)
+    trafficking_status = serializers.CharField(required=False)
+    trafficking_status_decided_by = serializers.CharField(required=False, allow_null=True)
+    # history, return, notes
+    history = HistoryEventSerializer(many=True, required=False)
+    # "return" is a Python keyword: the field is declared under another name, renamed in get_fields.
+    return_journey = ReturnJourneySerializer(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, help_text=gettext_lazy("The case summary"))
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        return {("return" if name == "return_journey" else name): field for name, field in fields.items()}
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        access: CaseAccess = instance
+        case = access.case
+        returnee = case.returnee
+        values: dict[str, Any] = {
+            "code": case.code,
+            "agency": case.agency.slug,
+            "own": access.own,
+            "stage": case.stage,
+            "htcds_status": case.htcds_status,
+            "opened_at": case.opened_at,
+            "closed_at": case.closed_at,
+            "closure_requested_at": case.closure_requested_at,
+            "version": case.version,
+            "categories": sorted(access.categories),
+        }
+        for category, names in CATEGORY_FIELDS.items():
+            if not access.sees(category):
+                continue
+            for name in names:
+                if name == "history":
+                    values[name] = case.history.all()
+                elif name == "return":
+                    values[name] = (
+                        ReturnJourney.objects.filter(case=case).prefetch_related("assisting_agencies").first()
+                    )
+                elif name == "notes":
+                    values[name] = case.notes
+                elif name == "trafficking_status_decided_by":
+                    decided_by = returnee.trafficking_status_decided_by
+                    values[name] = decided_by.slug if decided_by else None
+                else:
+                    values[name] = getattr(returnee, name)
+        return {
+            name: None if values[name] is None else field.to_representation(values[name])
+            for name, field in self.fields.items()
+            if name in values
+        }
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    """A line of the timeline. The text of another agency's note is left out (null) unless the
+    reader may see case notes."""
+
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "kind", "agency", "actor", "summary", "text"]
+        read_only_fields = fields
+
+    def get_text(self, event: CaseEvent) -> str | None:
+        access: CaseAccess | None = self.context.get("access")
+        if event.kind == CaseEvent.Kind.NOTE and access is not None:
+            if event.agency_id != access.viewer_agency_id and not access.sees(DataCategory.NOTES):
+                return None
+        return event.text
+
+
+class StageChangeSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    version = serializers.IntegerField()
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ClosureDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+
+
+# --- Consents ----------------------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.code", max_length=16)
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    recipient_agency = AgencySlugField(required=False, allow_null=True)
+    recipient_agency_type = serializers.ChoiceField(choices=AgencyType.choices, required=False, allow_blank=True)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), required=False)
+    language = serializers.ChoiceField(choices=Language.choices)
+    explained_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "case",
+            "purpose",
+            "recipient_agency",
+            "recipient_agency_type",
+            "categories",
+            "given_on",
+            "language",
+            "explained_by",
+            "active",
+            "withdrawn_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "explained_by", "active", "withdrawn_at", "created_at"]
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.code", max_length=16)
+    assignee = ColleagueField(required=False, allow_null=True)
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    title = serializers.CharField(max_length=200)
+    done = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "case", "title", "due_on", "agency", "assignee", "is_follow_up", "done", "done_at"]
+        read_only_fields = ["id", "agency", "done", "done_at"]
+
+    def get_done(self, task: Task) -> bool:
+        return task.done_at is not None

@@ -1,0 +1,94 @@
+"""Serializers of the referrals API: they parse input and render output; the services check the rules."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from reintegra.accounts.access import service_list_for_user
+from reintegra.cases.choices import DataCategory, ReferralReason, Urgency
+from reintegra.cases.serializers import AgencySlugField
+from reintegra.network.models import Service
+
+from .models import Referral
+
+
+class ServiceIdField(serializers.PrimaryKeyRelatedField):
+    """A service named by its id, among the services the requesting user may see."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Service.objects.none())  # replaced per request below
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Service]:
+        request = self.context.get("request")
+        return service_list_for_user(getattr(request, "user", None))  # type: ignore[arg-type]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.code", max_length=16)
+    from_agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    to_agency = AgencySlugField()
+    service = ServiceIdField(required=False, allow_null=True)
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReferralReason.choices), required=False, max_length=10
+    )
+    reason_text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices), required=False, max_length=10
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        write_only=True,
+        help_text=gettext_lazy("Supervisors only: why the referral goes without the returnee's consent."),
+    )
+    override = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "case",
+            "from_agency",
+            "to_agency",
+            "service",
+            "reasons",
+            "reason_text",
+            "urgency",
+            "categories",
+            "override_reason",
+            "override",
+            "status",
+            "status_reason",
+            "sent_at",
+            "responded_at",
+            "completed_at",
+            "ended_at",
+        ]
+        read_only_fields = [
+            "id",
+            "from_agency",
+            "override",
+            "status",
+            "status_reason",
+            "sent_at",
+            "responded_at",
+            "completed_at",
+            "ended_at",
+        ]
+
+    def get_override(self, referral: Referral) -> bool:
+        """Sent without consent, by a supervisor's recorded decision."""
+        return referral.override_by_id is not None
+
+
+class ReferralReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class ReferralOptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
