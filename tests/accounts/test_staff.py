@@ -2,8 +2,14 @@ from reintegra.accounts.models import AuditEvent, User
 
 from ..conftest import client_for
 
-NEW = {"username": "noi", "first_name": "Noi", "last_name": "Chan", "email": "noi@example.org",
-       "role": "caseworker", "password": "a-long-first-password"}
+NEW = {
+    "username": "noi",
+    "first_name": "Noi",
+    "last_name": "Chan",
+    "email": "noi@example.org",
+    "role": "caseworker",
+    "password": "a-long-first-password",
+}
 
 
 def test_a_supervisor_sees_only_their_own_agencys_staff_and_the_read_is_audited(users):
