@@ -94,7 +94,12 @@ class Service(models.Model):
         _("maximum age"), null=True, blank=True, validators=[MaxValueValidator(120)]
     )
     # Open to every gender unless a restriction is recorded together with its justification.
-    gender_restriction = models.CharField(_("restricted to gender"), max_length=16, blank=True)
+    gender_restriction = models.CharField(
+        _("restricted to gender"),
+        max_length=16,
+        blank=True,
+        choices=[("female", _("women")), ("male", _("men"))],
+    )
     gender_restriction_reason = models.TextField(
         _("justification of the restriction"), max_length=1000, blank=True, validators=[validate_no_markup]
     )
