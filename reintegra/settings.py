@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "reintegra.network",
     "reintegra.cases",
     "reintegra.referrals",
+    "reintegra.plans",
     "reintegra.demo",
 ]
 
@@ -121,6 +122,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_KEY_FILE = Path(os.environ.get("REINTEGRA_DATA_KEY_FILE", VAR_DIR / "data_keys"))
 INDEX_KEY_FILE = Path(os.environ.get("REINTEGRA_INDEX_KEY_FILE", VAR_DIR / "index_key"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
+
+# Weights of the reintegration sustainability index (docs/reintegration-index.md); default equal.
+REINTEGRATION_INDEX_WEIGHTS: dict[str, dict[str, float]] = {"indicators": {}, "dimensions": {}}
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"

@@ -165,6 +165,7 @@ class DataCategory(models.TextChoices):
     HISTORY = "history", _("Migration and exploitation history")
     RETURN = "return", _("Return")
     NOTES = "notes", _("Case notes")
+    PLAN = "plan", _("Priorities, reintegration plan and assessments")
 
 
 IDENTIFYING_CATEGORIES = {DataCategory.IDENTITY, DataCategory.CONTACT}

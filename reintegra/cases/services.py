@@ -370,6 +370,10 @@ def return_record(
         categories=["return"],
         details={"return_type": journey.return_type},
     )
+    # The sustainability assessments hang on the return date: baseline, 3, 6 and 12 months after.
+    from reintegra.plans.services import assessments_schedule
+
+    assessments_schedule(actor=actor, case=case, returned_on=journey.returned_on)
     return journey
 
 

@@ -28,6 +28,10 @@ class EncryptedTextField(models.TextField):
 class EncryptedJSONField(models.TextField):
     """Any JSON value (a list of phone numbers, of identity documents…), encrypted."""
 
+    # What django-stubs reads as the field's Python type (set and get).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
@@ -50,6 +54,9 @@ class EncryptedJSONField(models.TextField):
 
 class EncryptedDateField(models.TextField):
     """A date (a birth date), stored as an encrypted ISO string."""
+
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> datetime.date | None:
         if not value:

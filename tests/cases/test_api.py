@@ -95,6 +95,7 @@ def test_an_accepted_referral_shows_the_other_agency_only_the_shared_categories(
 def test_the_owning_agency_sees_every_category(case, users):
     data = api_client_for(users["sam"]).get(url(case.code)).json()
     assert data["own"] is True and set(data["categories"]) == {
+        "plan",
         "identity",
         "contact",
         "profile",

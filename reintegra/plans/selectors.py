@@ -1,0 +1,55 @@
+"""Reads of priorities, plans and assessments: only for those who may see the case's "plan"
+category (its own agency, or an agency whose active referral shares it). Reads are audited."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from reintegra.accounts.access import AnyUser, CaseAccess, case_get_for_user, require_member
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent
+from reintegra.cases.choices import DataCategory
+
+from .checks import Flag, plan_flags
+from .models import Assessment, Plan, PriorityRanking
+
+
+def plan_access(*, user: AnyUser, code: str, for_edit: bool = False) -> CaseAccess:
+    access = case_get_for_user(user, code=code, for_edit=for_edit)
+    if not access.sees(DataCategory.PLAN):
+        raise Http404
+    return access
+
+
+@dataclass
+class PlanView:
+    access: CaseAccess
+    plan: Plan | None
+    rankings: list[PriorityRanking]
+    assessments: list[Assessment]
+    flags: list[Flag]
+
+    @property
+    def ranking(self) -> PriorityRanking | None:
+        return self.rankings[0] if self.rankings else None
+
+
+def plan_view(*, user: AnyUser, access: CaseAccess, via: str) -> PlanView:
+    case = access.case
+    plan = Plan.objects.filter(case=case).select_related("author", "approved_by").first()
+    rankings = list(PriorityRanking.objects.filter(case=case).select_related("recorded_by"))
+    assessments = list(Assessment.objects.filter(case=case))
+    audit_record(
+        actor=require_member(user),
+        action=AuditEvent.Action.READ,
+        obj=case,
+        categories=["plan"],
+        details={"code": case.code, "via": via},
+    )
+    return PlanView(
+        access=access,
+        plan=plan,
+        rankings=rankings,
+        assessments=assessments,
+        flags=plan_flags(plan=plan, ranking=rankings[0] if rankings else None),
+    )

@@ -1,0 +1,364 @@
+"""Writes to priorities, plans and assessments. Atomic, validated in full, on the timeline, audited."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, Role, User
+from reintegra.cases.choices import DataCategory
+from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.validation import check_choices, check_text, raise_if
+from reintegra.lib.concurrency import check_version
+from reintegra.network.choices import Language
+from reintegra.network.models import Agency, Service
+from reintegra.referrals.models import Referral
+
+from . import scoring
+from .choices import ASSESSMENT_MONTHS, ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
+from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+
+
+def _event(case: Case, *, actor: User, summary: str, text: str = "") -> None:
+    CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        agency=actor.agency or case.agency,
+        summary=summary[:300],
+        text=text,
+        category=DataCategory.PLAN,
+    )
+
+
+def _audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:
+    audit_record(actor=actor, action=action, obj=obj, categories=["plan"], details=details)
+
+
+@transaction.atomic
+def priorities_record(
+    *, actor: User, case: Case, ranking: Iterable[str], words: dict[str, str] | None = None, context: str = "review"
+) -> PriorityRanking:
+    ranking = [str(p) for p in ranking]
+    words = {k: v for k, v in (words or {}).items() if v and v.strip()}
+    errors: dict[str, Any] = {}
+    if not ranking:
+        errors["ranking"] = _("Rank at least one priority, in the returnee's order.")
+    elif len(set(ranking)) != len(ranking):
+        errors["ranking"] = _("Each priority appears once in a ranking.")
+    check_choices("ranking", ranking, Priority.values, errors)
+    check_choices("words", [k for k in words if k != "overall"], ranking, errors)
+    for key, text in words.items():
+        check_text(f"words.{key}", text, errors, max_length=2000)
+    check_choices("context", [context], ["intake", "review"], errors)
+    raise_if(errors)
+    record = PriorityRanking.objects.create(
+        case=case, recorded_at=timezone.now(), recorded_by=actor, context=context, ranking=ranking, words=words
+    )
+    _event(case, actor=actor, summary=_("Priorities recorded (%(context)s).") % {"context": context})
+    _audit(record, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
+    return record
+
+
+def latest_ranking(case: Case) -> PriorityRanking | None:
+    return PriorityRanking.objects.filter(case=case).order_by("-recorded_at", "-pk").first()
+
+
+@transaction.atomic
+def plan_start(*, actor: User, case: Case, language: str = "") -> Plan:
+    plan, created = Plan.objects.get_or_create(
+        case=case, defaults={"author": actor, "language": language or (case.returnee.languages or ["en"])[0]}
+    )
+    if created:
+        if plan.language not in Language.values:
+            plan.language = "en"
+            plan.save(update_fields=["language"])
+        _event(case, actor=actor, summary=_("Reintegration plan started."))
+        _audit(plan, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
+    return plan
+
+
+def _reopen_if_approved(plan: Plan, actor: User) -> None:
+    """Changing an approved (or submitted) plan starts the next revision, back in draft."""
+    if plan.status != PlanStatus.DRAFT:
+        plan.status = PlanStatus.DRAFT
+        plan.revision += 1
+        plan.approved_by, plan.approved_at, plan.submitted_by = None, None, None
+        plan.save(update_fields=["status", "revision", "approved_by", "approved_at", "submitted_by", "updated_at"])
+
+
+@transaction.atomic
+def plan_update(*, actor: User, plan: Plan, version: int | None, **fields: Any) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    allowed = {k: v for k, v in fields.items() if k in ("returnee_took_part", "returnee_agreed_on", "language")}
+    check_version(plan, expected_version=version, submitted=allowed, fields=list(allowed))
+    errors: dict[str, Any] = {}
+    if "language" in allowed:
+        check_choices("language", [allowed["language"]], Language.values, errors)
+    agreed = allowed.get("returnee_agreed_on")
+    if agreed and agreed > timezone.localdate():
+        errors["returnee_agreed_on"] = _("This date is in the future.")
+    raise_if(errors)
+    for key, value in allowed.items():
+        setattr(plan, key, value)
+    plan.version += 1
+    plan.save(update_fields=[*allowed, "version", "updated_at"])
+    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, changed=sorted(allowed))
+    return plan
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    actor: User,
+    plan: Plan,
+    domain: str,
+    description: str,
+    priorities: Iterable[str] = (),
+    target_date: datetime.date | None = None,
+) -> Goal:
+    priorities = sorted(set(priorities))
+    errors: dict[str, Any] = {}
+    check_choices("domain", [domain], Domain.values, errors)
+    check_choices("priorities", priorities, Priority.values, errors)
+    if not description.strip():
+        errors["description"] = _("Describe the goal.")
+    check_text("description", description, errors, max_length=1000)
+    raise_if(errors)
+    _reopen_if_approved(plan, actor)
+    goal = Goal.objects.create(
+        plan=plan, domain=domain, description=description, priorities=priorities, target_date=target_date
+    )
+    _event(
+        plan.case,
+        actor=actor,
+        summary=_("Plan: %(domain)s goal added.") % {"domain": Domain(domain).label},
+        text=description,
+    )
+    _audit(goal, actor=actor, action=AuditEvent.Action.CREATE, case=plan.case.code)
+    return goal
+
+
+@transaction.atomic
+def action_add(
+    *,
+    actor: User,
+    goal: Goal,
+    kind: str,
+    description: str,
+    responsible_agency: Agency,
+    responsible_person: User | None = None,
+    target_date: datetime.date | None = None,
+    referral: Referral | None = None,
+    task: Task | None = None,
+    service: Service | None = None,
+) -> Action:
+    case = goal.plan.case
+    errors: dict[str, Any] = {}
+    check_choices("kind", [kind], ActionKind.values, errors)
+    if not description.strip():
+        errors["description"] = _("Describe the action.")
+    check_text("description", description, errors, max_length=1000)
+    if referral is not None and referral.case_id != case.pk:
+        errors["referral"] = _("This referral belongs to another case.")
+    if task is not None and task.case_id != case.pk:
+        errors["task"] = _("This task belongs to another case.")
+    if kind == ActionKind.REFERRAL and referral is None:
+        errors["referral"] = _("Link the referral this action stands for.")
+    if responsible_person is not None and responsible_person.agency_id != responsible_agency.pk:
+        errors["responsible_person"] = _("The responsible person works for another agency.")
+    raise_if(errors)
+    _reopen_if_approved(goal.plan, actor)
+    action = Action.objects.create(
+        goal=goal,
+        kind=kind,
+        description=description,
+        responsible_agency=responsible_agency,
+        responsible_person=responsible_person,
+        target_date=target_date,
+        referral=referral,
+        task=task,
+        service=service,
+    )
+    _audit(action, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
+    return action
+
+
+@transaction.atomic
+def action_done(*, actor: User, action: Action) -> Action:
+    if action.done_at is None:
+        action.done_at = timezone.now()
+        action.save(update_fields=["done_at"])
+        _audit(action, actor=actor, action=AuditEvent.Action.UPDATE, done=True)
+    return action
+
+
+def _snapshot(plan: Plan) -> dict[str, Any]:
+    ranking = latest_ranking(plan.case)
+    return {
+        "revision": plan.revision,
+        "priorities": ranking.ranking if ranking else [],
+        "goals": [
+            {
+                "domain": g.domain,
+                "description": g.description,
+                "priorities": g.priorities,
+                "target_date": g.target_date.isoformat() if g.target_date else None,
+                "actions": [
+                    {
+                        "kind": a.kind,
+                        "description": a.description,
+                        "agency": a.responsible_agency.slug,
+                        "target_date": a.target_date.isoformat() if a.target_date else None,
+                    }
+                    for a in g.actions.select_related("responsible_agency")
+                ],
+            }
+            for g in plan.goals.all()
+        ],
+        "returnee_took_part": plan.returnee_took_part,
+        "returnee_agreed_on": plan.returnee_agreed_on.isoformat() if plan.returnee_agreed_on else None,
+    }
+
+
+@transaction.atomic
+def plan_submit(*, actor: User, plan: Plan) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    errors: dict[str, Any] = {}
+    if plan.status != PlanStatus.DRAFT:
+        errors["status"] = _("Only a draft can be submitted.")
+    if not plan.returnee_took_part:
+        errors["returnee_took_part"] = _("Record that the returnee took part in making the plan.")
+    if not plan.returnee_agreed_on:
+        errors["returnee_agreed_on"] = _("Record when the returnee agreed to the plan.")
+    if not plan.goals.exists():
+        errors["goals"] = _("A plan needs at least one goal.")
+    raise_if(errors)
+    plan.status, plan.submitted_by = PlanStatus.SUBMITTED, actor
+    plan.version += 1
+    plan.save(update_fields=["status", "submitted_by", "version", "updated_at"])
+    PlanRevision.objects.create(
+        plan=plan, revision=plan.revision, event="submitted", at=timezone.now(), by=actor, snapshot=_snapshot(plan)
+    )
+    _event(plan.case, actor=actor, summary=_("Plan revision %(n)s submitted for approval.") % {"n": plan.revision})
+    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="submitted")
+    return plan
+
+
+@transaction.atomic
+def plan_approve(*, actor: User, plan: Plan) -> Plan:
+    """A supervisor of the case's agency approves; never the plan's author or its submitter."""
+    plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+    if actor.role != Role.SUPERVISOR or actor.agency_id != plan.case.agency_id:
+        raise PermissionDenied
+    if actor.pk in (plan.author_id, plan.submitted_by_id):
+        raise ValidationError(_("A plan is never approved by the person who wrote or submitted it."))
+    if plan.status != PlanStatus.SUBMITTED:
+        raise ValidationError(_("Only a submitted plan can be approved."))
+    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED, actor, timezone.now()
+    plan.version += 1
+    plan.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
+    PlanRevision.objects.create(
+        plan=plan, revision=plan.revision, event="approved", at=plan.approved_at, by=actor, snapshot=_snapshot(plan)
+    )
+    _event(plan.case, actor=actor, summary=_("Plan revision %(n)s approved.") % {"n": plan.revision})
+    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="approved")
+    return plan
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+@transaction.atomic
+def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date) -> list[Assessment]:
+    """Baseline, 3, 6 and 12 months after return, each with a follow-up task for the case's agency.
+    Re-run when the return date changes: open assessments move, done ones stay."""
+    scheduled = []
+    for point, months in ASSESSMENT_MONTHS.items():
+        due = _add_months(returned_on, months)
+        assessment = Assessment.objects.filter(case=case, point=point).first()
+        if assessment is None:
+            task = Task.objects.create(
+                case=case,
+                title=str(_("Reintegration assessment: %(when)s") % {"when": AssessmentPoint(point).label}),
+                due_on=due,
+                agency=case.agency,
+                assignee=case.caseworker,
+                is_follow_up=True,
+            )
+            assessment = Assessment.objects.create(case=case, point=point, due_on=due, task=task)
+        elif assessment.done_on is None and assessment.due_on != due:
+            assessment.due_on = due
+            assessment.save(update_fields=["due_on"])
+            if assessment.task is not None and assessment.task.done_at is None:
+                assessment.task.due_on = due
+                assessment.task.save(update_fields=["due_on"])
+        scheduled.append(assessment)
+    _audit(case, actor=actor, action=AuditEvent.Action.UPDATE, assessments_scheduled=[a.point for a in scheduled])
+    return scheduled
+
+
+def index_weights() -> scoring.Weights:
+    configured = settings.REINTEGRATION_INDEX_WEIGHTS
+    return scoring.Weights(indicators=configured.get("indicators", {}), dimensions=configured.get("dimensions", {}))
+
+
+@transaction.atomic
+def assessment_record(
+    *, actor: User, assessment: Assessment, answers: dict[str, Any], done_on: datetime.date
+) -> Assessment:
+    assessment = Assessment.objects.select_for_update().select_related("case").get(pk=assessment.pk)
+    errors: dict[str, Any] = {}
+    if done_on > timezone.localdate():
+        errors["done_on"] = _("This date is in the future.")
+    journey = getattr(assessment.case, "return_journey", None)
+    if journey is not None and done_on < journey.returned_on:
+        errors["done_on"] = _("An assessment cannot be before the return (%(date)s).") % {"date": journey.returned_on}
+    try:
+        result = scoring.score(answers, index_weights())
+    except scoring.AnswerError as exc:
+        errors[exc.indicator] = _("Out of range or missing: %(detail)s") % {"detail": str(exc)}
+        result = None
+    raise_if(errors)
+    assert result is not None  # noqa: S101
+    assessment.answers, assessment.done_on, assessment.done_by = dict(answers), done_on, actor
+    assessment.economic = result.dimensions[scoring.ECONOMIC]
+    assessment.social = result.dimensions[scoring.SOCIAL]
+    assessment.psychosocial = result.dimensions[scoring.PSYCHOSOCIAL]
+    assessment.composite = result.composite
+    assessment.save(update_fields=["answers", "done_on", "done_by", "economic", "social", "psychosocial", "composite"])
+    if assessment.task is not None and assessment.task.done_at is None:
+        assessment.task.done_at = timezone.now()
+        assessment.task.save(update_fields=["done_at"])
+    _event(
+        assessment.case,
+        actor=actor,
+        summary=_("Reintegration assessment (%(when)s): index %(index).2f.")
+        % {"when": AssessmentPoint(assessment.point).label, "index": result.composite},
+    )
+    _audit(assessment, actor=actor, action=AuditEvent.Action.UPDATE, point=assessment.point)
+    return assessment

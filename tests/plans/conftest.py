@@ -1,0 +1,1 @@
+from tests.cases.conftest import case, isolated_keys, refer, share_with  # noqa: F401
