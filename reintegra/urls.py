@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/<int:user_id>/active/", accounts_views.staff_set_active, name="staff_set_active"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("network/", include("reintegra.network.urls")),
+    path("cases/<str:code>/plan/", include("reintegra.plans.urls")),
     path("cases/", include("reintegra.cases.urls")),
     path("referrals/", include("reintegra.referrals.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),

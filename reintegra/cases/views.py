@@ -170,14 +170,16 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/edit.html", {"form": form, "case": access.case})
 
 
-def _action(
+def run_case_action(
     request: HttpRequest,
     code: str,
     form_class: type[Form] | None,
     run: Callable[[User, CaseAccess, dict[str, Any]], Any],
     done: str,
+    back: str = "cases:detail",
 ) -> HttpResponse:
-    """Runs one owner action posted from the case page; errors come back as messages, nothing saved."""
+    """Runs one owner action posted from a case's pages; errors come back as messages, nothing saved.
+    `back` names the page to return to (it takes the case code)."""
     access = case_get_for_user(request.user, code=code, for_edit=True)
     user = _owner(request)
     data: dict[str, Any] = {}
@@ -185,7 +187,7 @@ def _action(
         form = form_class(request.POST)
         if not form.is_valid():
             form_errors_as_messages(request, form)
-            return redirect("cases:detail", code=code)
+            return redirect(back, code=code)
         data = form.cleaned_data
     try:
         run(user, access, data)
@@ -196,13 +198,13 @@ def _action(
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
-    return redirect("cases:detail", code=code)
+    return redirect(back, code=code)
 
 
 @login_required
 @require_POST
 def case_stage(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         StageForm,
@@ -214,7 +216,7 @@ def case_stage(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_history(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         HistoryForm,
@@ -230,13 +232,13 @@ def case_return(request: HttpRequest, code: str) -> HttpResponse:
         agencies = data.pop("assisting_agencies")
         return services.return_record(actor=user, case=access.case, assisting_agencies=agencies, **data)
 
-    return _action(request, code, ReturnForm, run, _("Return recorded."))
+    return run_case_action(request, code, ReturnForm, run, _("Return recorded."))
 
 
 @login_required
 @require_POST
 def case_consent(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         ConsentForm,
@@ -254,13 +256,13 @@ def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpRe
             raise ValidationError(_("No such consent on this case."))
         return services.consent_withdraw(actor=user, consent=consent)
 
-    return _action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
+    return run_case_action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
 
 
 @login_required
 @require_POST
 def case_note(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         NoteForm,
@@ -272,7 +274,7 @@ def case_note(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_task(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         TaskForm,
@@ -290,13 +292,13 @@ def task_done(request: HttpRequest, code: str, task_id: int) -> HttpResponse:
             raise ValidationError(_("No such task."))
         return services.task_done(actor=user, task=task)
 
-    return _action(request, code, None, run, _("Task done."))
+    return run_case_action(request, code, None, run, _("Task done."))
 
 
 @login_required
 @require_POST
 def closure_request(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         ReasonForm,
@@ -309,7 +311,7 @@ def closure_request(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
     approve = request.POST.get("approve") == "1"
-    return _action(
+    return run_case_action(
         request,
         code,
         None,
@@ -321,7 +323,7 @@ def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_reopen(request: HttpRequest, code: str) -> HttpResponse:
-    return _action(
+    return run_case_action(
         request,
         code,
         ReasonForm,
@@ -351,7 +353,7 @@ def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
         services.photo_check_size(upload.size or 0)  # before reading an oversized file into memory
         return services.photo_set(actor=user, case=access.case, data=upload.read())
 
-    return _action(request, code, None, run, _("Photo saved."))
+    return run_case_action(request, code, None, run, _("Photo saved."))
 
 
 @login_required

@@ -96,6 +96,25 @@ class Action(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} action"
 
+    @property
+    def progress(self) -> str:
+        """done, in_progress, waiting, stopped, overdue or planned, read from the linked record."""
+        from django.utils import timezone
+
+        if self.referral is not None:
+            return {
+                "completed": "done",
+                "accepted": "in_progress",
+                "in_progress": "in_progress",
+                "pending": "waiting",
+            }.get(self.referral.status, "stopped")
+        done_at, due = (
+            (self.task.done_at, self.task.due_on) if self.task is not None else (self.done_at, self.target_date)
+        )
+        if done_at is not None:
+            return "done"
+        return "overdue" if due is not None and due < timezone.localdate() else "planned"
+
 
 class PlanRevision(models.Model):
     """A snapshot of the plan as submitted or approved; revisions keep the history."""

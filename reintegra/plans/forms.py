@@ -1,0 +1,168 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reintegra.network.choices import Language
+from reintegra.network.models import Agency
+
+from .choices import ActionKind, Domain, Priority
+from .scoring import INDICATORS
+
+DATE = forms.DateInput(attrs={"type": "date"})
+RANKS = 6  # a ranking lists up to six priorities, most important first
+
+
+class PriorityForm(forms.Form):
+    context = forms.ChoiceField(label=_("When"), choices=[("intake", _("Intake")), ("review", _("Review"))])
+    overall = forms.CharField(
+        label=_("In the returnee's own words: what matters most now?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for rank in range(1, RANKS + 1):
+            self.fields[f"rank_{rank}"] = forms.ChoiceField(
+                label=_("Priority %(n)s") % {"n": rank},
+                required=rank == 1,
+                choices=[("", "—"), *Priority.choices],
+            )
+            if rank <= 3:
+                self.fields[f"words_{rank}"] = forms.CharField(
+                    label=_("Their words about priority %(n)s") % {"n": rank}, required=False, max_length=2000
+                )
+
+    def ranking_and_words(self) -> tuple[list[str], dict[str, str]]:
+        data = self.cleaned_data
+        ranking = [data[f"rank_{r}"] for r in range(1, RANKS + 1) if data.get(f"rank_{r}")]
+        words = {"overall": data.get("overall", "")}
+        for rank in range(1, 4):
+            if data.get(f"rank_{rank}") and data.get(f"words_{rank}"):
+                words[data[f"rank_{rank}"]] = data[f"words_{rank}"]
+        return ranking, words
+
+
+class PlanMetaForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    returnee_took_part = forms.BooleanField(label=_("The returnee took part in making the plan"), required=False)
+    returnee_agreed_on = forms.DateField(label=_("The returnee agreed to it on"), required=False, widget=DATE)
+    language = forms.ChoiceField(label=_("Language of the printed plan"), choices=Language.choices)
+
+
+class GoalForm(forms.Form):
+    domain = forms.ChoiceField(label=_("Domain"), choices=Domain.choices)
+    description = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    priorities = forms.MultipleChoiceField(
+        label=_("Serves the returnee's priorities"),
+        required=False,
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActionKind.choices)
+    description = forms.CharField(label=_("Action"), max_length=1000)
+    responsible_agency = forms.ModelChoiceField(
+        label=_("Responsible agency"), queryset=Agency.objects.filter(active=True)
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+    referral = forms.IntegerField(label=_("Linked referral"), required=False, widget=forms.Select)
+
+    def __init__(self, *args: Any, referrals: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].widget.choices = [("", "—"), *referrals]  # type: ignore[attr-defined]
+
+
+INDICATOR_LABELS = {
+    "income_sources": _("Number of sources of income"),
+    "employment": _("Employment"),
+    "debt": _("Debt outstanding"),
+    "monthly_income": _("Monthly income"),
+    "food_security": _("Went without enough food last month"),
+    "productive_assets": _("Access to land, tools, equipment or capital"),
+    "economic_satisfaction": _("Satisfaction with the economic situation (1–5)"),
+    "housing": _("Housing"),
+    "health_access": _("Can get health care when needed"),
+    "children_education": _("School-age children in school"),
+    "documentation": _("Has identity and civil documents"),
+    "justice": _("Access to justice or remedy"),
+    "participation": _("Takes part in community life (1–5)"),
+    "belonging": _("Sense of belonging and acceptance (1–5)"),
+    "stigma": _("Stigma or discrimination experienced"),
+    "feeling_safe": _("Feels safe where they live (1–5)"),
+    "distress": _("Signs of distress"),
+    "migrate_of_necessity": _("Wishes to migrate again out of necessity"),
+}
+ANSWER_LABELS = {
+    "none": _("none"),
+    "irregular": _("irregular or informal"),
+    "regular": _("regular work or business"),
+    "often": _("often"),
+    "sometimes": _("sometimes"),
+    "never": _("never"),
+    "no": _("no"),
+    "partly": _("partly"),
+    "yes": _("yes"),
+    "temporary": _("temporary"),
+    "stable": _("stable"),
+    "some": _("some"),
+    "all": _("all"),
+    "not_applicable": _("no school-age children"),
+    "in_process": _("in process"),
+    "not_sought": _("not sought"),
+    "severe": _("severe"),
+    "unsure": _("unsure"),
+}
+LEVELS = {
+    "employment": ["none", "irregular", "regular"],
+    "food_security": ["often", "sometimes", "never"],
+    "productive_assets": ["no", "partly", "yes"],
+    "housing": ["none", "temporary", "stable"],
+    "health_access": ["no", "partly", "yes"],
+    "children_education": ["none", "some", "all", "not_applicable"],
+    "documentation": ["no", "in_process", "yes"],
+    "justice": ["no", "in_process", "yes", "not_sought"],
+    "stigma": ["often", "sometimes", "never"],
+    "distress": ["severe", "some", "none"],
+    "migrate_of_necessity": ["yes", "unsure", "no"],
+}
+LIKERT = {"economic_satisfaction", "participation", "belonging", "feeling_safe"}
+
+
+class AssessmentForm(forms.Form):
+    """One field per indicator; the scoring module decides what is in range."""
+
+    done_on = forms.DateField(label=_("Date of the assessment"), widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for indicator in INDICATORS:
+            code = indicator.code
+            if code == "debt_to_income":
+                self.fields["debt"] = forms.DecimalField(label=INDICATOR_LABELS["debt"], min_value=0)
+                self.fields["monthly_income"] = forms.DecimalField(
+                    label=INDICATOR_LABELS["monthly_income"], min_value=0
+                )
+            elif code in LIKERT:
+                self.fields[code] = forms.TypedChoiceField(
+                    label=INDICATOR_LABELS[code], coerce=int, choices=[(n, str(n)) for n in range(1, 6)]
+                )
+            elif code == "income_sources":
+                self.fields[code] = forms.IntegerField(label=INDICATOR_LABELS[code], min_value=0, max_value=20)
+            else:
+                self.fields[code] = forms.ChoiceField(
+                    label=INDICATOR_LABELS[code], choices=[(v, ANSWER_LABELS[v]) for v in LEVELS[code]]
+                )
+            self.fields[code if code != "debt_to_income" else "monthly_income"].help_text = indicator.rule
+
+    def answers(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("done_on")
+        debt, income = data.pop("debt"), data.pop("monthly_income")
+        data["debt_to_income"] = {"debt": float(debt), "monthly_income": float(income)}
+        return data
