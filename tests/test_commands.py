@@ -11,7 +11,7 @@ from reintegra.network.models import Agency, Service
 
 @pytest.fixture
 def demo(db, capsys):
-    call_command("demo", "--password", "demo-password")
+    call_command("demo", "--password", "demo-password", "--cases", "0")  # cases: tests/test_demo_cases.py
     return capsys.readouterr().out
 
 
@@ -36,7 +36,7 @@ def test_demo_users_cover_every_role_and_two_agencies_have_caseworker_and_superv
 
 def test_demo_passwords_work_and_a_second_run_changes_nothing_but_passwords(demo, client, capsys):
     assert client.login(username="malee", password="demo-password")
-    call_command("demo")
+    call_command("demo", "--cases", "0")
     out = capsys.readouterr().out
     assert Agency.objects.count() == len(AGENCIES)
     assert not client.login(username="malee", password="demo-password")

@@ -6,16 +6,19 @@ from django.db import transaction
 
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
+from reintegra.demo.cases import load_demo_cases
 from reintegra.demo.network import AGENCIES, USERS
+from reintegra.demo.plans import load_demo_plans
 from reintegra.network import services as network_services
 from reintegra.network.models import Agency
 
 
 class Command(BaseCommand):
-    help = "Loads the demo network and demo users (idempotent) and prints the demo logins."
+    help = "Loads the demo network, demo users and demo cases (idempotent) and prints the demo logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="give every demo user this password (default: a random one each)")
+        parser.add_argument("--cases", type=int, default=300, help="how many demo cases to open (0: none)")
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,6 +61,9 @@ class Command(BaseCommand):
                 user_set_password(actor=None, user=user, password=password, validate=False)
             logins.append((username, password, role, slug))
         self.stdout.write(f"Demo network: {created} agencies added, {Agency.objects.count()} in all.")
+        # Cases come after the users: they are opened, referred and answered by them.
+        load_demo_cases(stdout=self.stdout, count=options["cases"])
+        load_demo_plans(stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")
         for username, password, role, slug in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")

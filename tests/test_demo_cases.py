@@ -1,0 +1,63 @@
+"""`reintegra demo` opens a few hundred invented cases through the services: both countries, every
+stage, type of return and referral status, and it does so only once."""
+
+import re
+
+from django.core.management import call_command
+
+from reintegra.accounts.audit import audit_verify
+from reintegra.cases.choices import Exploitation, HistoryType, Industry, ReferralStatus, ReturnType, Stage
+from reintegra.cases.models import Case, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from reintegra.referrals.models import Referral
+
+
+def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(db, capsys):
+    call_command("demo", "--password", "demo-password")
+    out = capsys.readouterr().out
+
+    from reintegra.plans.checks import plan_flags
+    from reintegra.plans.models import Assessment, Plan
+    from reintegra.plans.services import latest_ranking
+
+    plans = list(Plan.objects.select_related("case"))
+    assert len(plans) > 100 and {p.status for p in plans} >= {"approved", "submitted"}
+    flagged = [p for p in plans if any(f.critical for f in plan_flags(plan=p, ranking=latest_ranking(p.case)))]
+    assert 0 < len(flagged) < len(plans)
+    scored = Assessment.objects.filter(composite__isnull=False)
+    assert (
+        scored.count() > 200
+        and scored.filter(composite__lt=0.35).exists()
+        and scored.filter(composite__gt=0.7).exists()
+    )
+
+    cases = Case.objects.count()
+    assert cases >= 250
+    assert set(Case.objects.values_list("agency__country", flat=True)) == {"TH", "PH"}
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+
+    returns = ReturnJourney.objects.all()
+    assert set(returns.values_list("return_type", flat=True)) == set(ReturnType.values)
+    assert {"MY", "SA", "JP", "AE", "HK", "TW"} <= set(returns.values_list("country_from", flat=True))
+
+    exploitation = HistoryEvent.objects.filter(type=HistoryType.EXPLOITATION)
+    industries = set(exploitation.values_list("industry", flat=True))
+    assert {Industry.A, Industry.T, Industry.F, Industry.C, Industry.R} <= industries
+    forms = {form for row in exploitation.values_list("exploitation_types", flat=True) for form in row}
+    assert {Exploitation.FORCED_LABOUR, Exploitation.SEXUAL, Exploitation.FORCED_CRIMINALITY} <= forms
+    assert HistoryEvent.objects.filter(debt_currency__in=["THB", "PHP"]).count() >= cases // 4
+
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert Referral.objects.filter(consent__isnull=True, override_by__role="supervisor").exists()
+    assert Consent.objects.filter(purpose="assistance").count() == cases
+    assert Consent.objects.filter(withdrawn_at__isnull=False).exists()
+    assert Task.objects.filter(done_at__isnull=False).exists()
+    assert Task.objects.filter(done_at__isnull=True, is_follow_up=True).exists()
+    assert audit_verify().ok
+
+    assert f"Demo cases: {cases} added" in out
+    names = {name for r in Returnee.objects.all() for name in (r.given_name, r.family_name) if name}
+    assert not [name for name in names if re.search(rf"\b{re.escape(name)}\b", out)]
+
+    call_command("demo")
+    assert Case.objects.count() == cases
+    assert audit_verify().ok
