@@ -16,6 +16,8 @@ from reintegra.accounts.access import (
     referral_get_for_user,
     require_member,
 )
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import ReferralStatus
 from reintegra.cases.forms import ReasonForm
 from reintegra.lib.http import form_errors_as_messages
@@ -51,6 +53,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id=referral_id)
     user = require_member(request.user)
+    # Its free-text reasons may speak of the person: the read is logged like a case's.
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        obj=referral,
+        categories=["referral"],
+        details={"case": referral.case.code},
+    )
     context = {
         "referral": referral,
         "receiving": referral.to_agency_id == user.agency_id,

@@ -192,3 +192,10 @@ def test_the_receiving_agency_records_a_service_on_the_timeline_while_the_referr
     assert "Service provided by Beta DSWD Office" in owner_view and "Counselling session" in owner_view
     inbox = bob.get("/referrals/").content.decode()
     assert "Median time to answer" in inbox and "hours" in inbox
+
+
+def test_reading_a_referral_is_in_the_audit_log(case, users, network):
+    share_with(users["alice"], case, network.beta, categories=["profile"])
+    referral = refer(users["alice"], case, network.beta, categories=["profile"])
+    client_for(users["bella"]).get(f"/referrals/{referral.pk}/")
+    assert AuditEvent.objects.filter(action="read", actor=users["bella"], object_type="referrals.referral").exists()
