@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "HistoryTypeEnum": "reintegra.cases.choices.HistoryType",
         "IdentityDocumentTypeEnum": "reintegra.cases.serializers.IDENTITY_DOCUMENT_TYPES",
         "LanguageEnum": "reintegra.network.choices.Language",
+        "PriorityEnum": "reintegra.plans.choices.Priority",
+        "PlanActionKindEnum": "reintegra.plans.choices.ActionKind",
     },
 }
 

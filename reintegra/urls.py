@@ -8,6 +8,7 @@ from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
 from reintegra.network import api as network_api
+from reintegra.plans import api as plans_api
 from reintegra.referrals import api as referrals_api
 
 router = DefaultRouter()
@@ -17,6 +18,9 @@ router.register("cases", cases_api.CaseViewSet, basename="case")
 router.register("consents", cases_api.ConsentViewSet, basename="consent")
 router.register("tasks", cases_api.TaskViewSet, basename="task")
 router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
+router.register("priorities", plans_api.PriorityViewSet, basename="priority")
+router.register("plans", plans_api.PlanViewSet, basename="plan")
+router.register("assessments", plans_api.AssessmentViewSet, basename="assessment")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
-from reintegra.accounts.access import AnyUser, CaseAccess, case_get_for_user, require_member
+from reintegra.accounts.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import DataCategory
@@ -53,3 +53,20 @@ def plan_view(*, user: AnyUser, access: CaseAccess, via: str) -> PlanView:
         assessments=assessments,
         flags=plan_flags(plan=plan, ranking=rankings[0] if rankings else None),
     )
+
+
+def assessment_get_for_user(user: AnyUser, *, assessment_id: int, for_edit: bool) -> tuple[CaseAccess, Assessment]:
+    """An assessment, through the access helpers of its case: 404 outside the user's scope.
+    (The case is found among the user's cases first, so the id alone reveals nothing.)"""
+    code = (
+        Assessment.objects.filter(pk=assessment_id, case__in=case_list_for_user(user))
+        .values_list("case__code", flat=True)
+        .first()
+    )
+    if code is None:
+        raise Http404
+    access = plan_access(user=user, code=code, for_edit=for_edit)
+    assessment = Assessment.objects.filter(case=access.case, pk=assessment_id).first()
+    if assessment is None:
+        raise Http404
+    return access, assessment
