@@ -201,3 +201,10 @@ class ReferralStatus(models.TextChoices):
 
 ACTIVE_REFERRAL_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, *ACTIVE_REFERRAL_STATUSES)
+
+
+class DocumentType(models.TextChoices):
+    NATIONAL_ID = "national_id", _("National ID card")
+    PASSPORT = "passport", _("Passport")
+    TRAVEL_DOCUMENT = "travel_document", _("Emergency travel document")
+    OTHER = "other", _("Other")

@@ -14,6 +14,7 @@ from .choices import (
     ConsentPurpose,
     ControlMeans,
     DataCategory,
+    DocumentType,
     Education,
     Exploitation,
     Gender,
@@ -61,13 +62,7 @@ class ReturneeForm(forms.Form):
     id_type = forms.ChoiceField(
         label=_("Identity document"),
         required=False,
-        choices=[
-            ("", "—"),
-            ("national_id", _("National ID card")),
-            ("passport", _("Passport")),
-            ("travel_document", _("Emergency travel document")),
-            ("other", _("Other")),
-        ],
+        choices=_blank(DocumentType.choices),
     )
     id_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
     citizenships = CountriesField(label=_("Citizenship"), required=False)

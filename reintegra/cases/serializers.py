@@ -22,6 +22,7 @@ from .choices import (
     ConsentPurpose,
     ControlMeans,
     DataCategory,
+    DocumentType,
     Education,
     Exploitation,
     Gender,
@@ -37,12 +38,7 @@ from .choices import (
 from .models import Case, CaseEvent, Consent, HistoryEvent, ReturnJourney, Task
 from .services import CONTACT_FIELDS, IDENTITY_FIELDS
 
-IDENTITY_DOCUMENT_TYPES = [
-    ("national_id", gettext_lazy("National ID card")),
-    ("passport", gettext_lazy("Passport")),
-    ("travel_document", gettext_lazy("Emergency travel document")),
-    ("other", gettext_lazy("Other")),
-]
+IDENTITY_DOCUMENT_TYPES = DocumentType.choices
 # The returnee's fields by the category that shows them (the detail's other categories are whole
 # blocks: history, return, notes).
 PROFILE_OUTPUT_FIELDS = (

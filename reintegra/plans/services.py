@@ -25,6 +25,11 @@ from .choices import ASSESSMENT_MONTHS, ActionKind, AssessmentPoint, Domain, Pla
 from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
 
 
+def _context_label(context: str) -> str:
+    """ "intake" or "review", as the model's choices name it in the reader's language."""
+    return str(dict(PriorityRanking._meta.get_field("context").choices or [])[context])
+
+
 def _event(case: Case, *, actor: User, summary: str, text: str = "") -> None:
     CaseEvent.objects.create(
         case=case,
@@ -62,7 +67,7 @@ def priorities_record(
     record = PriorityRanking.objects.create(
         case=case, recorded_at=timezone.now(), recorded_by=actor, context=context, ranking=ranking, words=words
     )
-    _event(case, actor=actor, summary=_("Priorities recorded (%(context)s).") % {"context": context})
+    _event(case, actor=actor, summary=_("Priorities recorded (%(context)s).") % {"context": _context_label(context)})
     _audit(record, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
     return record
 
