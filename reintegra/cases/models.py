@@ -226,9 +226,10 @@ class CaseEvent(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    # What the line says, in plain words, without identifying data; free text (a note, a reason, a
-    # task) goes in `text`, which is encrypted.
+    # What the line says: a phrase (an English msgid, translated when shown) and its parameters,
+    # never identifying data; free text (a note, a reason, a task) goes in `text`, encrypted.
     summary = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
     text = EncryptedTextField(blank=True)
     category = models.CharField(max_length=16, blank=True, help_text="Data category needed to see this line.")
 
@@ -237,6 +238,13 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.kind} {self.at:%Y-%m-%d}"
+
+    @property
+    def display_summary(self) -> str:
+        """The line in the reader's language (see cases/timeline.py)."""
+        from .timeline import render
+
+        return render(self.summary, self.params)
 
 
 class Task(models.Model):

@@ -328,11 +328,13 @@ class CaseDetailSerializer(serializers.Serializer):
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):
-    """A line of the timeline. The text of another agency's note is left out (null) unless the
-    reader may see case notes."""
+    """A line of the timeline, in the reader's language. The free text of another agency's line (a
+    note, a reason, a task) is left out (null) unless the reader owns the case or may see case
+    notes, as on the case page."""
 
     agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     actor: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    summary = serializers.CharField(source="display_summary", read_only=True)
     text = serializers.SerializerMethodField()
 
     class Meta:
@@ -342,10 +344,9 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
     def get_text(self, event: CaseEvent) -> str | None:
         access: CaseAccess | None = self.context.get("access")
-        if event.kind == CaseEvent.Kind.NOTE and access is not None:
-            if event.agency_id != access.viewer_agency_id and not access.sees(DataCategory.NOTES):
-                return None
-        return event.text
+        if access is None or access.own or event.agency_id == access.viewer_agency_id:
+            return event.text
+        return event.text if access.sees(DataCategory.NOTES) else None
 
 
 class StageChangeSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
@@ -39,6 +40,7 @@ from .choices import (
     TraffickingStatus,
 )
 from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, Task, new_case_code
+from .timeline import country, day, label
 from .validation import check_choices, check_countries, check_not_future, check_text, raise_if
 
 IDENTITY_FIELDS = ("given_name", "family_name", "other_names", "birth_date", "identity_documents")
@@ -65,6 +67,7 @@ def _event(
     actor: User | None,
     agency: Agency | None = None,
     summary: str,
+    params: dict[str, Any] | None = None,
     text: str = "",
     category: str = "",
     at: datetime.datetime | None = None,
@@ -76,6 +79,7 @@ def _event(
         actor=actor,
         agency=agency or case.agency,
         summary=summary[:300],
+        params=params or {},
         text=text,
         category=category,
     )
@@ -195,7 +199,8 @@ def case_open(
         case,
         kind=CaseEvent.Kind.OPENED,
         actor=actor,
-        summary=_("Case opened at stage %(stage)s.") % {"stage": Stage(stage).label},
+        summary=gettext_noop("Case opened at stage %(stage)s."),
+        params={"stage": label("stage", stage)},
         at=case.opened_at,
     )
     audit_record(
@@ -241,7 +246,7 @@ def case_update(*, actor: User, case: Case, version: int | None, **fields: Any) 
         "contact" for k in changed if k in CONTACT_FIELDS
     }
     categories |= {"profile" for k in changed if k in PROFILE_FIELDS}
-    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=_("Record updated."))
+    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=gettext_noop("Record updated."))
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -271,7 +276,8 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None) 
         case,
         kind=CaseEvent.Kind.STAGE,
         actor=actor,
-        summary=_("Stage: %(old)s → %(new)s.") % {"old": Stage(before).label, "new": Stage(stage).label},
+        summary=gettext_noop("Stage: %(old)s → %(new)s."),
+        params={"old": label("stage", before), "new": label("stage", stage)},
     )
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"stage": [before, stage]}
@@ -324,8 +330,8 @@ def history_add(*, actor: User, case: Case, **fields: Any) -> HistoryEvent:
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
         category=DataCategory.HISTORY,
-        summary=_("%(type)s recorded: %(country)s.")
-        % {"type": HistoryType(event.type).label, "country": event.country},
+        summary=gettext_noop("%(type)s recorded: %(country)s."),
+        params={"type": label("history_type", event.type), "country": country(event.country)},
     )
     audit_record(
         actor=actor, action=AuditEvent.Action.CREATE, obj=event, categories=["history"], details={"case": case.code}
@@ -360,8 +366,12 @@ def return_record(
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
         category=DataCategory.RETURN,
-        summary=_("Return recorded: %(type)s from %(country)s on %(date)s.")
-        % {"type": ReturnType(journey.return_type).label, "country": journey.country_from, "date": journey.returned_on},
+        summary=gettext_noop("Return recorded: %(type)s from %(country)s on %(date)s."),
+        params={
+            "type": label("return_type", journey.return_type),
+            "country": country(journey.country_from),
+            "date": day(journey.returned_on),
+        },
     )
     audit_record(
         actor=actor,
@@ -418,7 +428,8 @@ def consent_record(
         case,
         kind=CaseEvent.Kind.CONSENT,
         actor=actor,
-        summary=_("Consent recorded: %(purpose)s.") % {"purpose": ConsentPurpose(purpose).label},
+        summary=gettext_noop("Consent recorded: %(purpose)s."),
+        params={"purpose": label("consent_purpose", purpose)},
     )
     audit_record(
         actor=actor,
@@ -446,8 +457,8 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
         consent.case,
         kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
         actor=actor,
-        summary=_("Consent withdrawn: %(purpose)s. %(n)s referral(s) revoked.")
-        % {"purpose": ConsentPurpose(consent.purpose).label, "n": revoked},
+        summary=gettext_noop("Consent withdrawn: %(purpose)s. %(n)s referral(s) revoked."),
+        params={"purpose": label("consent_purpose", consent.purpose), "n": revoked},
     )
     audit_record(
         actor=actor,
@@ -472,7 +483,7 @@ def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
         kind=CaseEvent.Kind.NOTE,
         actor=actor,
         agency=actor.agency,
-        summary=_("Note"),
+        summary=gettext_noop("Note"),
         text=text,
         category=DataCategory.NOTES,
     )
@@ -511,7 +522,8 @@ def task_create(
         kind=CaseEvent.Kind.TASK,
         actor=actor,
         agency=actor.agency,
-        summary=_("Task due %(date)s.") % {"date": due_on},
+        summary=gettext_noop("Task due %(date)s."),
+        params={"date": day(due_on)},
         text=title,
     )
     audit_record(
@@ -530,7 +542,7 @@ def task_done(*, actor: User, task: Task) -> Task:
             kind=CaseEvent.Kind.TASK,
             actor=actor,
             agency=task.agency,
-            summary=_("Task done."),
+            summary=gettext_noop("Task done."),
             text=task.title,
         )
         audit_record(
@@ -552,7 +564,7 @@ def closure_request(*, actor: User, case: Case, reason: str) -> Case:
     case.closure_requested_at, case.closure_requested_by, case.closure_reason = timezone.now(), actor, reason
     case.version += 1
     case.save(update_fields=["closure_requested_at", "closure_requested_by", "closure_reason", "version", "updated_at"])
-    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=_("Closure requested."), text=reason)
+    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=gettext_noop("Closure requested."), text=reason)
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"closure_requested": True}
     )
@@ -570,9 +582,9 @@ def closure_decide(*, actor: User, case: Case, approve: bool) -> Case:
         case.stage_before_closure = case.stage
         case.stage = Stage.CLOSED
         case.closed_at = timezone.now()
-        summary = _("Closure approved.")
+        summary = gettext_noop("Closure approved.")
     else:
-        summary = _("Closure not approved.")
+        summary = gettext_noop("Closure not approved.")
     case.closure_requested_at = None
     case.closure_requested_by = None
     case.version += 1
@@ -612,7 +624,7 @@ def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
     case.closed_at = None
     case.version += 1
     case.save(update_fields=["stage", "closed_at", "version", "updated_at"])
-    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=_("Case reopened."), text=reason)
+    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=gettext_noop("Case reopened."), text=reason)
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"reopened": True}
     )
@@ -648,7 +660,13 @@ def photo_set(*, actor: User, case: Case, data: bytes) -> Case:
     returnee = case.returnee
     returnee.photo, returnee.photo_type = base64.b64encode(data).decode(), kind
     returnee.save(update_fields=["photo", "photo_type"])
-    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=_("Photo updated."), category=DataCategory.IDENTITY)
+    _event(
+        case,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        summary=gettext_noop("Photo updated."),
+        category=DataCategory.IDENTITY,
+    )
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["identity"], details={"changed": ["photo"]}
     )

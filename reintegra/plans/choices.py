@@ -19,6 +19,11 @@ class Priority(models.TextChoices):
     SAFE_MIGRATION = "safe_migration", _("Migrating again, safely")
 
 
+class RankingContext(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    REVIEW = "review", _("Review")
+
+
 class Domain(models.TextChoices):
     """Goal domains of a plan; `HTCDS_SUPPORT_PLAN_TYPE` maps them onto HTCDS spl_Type."""
 

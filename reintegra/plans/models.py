@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib.fields import EncryptedJSONField, EncryptedTextField
 
-from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus
+from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, RankingContext
 
 
 class PriorityRanking(models.Model):
@@ -14,7 +14,7 @@ class PriorityRanking(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="priority_rankings")
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    context = models.CharField(_("context"), max_length=16, choices=[("intake", _("Intake")), ("review", _("Review"))])
+    context = models.CharField(_("context"), max_length=16, choices=RankingContext.choices)
     ranking = models.JSONField(_("priorities, most important first"), default=list)
     # {"overall": "...", "<priority>": "..."}: their own words, encrypted (they may name people).
     words = EncryptedJSONField(_("in their own words"), default=dict)

@@ -9,11 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.timeline import label
 from reintegra.cases.validation import check_choices, check_text, raise_if
 from reintegra.lib.concurrency import check_version
 from reintegra.network.choices import Language
@@ -25,12 +27,7 @@ from .choices import ASSESSMENT_MONTHS, ActionKind, AssessmentPoint, Domain, Pla
 from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
 
 
-def _context_label(context: str) -> str:
-    """ "intake" or "review", as the model's choices name it in the reader's language."""
-    return str(dict(PriorityRanking._meta.get_field("context").choices or [])[context])
-
-
-def _event(case: Case, *, actor: User, summary: str, text: str = "") -> None:
+def _event(case: Case, *, actor: User, summary: str, params: dict[str, Any] | None = None, text: str = "") -> None:
     CaseEvent.objects.create(
         case=case,
         at=timezone.now(),
@@ -38,6 +35,7 @@ def _event(case: Case, *, actor: User, summary: str, text: str = "") -> None:
         actor=actor,
         agency=actor.agency or case.agency,
         summary=summary[:300],
+        params=params or {},
         text=text,
         category=DataCategory.PLAN,
     )
@@ -67,7 +65,12 @@ def priorities_record(
     record = PriorityRanking.objects.create(
         case=case, recorded_at=timezone.now(), recorded_by=actor, context=context, ranking=ranking, words=words
     )
-    _event(case, actor=actor, summary=_("Priorities recorded (%(context)s).") % {"context": _context_label(context)})
+    _event(
+        case,
+        actor=actor,
+        summary=gettext_noop("Priorities recorded (%(context)s)."),
+        params={"context": label("priority_context", context)},
+    )
     _audit(record, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
     return record
 
@@ -85,7 +88,7 @@ def plan_start(*, actor: User, case: Case, language: str = "") -> Plan:
         if plan.language not in Language.values:
             plan.language = "en"
             plan.save(update_fields=["language"])
-        _event(case, actor=actor, summary=_("Reintegration plan started."))
+        _event(case, actor=actor, summary=gettext_noop("Reintegration plan started."))
         _audit(plan, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
     return plan
 
@@ -144,7 +147,8 @@ def goal_add(
     _event(
         plan.case,
         actor=actor,
-        summary=_("Plan: %(domain)s goal added.") % {"domain": Domain(domain).label},
+        summary=gettext_noop("Plan: %(domain)s goal added."),
+        params={"domain": label("plan_domain", domain)},
         text=description,
     )
     _audit(goal, actor=actor, action=AuditEvent.Action.CREATE, case=plan.case.code)
@@ -252,7 +256,12 @@ def plan_submit(*, actor: User, plan: Plan) -> Plan:
     PlanRevision.objects.create(
         plan=plan, revision=plan.revision, event="submitted", at=timezone.now(), by=actor, snapshot=_snapshot(plan)
     )
-    _event(plan.case, actor=actor, summary=_("Plan revision %(n)s submitted for approval.") % {"n": plan.revision})
+    _event(
+        plan.case,
+        actor=actor,
+        summary=gettext_noop("Plan revision %(n)s submitted for approval."),
+        params={"n": plan.revision},
+    )
     _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="submitted")
     return plan
 
@@ -273,7 +282,7 @@ def plan_approve(*, actor: User, plan: Plan) -> Plan:
     PlanRevision.objects.create(
         plan=plan, revision=plan.revision, event="approved", at=plan.approved_at, by=actor, snapshot=_snapshot(plan)
     )
-    _event(plan.case, actor=actor, summary=_("Plan revision %(n)s approved.") % {"n": plan.revision})
+    _event(plan.case, actor=actor, summary=gettext_noop("Plan revision %(n)s approved."), params={"n": plan.revision})
     _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="approved")
     return plan
 
@@ -362,8 +371,8 @@ def assessment_record(
     _event(
         assessment.case,
         actor=actor,
-        summary=_("Reintegration assessment (%(when)s): index %(index).2f.")
-        % {"when": AssessmentPoint(assessment.point).label, "index": result.composite},
+        summary=gettext_noop("Reintegration assessment (%(when)s): index %(index).2f."),
+        params={"when": label("assessment_point", assessment.point), "index": result.composite},
     )
     _audit(assessment, actor=actor, action=AuditEvent.Action.UPDATE, point=assessment.point)
     return assessment

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
@@ -22,6 +23,7 @@ from reintegra.cases.choices import (
     Urgency,
 )
 from reintegra.cases.models import Case, CaseEvent, Consent
+from reintegra.cases.timeline import label
 from reintegra.cases.validation import check_choices, check_text, raise_if
 from reintegra.network.models import Agency, Service
 
@@ -40,7 +42,9 @@ def consent_covering(*, case: Case, to_agency: Agency, categories: Iterable[str]
     return None
 
 
-def _event(referral: Referral, *, actor: User, agency: Agency, summary: str, text: str = "") -> None:
+def _event(
+    referral: Referral, *, actor: User, agency: Agency, summary: str, params: dict[str, Any], text: str = ""
+) -> None:
     CaseEvent.objects.create(
         case=referral.case,
         at=timezone.now(),
@@ -48,6 +52,7 @@ def _event(referral: Referral, *, actor: User, agency: Agency, summary: str, tex
         actor=actor,
         agency=agency,
         summary=summary[:300],
+        params=params,
         text=text,
     )
 
@@ -125,13 +130,20 @@ def referral_send(
         sent_by=actor,
         sent_at=timezone.now(),
     )
-    summary = _("Referral sent to %(agency)s (%(urgency)s).") % {
-        "agency": to_agency.name,
-        "urgency": Urgency(urgency).label,
-    }
-    if override_by:
-        summary += " " + _("Sent without consent, by supervisor decision.")
-    _event(referral, actor=actor, agency=case.agency, summary=summary, text=override_reason if override_by else "")
+    summary = (
+        gettext_noop("Referral sent to %(agency)s (%(urgency)s), without consent, by supervisor decision.")
+        if override_by
+        else gettext_noop("Referral sent to %(agency)s (%(urgency)s).")
+    )
+    params = {"agency": to_agency.name, "urgency": label("urgency", urgency)}
+    _event(
+        referral,
+        actor=actor,
+        agency=case.agency,
+        summary=summary,
+        params=params,
+        text=override_reason if override_by else "",
+    )
     _audit(
         referral,
         actor=actor,
@@ -187,11 +199,9 @@ def _transition(
         fields.append("ended_at")
     referral.save(update_fields=fields)
     agency = referral.to_agency if side == "receiver" else referral.from_agency
-    summary = _("Referral to %(agency)s: %(status)s.") % {
-        "agency": referral.to_agency.name,
-        "status": ReferralStatus(to).label,
-    }
-    _event(referral, actor=actor, agency=agency, summary=summary, text=reason)
+    summary = gettext_noop("Referral to %(agency)s: %(status)s.")
+    params = {"agency": referral.to_agency.name, "status": label("referral_status", to)}
+    _event(referral, actor=actor, agency=agency, summary=summary, params=params, text=reason)
     _audit(referral, actor=actor, action=AuditEvent.Action.UPDATE, status=to)
     return referral
 
@@ -299,7 +309,8 @@ def referral_record_service(*, actor: User, referral: Referral, text: str) -> Ca
         kind=CaseEvent.Kind.SERVICE,
         actor=actor,
         agency=referral.to_agency,
-        summary=_("Service provided by %(agency)s.") % {"agency": referral.to_agency.name},
+        summary=gettext_noop("Service provided by %(agency)s."),
+        params={"agency": referral.to_agency.name},
         text=text,
     )
     _audit(referral, actor=actor, action=AuditEvent.Action.CREATE, service_recorded=True)

@@ -3,6 +3,7 @@ import datetime
 from django.utils import timezone
 
 from reintegra.accounts.models import AuditEvent
+from reintegra.cases import services
 from reintegra.cases.models import Case
 from reintegra.referrals.models import Referral
 
@@ -199,3 +200,17 @@ def test_reading_a_referral_is_in_the_audit_log(case, users, network):
     referral = refer(users["alice"], case, network.beta, categories=["profile"])
     client_for(users["bella"]).get(f"/referrals/{referral.pk}/")
     assert AuditEvent.objects.filter(action="read", actor=users["bella"], object_type="referrals.referral").exists()
+
+
+def test_each_reader_sees_the_timeline_in_their_own_language(case, users):
+    from django.utils import translation
+
+    services.case_set_stage(actor=users["alice"], case=case, stage="return", version=case.version)
+    event = case.events.get(kind="stage")
+    with translation.override("en"):
+        assert event.display_summary == "Stage: Identification → Return."
+    with translation.override("th"):
+        thai = event.display_summary
+    assert thai != "Stage: Identification → Return." and "→" in thai
+    body = client_for(users["sam"]).get(f"/cases/{case.code}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert thai in body
