@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reintegra.cases",
     "reintegra.referrals",
     "reintegra.plans",
+    "reintegra.livelihoods",
     "reintegra.demo",
 ]
 

@@ -7,11 +7,13 @@ from rest_framework.routers import DefaultRouter
 from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
+from reintegra.livelihoods import api as livelihoods_api
 from reintegra.network import api as network_api
 from reintegra.plans import api as plans_api
 from reintegra.referrals import api as referrals_api
 
 router = DefaultRouter()
+router.register("labour-market", livelihoods_api.LabourMarketViewSet, basename="labour-market")
 router.register("agencies", network_api.AgencyViewSet, basename="agency")
 router.register("services", network_api.ServiceViewSet, basename="service")
 router.register("cases", cases_api.CaseViewSet, basename="case")
@@ -41,6 +43,7 @@ urlpatterns = [
     path("cases/<str:code>/plan/", include("reintegra.plans.urls")),
     path("cases/", include("reintegra.cases.urls")),
     path("referrals/", include("reintegra.referrals.urls")),
+    path("livelihoods/", include("reintegra.livelihoods.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]

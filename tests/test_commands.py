@@ -24,6 +24,13 @@ def test_demo_loads_agencies_of_both_countries_and_the_destinations_at_every_sta
         assert stages == {"identification", "return", "shelter_assistance", "reintegration"}
 
 
+def test_demo_loads_labour_market_figures(demo):
+    from reintegra.livelihoods.models import LabourMarketDemand
+
+    assert LabourMarketDemand.objects.filter(area__startswith="TH-").exists()
+    assert LabourMarketDemand.objects.filter(area__startswith="PH-").exists()
+
+
 def test_demo_users_cover_every_role_and_two_agencies_have_caseworker_and_supervisor(demo):
     roles = {u.role for u in User.objects.all()}
     assert roles == {"caseworker", "supervisor", "provider_staff", "me_analyst", "network_coordinator"}

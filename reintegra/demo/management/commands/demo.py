@@ -1,4 +1,5 @@
 import secrets
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,6 +10,8 @@ from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo.cases import load_demo_cases
 from reintegra.demo.network import AGENCIES, USERS
 from reintegra.demo.plans import load_demo_plans
+from reintegra.livelihoods.models import LabourMarketDemand
+from reintegra.livelihoods.services import labour_market_import
 from reintegra.network import services as network_services
 from reintegra.network.models import Agency
 
@@ -62,6 +65,10 @@ class Command(BaseCommand):
             logins.append((username, password, role, slug))
         self.stdout.write(f"Demo network: {created} agencies added, {Agency.objects.count()} in all.")
         # Cases come after the users: they are opened, referred and answered by them.
+        if not LabourMarketDemand.objects.exists():
+            csv_text = (Path(__file__).resolve().parents[2] / "labour_market.csv").read_text(encoding="utf-8")
+            result = labour_market_import(actor=None, text=csv_text)
+            self.stdout.write(f"Demo labour market: {result.created} figures.")
         load_demo_cases(stdout=self.stdout, count=options["cases"])
         load_demo_plans(stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")

@@ -1,0 +1,122 @@
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reintegra.accounts.access import can_manage_network, require_member
+from reintegra.api import conflict_response
+from reintegra.lib.concurrency import EditConflict
+
+from . import selectors, services
+from .models import LabourMarketDemand
+from .serializers import DemandSerializer, ImportSerializer
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("country", str, description="ISO 3166-1 alpha-2"),
+        OpenApiParameter("area", str, description="ISO 3166-2; figures of the regions above it are included"),
+        OpenApiParameter("isco", str, description="ISCO-08 sub-major group, two digits"),
+        OpenApiParameter("history", bool, description="All dates, not only the newest figure per area and group"),
+    ]
+)
+class LabourMarketViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Local labour-market demand per area and ISCO-08 group. Network coordinators write."""
+
+    serializer_class = DemandSerializer
+    queryset = LabourMarketDemand.objects.none()
+
+    def get_queryset(self) -> QuerySet[LabourMarketDemand]:
+        params = self.request.query_params
+        return selectors.labour_market_list(
+            user=self.request.user,
+            country=params.get("country", ""),
+            area=params.get("area", ""),
+            isco=params.get("isco", ""),
+            latest_only=params.get("history") not in ("1", "true"),
+        )
+
+    def get_object(self) -> LabourMarketDemand:
+        require_member(self.request.user)
+        return super().get_object()
+
+    def _writer(self, request: Request) -> Any:
+        user = require_member(request.user)
+        if not can_manage_network(user):
+            raise PermissionDenied
+        return user
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self._writer(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        demand = services.demand_save(actor=user, **data)
+        return Response(self.get_serializer(demand).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self._writer(request)
+        demand = LabourMarketDemand.objects.filter(pk=kwargs["pk"]).first()
+        if demand is None:
+            raise Http404
+        serializer = self.get_serializer(demand, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            demand = services.demand_save(actor=user, demand=demand, version=data.pop("version", None), **data)
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return Response(self.get_serializer(demand).data)
+
+    @extend_schema(
+        request=ImportSerializer,
+        responses={
+            200: inline_serializer(
+                "LabourMarketImport", {"created": serializers.IntegerField(), "updated": serializers.IntegerField()}
+            )
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_csv(self, request: Request) -> Response:
+        """A CSV imported whole or refused whole; the error lists every row, column and reason."""
+        user = self._writer(request)
+        serializer = ImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise serializers.ValidationError({"file": [_("The file is too large (over 5 MB); split it.")]})
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise serializers.ValidationError(
+                {"file": [_("The file is not UTF-8 text; save it as “CSV UTF-8”.")]}
+            ) from None
+        try:
+            result = services.labour_market_import(actor=user, text=text)
+        except services.ImportRefused as exc:
+            return Response(
+                {
+                    "error": {
+                        "code": "import_refused",
+                        "message": " ".join(exc.messages[:3]),
+                        "fields": {"rows": [{"row": r, "column": c, "reason": m} for r, c, m in exc.problems]},
+                    }
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"created": result.created, "updated": result.updated})

@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reintegra.accounts.access import can_manage_network, require_member
+from reintegra.lib import geo
+from reintegra.lib.concurrency import EditConflict
+
+from . import isco, selectors, services
+from .forms import DemandForm, FilterForm, ImportForm
+from .models import LabourMarketDemand
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@login_required
+@require_GET
+def labour_market(request: HttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    form = FilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    figures = selectors.labour_market_list(
+        user=user, country=data.get("country", ""), area=data.get("area", ""), isco=data.get("isco", "")
+    )
+    page = Paginator(figures, 50).get_page(request.GET.get("page"))
+    rows = [(f, geo.area_name(f.area), isco.label(f.isco)) for f in page]
+    can_edit = can_manage_network(user)
+    return render(
+        request,
+        "livelihoods/labour_market.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "can_edit": can_edit,
+            "import_form": ImportForm() if can_edit else None,
+            "demand_form": DemandForm() if can_edit else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def labour_market_import(request: HttpRequest) -> HttpResponse:
+    user = require_member(request.user)
+    if not can_manage_network(user):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a CSV file."))
+    elif (upload.size or 0) > MAX_UPLOAD:
+        messages.error(request, _("The file is too large (over 5 MB); split it."))
+    else:
+        try:
+            text = upload.read().decode("utf-8-sig")
+            result = services.labour_market_import(actor=user, text=text)
+        except UnicodeDecodeError:
+            messages.error(request, _("The file is not UTF-8 text; save it as “CSV UTF-8”."))
+        except ValidationError as exc:
+            messages.error(request, _("The file was refused; nothing was saved."))
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new figures, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+    return redirect("livelihoods:labour_market")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpResponse:
+    user = require_member(request.user)
+    if not can_manage_network(user):
+        raise PermissionDenied
+    demand = None
+    if demand_id is not None:
+        demand = LabourMarketDemand.objects.filter(pk=demand_id).first()
+        if demand is None:
+            raise Http404
+    initial = {f: getattr(demand, f) for f in services.FIELDS} | {"version": demand.version} if demand else None
+    form = DemandForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        version = values.pop("version")
+        try:
+            services.demand_save(actor=user, demand=demand, version=version, **values)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except EditConflict as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Figure saved."))
+            return redirect("livelihoods:labour_market")
+    return render(request, "livelihoods/demand_form.html", {"form": form, "demand": demand})
