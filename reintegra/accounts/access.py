@@ -22,6 +22,7 @@ from .models import Role, User
 
 if TYPE_CHECKING:
     from reintegra.cases.models import Case
+    from reintegra.livelihoods.models import LabourMarketDemand
     from reintegra.referrals.models import Referral
 
 # What request.user may be, in a Django view or a DRF view.
@@ -194,3 +195,18 @@ def referral_get_for_user(user: AnyUser, *, referral_id: int) -> "Referral":
     if referral is None:
         raise Http404
     return referral
+
+
+# --- Livelihoods reference data ------------------------------------------------------------------
+def labour_market_get_for_user(user: AnyUser, *, demand_id: int, for_edit: bool = False) -> "LabourMarketDemand":
+    """Labour-market figures are reference data: every member reads them; coordinators edit them."""
+    from reintegra.livelihoods.models import LabourMarketDemand
+
+    if not is_member(user):
+        raise Http404
+    if for_edit and not can_manage_network(user):
+        raise PermissionDenied
+    demand = LabourMarketDemand.objects.filter(pk=demand_id).first()
+    if demand is None:
+        raise Http404
+    return demand

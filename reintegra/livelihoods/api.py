@@ -2,7 +2,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import can_manage_network, require_member
+from reintegra.accounts.access import can_manage_network, labour_market_get_for_user, require_member
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
@@ -51,8 +50,7 @@ class LabourMarketViewSet(
         )
 
     def get_object(self) -> LabourMarketDemand:
-        require_member(self.request.user)
-        return super().get_object()
+        return labour_market_get_for_user(self.request.user, demand_id=int(self.kwargs["pk"]))
 
     def _writer(self, request: Request) -> Any:
         user = require_member(request.user)
@@ -71,9 +69,7 @@ class LabourMarketViewSet(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self._writer(request)
-        demand = LabourMarketDemand.objects.filter(pk=kwargs["pk"]).first()
-        if demand is None:
-            raise Http404
+        demand = labour_market_get_for_user(user, demand_id=int(kwargs["pk"]), for_edit=True)
         serializer = self.get_serializer(demand, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

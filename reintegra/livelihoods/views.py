@@ -2,18 +2,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.accounts.access import can_manage_network, require_member
+from reintegra.accounts.access import can_manage_network, labour_market_get_for_user, require_member
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 
 from . import isco, selectors, services
 from .forms import DemandForm, FilterForm, ImportForm
-from .models import LabourMarketDemand
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -82,9 +81,7 @@ def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpRespo
         raise PermissionDenied
     demand = None
     if demand_id is not None:
-        demand = LabourMarketDemand.objects.filter(pk=demand_id).first()
-        if demand is None:
-            raise Http404
+        demand = labour_market_get_for_user(user, demand_id=demand_id, for_edit=True)
     initial = {f: getattr(demand, f) for f in services.FIELDS} | {"version": demand.version} if demand else None
     form = DemandForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
