@@ -27,6 +27,7 @@ router.register("assessments", plans_api.AssessmentViewSet, basename="assessment
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),
     path("coverage/", network_api.coverage, name="coverage"),
+    path("opportunities/", livelihoods_api.opportunities, name="opportunities"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

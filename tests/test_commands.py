@@ -29,6 +29,11 @@ def test_demo_loads_labour_market_figures(demo):
 
     assert LabourMarketDemand.objects.filter(area__startswith="TH-").exists()
     assert LabourMarketDemand.objects.filter(area__startswith="PH-").exists()
+    from reintegra.livelihoods.models import Opportunity
+
+    kinds = set(Opportunity.objects.values_list("kind", flat=True))
+    assert kinds == {"vocational_training", "paid_training", "self_employment"}
+    assert Opportunity.objects.filter(stipend_monthly__isnull=True, kind="vocational_training").exists()
 
 
 def test_demo_users_cover_every_role_and_two_agencies_have_caseworker_and_supervisor(demo):

@@ -5,18 +5,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reintegra.accounts.access import can_manage_network, labour_market_get_for_user, require_member
-from reintegra.api import conflict_response
+from reintegra.api import Pagination, conflict_response
 from reintegra.lib.concurrency import EditConflict
 
 from . import selectors, services
-from .models import LabourMarketDemand
-from .serializers import DemandSerializer, ImportSerializer
+from .models import LabourMarketDemand, OpportunityKind
+from .serializers import DemandSerializer, ImportSerializer, OptionRowSerializer
 
 
 @extend_schema(
@@ -116,3 +116,26 @@ class LabourMarketViewSet(
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"created": result.created, "updated": result.updated})
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("kind", str, enum=OpportunityKind.values),
+        OpenApiParameter("country", str, description="ISO 3166-1 alpha-2 of the provider"),
+        OpenApiParameter("isco", str, description="ISCO-08 sub-major group"),
+    ],
+    responses=OptionRowSerializer(many=True),
+)
+@api_view(["GET"])
+def opportunities(request: Request) -> Response:
+    """The catalogue of livelihood options, each with its stipend or wage and the local demand."""
+    params = request.query_params
+    kind = params.get("kind", "")
+    if kind and kind not in OpportunityKind.values:
+        raise serializers.ValidationError({"kind": [_("Unknown kind “%(kind)s”.") % {"kind": kind}]})
+    rows = selectors.opportunity_rows(
+        user=request.user, kind=kind, country=params.get("country", "")[:2], isco=params.get("isco", "")[:2]
+    )
+    page = Pagination()
+    listed: list[Any] | None = page.paginate_queryset(rows, request)  # type: ignore[arg-type]  # lists page too
+    return page.get_paginated_response(OptionRowSerializer(listed, many=True).data)

@@ -200,3 +200,137 @@ def labour_market_import(*, actor: User | None, text: str) -> ImportResult:
         details={"created": created, "updated": updated},
     )
     return ImportResult(created=created, updated=updated)
+
+
+OPPORTUNITY_FIELDS = (
+    "kind",
+    "support",
+    "title",
+    "provider",
+    "isco",
+    "area",
+    "starts_on",
+    "ends_on",
+    "duration_weeks",
+    "seats",
+    "stipend_monthly",
+    "wage_monthly",
+    "cost",
+    "currency",
+    "min_age",
+    "max_age",
+    "min_education",
+    "literacy_required",
+    "pathway",
+    "certification",
+    "languages",
+    "gender_restriction",
+    "gender_restriction_reason",
+    "active",
+)
+
+
+def _check_opportunity(values: dict[str, Any]) -> dict[str, Any]:
+    from reintegra.cases.choices import Education
+    from reintegra.cases.validation import check_choices, check_text
+    from reintegra.network.choices import Language
+
+    from .models import OpportunityKind, SelfEmploymentSupport
+
+    errors: dict[str, Any] = {}
+    check_choices("kind", [values.get("kind", "")], OpportunityKind.values, errors)
+    if values.get("kind") == OpportunityKind.SELF_EMPLOYMENT:
+        check_choices("support", [values.get("support", "")], SelfEmploymentSupport.values, errors)
+    if not str(values.get("title") or "").strip():
+        errors["title"] = _("Give the option a title.")
+    for field, limit in (("title", 200), ("pathway", 300), ("certification", 200), ("gender_restriction_reason", 1000)):
+        check_text(field, values.get(field), errors, max_length=limit)
+    if not isco.is_sub_major(str(values.get("isco") or "")):
+        errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
+            "code": values.get("isco")
+        }
+    area = str(values.get("area") or "").upper()
+    found = geo.area_get(area) if area else None
+    if found is None:
+        errors["area"] = _("“%(code)s” is not an ISO 3166-2 area (or a country without areas).") % {"code": area}
+    provider = values.get("provider")
+    if provider is not None and found is not None and provider.country != found.country:
+        errors["area"] = _("The area is not in the provider's country.")
+    for field in ("seats", "stipend_monthly", "wage_monthly", "cost", "duration_weeks", "min_age", "max_age"):
+        value = values.get(field)
+        if value is not None and value < 0:
+            errors[field] = _("This cannot be negative.")
+    if any(values.get(f) is not None for f in ("stipend_monthly", "wage_monthly", "cost")):
+        if not values.get("currency"):
+            errors["currency"] = _("Money needs its currency (ISO 4217, e.g. THB, PHP).")
+        else:
+            try:
+                validate_currency(values["currency"])
+            except ValidationError as exc:
+                errors["currency"] = exc.messages[0]
+    starts, ends = values.get("starts_on"), values.get("ends_on")
+    if starts and ends and ends < starts:
+        errors["ends_on"] = _("The end is before the start.")
+    if (
+        values.get("min_age") is not None
+        and values.get("max_age") is not None
+        and values["max_age"] < values["min_age"]
+    ):
+        errors["max_age"] = _("The maximum age is below the minimum age.")
+    if values.get("min_education"):
+        check_choices("min_education", [values["min_education"]], Education.values, errors)
+    check_choices("languages", values.get("languages") or [], Language.values, errors)
+    if values.get("gender_restriction") and not str(values.get("gender_restriction_reason") or "").strip():
+        errors["gender_restriction_reason"] = _(
+            "Options are open to every gender; a restriction needs a recorded justification."
+        )
+    return errors
+
+
+@transaction.atomic
+def opportunity_save(
+    *,
+    actor: User | None,
+    opportunity: Any = None,
+    version: int | None = None,
+    placement_partners: Any = None,
+    **values: Any,
+) -> Any:
+    from .models import Opportunity
+
+    values = {k: v for k, v in values.items() if k in OPPORTUNITY_FIELDS}
+    if "area" in values:
+        values["area"] = str(values["area"]).upper()
+    if values.get("currency"):
+        values["currency"] = str(values["currency"]).upper()
+    if opportunity is not None:
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+        check_version(opportunity, expected_version=version, submitted=values, fields=OPPORTUNITY_FIELDS)
+        merged = {f: getattr(opportunity, f) for f in OPPORTUNITY_FIELDS} | values
+    else:
+        merged = values
+    errors = _check_opportunity(merged)
+    partners = list(placement_partners or [])
+    if any(p.type not in ("Employer", "CorporateBusiness") for p in partners):
+        errors["placement_partners"] = _("Placement partners are employers.")
+    if errors:
+        raise ValidationError(errors)
+    if opportunity is None:
+        opportunity = Opportunity.objects.create(**merged)
+        action = AuditEvent.Action.CREATE
+    else:
+        for key, value in values.items():
+            setattr(opportunity, key, value)
+        opportunity.version += 1
+        opportunity.save(update_fields=[*values, "version", "updated_at"])
+        action = AuditEvent.Action.UPDATE
+    if placement_partners is not None:
+        opportunity.placement_partners.set(partners)
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=opportunity,
+        categories=["opportunity"],
+        details={"provider": opportunity.provider.slug, "restricted": bool(opportunity.gender_restriction)},
+    )
+    return opportunity

@@ -13,6 +13,7 @@ from reintegra.lib.concurrency import EditConflict
 
 from . import isco, selectors, services
 from .forms import DemandForm, FilterForm, ImportForm
+from .models import OpportunityKind
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -97,3 +98,29 @@ def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpRespo
             messages.success(request, _("Figure saved."))
             return redirect("livelihoods:labour_market")
     return render(request, "livelihoods/demand_form.html", {"form": form, "demand": demand})
+
+
+@login_required
+@require_GET
+def options(request: HttpRequest) -> HttpResponse:
+    """The catalogue, with local demand and the stipend or wage beside every option."""
+    user = require_member(request.user)
+    kind = request.GET.get("kind", "")
+    country = request.GET.get("country", "")
+    rows = selectors.opportunity_rows(
+        user=user,
+        kind=kind if kind in OpportunityKind.values else "",
+        country=country[:2],
+        isco=request.GET.get("isco", "")[:2],
+    )
+    labelled = [(row, geo.area_name(row.opportunity.area), isco.label(row.opportunity.isco)) for row in rows]
+    return render(
+        request,
+        "livelihoods/options.html",
+        {
+            "rows": labelled,
+            "kinds": OpportunityKind.choices,
+            "kind": kind,
+            "country": country,
+        },
+    )

@@ -8,6 +8,7 @@ from django.db import transaction
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo.cases import load_demo_cases
+from reintegra.demo.livelihoods import load_demo_options
 from reintegra.demo.network import AGENCIES, USERS
 from reintegra.demo.plans import load_demo_plans
 from reintegra.livelihoods.models import LabourMarketDemand
@@ -69,6 +70,8 @@ class Command(BaseCommand):
             csv_text = (Path(__file__).resolve().parents[2] / "labour_market.csv").read_text(encoding="utf-8")
             result = labour_market_import(actor=None, text=csv_text)
             self.stdout.write(f"Demo labour market: {result.created} figures.")
+        if created_options := load_demo_options():
+            self.stdout.write(f"Demo livelihood options: {created_options}.")
         load_demo_cases(stdout=self.stdout, count=options["cases"])
         load_demo_plans(stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")
