@@ -17,12 +17,7 @@ $(BIN)/reintegra: requirements.txt pyproject.toml
 # Translations are committed compiled (.mo), so a machine without GNU gettext serves all three languages.
 run: $(BIN)/reintegra
 	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra migrate --no-input
-	@if [ "$$($(BIN)/python -m reintegra shell -c 'from reintegra.network.models import Agency; print(Agency.objects.exists())')" = "False" ]; then \
-		$(BIN)/python -m reintegra demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD)); \
-	else \
-		echo "Demo data already loaded. 'make run DEMO_PASSWORD=…' or '$(BIN)/reintegra demo --password …' resets the demo logins."; \
-		$(if $(DEMO_PASSWORD),$(BIN)/python -m reintegra demo --password $(DEMO_PASSWORD);) \
-	fi
+	$(BIN)/python -m reintegra demo --if-empty $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra serve --port $(PORT)
 
 test: $(BIN)/reintegra

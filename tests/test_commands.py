@@ -63,3 +63,8 @@ def test_users_list_json_gives_username_agency_slug_and_role(demo, capsys):
     malee = next(r for r in rows if r["username"] == "malee")
     assert malee["agency"] == "th-msdhs-chiangrai" and malee["role"] == "caseworker"
     assert len(rows) == len(USERS)
+
+
+def test_demo_if_empty_leaves_an_installation_with_data_alone(demo, capsys):
+    call_command("demo", "--if-empty", "--cases", "0")
+    assert "was not loaded" in capsys.readouterr().out

@@ -23,9 +23,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="give every demo user this password (default: a random one each)")
         parser.add_argument("--cases", type=int, default=300, help="how many demo cases to open (0: none)")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="load only into an empty database (with --password, an existing demo only gets new passwords)",
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Agency.objects.exists() and not options["password"]:
+            self.stdout.write(
+                "The database holds data already; the demo was not loaded. "
+                "`reintegra demo --password …` (or `make run DEMO_PASSWORD=…`) sets new demo passwords."
+            )
+            return
         created = 0
         for spec in AGENCIES:
             if Agency.objects.filter(slug=spec["slug"]).exists():
