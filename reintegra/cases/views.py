@@ -101,6 +101,13 @@ def case_intake(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/intake.html", {"form": form, "duplicates": duplicates})
 
 
+def _assessment_chart(case: Any) -> Any:
+    from reintegra.plans.models import Assessment
+    from reintegra.plans.selectors import assessment_chart
+
+    return assessment_chart(list(Assessment.objects.filter(case=case)))
+
+
 def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
     case = access.case
     context: dict[str, Any] = {
@@ -112,6 +119,7 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
         "history": case.history.all() if access.sees(DataCategory.HISTORY) else [],
         "journey": getattr(case, "return_journey", None) if access.sees(DataCategory.RETURN) else None,
         "tasks": case.tasks.filter(agency_id=access.viewer_agency_id).select_related("assignee"),
+        "chart": _assessment_chart(case) if access.sees(DataCategory.PLAN) else None,
     }
     if access.own:
         from reintegra.referrals.forms import referral_form_for

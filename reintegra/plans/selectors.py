@@ -2,13 +2,16 @@
 category (its own agency, or an agency whose active referral shares it). Reads are audited."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from reintegra.accounts.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import DataCategory
+from reintegra.lib.charts import Series, line_chart
 
 from .checks import Flag, plan_flags
 from .models import Assessment, Plan, PriorityRanking
@@ -70,3 +73,14 @@ def assessment_get_for_user(user: AnyUser, *, assessment_id: int, for_edit: bool
     if assessment is None:
         raise Http404
     return access, assessment
+
+
+def assessment_chart(assessments: list[Assessment]) -> Any:
+    """The economic, social and psychosocial scores over time, for the SVG chart."""
+    done = [a for a in assessments if a.done_on is not None]
+    series = [
+        Series("economic", str(_("Economic")), [(a.done_on, a.economic) for a in done if a.done_on]),  # type: ignore[misc]
+        Series("social", str(_("Social")), [(a.done_on, a.social) for a in done if a.done_on]),  # type: ignore[misc]
+        Series("psychosocial", str(_("Psychosocial")), [(a.done_on, a.psychosocial) for a in done if a.done_on]),  # type: ignore[misc]
+    ]
+    return line_chart(series)

@@ -12,7 +12,6 @@ from reintegra.accounts.access import CaseAccess
 from reintegra.accounts.models import User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.views import run_case_action
-from reintegra.lib.charts import Series, line_chart
 from reintegra.lib.http import form_errors_as_messages
 
 from . import selectors, services
@@ -28,16 +27,6 @@ def _plan(access: CaseAccess) -> Plan:
     if plan is None:
         raise ValidationError(_("Start the plan first."))
     return plan
-
-
-def _chart(assessments: list[Assessment]) -> Any:
-    done = [a for a in assessments if a.done_on is not None]
-    series = [
-        Series("economic", str(_("Economic")), [(a.done_on, a.economic) for a in done if a.done_on]),  # type: ignore[misc]
-        Series("social", str(_("Social")), [(a.done_on, a.social) for a in done if a.done_on]),  # type: ignore[misc]
-        Series("psychosocial", str(_("Psychosocial")), [(a.done_on, a.psychosocial) for a in done if a.done_on]),  # type: ignore[misc]
-    ]
-    return line_chart(series)
 
 
 @login_required
@@ -56,7 +45,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "view": view,
         "goals": goals,
         "priority_labels": dict(Priority.choices),
-        "chart": _chart(view.assessments),
+        "chart": selectors.assessment_chart(view.assessments),
     }
     if access.own:
         referrals = [

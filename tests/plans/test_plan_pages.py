@@ -61,6 +61,8 @@ def test_an_assessment_is_entered_on_its_page_and_appears_in_the_chart(case, use
     assert round(baseline.composite, 4) == 0.5463
     page = alice.get(f"/cases/{case.code}/plan/").content.decode()
     assert "<svg" in page and "polyline" in page and "0.55" in page
+    case_page = alice.get(f"/cases/{case.code}/").content.decode()
+    assert "<svg" in case_page and "line-economic" in case_page  # the chart is on the case page too
     bad = alice.post(f"/cases/{case.code}/plan/assessments/{baseline.pk}/", form | {"belonging": "7"})
     assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
 
