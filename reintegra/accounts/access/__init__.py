@@ -1,0 +1,58 @@
+"""Access helpers: every object fetch in a view or an API endpoint goes through here.
+
+An object outside the user's scope is a 404 (Http404), never a 403, so its existence is not
+revealed. The rules are in docs/decisions/0008 (network) and 0010 (cases and referrals).
+
+Split by concept: members.py (membership and management), network.py (agencies, services and
+reference data), cases.py (cases and referrals). Import from `reintegra.accounts.access`.
+"""
+
+from .cases import (
+    CASE_OWNER_ROLES,
+    CASE_RECEIVER_ROLES,
+    CaseAccess,
+    case_get_for_user,
+    case_list_for_user,
+    referral_get_for_user,
+    referral_list_for_user,
+)
+from .members import (
+    AnyUser,
+    can_manage_network,
+    can_manage_staff,
+    is_member,
+    require_member,
+    staff_get_for_user,
+    staff_list_for_user,
+)
+from .network import (
+    agency_get_for_user,
+    agency_list_for_user,
+    can_edit_agency,
+    labour_market_get_for_user,
+    service_get_for_user,
+    service_list_for_user,
+)
+
+__all__ = [
+    "AnyUser",
+    "CASE_OWNER_ROLES",
+    "CASE_RECEIVER_ROLES",
+    "CaseAccess",
+    "agency_get_for_user",
+    "agency_list_for_user",
+    "can_edit_agency",
+    "can_manage_network",
+    "can_manage_staff",
+    "case_get_for_user",
+    "case_list_for_user",
+    "is_member",
+    "labour_market_get_for_user",
+    "referral_get_for_user",
+    "referral_list_for_user",
+    "require_member",
+    "service_get_for_user",
+    "service_list_for_user",
+    "staff_get_for_user",
+    "staff_list_for_user",
+]

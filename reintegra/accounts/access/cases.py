@@ -1,0 +1,107 @@
+"""Cases and referrals: owned by an agency, seen by another only through an active referral."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ..models import Role
+from .members import AnyUser, is_member
+
+if TYPE_CHECKING:
+    from reintegra.cases.models import Case
+    from reintegra.referrals.models import Referral
+
+
+# A case is seen in full by the caseworkers and supervisors of the agency that owns it. Another
+# agency's caseworkers, supervisors and provider staff see it only while a referral to their agency
+# is active (accepted or in progress), and only the categories that referral shares. M&E analysts
+# and network coordinators see no case (they get de-identified aggregates elsewhere); installation
+# administrators neither.
+CASE_OWNER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
+CASE_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF)
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    case: "Case"
+    own: bool
+    categories: frozenset[str]
+    role: str
+    viewer_agency_id: int
+
+    @property
+    def can_edit(self) -> bool:
+        return self.own
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.own and self.role == Role.SUPERVISOR
+
+    def sees(self, category: str) -> bool:
+        return category in self.categories
+
+
+def _active_referrals_to(agency_id: int | None) -> "QuerySet[Referral]":
+    from reintegra.cases.choices import ACTIVE_REFERRAL_STATUSES
+    from reintegra.referrals.models import Referral
+
+    return Referral.objects.filter(to_agency_id=agency_id, status__in=ACTIVE_REFERRAL_STATUSES).filter(
+        Q(consent__isnull=True, override_by__isnull=False) | Q(consent__withdrawn_at__isnull=True)
+    )
+
+
+def case_list_for_user(user: AnyUser) -> "QuerySet[Case]":
+    from reintegra.cases.models import Case
+
+    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
+        return Case.objects.none()
+    referred = Q(pk__in=_active_referrals_to(user.agency_id).values("case_id"))
+    if user.role in CASE_OWNER_ROLES:
+        return Case.objects.filter(Q(agency_id=user.agency_id) | referred)
+    return Case.objects.filter(referred)
+
+
+def case_get_for_user(user: AnyUser, *, code: str, for_edit: bool = False) -> CaseAccess:
+    from reintegra.cases.choices import DataCategory
+
+    case = case_list_for_user(user).select_related("returnee", "agency").filter(code=code).first()
+    if case is None or not is_member(user):
+        raise Http404
+    own = case.agency_id == user.agency_id and user.role in CASE_OWNER_ROLES
+    if own:
+        categories = frozenset(DataCategory.values)
+    else:
+        shared: set[str] = set()
+        for referral_categories in (
+            _active_referrals_to(user.agency_id).filter(case=case).values_list("categories", flat=True)
+        ):
+            shared.update(referral_categories)
+        categories = frozenset(shared)
+    if for_edit and not own:
+        raise Http404
+    return CaseAccess(case=case, own=own, categories=categories, role=user.role, viewer_agency_id=user.agency_id or 0)
+
+
+def referral_list_for_user(user: AnyUser) -> "QuerySet[Referral]":
+    from reintegra.referrals.models import Referral
+
+    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
+        return Referral.objects.none()
+    received = Q(to_agency_id=user.agency_id)
+    if user.role in CASE_OWNER_ROLES:
+        return Referral.objects.filter(received | Q(from_agency_id=user.agency_id))
+    return Referral.objects.filter(received)
+
+
+def referral_get_for_user(user: AnyUser, *, referral_id: int) -> "Referral":
+    referral = (
+        referral_list_for_user(user)
+        .select_related("case", "from_agency", "to_agency", "service")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral

@@ -1,0 +1,51 @@
+"""Who is a member of the network, and who manages what."""
+
+from typing import TypeGuard
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ..models import Role, User
+
+# What request.user may be, in a Django view or a DRF view.
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_member(user: AnyUser) -> TypeGuard[User]:
+    """An active account with a role in an agency, or an administrator."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_superuser or bool(user.role and user.agency_id)
+
+
+def require_member(user: AnyUser) -> User:
+    """The user, if a member; otherwise the request is refused (403)."""
+    if not is_member(user):
+        raise PermissionDenied
+    return user
+
+
+def can_manage_network(user: AnyUser) -> bool:
+    return is_member(user) and (user.is_superuser or user.role == Role.NETWORK_COORDINATOR)
+
+
+def can_manage_staff(user: AnyUser) -> bool:
+    """Supervisors manage their own agency's accounts; administrators manage all of them."""
+    return is_member(user) and (user.is_superuser or user.role == Role.SUPERVISOR)
+
+
+def staff_list_for_user(user: AnyUser) -> QuerySet[User]:
+    if not is_member(user) or not can_manage_staff(user):
+        raise PermissionDenied
+    staff = User.objects.select_related("agency")
+    return staff if user.is_superuser else staff.filter(agency=user.agency)
+
+
+def staff_get_for_user(user: AnyUser, *, user_id: int) -> User:
+    member = staff_list_for_user(user).filter(pk=user_id).first()
+    if member is None:
+        raise Http404
+    return member
