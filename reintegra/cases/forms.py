@@ -75,6 +75,9 @@ class ReturneeForm(forms.Form):
     trafficking_status = forms.ChoiceField(
         label=_("Trafficking status"), required=False, choices=_blank(TraffickingStatus.choices)
     )
+    trafficking_status_decided_by = forms.ModelChoiceField(
+        label=_("status decided by"), required=False, queryset=Agency.objects.filter(active=True)
+    )
 
     def returnee_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -107,6 +110,7 @@ class ReturneeForm(forms.Form):
             "marital_status": r.marital_status,
             "children": r.children,
             "trafficking_status": r.trafficking_status,
+            "trafficking_status_decided_by": r.trafficking_status_decided_by_id,
         }
 
 

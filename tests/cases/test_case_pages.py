@@ -37,6 +37,17 @@ def test_a_caseworker_opens_a_case_and_a_likely_duplicate_is_shown_first(users):
     assert response.status_code == 302 and Case.objects.count() == 2
 
 
+def test_the_trafficking_status_and_who_decided_it_are_recorded(users, network):
+    client_for(users["alice"]).post(
+        "/cases/new/",
+        INTAKE
+        | {"trafficking_status": "ActualVictimOfTrafficking", "trafficking_status_decided_by": network.ministry.pk},
+    )
+    returnee = Case.objects.get().returnee
+    assert returnee.trafficking_status == "ActualVictimOfTrafficking"
+    assert returnee.trafficking_status_decided_by == network.ministry
+
+
 def test_bad_intake_input_names_the_field_and_saves_nothing(users):
     future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     body = (
