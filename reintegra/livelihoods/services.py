@@ -27,9 +27,8 @@ MAX_ERRORS = 50
 FIELDS = ("area", "isco", "vacancies", "demand_index", "monthly_wage", "wage_currency", "source", "as_of")
 
 
-def _check(values: dict[str, Any]) -> dict[str, str]:
-    """The rules of one figure; returns {field: reason}."""
-    errors: dict[str, str] = {}
+def _check_area_and_group(values: dict[str, Any], errors: dict[str, Any]) -> geo.Area | None:
+    """The area (ISO 3166-2) and the occupation group (ISCO-08 sub-major) of a figure or an option."""
     area = str(values.get("area") or "").upper()
     found = geo.area_get(area) if area else None
     if found is None:
@@ -38,6 +37,13 @@ def _check(values: dict[str, Any]) -> dict[str, str]:
         errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
             "code": values.get("isco")
         }
+    return found
+
+
+def _check(values: dict[str, Any]) -> dict[str, str]:
+    """The rules of one figure; returns {field: reason}."""
+    errors: dict[str, str] = {}
+    _check_area_and_group(values, errors)
     vacancies, index, wage = values.get("vacancies"), values.get("demand_index"), values.get("monthly_wage")
     if vacancies is None and index is None:
         errors["vacancies"] = _("Give the vacancies, a demand index, or both.")
@@ -245,14 +251,7 @@ def _check_opportunity(values: dict[str, Any]) -> dict[str, Any]:
         errors["title"] = _("Give the option a title.")
     for field, limit in (("title", 200), ("pathway", 300), ("certification", 200), ("gender_restriction_reason", 1000)):
         check_text(field, values.get(field), errors, max_length=limit)
-    if not isco.is_sub_major(str(values.get("isco") or "")):
-        errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
-            "code": values.get("isco")
-        }
-    area = str(values.get("area") or "").upper()
-    found = geo.area_get(area) if area else None
-    if found is None:
-        errors["area"] = _("“%(code)s” is not an ISO 3166-2 area (or a country without areas).") % {"code": area}
+    found = _check_area_and_group(values, errors)
     provider = values.get("provider")
     if provider is not None and found is not None and provider.country != found.country:
         errors["area"] = _("The area is not in the provider's country.")
