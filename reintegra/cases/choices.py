@@ -166,6 +166,7 @@ class DataCategory(models.TextChoices):
     RETURN = "return", _("Return")
     NOTES = "notes", _("Case notes")
     PLAN = "plan", _("Priorities, reintegration plan and assessments")
+    LIVELIHOOD = "livelihood", _("Skills, aspirations, livelihood enrolments and income")
 
 
 IDENTIFYING_CATEGORIES = {DataCategory.IDENTITY, DataCategory.CONTACT}

@@ -22,6 +22,8 @@ VOCABULARIES = {
     "plan_domain": "reintegra.plans.choices.Domain",
     "assessment_point": "reintegra.plans.choices.AssessmentPoint",
     "priority_context": "reintegra.plans.choices.RankingContext",
+    "enrolment_status": "reintegra.livelihoods.choices.EnrolmentStatus",
+    "employment": "reintegra.livelihoods.choices.EmploymentStatus",
 }
 
 

@@ -15,6 +15,7 @@ from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, case_get_for
 from reintegra.accounts.models import Role, User
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_errors_as_messages
+from reintegra.livelihoods import selectors as livelihood_selectors
 
 from . import selectors, services
 from .choices import DataCategory, Stage
@@ -181,7 +182,7 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
 def run_case_action(
     request: HttpRequest,
     code: str,
-    form_class: type[Form] | None,
+    form_class: Callable[[Any], Form] | None,
     run: Callable[[User, CaseAccess, dict[str, Any]], Any],
     done: str,
     back: str = "cases:detail",
@@ -348,7 +349,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     agency_wide = request.GET.get("agency") == "1"
     tasks = selectors.overdue_tasks(user=user, agency_wide=agency_wide)
-    return render(request, "cases/tasks.html", {"tasks": tasks, "agency_wide": agency_wide, "Stage": Stage})
+    alerts = livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide)
+    return render(
+        request,
+        "cases/tasks.html",
+        {"tasks": tasks, "agency_wide": agency_wide, "Stage": Stage, "placement_alerts": alerts},
+    )
 
 
 @login_required

@@ -1,5 +1,22 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from reintegra.cases.choices import Education
+from reintegra.lib.fields import EncryptedTextField
+
+from .choices import (
+    BusinessFinance,
+    BusinessStatus,
+    CareDuty,
+    ContractType,
+    DebtPressure,
+    EmploymentStatus,
+    EnrolmentStatus,
+    Literacy,
+    Numeracy,
+    PlacementKind,
+)
 
 
 class LabourMarketDemand(models.Model):
@@ -91,3 +108,153 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SkillsProfile(models.Model):
+    """What a returnee can do, wants to do, and what limits them: one per case, kept up to date.
+
+    Structured parts (groups, years, ranks) stay in clear for matching and statistics; everything in
+    the person's own words, and health, is encrypted."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="skills_profile")
+    education = models.CharField(_("education (ISCED)"), max_length=40, choices=Education.choices, blank=True)
+    literacy = models.CharField(_("reading and writing"), max_length=12, choices=Literacy.choices, blank=True)
+    numeracy = models.CharField(_("numbers"), max_length=12, choices=Numeracy.choices, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    # [{"isco": "75", "years": 3.5, "abroad": true}]: skills learned abroad count.
+    experience = models.JSONField(_("work experience"), default=list, blank=True)
+    certificates = EncryptedTextField(_("certificates"), blank=True)
+    # {"realistic": 0–100, …} from the aptitude and interest assessment, with its date and tool.
+    interests = models.JSONField(_("interest scores"), default=dict, blank=True)
+    aptitude_notes = EncryptedTextField(_("aptitude assessment results"), blank=True)
+    assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
+    # Ranked by the returnee: [{"isco": "51", "mode": "own_business"}], first is most wanted.
+    aspirations = models.JSONField(_("aspirations"), default=list, blank=True)
+    aspirations_words = EncryptedTextField(_("aspirations in their own words"), blank=True)
+    work_areas = models.JSONField(_("areas where they can work"), default=list, blank=True)
+    can_travel = models.BooleanField(_("can travel or move for work"), default=False)
+    care_duties = models.CharField(_("care duties"), max_length=12, choices=CareDuty.choices, blank=True)
+    health_limits = EncryptedTextField(_("health limits for work"), blank=True)
+    needs_income_now = models.BooleanField(_("needs an income now"), default=False)
+    income_needed_monthly = models.DecimalField(
+        _("income needed per month"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    debt_pressure = models.CharField(_("debt repayment"), max_length=12, choices=DebtPressure.choices, blank=True)
+    family_takes_part = models.BooleanField(_("family members should take part"), default=False)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("skills and aspirations profile")
+
+    def __str__(self) -> str:
+        return f"profile {self.case}"
+
+    def aspiration_rank(self, isco_group: str) -> int | None:
+        """1 for the most wanted occupation group, None if not among the aspirations."""
+        for rank, wish in enumerate(self.aspirations, start=1):
+            if wish.get("isco") == isco_group:
+                return rank
+        return None
+
+
+class Enrolment(models.Model):
+    """A person on an option, from recommendation to placement. Status moves follow ENROLMENT_MOVES."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="enrolments")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(_("status"), max_length=16, choices=EnrolmentStatus.choices)
+    asked_by_returnee = models.BooleanField(_("asked for by the returnee"), default=False)
+    # The referral to the provider through which the provider's staff see and record this enrolment.
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
+    )
+    recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recommended_on = models.DateField(_("recommended on"))
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decline_reason = EncryptedTextField(_("the returnee's reason"), blank=True)
+    enrolled_on = models.DateField(_("enrolled on"), null=True, blank=True)
+    ended_on = models.DateField(_("completed or left on"), null=True, blank=True)
+    dropout_reason = EncryptedTextField(_("reason for leaving"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        ordering = ["-recommended_on", "-pk"]
+        indexes = [models.Index(fields=["status", "ended_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.case} on {self.opportunity_id}"
+
+
+class StipendPayment(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="stipend_payments")
+    paid_on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.paid_on}"
+
+
+class Placement(models.Model):
+    """Where the option led: a job (employer, occupation, contract, income) or an own business."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="placement")
+    kind = models.CharField(_("kind"), max_length=12, choices=PlacementKind.choices)
+    employer = models.ForeignKey(
+        "network.Agency", verbose_name=_("employer"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    employer_name = models.CharField(_("employer or business name"), max_length=200, blank=True)
+    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2)
+    started_on = models.DateField(_("started on"))
+    contract = models.CharField(_("contract"), max_length=12, choices=ContractType.choices, blank=True)
+    monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    business_type = models.CharField(_("type of business"), max_length=200, blank=True)
+    finance = models.CharField(_("financed by"), max_length=12, choices=BusinessFinance.choices, blank=True)
+    finance_amount = models.DecimalField(
+        _("grant or loan amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    business_status = models.CharField(_("business status"), max_length=12, choices=BusinessStatus.choices, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.started_on}"
+
+
+class IncomeFollowUp(models.Model):
+    """Income and work 1, 3, 6 and 12 months after completion or start of work, each with a task."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="follow_ups")
+    months = models.PositiveSmallIntegerField(_("months after"))
+    due_on = models.DateField(_("due on"))
+    task = models.OneToOneField("cases.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    employment = models.CharField(_("work"), max_length=16, choices=EmploymentStatus.choices, blank=True)
+    monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    business_operating = models.BooleanField(_("business still operating"), null=True, blank=True)
+    debt_outstanding = models.DecimalField(
+        _("debt outstanding"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    notes = EncryptedTextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [models.UniqueConstraint(fields=["enrolment", "months"], name="follow_up_unique_point")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} +{self.months}m"

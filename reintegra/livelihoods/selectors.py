@@ -1,11 +1,30 @@
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
 
-from reintegra.accounts.access import AnyUser, require_member
+from reintegra.accounts.access import (
+    CASE_OWNER_ROLES,
+    AnyUser,
+    CaseAccess,
+    EnrolmentAccess,
+    enrolment_list_for_user,
+    require_member,
+)
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, Role
+from reintegra.cases.choices import DataCategory
 from reintegra.lib import geo
 
-from .models import LabourMarketDemand, Opportunity
+from .choices import NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
+from .models import Enrolment, LabourMarketDemand, Opportunity, SkillsProfile
+
+# Aggregates only, no person: supervisors, M&E analysts and network coordinators.
+AUDIT_ROLES = (Role.SUPERVISOR, Role.ME_ANALYST, Role.NETWORK_COORDINATOR)
 
 
 def labour_market_list(
@@ -84,3 +103,125 @@ def opportunity_rows(
         demand = next((newest[(c, option.isco)] for c in chains[option.pk] if (c, option.isco) in newest), None)
         rows.append(OptionRow(opportunity=option, demand=demand))
     return rows
+
+
+def placement_alerts(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Enrolment]:
+    """Trainings completed NO_PLACEMENT_ALERT_DAYS ago or more with no placement: an alert to the
+    case's caseworker (to its supervisors with `agency_wide`)."""
+    member = require_member(user)
+    if member.role not in CASE_OWNER_ROLES or member.agency_id is None:
+        return Enrolment.objects.none()
+    since = timezone.localdate() - datetime.timedelta(days=NO_PLACEMENT_ALERT_DAYS)
+    alerts = Enrolment.objects.filter(
+        case__agency_id=member.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since
+    )
+    if not agency_wide:
+        alerts = alerts.filter(case__caseworker=member)
+    return alerts.select_related("case", "opportunity").order_by("ended_on")
+
+
+def enrolments_for_user(*, user: AnyUser, status: str = "") -> QuerySet[Enrolment]:
+    """The enrolments a user works on: their agency's cases, and the people referred to their options."""
+    enrolments = enrolment_list_for_user(user)
+    if status:
+        enrolments = enrolments.filter(status=status)
+    return enrolments.select_related("case", "opportunity", "opportunity__provider").order_by("-updated_at")
+
+
+@dataclass
+class OptionOutcomes:
+    opportunity: Opportunity
+    counts: dict[str, int]
+    placement_rate: float | None  # placed / (completed + placed + dropped out), None before anyone ends
+    completion_rate: float | None  # (completed + placed) / (enrolled ever)
+
+
+def option_outcomes(*, opportunities: list[Opportunity]) -> dict[int, OptionOutcomes]:
+    """Counts per status, completion and placement rates per option, in one query."""
+    counts: dict[int, dict[str, int]] = {o.pk: {} for o in opportunities}
+    for row in (
+        Enrolment.objects.filter(opportunity__in=opportunities)
+        .values("opportunity_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["opportunity_id"]][row["status"]] = row["n"]
+    outcomes = {}
+    for option in opportunities:
+        c = counts[option.pk]
+        placed, completed, dropped = (c.get(s, 0) for s in ("placed", "completed", "dropped_out"))
+        ended = placed + completed + dropped
+        enrolled_ever = ended + c.get("enrolled", 0)
+        outcomes[option.pk] = OptionOutcomes(
+            opportunity=option,
+            counts=c,
+            placement_rate=placed / ended if ended else None,
+            completion_rate=(placed + completed) / enrolled_ever if enrolled_ever else None,
+        )
+    return outcomes
+
+
+def programme_audit(*, user: AnyUser) -> dict[str, Any]:
+    """What the programme offers and what it leads to: gender restrictions with their justification,
+    long unpaid courses, and per option the declines, drop-outs, completions and placements."""
+    member = require_member(user)
+    if member.role not in AUDIT_ROLES:
+        raise PermissionDenied
+    rows = opportunity_rows(user=member, opportunities=Opportunity.objects.all())
+    outcomes = option_outcomes(opportunities=[r.opportunity for r in rows])
+    return {
+        "restricted": [r for r in rows if r.opportunity.gender_restriction],
+        "long_unpaid": [r for r in rows if r.long_and_unpaid],
+        "outcomes": [(r, outcomes[r.opportunity.pk]) for r in rows],
+    }
+
+
+@dataclass
+class LivelihoodView:
+    profile: SkillsProfile | None
+    enrolments: list[Enrolment]
+    declined: dict[int, Enrolment]  # option id → the returnee's decline, kept
+    options: list[OptionRow]
+
+
+def livelihood_view(*, user: AnyUser, access: CaseAccess, via: str) -> LivelihoodView:
+    """A returnee's profile, enrolments and the options open to them; an audited read."""
+    if not access.sees(DataCategory.LIVELIHOOD):
+        raise Http404
+    case = access.case
+    member = require_member(user)
+    enrolments = list(
+        Enrolment.objects.filter(case=case)
+        .select_related("opportunity", "opportunity__provider", "placement")
+        .prefetch_related("follow_ups", "stipend_payments")
+    )
+    audit_record(
+        actor=member,
+        action=AuditEvent.Action.READ,
+        obj=case,
+        categories=["livelihood"],
+        details={"code": case.code, "via": via},
+    )
+    options = opportunity_rows(user=member, country=case.agency.country) if access.own else []
+    return LivelihoodView(
+        profile=SkillsProfile.objects.filter(case=case).first(),
+        enrolments=enrolments,
+        declined={e.opportunity_id: e for e in enrolments if e.status == EnrolmentStatus.DECLINED},
+        options=options,
+    )
+
+
+def enrolment_view(*, user: AnyUser, access: EnrolmentAccess, via: str) -> Enrolment:
+    """One enrolment with its placement, payments and follow-ups; an audited read."""
+    enrolment = (
+        Enrolment.objects.select_related("case", "case__returnee", "opportunity", "opportunity__provider")
+        .prefetch_related("follow_ups", "stipend_payments")
+        .get(pk=access.enrolment.pk)
+    )
+    audit_record(
+        actor=require_member(user),
+        action=AuditEvent.Action.READ,
+        obj=enrolment,
+        categories=["livelihood"],
+        details={"case": enrolment.case.code, "via": via},
+    )
+    return enrolment

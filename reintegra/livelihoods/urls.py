@@ -1,12 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "livelihoods"
 urlpatterns = [
     path("options/", views.options, name="options"),
+    path("options/new/", views.option_edit, name="option_create"),
+    path("options/<int:opportunity_id>/", views.option_edit, name="option_edit"),
+    path("audit/", views.programme_audit, name="audit"),
     path("labour-market/", views.labour_market, name="labour_market"),
     path("labour-market/import/", views.labour_market_import, name="labour_market_import"),
     path("labour-market/new/", views.demand_edit, name="demand_create"),
     path("labour-market/<int:demand_id>/", views.demand_edit, name="demand_edit"),
+    path("enrolments/", case_views.enrolment_list, name="enrolments"),
+    path("enrolments/<int:enrolment_id>/", case_views.enrolment_detail, name="enrolment"),
+    path("enrolments/<int:enrolment_id>/status/", case_views.enrolment_move_post, name="enrolment_move"),
+    path("enrolments/<int:enrolment_id>/stipends/", case_views.stipend_post, name="stipend"),
+    path("enrolments/<int:enrolment_id>/placement/", case_views.placement_post, name="placement"),
+    path("enrolments/<int:enrolment_id>/follow-ups/<int:follow_up_id>/", case_views.follow_up_post, name="follow_up"),
+    path("case/<str:code>/", case_views.case_livelihood, name="case"),
+    path("case/<str:code>/profile/", case_views.profile_post, name="profile"),
+    path("case/<str:code>/recommend/", case_views.recommend_post, name="recommend"),
 ]

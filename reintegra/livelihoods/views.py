@@ -7,12 +7,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.accounts.access import can_manage_network, labour_market_get_for_user, require_member
+from reintegra.accounts.access import (
+    can_edit_opportunities_of,
+    can_manage_network,
+    labour_market_get_for_user,
+    opportunity_get_for_user,
+    require_member,
+)
+from reintegra.accounts.models import Role, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
+from reintegra.network.models import Agency
 
 from . import isco, selectors, services
-from .forms import DemandForm, FilterForm, ImportForm
+from .forms import DemandForm, FilterForm, ImportForm, OpportunityForm
 from .models import OpportunityKind
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -122,5 +130,72 @@ def options(request: HttpRequest) -> HttpResponse:
             "kinds": OpportunityKind.choices,
             "kind": kind,
             "country": country,
+            "editable": {
+                r.opportunity.provider_id for r in rows if can_edit_opportunities_of(user, r.opportunity.provider_id)
+            },
+            "can_add": can_manage_network(user) or user.role == Role.SUPERVISOR,
+            "can_audit": user.role in selectors.AUDIT_ROLES,
+        },
+    )
+
+
+def _option_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Providers this user may write options for, and the employers that can be placement partners."""
+    agencies = Agency.objects.filter(active=True).order_by("name")
+    providers = [(a.pk, a.name) for a in agencies if can_edit_opportunities_of(user, a.pk)]
+    employers = [(a.pk, a.name) for a in agencies if a.type in ("Employer", "CorporateBusiness")]
+    return providers, employers
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> HttpResponse:
+    """Coordinators write the whole catalogue; a provider's supervisor writes its own options."""
+    user = require_member(request.user)
+    providers, employers = _option_choices(user)
+    if not providers:
+        raise PermissionDenied
+    option = None
+    initial = None
+    if opportunity_id is not None:
+        option = opportunity_get_for_user(user, opportunity_id=opportunity_id, for_edit=True)
+        initial = {f: getattr(option, f) for f in services.OPPORTUNITY_FIELDS if f != "provider"} | {
+            "provider": option.provider_id,
+            "version": option.version,
+            "placement_partners": list(option.placement_partners.values_list("pk", flat=True)),
+        }
+    form = OpportunityForm(request.POST or None, initial=initial, providers=providers, employers=employers)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        version = values.pop("version")
+        values["provider"] = Agency.objects.get(pk=values["provider"])
+        values["placement_partners"] = list(Agency.objects.filter(pk__in=values["placement_partners"]))
+        if option is not None and values["provider"].pk != option.provider_id:
+            form.add_error("provider", _("An option stays with its provider; add a new option instead."))
+        else:
+            try:
+                services.opportunity_save(actor=user, opportunity=option, version=version, **values)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except EditConflict as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Option saved."))
+                return redirect("livelihoods:options")
+    return render(request, "livelihoods/option_form.html", {"form": form, "option": option})
+
+
+@login_required
+@require_GET
+def programme_audit(request: HttpRequest) -> HttpResponse:
+    """Gender restrictions with their justification, long unpaid courses, and what each option leads to."""
+    audit = selectors.programme_audit(user=request.user)
+    return render(
+        request,
+        "livelihoods/audit.html",
+        {
+            "restricted": audit["restricted"],
+            "long_unpaid": audit["long_unpaid"],
+            "outcomes": [(row, outcome, isco.label(row.opportunity.isco)) for row, outcome in audit["outcomes"]],
         },
     )

@@ -81,6 +81,9 @@ class Action(models.Model):
         "cases.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="plan_actions"
     )
     service = models.ForeignKey("network.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    enrolment = models.ForeignKey(
+        "livelihoods.Enrolment", on_delete=models.SET_NULL, null=True, blank=True, related_name="plan_actions"
+    )
     responsible_agency = models.ForeignKey(
         "network.Agency", verbose_name=_("responsible agency"), on_delete=models.PROTECT, related_name="+"
     )
@@ -101,6 +104,15 @@ class Action(models.Model):
         """done, in_progress, waiting, stopped, overdue or planned, read from the linked record."""
         from django.utils import timezone
 
+        if self.enrolment is not None:
+            return {
+                "placed": "done",
+                "completed": "done",
+                "enrolled": "in_progress",
+                "accepted": "in_progress",
+                "offered": "waiting",
+                "recommended": "waiting",
+            }.get(self.enrolment.status, "stopped")
         if self.referral is not None:
             return {
                 "completed": "done",

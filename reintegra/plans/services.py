@@ -18,6 +18,7 @@ from reintegra.cases.models import Case, CaseEvent, Task
 from reintegra.cases.timeline import label
 from reintegra.cases.validation import check_choices, check_text, raise_if
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.dates import add_months
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.models import Referral
@@ -287,33 +288,13 @@ def plan_approve(*, actor: User, plan: Plan) -> Plan:
     return plan
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    last = [
-        31,
-        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][month - 1]
-    return day.replace(year=year, month=month, day=min(day.day, last))
-
-
 @transaction.atomic
 def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date) -> list[Assessment]:
     """Baseline, 3, 6 and 12 months after return, each with a follow-up task for the case's agency.
     Re-run when the return date changes: open assessments move, done ones stay."""
     scheduled = []
     for point, months in ASSESSMENT_MONTHS.items():
-        due = _add_months(returned_on, months)
+        due = add_months(returned_on, months)
         assessment = Assessment.objects.filter(case=case, point=point).first()
         if assessment is None:
             task = Task.objects.create(

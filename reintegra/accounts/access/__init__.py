@@ -4,7 +4,8 @@ An object outside the user's scope is a 404 (Http404), never a 403, so its exist
 revealed. The rules are in docs/decisions/0008 (network) and 0010 (cases and referrals).
 
 Split by concept: members.py (membership and management), network.py (agencies, services and
-reference data), cases.py (cases and referrals). Import from `reintegra.accounts.access`.
+reference data), cases.py (cases and referrals), livelihoods.py (options and enrolments).
+Import from `reintegra.accounts.access`.
 """
 
 from .cases import (
@@ -15,6 +16,13 @@ from .cases import (
     case_list_for_user,
     referral_get_for_user,
     referral_list_for_user,
+)
+from .livelihoods import (
+    EnrolmentAccess,
+    can_edit_opportunities_of,
+    enrolment_get_for_user,
+    enrolment_list_for_user,
+    opportunity_get_for_user,
 )
 from .members import (
     AnyUser,
@@ -39,6 +47,11 @@ __all__ = [
     "CASE_OWNER_ROLES",
     "CASE_RECEIVER_ROLES",
     "CaseAccess",
+    "EnrolmentAccess",
+    "can_edit_opportunities_of",
+    "enrolment_get_for_user",
+    "enrolment_list_for_user",
+    "opportunity_get_for_user",
     "agency_get_for_user",
     "agency_list_for_user",
     "can_edit_agency",

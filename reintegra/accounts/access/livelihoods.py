@@ -1,0 +1,81 @@
+"""Livelihood enrolments: the case's agency sees and records all of them; the provider of an option
+sees and records only the enrolments of people referred to it (an active referral), and nothing else."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ..models import Role
+from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to
+from .members import AnyUser, can_manage_network, is_member
+
+if TYPE_CHECKING:
+    from reintegra.livelihoods.models import Enrolment, Opportunity
+
+
+@dataclass(frozen=True)
+class EnrolmentAccess:
+    enrolment: "Enrolment"
+    own: bool  # a caseworker or supervisor of the agency that owns the case
+    provider: bool  # staff of the option's provider, the person being referred to them
+
+    @property
+    def can_record_progress(self) -> bool:
+        """Enrolment, stipends, drop-out, completion and placement."""
+        return self.own or self.provider
+
+
+def enrolment_list_for_user(user: AnyUser) -> "QuerySet[Enrolment]":
+    from reintegra.livelihoods.models import Enrolment
+
+    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
+        return Enrolment.objects.none()
+    provided = Q(
+        opportunity__provider_id=user.agency_id,
+        case_id__in=_active_referrals_to(user.agency_id).values("case_id"),
+    )
+    if user.role in CASE_OWNER_ROLES:
+        return Enrolment.objects.filter(Q(case__agency_id=user.agency_id) | provided)
+    return Enrolment.objects.filter(provided)
+
+
+def enrolment_get_for_user(user: AnyUser, *, enrolment_id: int) -> EnrolmentAccess:
+    enrolment = (
+        enrolment_list_for_user(user)
+        .select_related("case", "case__returnee", "case__agency", "opportunity", "opportunity__provider")
+        .filter(pk=enrolment_id)
+        .first()
+    )
+    if enrolment is None or not is_member(user):
+        raise Http404
+    own = enrolment.case.agency_id == user.agency_id and user.role in CASE_OWNER_ROLES
+    provider = enrolment.opportunity.provider_id == user.agency_id and (
+        own or _active_referrals_to(user.agency_id).filter(case_id=enrolment.case_id).exists()
+    )
+    return EnrolmentAccess(enrolment=enrolment, own=own, provider=provider)
+
+
+def can_edit_opportunities_of(user: AnyUser, provider_id: int) -> bool:
+    """Coordinators edit the whole catalogue; a provider's supervisor edits its own options."""
+    if not is_member(user):
+        return False
+    if can_manage_network(user):
+        return True
+    return user.role == Role.SUPERVISOR and user.agency_id == provider_id
+
+
+def opportunity_get_for_user(user: AnyUser, *, opportunity_id: int, for_edit: bool = False) -> "Opportunity":
+    """The catalogue is read by every member; see can_edit_opportunities_of for who writes."""
+    from reintegra.livelihoods.models import Opportunity
+
+    if not is_member(user):
+        raise Http404
+    opportunity = Opportunity.objects.select_related("provider").filter(pk=opportunity_id).first()
+    if opportunity is None:
+        raise Http404
+    if for_edit and not can_edit_opportunities_of(user, opportunity.provider_id):
+        raise PermissionDenied
+    return opportunity

@@ -1,0 +1,458 @@
+"""From recommendation to income: the enrolment workflow, stipends, placement and income follow-ups.
+
+The returnee's choice wins: a declined option keeps its reason and is not recommended again unless
+the returnee asks for it. Provider staff record enrolment, stipends, drop-out, completion and placement
+for the people referred to them; recommending, offering and the returnee's decision belong to the
+case's agency. Completion (or the start of work) schedules income follow-ups at 1, 3, 6 and 12
+months, each with a task for the caseworker.
+"""
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from reintegra.accounts.access import CaseAccess, EnrolmentAccess
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
+from reintegra.cases.choices import ACTIVE_REFERRAL_STATUSES, DataCategory
+from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.timeline import day, label
+from reintegra.cases.validation import check_choices, check_not_future, check_text, raise_if
+from reintegra.lib.concurrency import check_version
+from reintegra.lib.dates import add_months
+from reintegra.lib.validators import validate_currency
+
+from . import isco
+from .choices import (
+    ENROLMENT_MOVES,
+    FOLLOW_UP_MONTHS,
+    OPEN_ENROLMENT_STATUSES,
+    SEAT_STATUSES,
+    BusinessFinance,
+    BusinessStatus,
+    ContractType,
+    EmploymentStatus,
+    EnrolmentStatus,
+    PlacementKind,
+)
+from .models import Enrolment, IncomeFollowUp, Opportunity, Placement, StipendPayment
+
+# Moves the provider's staff may record; the others are the returnee's and their caseworker's.
+PROVIDER_MOVES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED_OUT, EnrolmentStatus.COMPLETED)
+
+
+def timeline_event(case: Case, *, actor: User, summary: str, params: dict[str, Any], text: str = "") -> None:
+    CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        agency=actor.agency or case.agency,
+        summary=summary,
+        params=params,
+        text=text,
+        category=DataCategory.LIVELIHOOD,
+    )
+
+
+def audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:
+    audit_record(actor=actor, action=action, obj=obj, categories=["livelihood"], details=details)
+
+
+def check_money(
+    amount: Decimal | None, currency: str, errors: dict[str, Any], *, field: str, currency_field: str = "currency"
+) -> None:
+    """Money is an amount with its currency; never negative."""
+    if amount is None:
+        return
+    if amount < 0:
+        errors[field] = _("An amount cannot be negative.")
+    if not currency:
+        errors[currency_field] = _("Money needs its currency (ISO 4217, e.g. THB, PHP).")
+        return
+    try:
+        validate_currency(currency)
+    except ValidationError as exc:
+        errors[currency_field] = exc.messages[0]
+
+
+def _age_on(case: Case, when: datetime.date) -> int | None:
+    born = case.returnee.birth_date
+    if not born:
+        return None
+    return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
+
+
+def _eligibility_problems(case: Case, opportunity: Opportunity, today: datetime.date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not opportunity.active:
+        errors["opportunity"] = _("This option is no longer offered.")
+    # A restriction (rare, and justified) excludes only those clearly of the other gender.
+    excluded = {"female": ("Masculine", "TransgenderMasculine"), "male": ("Feminine", "TransgenderFeminine")}
+    if case.returnee.gender in excluded.get(opportunity.gender_restriction, ()):
+        errors["opportunity"] = _("This option is restricted to %(gender)s (%(reason)s).") % {
+            "gender": opportunity.get_gender_restriction_display(),
+            "reason": opportunity.gender_restriction_reason,
+        }
+    age = _age_on(case, today)
+    if age is not None and (
+        (opportunity.min_age is not None and age < opportunity.min_age)
+        or (opportunity.max_age is not None and age > opportunity.max_age)
+    ):
+        errors["opportunity"] = _("The person's age (%(age)s) is outside this option's age range.") % {"age": age}
+    return errors
+
+
+@transaction.atomic
+def enrolment_recommend(
+    *,
+    actor: User,
+    access: CaseAccess,
+    opportunity: Opportunity,
+    asked_by_returnee: bool = False,
+    on: datetime.date | None = None,
+) -> Enrolment:
+    """Puts an option before the returnee (`on` a past date when entering earlier records). An option
+    they declined is not put before them again unless they ask for it (`asked_by_returnee`)."""
+    if not access.own:
+        raise PermissionDenied
+    case = access.case
+    Case.objects.select_for_update().filter(pk=case.pk).first()  # one recommendation at a time per case
+    today = on or timezone.localdate()
+    errors = _eligibility_problems(case, opportunity, today)
+    check_not_future("on", today, errors)
+    earlier = Enrolment.objects.filter(case=case, opportunity=opportunity)
+    if earlier.filter(status__in=OPEN_ENROLMENT_STATUSES).exists():
+        errors["opportunity"] = _("This option is already open for this person.")
+    declined = earlier.filter(status=EnrolmentStatus.DECLINED).order_by("-decided_on").first()
+    if declined is not None and not asked_by_returnee:
+        errors["opportunity"] = _(
+            "The returnee declined this option on %(date)s (“%(reason)s”). It is not offered again unless they ask."
+        ) % {"date": declined.decided_on, "reason": declined.decline_reason}
+    raise_if(errors)
+    enrolment = Enrolment.objects.create(
+        case=case,
+        opportunity=opportunity,
+        status=EnrolmentStatus.RECOMMENDED,
+        asked_by_returnee=asked_by_returnee,
+        recommended_by=actor,
+        recommended_on=today,
+        referral=_referral_to_provider(case, opportunity),
+    )
+    timeline_event(
+        case,
+        actor=actor,
+        summary=gettext_noop("Livelihood option recommended: %(option)s."),
+        params={"option": opportunity.title},
+    )
+    audit(enrolment, actor=actor, action=AuditEvent.Action.CREATE, case=case.code, option=opportunity.pk)
+    return enrolment
+
+
+def _referral_to_provider(case: Case, opportunity: Opportunity) -> Any:
+    if opportunity.provider_id == case.agency_id:
+        return None
+    return (
+        case.referrals.filter(to_agency_id=opportunity.provider_id, status__in=ACTIVE_REFERRAL_STATUSES)
+        .order_by("-sent_at")
+        .first()
+    )
+
+
+def _check_dates(enrolment: Enrolment, to: str, on: datetime.date, errors: dict[str, Any]) -> None:
+    check_not_future("on", on, errors)
+    if on < enrolment.recommended_on:
+        errors["on"] = _("This date is before the option was recommended (%(date)s).") % {
+            "date": enrolment.recommended_on
+        }
+    if to in (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED_OUT) and enrolment.enrolled_on:
+        if on < enrolment.enrolled_on:
+            errors["on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
+
+
+def _check_seats(enrolment: Enrolment, errors: dict[str, Any]) -> None:
+    opportunity = Opportunity.objects.select_for_update().get(pk=enrolment.opportunity_id)
+    if opportunity.seats is None:
+        return
+    taken = opportunity.enrolments.filter(status__in=SEAT_STATUSES).exclude(pk=enrolment.pk).count()
+    if taken >= opportunity.seats:
+        errors["status"] = _("All %(seats)s seats of this option are taken.") % {"seats": opportunity.seats}
+
+
+@transaction.atomic
+def enrolment_move(
+    *,
+    actor: User,
+    access: EnrolmentAccess,
+    to: str,
+    on: datetime.date | None = None,
+    reason: str = "",
+    version: int | None = None,
+) -> Enrolment:
+    """One step of the workflow (see ENROLMENT_MOVES); placement has its own service."""
+    enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
+    check_version(enrolment, expected_version=version, submitted={"status": to}, fields=("status",))
+    if not (access.own or (access.provider and to in PROVIDER_MOVES)):
+        raise PermissionDenied
+    errors: dict[str, Any] = {}
+    check_choices("status", [to], EnrolmentStatus.values, errors)
+    raise_if(errors)
+    if to == EnrolmentStatus.PLACED:
+        raise ValidationError({"status": _("Record the placement itself: employer or business, job, income.")})
+    if to not in ENROLMENT_MOVES[enrolment.status]:
+        raise ValidationError(
+            {
+                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
+                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus(to).label}
+            }
+        )
+    on = on or timezone.localdate()
+    _check_dates(enrolment, to, on, errors)
+    reason = (reason or "").strip()
+    check_text("reason", reason, errors, max_length=1000)
+    if to in (EnrolmentStatus.DECLINED, EnrolmentStatus.DROPPED_OUT) and not reason:
+        errors["reason"] = (
+            _("Record the returnee's reason, in their words.")
+            if to == EnrolmentStatus.DECLINED
+            else _("Record why the person left.")
+        )
+    if to in SEAT_STATUSES and enrolment.status not in SEAT_STATUSES:
+        _check_seats(enrolment, errors)
+    raise_if(errors)
+    fields = ["status", "version", "updated_at"]
+    if to in (EnrolmentStatus.ACCEPTED, EnrolmentStatus.DECLINED):
+        enrolment.decided_on = on
+        fields.append("decided_on")
+    if to == EnrolmentStatus.DECLINED:
+        enrolment.decline_reason = reason
+        fields.append("decline_reason")
+    if to == EnrolmentStatus.ENROLLED:
+        enrolment.enrolled_on = on
+        if enrolment.referral is None:
+            enrolment.referral = _referral_to_provider(enrolment.case, enrolment.opportunity)
+        fields += ["enrolled_on", "referral"]
+    if to in (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED_OUT):
+        enrolment.ended_on = on
+        fields.append("ended_on")
+    if to == EnrolmentStatus.DROPPED_OUT:
+        enrolment.dropout_reason = reason
+        fields.append("dropout_reason")
+    enrolment.status = to
+    enrolment.version += 1
+    enrolment.save(update_fields=fields)
+    if to == EnrolmentStatus.COMPLETED:
+        follow_ups_schedule(actor=actor, enrolment=enrolment, start=on)
+    timeline_event(
+        enrolment.case,
+        actor=actor,
+        summary=gettext_noop("%(option)s: %(status)s on %(date)s."),
+        params={"option": enrolment.opportunity.title, "status": label("enrolment_status", to), "date": day(on)},
+        text=reason,
+    )
+    audit(enrolment, actor=actor, action=AuditEvent.Action.UPDATE, status=to)
+    return enrolment
+
+
+def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.date) -> list[IncomeFollowUp]:
+    """Follow-ups 1, 3, 6 and 12 months after `start` (completion or start of work, whichever comes
+    first), each with a task for the case's caseworker. Scheduled once; later calls change nothing."""
+    if enrolment.follow_ups.exists():
+        return list(enrolment.follow_ups.all())
+    case = enrolment.case
+    created = []
+    for months in FOLLOW_UP_MONTHS:
+        due = add_months(start, months)
+        task = Task.objects.create(
+            case=case,
+            title=_("Income follow-up, %(months)s months after %(option)s")
+            % {
+                "months": months,
+                "option": enrolment.opportunity.title,
+            },
+            due_on=due,
+            agency=case.agency,
+            assignee=case.caseworker,
+            is_follow_up=True,
+        )
+        created.append(IncomeFollowUp.objects.create(enrolment=enrolment, months=months, due_on=due, task=task))
+    audit(enrolment, actor=actor, action=AuditEvent.Action.UPDATE, follow_ups_from=start.isoformat())
+    return created
+
+
+@transaction.atomic
+def stipend_record(
+    *, actor: User, access: EnrolmentAccess, paid_on: datetime.date, amount: Decimal | None, currency: str
+) -> StipendPayment:
+    if not access.can_record_progress:
+        raise PermissionDenied
+    enrolment = Enrolment.objects.select_for_update().get(pk=access.enrolment.pk)
+    currency = (currency or "").upper()
+    errors: dict[str, Any] = {}
+    if enrolment.enrolled_on is None:
+        errors["paid_on"] = _("Stipends are paid once the person is enrolled.")
+    elif paid_on < enrolment.enrolled_on:
+        errors["paid_on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
+    check_not_future("paid_on", paid_on, errors)
+    if amount is None or amount <= 0:
+        errors["amount"] = _("Give the amount paid (more than zero).")
+    check_money(amount, currency, errors, field="amount")
+    raise_if(errors)
+    assert amount is not None  # noqa: S101  checked above
+    payment = StipendPayment.objects.create(
+        enrolment=enrolment, paid_on=paid_on, amount=amount, currency=currency, recorded_by=actor
+    )
+    audit(payment, actor=actor, action=AuditEvent.Action.CREATE, enrolment=enrolment.pk)
+    return payment
+
+
+PLACEMENT_FIELDS = (
+    "kind",
+    "employer",
+    "employer_name",
+    "isco",
+    "started_on",
+    "contract",
+    "monthly_income",
+    "currency",
+    "business_type",
+    "finance",
+    "finance_amount",
+    "business_status",
+)
+
+
+def _check_placement(enrolment: Enrolment, values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    kind = values.get("kind") or ""
+    check_choices("kind", [kind], PlacementKind.values, errors)
+    if not isco.is_sub_major(str(values.get("isco") or "")):
+        errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
+            "code": values.get("isco") or ""
+        }
+    started = values.get("started_on")
+    if started is None:
+        errors["started_on"] = _("Give the start date.")
+    else:
+        check_not_future("started_on", started, errors)
+        if enrolment.enrolled_on and started < enrolment.enrolled_on:
+            errors["started_on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
+    employer = values.get("employer")
+    if employer is not None and employer.type not in ("Employer", "CorporateBusiness"):
+        errors["employer"] = _("Choose an employer, or write the employer's name.")
+    check_text("employer_name", values.get("employer_name"), errors, max_length=200)
+    check_text("business_type", values.get("business_type"), errors, max_length=200)
+    if kind == PlacementKind.JOB:
+        if employer is None and not (values.get("employer_name") or "").strip():
+            errors["employer_name"] = _("Name the employer.")
+        if values.get("contract"):
+            check_choices("contract", [values["contract"]], ContractType.values, errors)
+    if kind == PlacementKind.BUSINESS:
+        if not (values.get("business_type") or "").strip():
+            errors["business_type"] = _("Say what kind of business it is.")
+        check_choices("business_status", [values.get("business_status") or ""], BusinessStatus.values, errors)
+        if values.get("finance"):
+            check_choices("finance", [values["finance"]], BusinessFinance.values, errors)
+    currency = values.get("currency") or ""
+    check_money(values.get("monthly_income"), currency, errors, field="monthly_income")
+    check_money(values.get("finance_amount"), currency, errors, field="finance_amount")
+    return errors
+
+
+@transaction.atomic
+def placement_record(*, actor: User, access: EnrolmentAccess, version: int | None = None, **values: Any) -> Placement:
+    """Records (or corrects) where the option led, and marks the enrolment placed."""
+    if not access.can_record_progress:
+        raise PermissionDenied
+    enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
+    values = {k: v for k, v in values.items() if k in PLACEMENT_FIELDS}
+    if values.get("currency"):
+        values["currency"] = str(values["currency"]).upper()
+    existing = Placement.objects.filter(enrolment=enrolment).first()
+    if existing is not None:
+        check_version(existing, expected_version=version, submitted=values, fields=PLACEMENT_FIELDS)
+        values = {f: getattr(existing, f) for f in PLACEMENT_FIELDS} | values
+    elif EnrolmentStatus.PLACED not in ENROLMENT_MOVES[enrolment.status]:
+        raise ValidationError(
+            {
+                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
+                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus.PLACED.label}
+            }
+        )
+    errors = _check_placement(enrolment, values)
+    raise_if(errors)
+    if existing is None:
+        placement = Placement.objects.create(enrolment=enrolment, recorded_by=actor, **values)
+        enrolment.status = EnrolmentStatus.PLACED
+        enrolment.version += 1
+        enrolment.save(update_fields=["status", "version", "updated_at"])
+        follow_ups_schedule(actor=actor, enrolment=enrolment, start=values["started_on"])
+        timeline_event(
+            enrolment.case,
+            actor=actor,
+            summary=gettext_noop("%(option)s: placed from %(date)s."),
+            params={"option": enrolment.opportunity.title, "date": day(values["started_on"])},
+        )
+        action = AuditEvent.Action.CREATE
+    else:
+        placement = existing
+        for key, value in values.items():
+            setattr(placement, key, value)
+        placement.version += 1
+        placement.save()
+        action = AuditEvent.Action.UPDATE
+    audit(placement, actor=actor, action=action, enrolment=enrolment.pk, kind=placement.kind)
+    return placement
+
+
+FOLLOW_UP_FIELDS = ("done_on", "employment", "monthly_income", "currency", "business_operating", "debt_outstanding")
+
+
+@transaction.atomic
+def follow_up_record(
+    *, actor: User, access: EnrolmentAccess, follow_up: IncomeFollowUp, notes: str = "", **values: Any
+) -> IncomeFollowUp:
+    """Work and income at a follow-up point; the caseworker's, so only the case's agency records it."""
+    if not access.own:
+        raise PermissionDenied
+    enrolment = access.enrolment
+    follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=enrolment)
+    values = {k: v for k, v in values.items() if k in FOLLOW_UP_FIELDS}
+    values["currency"] = str(values.get("currency") or "").upper()
+    errors: dict[str, Any] = {}
+    done_on = values.get("done_on")
+    if done_on is None:
+        errors["done_on"] = _("Give the date of the follow-up.")
+    else:
+        check_not_future("done_on", done_on, errors)
+        started = enrolment.enrolled_on or enrolment.recommended_on
+        if done_on < started:
+            errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {
+                "date": started
+            }
+    check_choices("employment", [values.get("employment") or ""], EmploymentStatus.values, errors)
+    check_money(values.get("monthly_income"), values["currency"], errors, field="monthly_income")
+    check_money(values.get("debt_outstanding"), values["currency"], errors, field="debt_outstanding")
+    check_text("notes", notes, errors, max_length=2000)
+    raise_if(errors)
+    for key, value in values.items():
+        setattr(follow_up, key, value)
+    follow_up.notes = notes
+    follow_up.done_by = actor
+    follow_up.save()
+    if follow_up.task is not None and follow_up.task.done_at is None:
+        follow_up.task.done_at = timezone.now()
+        follow_up.task.save(update_fields=["done_at"])
+    timeline_event(
+        enrolment.case,
+        actor=actor,
+        summary=gettext_noop("Income follow-up at %(months)s months: %(employment)s."),
+        params={"months": follow_up.months, "employment": label("employment", values["employment"])},
+    )
+    audit(follow_up, actor=actor, action=AuditEvent.Action.UPDATE, months=follow_up.months)
+    return follow_up

@@ -1,0 +1,336 @@
+"""From recommendation to income: the workflow, its rules, and who may record what."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from reintegra.accounts.access import case_get_for_user, enrolment_get_for_user
+from reintegra.cases.models import Task
+from reintegra.lib.dates import add_months
+from reintegra.livelihoods import enrolments as flow
+from reintegra.livelihoods import selectors
+from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, Placement, StipendPayment
+from reintegra.referrals import services as referral_services
+
+from ..cases.conftest import refer, share_with
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+
+
+def recommend(users, case, option, on=None, **extra):
+    access = case_get_for_user(users["alice"], code=case.code, for_edit=True)
+    return flow.enrolment_recommend(actor=users["alice"], access=access, opportunity=option, on=on, **extra)
+
+
+def move(user, enrolment, to, on=None, reason=""):
+    enrolment.refresh_from_db()
+    access = enrolment_get_for_user(user, enrolment_id=enrolment.pk)
+    return flow.enrolment_move(actor=user, access=access, to=to, on=on, reason=reason, version=enrolment.version)
+
+
+def refer_to_trainer(users, case, network):
+    share_with(users["alice"], case, network.trainer, categories=("identity", "profile", "livelihood"))
+    referral = refer(users["alice"], case, network.trainer, categories=("identity", "profile", "livelihood"))
+    referral_services.referral_accept(actor=users["pat"], referral=referral)
+    return referral
+
+
+@pytest.fixture
+def enrolled(users, case, network, catalogue):
+    """Somsri accepted the electrician apprenticeship 60 days ago and is enrolled with Gamma."""
+    paid, _unpaid = catalogue
+    refer_to_trainer(users, case, network)
+    enrolment = recommend(users, case, paid, on=TODAY - 60 * DAY)
+    move(users["alice"], enrolment, "offered", on=TODAY - 59 * DAY)
+    move(users["alice"], enrolment, "accepted", on=TODAY - 58 * DAY)
+    move(users["pat"], enrolment, "enrolled", on=TODAY - 57 * DAY)
+    enrolment.refresh_from_db()
+    return enrolment
+
+
+def test_a_declined_option_keeps_the_reason_and_is_not_offered_again_unasked(users, case, catalogue):
+    paid, _unpaid = catalogue
+    enrolment = recommend(users, case, paid)
+    move(users["alice"], enrolment, "declined", reason="I want to work near my mother")
+    enrolment.refresh_from_db()
+    assert enrolment.status == "declined" and enrolment.decline_reason == "I want to work near my mother"
+    with pytest.raises(ValidationError) as refused:
+        recommend(users, case, paid)
+    assert "not offered again unless they ask" in str(refused.value)
+    assert "I want to work near my mother" in str(refused.value)
+    again = recommend(users, case, paid, asked_by_returnee=True)
+    assert again.asked_by_returnee and again.status == "recommended"
+    enrolment.refresh_from_db()
+    assert enrolment.decline_reason == "I want to work near my mother"  # the first answer is kept
+
+
+def test_a_decline_needs_the_returnees_reason(users, case, catalogue):
+    enrolment = recommend(users, case, catalogue[0])
+    with pytest.raises(ValidationError) as refused:
+        move(users["alice"], enrolment, "declined", reason="  ")
+    assert "reason" in refused.value.message_dict
+    enrolment.refresh_from_db()
+    assert enrolment.status == "recommended"
+
+
+def test_moves_outside_the_workflow_are_refused(users, case, catalogue):
+    enrolment = recommend(users, case, catalogue[0])
+    with pytest.raises(ValidationError) as refused:
+        move(users["alice"], enrolment, "completed")
+    assert "cannot become" in str(refused.value)
+
+
+def test_seats_are_taken_from_acceptance(users, case, network, catalogue):
+    from reintegra.cases import services as case_services
+    from reintegra.livelihoods import services
+
+    from ..cases.conftest import IDENTITY
+
+    paid, _ = catalogue
+    services.opportunity_save(actor=users["cora"], opportunity=paid, version=paid.version, seats=1)
+    first = recommend(users, case, paid)
+    move(users["alice"], first, "offered")
+    move(users["alice"], first, "accepted")
+    other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
+    second = recommend(users, other, paid)
+    move(users["alice"], second, "offered")
+    with pytest.raises(ValidationError) as refused:
+        move(users["alice"], second, "accepted")
+    assert "All 1 seats" in str(refused.value)
+
+
+def test_provider_staff_see_and_record_only_the_people_referred_to_them(users, case, network, enrolled):
+    pat = users["pat"]
+    assert list(selectors.enrolments_for_user(user=pat)) == [enrolled]
+    move(pat, enrolled, "completed", on=TODAY - 40 * DAY)
+    # the decision is the returnee's, recorded by their caseworker, not by the provider
+    from reintegra.cases import services as case_services
+
+    from ..cases.conftest import IDENTITY
+
+    other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
+    not_referred = recommend(users, other, enrolled.opportunity)
+    assert list(selectors.enrolments_for_user(user=pat)) == [enrolled]
+    with pytest.raises(Http404):
+        enrolment_get_for_user(pat, enrolment_id=not_referred.pk)
+    access = enrolment_get_for_user(pat, enrolment_id=enrolled.pk)
+    assert access.provider and not access.own
+    follow_up = enrolled.follow_ups.first()
+    with pytest.raises(PermissionDenied):
+        flow.follow_up_record(actor=pat, access=access, follow_up=follow_up, done_on=TODAY, employment="looking")
+
+
+def test_provider_staff_lose_sight_when_the_referral_ends(users, case, network, enrolled):
+    referral = enrolled.referral
+    assert referral is not None and referral.to_agency == network.trainer
+    from reintegra.cases import services as case_services
+
+    case_services.consent_withdraw(actor=users["alice"], consent=referral.consent)
+    assert list(selectors.enrolments_for_user(user=users["pat"])) == []
+    with pytest.raises(Http404):
+        enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+
+
+def test_provider_staff_cannot_decide_for_the_returnee(users, case, network, catalogue):
+    refer_to_trainer(users, case, network)
+    enrolment = recommend(users, case, catalogue[0])
+    with pytest.raises(PermissionDenied):
+        move(users["pat"], enrolment, "offered")
+
+
+def test_outsiders_see_no_enrolment(users, enrolled):
+    for name in ("bob", "bella", "ana", "cora", "charlie"):
+        assert list(selectors.enrolments_for_user(user=users[name])) == []
+        with pytest.raises(Http404):
+            enrolment_get_for_user(users[name], enrolment_id=enrolled.pk)
+
+
+def test_completion_schedules_income_follow_ups_with_tasks_at_1_3_6_and_12_months(users, enrolled):
+    completed_on = datetime.date(TODAY.year - 1, 1, 31)
+    Enrolment.objects.filter(pk=enrolled.pk).update(
+        recommended_on=completed_on - 90 * DAY, enrolled_on=completed_on - 80 * DAY
+    )
+    move(users["pat"], enrolled, "completed", on=completed_on)
+    follow_ups = list(enrolled.follow_ups.order_by("months"))
+    leap = (completed_on.year % 4 == 0 and completed_on.year % 100 != 0) or completed_on.year % 400 == 0
+    expected = [
+        datetime.date(completed_on.year, 2, 29 if leap else 28),
+        datetime.date(completed_on.year, 4, 30),
+        datetime.date(completed_on.year, 7, 31),
+        datetime.date(completed_on.year + 1, 1, 31),
+    ]
+    assert [f.months for f in follow_ups] == [1, 3, 6, 12]
+    assert [f.due_on for f in follow_ups] == expected
+    tasks = Task.objects.filter(pk__in=[f.task_id for f in follow_ups]).order_by("due_on")
+    assert [t.due_on for t in tasks] == expected
+    assert all(t.assignee == users["alice"] and t.is_follow_up for t in tasks)
+    # placement later does not schedule a second set
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    flow.placement_record(
+        actor=users["pat"],
+        access=access,
+        kind="job",
+        employer_name="Chiang Rai Electric Co.",
+        isco="74",
+        started_on=completed_on + 10 * DAY,
+        contract="fixed_term",
+        monthly_income=Decimal(11000),
+        currency="THB",
+    )
+    assert IncomeFollowUp.objects.filter(enrolment=enrolled).count() == 4
+
+
+def test_a_job_schedules_follow_ups_from_the_start_of_work(users, enrolled):
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    start = TODAY - 20 * DAY
+    flow.placement_record(
+        actor=users["pat"], access=access, kind="job", employer_name="Mae Sai Works", isco="74", started_on=start
+    )
+    enrolled.refresh_from_db()
+    assert enrolled.status == "placed"
+    assert [f.due_on for f in enrolled.follow_ups.order_by("months")] == [add_months(start, m) for m in (1, 3, 6, 12)]
+    assert enrolled.follow_ups.count() == 4
+
+
+def test_a_completed_training_without_placement_raises_an_alert_after_30_days(users, enrolled):
+    alice = users["alice"]
+    move(users["pat"], enrolled, "completed", on=TODAY - 29 * DAY)
+    assert list(selectors.placement_alerts(user=alice)) == []
+    Enrolment.objects.filter(pk=enrolled.pk).update(ended_on=TODAY - 30 * DAY)
+    assert list(selectors.placement_alerts(user=alice)) == [enrolled]
+    assert list(selectors.placement_alerts(user=users["sam"], agency_wide=True)) == [enrolled]
+    assert list(selectors.placement_alerts(user=users["sam"])) == []  # not Sam's case
+    assert list(selectors.placement_alerts(user=users["bob"], agency_wide=True)) == []
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    flow.placement_record(
+        actor=users["pat"],
+        access=access,
+        kind="business",
+        isco="74",
+        started_on=TODAY - 5 * DAY,
+        business_type="Electrical repairs",
+        business_status="operating",
+        finance="grant",
+        finance_amount=Decimal(15000),
+        currency="THB",
+    )
+    assert list(selectors.placement_alerts(user=alice)) == []
+
+
+def test_the_tasks_page_shows_the_alert_to_the_caseworker(users, enrolled):
+    from ..conftest import client_for
+
+    move(users["pat"], enrolled, "completed", on=TODAY - 45 * DAY)
+    body = client_for(users["alice"]).get("/cases/tasks/").content.decode()
+    assert "no placement" in body and enrolled.case.code in body
+    assert "no placement" not in client_for(users["bob"]).get("/cases/tasks/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"amount": Decimal(3000), "currency": ""}, "currency"),
+        ({"amount": Decimal(-5), "currency": "THB"}, "amount"),
+        ({"amount": Decimal(3000), "currency": "THB", "paid_on": TODAY - 90 * DAY}, "paid_on"),
+        ({"amount": Decimal(3000), "currency": "XYZ"}, "currency"),
+    ],
+)
+def test_bad_stipend_payments_are_refused_and_nothing_is_saved(users, enrolled, values, field):
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    with pytest.raises(ValidationError) as refused:
+        flow.stipend_record(actor=users["pat"], access=access, **({"paid_on": TODAY} | values))
+    assert field in refused.value.message_dict
+    assert StipendPayment.objects.count() == 0
+
+
+def test_stipend_payments_are_recorded(users, enrolled):
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    flow.stipend_record(actor=users["pat"], access=access, paid_on=TODAY, amount=Decimal(6000), currency="thb")
+    assert StipendPayment.objects.get().currency == "THB"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"monthly_income": Decimal(9000)}, "currency"),
+        ({"started_on": TODAY - 100 * DAY}, "started_on"),
+        ({"isco": "7"}, "isco"),
+        ({"employer_name": ""}, "employer_name"),
+        ({"monthly_income": Decimal(-1), "currency": "THB"}, "monthly_income"),
+    ],
+)
+def test_bad_placements_are_refused_and_nothing_is_saved(users, enrolled, values, field):
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    good = {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74", "started_on": TODAY - 3 * DAY}
+    with pytest.raises(ValidationError) as refused:
+        flow.placement_record(actor=users["pat"], access=access, **(good | values))
+    assert field in refused.value.message_dict
+    enrolled.refresh_from_db()
+    assert enrolled.status == "enrolled" and not Placement.objects.exists() and not enrolled.follow_ups.exists()
+
+
+def test_an_income_follow_up_before_the_enrolment_is_refused(users, enrolled):
+    move(users["pat"], enrolled, "completed", on=TODAY - 10 * DAY)
+    access = enrolment_get_for_user(users["alice"], enrolment_id=enrolled.pk)
+    follow_up = enrolled.follow_ups.get(months=1)
+    with pytest.raises(ValidationError) as refused:
+        flow.follow_up_record(
+            actor=users["alice"], access=access, follow_up=follow_up, done_on=TODAY - 58 * DAY, employment="looking"
+        )
+    assert "before the enrolment" in str(refused.value)
+    with pytest.raises(ValidationError) as refused:
+        flow.follow_up_record(
+            actor=users["alice"],
+            access=access,
+            follow_up=follow_up,
+            done_on=TODAY,
+            employment="employed",
+            monthly_income=Decimal(8000),
+        )
+    assert "currency" in refused.value.message_dict
+    follow_up.refresh_from_db()
+    assert follow_up.done_on is None and follow_up.task.done_at is None
+
+
+def test_an_income_follow_up_closes_its_task(users, enrolled):
+    move(users["pat"], enrolled, "completed", on=TODAY - 10 * DAY)
+    access = enrolment_get_for_user(users["alice"], enrolment_id=enrolled.pk)
+    follow_up = enrolled.follow_ups.get(months=1)
+    flow.follow_up_record(
+        actor=users["alice"],
+        access=access,
+        follow_up=follow_up,
+        done_on=TODAY,
+        employment="employed_other",
+        monthly_income=Decimal(8500),
+        currency="THB",
+        debt_outstanding=Decimal(20000),
+    )
+    follow_up.refresh_from_db()
+    assert follow_up.employment == "employed_other" and follow_up.task.done_at is not None
+
+
+def test_an_option_restricted_to_women_is_not_recommended_to_a_man(users, network, catalogue):
+    from reintegra.cases import services as case_services
+    from reintegra.livelihoods import services
+
+    from ..cases.conftest import IDENTITY
+
+    _paid, unpaid = catalogue
+    services.opportunity_save(
+        actor=users["cora"],
+        opportunity=unpaid,
+        version=unpaid.version,
+        gender_restriction="female",
+        gender_restriction_reason="Held in a women's shelter",
+    )
+    unpaid.refresh_from_db()
+    man = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Somchai", "gender": "Masculine"}))
+    with pytest.raises(ValidationError) as refused:
+        recommend(users, man, unpaid)
+    assert "restricted" in str(refused.value)
