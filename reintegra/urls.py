@@ -8,6 +8,7 @@ from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
 from reintegra.livelihoods import api as livelihoods_api
+from reintegra.livelihoods import case_api as livelihood_case_api
 from reintegra.network import api as network_api
 from reintegra.plans import api as plans_api
 from reintegra.referrals import api as referrals_api
@@ -23,11 +24,15 @@ router.register("referrals", referrals_api.ReferralViewSet, basename="referral")
 router.register("priorities", plans_api.PriorityViewSet, basename="priority")
 router.register("plans", plans_api.PlanViewSet, basename="plan")
 router.register("assessments", plans_api.AssessmentViewSet, basename="assessment")
+router.register("skills", livelihood_case_api.SkillsViewSet, basename="skills")
+router.register("enrolments", livelihood_case_api.EnrolmentViewSet, basename="enrolment")
+router.register("follow-ups", livelihood_case_api.FollowUpViewSet, basename="follow-up")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),
     path("coverage/", network_api.coverage, name="coverage"),
     path("opportunities/", livelihoods_api.opportunities, name="opportunities"),
+    path("opportunities/<int:pk>/", livelihoods_api.opportunity_detail, name="opportunity"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -10,13 +10,20 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import can_manage_network, labour_market_get_for_user, require_member
+from reintegra.accounts.access import (
+    can_edit_opportunities_of,
+    can_manage_network,
+    labour_market_get_for_user,
+    opportunity_get_for_user,
+    require_member,
+)
 from reintegra.api import Pagination, conflict_response
 from reintegra.lib.concurrency import EditConflict
+from reintegra.network.models import Agency
 
 from . import selectors, services
-from .models import LabourMarketDemand, OpportunityKind
-from .serializers import DemandSerializer, ImportSerializer, OptionRowSerializer
+from .models import LabourMarketDemand, Opportunity, OpportunityKind
+from .serializers import DemandSerializer, ImportSerializer, OpportunityWriteSerializer, OptionRowSerializer
 
 
 @extend_schema(
@@ -118,7 +125,46 @@ class LabourMarketViewSet(
         return Response({"created": result.created, "updated": result.updated})
 
 
+def _save_option(request: Request, option: Opportunity | None) -> Response:
+    """Writes an option through `opportunity_save`; the provider and partners are agency slugs."""
+    user = require_member(request.user)
+    serializer = OpportunityWriteSerializer(data=request.data, partial=option is not None)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    version = data.pop("version", None)
+    if "provider" in data:
+        provider = Agency.objects.filter(slug=data["provider"]).first()
+        if provider is None:
+            raise serializers.ValidationError(
+                {"provider": [_("Unknown agency “%(slug)s”.") % {"slug": data["provider"]}]}
+            )
+        if option is not None and provider.pk != option.provider_id:
+            raise serializers.ValidationError(
+                {"provider": [_("An option stays with its provider; add a new option instead.")]}
+            )
+        data["provider"] = provider
+    provider_id = option.provider_id if option is not None else data.get("provider", Agency()).pk
+    if provider_id is None or not can_edit_opportunities_of(user, provider_id):
+        raise PermissionDenied
+    if "placement_partners" in data:
+        slugs = data["placement_partners"]
+        partners = list(Agency.objects.filter(slug__in=slugs))
+        unknown = sorted(set(slugs) - {a.slug for a in partners})
+        if unknown:
+            raise serializers.ValidationError(
+                {"placement_partners": [_("Unknown agency “%(slug)s”.") % {"slug": ", ".join(unknown)}]}
+            )
+        data["placement_partners"] = partners
+    try:
+        saved = services.opportunity_save(actor=user, opportunity=option, version=version, **data)
+    except EditConflict as exc:
+        return conflict_response(exc)
+    row = selectors.opportunity_rows(user=user, opportunities=Opportunity.objects.filter(pk=saved.pk))[0]
+    return Response(OptionRowSerializer(row).data, status=status.HTTP_200_OK if option else status.HTTP_201_CREATED)
+
+
 @extend_schema(
+    methods=["GET"],
     parameters=[
         OpenApiParameter("kind", str, enum=OpportunityKind.values),
         OpenApiParameter("country", str, description="ISO 3166-1 alpha-2 of the provider"),
@@ -126,9 +172,13 @@ class LabourMarketViewSet(
     ],
     responses=OptionRowSerializer(many=True),
 )
-@api_view(["GET"])
+@extend_schema(methods=["POST"], request=OpportunityWriteSerializer, responses={201: OptionRowSerializer})
+@api_view(["GET", "POST"])
 def opportunities(request: Request) -> Response:
-    """The catalogue of livelihood options, each with its stipend or wage and the local demand."""
+    """The catalogue of livelihood options, each with its stipend or wage and the local demand.
+    Coordinators add options for any provider; a provider's supervisor for their own agency."""
+    if request.method == "POST":
+        return _save_option(request, None)
     params = request.query_params
     kind = params.get("kind", "")
     if kind and kind not in OpportunityKind.values:
@@ -139,3 +189,16 @@ def opportunities(request: Request) -> Response:
     page = Pagination()
     listed: list[Any] | None = page.paginate_queryset(rows, request)  # type: ignore[arg-type]  # lists page too
     return page.get_paginated_response(OptionRowSerializer(listed, many=True).data)
+
+
+@extend_schema(methods=["GET"], responses=OptionRowSerializer)
+@extend_schema(methods=["PUT", "PATCH"], request=OpportunityWriteSerializer, responses=OptionRowSerializer)
+@api_view(["GET", "PUT", "PATCH"])
+def opportunity_detail(request: Request, pk: int) -> Response:
+    """One option; changes need its `version`."""
+    user = require_member(request.user)
+    option = opportunity_get_for_user(user, opportunity_id=pk, for_edit=request.method != "GET")
+    if request.method != "GET":
+        return _save_option(request, option)
+    row = selectors.opportunity_rows(user=user, opportunities=Opportunity.objects.filter(pk=option.pk))[0]
+    return Response(OptionRowSerializer(row).data)

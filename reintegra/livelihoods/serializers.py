@@ -5,7 +5,7 @@ from rest_framework import serializers
 from reintegra.lib import geo
 
 from . import isco
-from .models import LabourMarketDemand
+from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Placement, SkillsProfile, StipendPayment
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -86,3 +86,216 @@ class OptionRowSerializer(serializers.Serializer):
                 "as_of": d.as_of,
             },
         }
+
+
+class OpportunityWriteSerializer(serializers.Serializer):
+    """An option as written through the API; the rules are the service's (`opportunity_save`)."""
+
+    version = serializers.IntegerField(required=False)
+    kind = serializers.CharField(max_length=24)
+    support = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=200)
+    provider = serializers.SlugField()
+    isco = serializers.CharField(max_length=2)
+    area = serializers.CharField(max_length=8)
+    starts_on = serializers.DateField(required=False, allow_null=True)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    duration_weeks = serializers.IntegerField(required=False, allow_null=True)
+    seats = serializers.IntegerField(required=False, allow_null=True)
+    stipend_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    wage_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    min_age = serializers.IntegerField(required=False, allow_null=True)
+    max_age = serializers.IntegerField(required=False, allow_null=True)
+    min_education = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    literacy_required = serializers.BooleanField(required=False)
+    placement_partners = serializers.ListField(child=serializers.SlugField(), required=False)
+    pathway = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    certification = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    languages = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+    gender_restriction = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    gender_restriction_reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+
+
+class ExperienceSerializer(serializers.Serializer):
+    isco = serializers.CharField(max_length=2)
+    years = serializers.FloatField()
+    abroad = serializers.BooleanField(default=False)
+
+
+class AspirationSerializer(serializers.Serializer):
+    isco = serializers.CharField(max_length=2)
+    mode = serializers.CharField(max_length=16)
+
+
+class SkillsProfileSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.code", read_only=True)
+    version = serializers.IntegerField(required=False)
+    experience = ExperienceSerializer(many=True, required=False)
+    aspirations = AspirationSerializer(many=True, required=False)
+    interests = serializers.DictField(child=serializers.FloatField(), required=False)
+    work_areas = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+    languages = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+
+    class Meta:
+        model = SkillsProfile
+        fields = [
+            "case",
+            "education",
+            "literacy",
+            "numeracy",
+            "languages",
+            "experience",
+            "certificates",
+            "interests",
+            "aptitude_notes",
+            "assessed_on",
+            "aspirations",
+            "aspirations_words",
+            "work_areas",
+            "can_travel",
+            "care_duties",
+            "health_limits",
+            "needs_income_now",
+            "income_needed_monthly",
+            "currency",
+            "debt_pressure",
+            "family_takes_part",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["case", "updated_at"]
+        # The service checks choices and money, naming every field at once.
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            f: {"validators": []}
+            for f in ("education", "literacy", "numeracy", "care_duties", "debt_pressure", "currency")
+        }
+
+
+class PlacementSerializer(serializers.ModelSerializer):
+    employer = serializers.SlugRelatedField[Any](slug_field="slug", read_only=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Placement
+        fields = [
+            "kind",
+            "employer",
+            "employer_name",
+            "isco",
+            "started_on",
+            "contract",
+            "monthly_income",
+            "currency",
+            "business_type",
+            "finance",
+            "finance_amount",
+            "business_status",
+            "version",
+        ]
+
+
+class PlacementWriteSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    kind = serializers.CharField(max_length=12)
+    employer = serializers.SlugField(required=False, allow_blank=True)
+    employer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    isco = serializers.CharField(max_length=2)
+    started_on = serializers.DateField()
+    contract = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    business_type = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    finance = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    finance_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    business_status = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+
+class StipendSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StipendPayment
+        fields = ["id", "paid_on", "amount", "currency"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    enrolment = serializers.IntegerField(source="enrolment_id", read_only=True)
+    case = serializers.CharField(source="enrolment.case.code", read_only=True)
+
+    class Meta:
+        model = IncomeFollowUp
+        fields = [
+            "id",
+            "enrolment",
+            "case",
+            "months",
+            "due_on",
+            "done_on",
+            "employment",
+            "monthly_income",
+            "currency",
+            "business_operating",
+            "debt_outstanding",
+            "notes",
+        ]
+        read_only_fields = ["id", "enrolment", "case", "months", "due_on"]
+
+
+class FollowUpRecordSerializer(serializers.Serializer):
+    done_on = serializers.DateField()
+    employment = serializers.CharField(max_length=16)
+    monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    business_operating = serializers.BooleanField(required=False, allow_null=True, default=None)
+    debt_outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.code", read_only=True)
+    opportunity = serializers.IntegerField(source="opportunity_id", read_only=True)
+    opportunity_title = serializers.CharField(source="opportunity.title", read_only=True)
+    provider = serializers.CharField(source="opportunity.provider.slug", read_only=True)
+    placement = serializers.SerializerMethodField()
+    stipend_payments = StipendSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "case",
+            "opportunity",
+            "opportunity_title",
+            "provider",
+            "status",
+            "asked_by_returnee",
+            "recommended_on",
+            "decided_on",
+            "decline_reason",
+            "enrolled_on",
+            "ended_on",
+            "dropout_reason",
+            "placement",
+            "stipend_payments",
+            "follow_ups",
+            "version",
+        ]
+
+    def get_placement(self, enrolment: Enrolment) -> dict[str, Any] | None:
+        placement = getattr(enrolment, "placement", None)
+        return PlacementSerializer(placement).data if placement is not None else None
+
+
+class RecommendSerializer(serializers.Serializer):
+    case = serializers.CharField(max_length=40)
+    opportunity = serializers.IntegerField()
+    asked_by_returnee = serializers.BooleanField(default=False)
+
+
+class MoveSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    to = serializers.CharField(max_length=16)
+    on = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)

@@ -1,0 +1,276 @@
+"""REST endpoints of a returnee's livelihood: the skills profile, enrolments and income follow-ups.
+
+Cases are reached through the access helpers: a case the user may not see, or whose "livelihood"
+category is not shared with their agency, is a 404. Enrolments are reached through
+`enrolment_get_for_user`: the provider of an option sees only the people referred to it. Every read of
+personal data is written to the audit log.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reintegra.accounts.access import (
+    CASE_OWNER_ROLES,
+    case_get_for_user,
+    enrolment_get_for_user,
+    enrolment_list_for_user,
+    is_member,
+    opportunity_get_for_user,
+    require_member,
+)
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent
+from reintegra.api import conflict_response
+from reintegra.cases.choices import DataCategory
+from reintegra.lib.concurrency import EditConflict
+from reintegra.network.models import Agency
+
+from . import enrolments, selectors, skills
+from .choices import EnrolmentStatus
+from .models import Enrolment, IncomeFollowUp, SkillsProfile
+from .serializers import (
+    EnrolmentSerializer,
+    FollowUpRecordSerializer,
+    FollowUpSerializer,
+    MoveSerializer,
+    PlacementSerializer,
+    PlacementWriteSerializer,
+    RecommendSerializer,
+    SkillsProfileSerializer,
+    StipendSerializer,
+)
+
+
+def _audit_list(request: Request, object_type: str, codes: list[str]) -> None:
+    audit_record(
+        actor=require_member(request.user),
+        action=AuditEvent.Action.READ,
+        object_type=object_type,
+        object_id="list",
+        categories=["livelihood"],
+        details={"cases": codes[:100], "via": "api"},
+    )
+
+
+class SkillsViewSet(viewsets.GenericViewSet):
+    """Skills, aptitudes and aspirations, one profile per case (`/skills/{case code}/`)."""
+
+    serializer_class = SkillsProfileSerializer
+    queryset = SkillsProfile.objects.none()
+    lookup_field = "case"
+    lookup_value_regex = "[A-Za-z0-9-]+"
+
+    def _access(self, code: str, *, for_edit: bool = False) -> Any:
+        access = case_get_for_user(self.request.user, code=code, for_edit=for_edit)
+        if not access.sees(DataCategory.LIVELIHOOD):
+            raise Http404
+        return access
+
+    def list(self, request: Request) -> Response:
+        """The profiles of your agency's cases."""
+        user = require_member(request.user)
+        profiles: QuerySet[SkillsProfile] = SkillsProfile.objects.none()
+        if user.role in CASE_OWNER_ROLES and user.agency_id is not None:
+            profiles = SkillsProfile.objects.filter(case__agency_id=user.agency_id).select_related("case")
+        page = self.paginate_queryset(profiles.order_by("-updated_at"))
+        listed = list(page if page is not None else profiles)
+        _audit_list(request, "livelihoods.skillsprofile", [p.case.code for p in listed])
+        return self.get_paginated_response(self.get_serializer(listed, many=True).data)
+
+    def retrieve(self, request: Request, case: str) -> Response:
+        access = self._access(case)
+        view = selectors.livelihood_view(user=request.user, access=access, via="api")
+        if view.profile is None:
+            raise Http404
+        return Response(self.get_serializer(view.profile).data)
+
+    @extend_schema(request=SkillsProfileSerializer, responses=SkillsProfileSerializer)
+    def update(self, request: Request, case: str, partial: bool = False) -> Response:
+        """Creates or updates the profile; send `version` when updating."""
+        access = self._access(case, for_edit=True)
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        for key in ("experience", "aspirations"):
+            if key in data:
+                data[key] = [dict(entry) for entry in data[key]]
+        try:
+            profile = skills.profile_save(actor=require_member(request.user), access=access, version=version, **data)
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return Response(self.get_serializer(profile).data)
+
+    def partial_update(self, request: Request, case: str) -> Response:
+        return self.update(request, case, partial=True)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("case", str, description="Only this case's enrolments"),
+        OpenApiParameter("status", str, enum=EnrolmentStatus.values),
+    ]
+)
+class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A person on a livelihood option, from recommendation to placement. The case's agency
+    recommends and records the returnee's decision; the provider's staff record enrolment, stipends,
+    drop-out, completion and placement for the people referred to them."""
+
+    serializer_class = EnrolmentSerializer
+    queryset = Enrolment.objects.none()
+
+    def get_queryset(self) -> QuerySet[Enrolment]:
+        params = self.request.query_params
+        status_filter = params.get("status", "")
+        rows = selectors.enrolments_for_user(
+            user=self.request.user, status=status_filter if status_filter in EnrolmentStatus.values else ""
+        )
+        if params.get("case"):
+            rows = rows.filter(case__code=params["case"][:40])
+        return rows.select_related("placement").prefetch_related("stipend_payments", "follow_ups")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        listed = list(page or [])
+        _audit_list(request, "livelihoods.enrolment", sorted({e.case.code for e in listed}))
+        return self.get_paginated_response(self.get_serializer(listed, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
+        return Response(self.get_serializer(selectors.enrolment_view(user=request.user, access=access, via="api")).data)
+
+    @extend_schema(request=RecommendSerializer, responses={201: EnrolmentSerializer})
+    def create(self, request: Request) -> Response:
+        """Puts an option before the returnee; a declined option needs `asked_by_returnee`."""
+        user = require_member(request.user)
+        serializer = RecommendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        access = case_get_for_user(user, code=data["case"], for_edit=True)
+        opportunity = opportunity_get_for_user(user, opportunity_id=data["opportunity"])
+        enrolment = enrolments.enrolment_recommend(
+            actor=user, access=access, opportunity=opportunity, asked_by_returnee=data["asked_by_returnee"]
+        )
+        return Response(self.get_serializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+    def _fresh(self, pk: str) -> Response:
+        access = enrolment_get_for_user(self.request.user, enrolment_id=int(pk))
+        return Response(
+            self.get_serializer(selectors.enrolment_view(user=self.request.user, access=access, via="api")).data
+        )
+
+    @extend_schema(request=MoveSerializer, responses=EnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str) -> Response:
+        """One step: offered, accepted, declined (with the returnee's reason), enrolled, dropped_out
+        (with the reason) or completed. Completion schedules the income follow-ups."""
+        access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
+        serializer = MoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            enrolments.enrolment_move(
+                actor=require_member(request.user),
+                access=access,
+                to=data["to"],
+                on=data.get("on"),
+                reason=data.get("reason", ""),
+                version=data["version"],
+            )
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return self._fresh(pk)
+
+    @extend_schema(request=StipendSerializer, responses={201: StipendSerializer})
+    @action(detail=True, methods=["post"])
+    def stipends(self, request: Request, pk: str) -> Response:
+        access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
+        serializer = StipendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = enrolments.stipend_record(
+            actor=require_member(request.user),
+            access=access,
+            paid_on=data["paid_on"],
+            amount=data["amount"],
+            currency=data.get("currency", ""),
+        )
+        return Response(StipendSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlacementWriteSerializer, responses=PlacementSerializer)
+    @action(detail=True, methods=["put"])
+    def placement(self, request: Request, pk: str) -> Response:
+        """Records where the option led (and marks the enrolment placed), or corrects it with `version`."""
+        access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
+        serializer = PlacementWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        employer = data.pop("employer", "")
+        data["employer"] = get_object_or_404(Agency, slug=employer) if employer else None
+        try:
+            placement = enrolments.placement_record(
+                actor=require_member(request.user), access=access, version=version, **data
+            )
+        except EditConflict as exc:
+            return conflict_response(exc)
+        return Response(PlacementSerializer(placement).data)
+
+
+@extend_schema(parameters=[OpenApiParameter("open", bool, description="Only follow-ups not yet done")])
+class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Income follow-ups 1, 3, 6 and 12 months after completion or start of work; your agency's cases."""
+
+    serializer_class = FollowUpSerializer
+    queryset = IncomeFollowUp.objects.none()
+
+    def get_queryset(self) -> QuerySet[IncomeFollowUp]:
+        user = self.request.user
+        if not is_member(user) or user.role not in CASE_OWNER_ROLES:
+            return IncomeFollowUp.objects.none()
+        rows = IncomeFollowUp.objects.filter(
+            enrolment__in=enrolment_list_for_user(user), enrolment__case__agency_id=user.agency_id
+        ).select_related("enrolment__case")
+        if self.request.query_params.get("open") in ("1", "true"):
+            rows = rows.filter(done_on__isnull=True)
+        return rows.order_by("due_on", "pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        listed = list(page or [])
+        _audit_list(request, "livelihoods.incomefollowup", sorted({f.enrolment.case.code for f in listed}))
+        return self.get_paginated_response(self.get_serializer(listed, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        follow_up = get_object_or_404(self.get_queryset(), pk=int(kwargs["pk"]))
+        selectors.enrolment_view(
+            user=request.user,
+            access=enrolment_get_for_user(request.user, enrolment_id=follow_up.enrolment_id),
+            via="api",
+        )
+        return Response(self.get_serializer(follow_up).data)
+
+    @extend_schema(request=FollowUpRecordSerializer, responses=FollowUpSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Records work and income at this point; closes its task."""
+        follow_up = get_object_or_404(self.get_queryset(), pk=int(pk))
+        access = enrolment_get_for_user(request.user, enrolment_id=follow_up.enrolment_id)
+        serializer = FollowUpRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        follow_up = enrolments.follow_up_record(
+            actor=require_member(request.user),
+            access=access,
+            follow_up=follow_up,
+            notes=data.pop("notes", ""),
+            **data,
+        )
+        return Response(self.get_serializer(follow_up).data)
