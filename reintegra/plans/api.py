@@ -178,11 +178,14 @@ class PlanViewSet(viewsets.GenericViewSet):
         serializer = ActionAddSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        referral_id, task_id = data.pop("referral"), data.pop("task")
+        referral_id, task_id, enrolment_id = data.pop("referral"), data.pop("task"), data.pop("enrolment")
         # Looked up among the case's own records only, so an id of another case reveals nothing.
         referral = access.case.referrals.filter(pk=referral_id).first() if referral_id is not None else None
         task = access.case.tasks.filter(pk=task_id).first() if task_id is not None else None
+        enrolment = access.case.enrolments.filter(pk=enrolment_id).first() if enrolment_id is not None else None
         errors: dict[str, list[str]] = {}
+        if enrolment_id is not None and enrolment is None:
+            errors["enrolment"] = [_("This case has no enrolment %(id)s.") % {"id": enrolment_id}]
         if referral_id is not None and referral is None:
             errors["referral"] = [_("This case has no referral %(id)s.") % {"id": referral_id}]
         if task_id is not None and task is None:
@@ -190,7 +193,7 @@ class PlanViewSet(viewsets.GenericViewSet):
         if errors:
             raise serializers.ValidationError(errors)
         created = services.action_add(
-            actor=require_member(request.user), goal=goal, referral=referral, task=task, **data
+            actor=require_member(request.user), goal=goal, referral=referral, task=task, enrolment=enrolment, **data
         )
         return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -72,10 +73,14 @@ class ActionForm(forms.Form):
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
     referral = forms.IntegerField(label=_("Linked referral"), required=False, widget=forms.Select)
+    enrolment = forms.IntegerField(label=_("Linked livelihood enrolment"), required=False, widget=forms.Select)
 
-    def __init__(self, *args: Any, referrals: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, referrals: list[tuple[int, str]], enrolments: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["referral"].widget.choices = [("", "—"), *referrals]  # type: ignore[attr-defined]
+        self.fields["enrolment"].widget.choices = [("", "—"), *enrolments]  # type: ignore[attr-defined]
 
 
 INDICATOR_LABELS = {

@@ -76,10 +76,11 @@ class ActionSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ActionKind.choices, read_only=True)
     responsible_agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     progress = serializers.ChoiceField(
-        choices=PROGRESS, read_only=True, help_text=gettext_lazy("Read from the linked referral or task")
+        choices=PROGRESS, read_only=True, help_text=gettext_lazy("Read from the linked referral, task or enrolment")
     )
     referral: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     task: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    enrolment: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Action
@@ -92,6 +93,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "progress",
             "referral",
             "task",
+            "enrolment",
             "done_at",
         ]
         read_only_fields = fields
@@ -201,6 +203,12 @@ class ActionAddSerializer(serializers.Serializer):
     )
     task = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text=gettext_lazy("A task of this case")
+    )
+    enrolment = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("A livelihood enrolment of this case (required for a livelihood action)"),
     )
 
 

@@ -19,6 +19,7 @@ from reintegra.cases.timeline import label
 from reintegra.cases.validation import check_choices, check_text, raise_if
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
+from reintegra.livelihoods.models import Enrolment
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.models import Referral
@@ -169,6 +170,7 @@ def action_add(
     referral: Referral | None = None,
     task: Task | None = None,
     service: Service | None = None,
+    enrolment: Enrolment | None = None,
 ) -> Action:
     case = goal.plan.case
     errors: dict[str, Any] = {}
@@ -182,6 +184,10 @@ def action_add(
         errors["task"] = _("This task belongs to another case.")
     if kind == ActionKind.REFERRAL and referral is None:
         errors["referral"] = _("Link the referral this action stands for.")
+    if enrolment is not None and enrolment.case_id != case.pk:
+        errors["enrolment"] = _("This enrolment belongs to another case.")
+    if kind == ActionKind.LIVELIHOOD and enrolment is None:
+        errors["enrolment"] = _("Link the livelihood enrolment this action stands for.")
     if responsible_person is not None and responsible_person.agency_id != responsible_agency.pk:
         errors["responsible_person"] = _("The responsible person works for another agency.")
     raise_if(errors)
@@ -196,6 +202,7 @@ def action_add(
         referral=referral,
         task=task,
         service=service,
+        enrolment=enrolment,
     )
     _audit(action, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
     return action

@@ -35,7 +35,11 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     access = selectors.plan_access(user=request.user, code=code)
     view = selectors.plan_view(user=request.user, access=access, via="page")
     goals = (
-        list(view.plan.goals.prefetch_related("actions__referral", "actions__task", "actions__responsible_agency"))
+        list(
+            view.plan.goals.prefetch_related(
+                "actions__referral", "actions__task", "actions__enrolment", "actions__responsible_agency"
+            )
+        )
         if view.plan
         else []
     )
@@ -55,7 +59,13 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         context |= {
             "priority_form": PriorityForm(),
             "goal_form": GoalForm(),
-            "action_form": ActionForm(referrals=referrals),
+            "action_form": ActionForm(
+                referrals=referrals,
+                enrolments=[
+                    (e.pk, f"{e.opportunity.title} ({e.get_status_display()})")
+                    for e in access.case.enrolments.select_related("opportunity")
+                ],
+            ),
             "meta_form": PlanMetaForm(
                 initial={
                     "version": view.plan.version,
@@ -135,7 +145,9 @@ def action_post(request: HttpRequest, code: str, goal_id: int) -> HttpResponse:
             raise ValidationError(_("No such goal."))
         referral_id = data.pop("referral")
         referral = access.case.referrals.filter(pk=referral_id).first() if referral_id else None
-        return services.action_add(actor=user, goal=goal, referral=referral, **data)
+        enrolment_id = data.pop("enrolment")
+        enrolment = access.case.enrolments.filter(pk=enrolment_id).first() if enrolment_id else None
+        return services.action_add(actor=user, goal=goal, referral=referral, enrolment=enrolment, **data)
 
     # The referral's choices only dress the page's select; the posted id is checked against the case in `run`.
     return _owner_post(request, code, lambda data: ActionForm(data, referrals=[]), run, _("Action added."))

@@ -334,3 +334,32 @@ def test_an_option_restricted_to_women_is_not_recommended_to_a_man(users, networ
     with pytest.raises(ValidationError) as refused:
         recommend(users, man, unpaid)
     assert "restricted" in str(refused.value)
+
+
+def test_the_enrolment_is_an_action_of_the_plan_and_its_progress_shows_there(users, case, network, enrolled):
+    from reintegra.plans import services as plan_services
+
+    alice = users["alice"]
+    plan = plan_services.plan_start(actor=alice, case=case)
+    goal = plan_services.goal_add(actor=alice, plan=plan, domain="economic", description="A steady income")
+    with pytest.raises(ValidationError) as refused:
+        plan_services.action_add(
+            actor=alice, goal=goal, kind="livelihood", description="Apprenticeship", responsible_agency=network.trainer
+        )
+    assert "enrolment" in refused.value.message_dict
+    action = plan_services.action_add(
+        actor=alice,
+        goal=goal,
+        kind="livelihood",
+        description="Electrician apprenticeship",
+        responsible_agency=network.trainer,
+        enrolment=enrolled,
+    )
+    assert action.progress == "in_progress"
+    move(users["pat"], enrolled, "dropped_out", reason="Needed to earn at once")
+    action.refresh_from_db()
+    assert action.progress == "stopped"
+    from ..conftest import client_for
+
+    body = client_for(alice).get(f"/cases/{case.code}/plan/").content.decode()
+    assert "Dropped out" in body
