@@ -30,6 +30,16 @@ def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(d
         and scored.filter(composite__gt=0.7).exists()
     )
 
+    from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, SkillsProfile
+
+    assert SkillsProfile.objects.count() > 100
+    statuses = set(Enrolment.objects.values_list("status", flat=True))
+    assert {"placed", "declined", "dropped_out", "completed"} <= statuses
+    assert all(e.decline_reason for e in Enrolment.objects.filter(status="declined"))
+    incomes = IncomeFollowUp.objects.filter(done_on__isnull=False)
+    assert incomes.filter(employment="looking").exists() and incomes.filter(monthly_income__gt=0).exists()
+    assert Enrolment.objects.filter(referral__isnull=False).exists()  # provider staff see some
+
     cases = Case.objects.count()
     assert cases >= 250
     assert set(Case.objects.values_list("agency__country", flat=True)) == {"TH", "PH"}

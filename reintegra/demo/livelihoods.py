@@ -1,8 +1,12 @@
 """The demo catalogue of livelihood options: market-oriented ones with stipends and placement
 partners, and the stereotyped, unpaid ones real programmes also run, so that the audit finds them."""
 
+import datetime
+import random
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from reintegra.livelihoods.models import Opportunity
 from reintegra.livelihoods.services import opportunity_save
@@ -192,3 +196,197 @@ def load_demo_options() -> int:
         )
         created += 1
     return created
+
+
+# Occupation groups people worked in abroad, by the industry they were exploited in (skills learned
+# abroad count), and what they say they want now.
+EXPERIENCE_GROUPS = ["61", "93", "91", "83", "75", "71", "51", "52", "81", "92"]
+WISHES = [("52", "own_business"), ("74", "wage_job"), ("51", "own_business"), ("42", "wage_job"), ("72", "wage_job")]
+DECLINE_REASONS = {
+    "TH": ["อยากทำงานใกล้บ้านเพื่อดูแลลูก", "ต้องมีรายได้ทันที เรียนนานไม่ได้", "ไม่อยากทำงานนี้อีก"],
+    "PH": [
+        "Kailangan ko agad ng kita para sa pamilya",
+        "Malayo sa bahay, walang mag-aalaga sa anak ko",
+        "Ayoko na ng ganitong trabaho",
+    ],
+}
+DROPOUT_REASONS = {
+    "TH": ["ต้องกลับไปหาเงินใช้หนี้", "ลูกป่วย"],
+    "PH": ["Kailangang magtrabaho para sa utang", "Nagkasakit ang anak"],
+}
+EMPLOYERS = {
+    "TH": ["Chiang Rai Electric Co.", "Lanna Foods", "Mae Sai Hotel"],
+    "PH": ["Visayas BPO", "Cebu Steel Works"],
+}
+
+
+def _step(actor: Any, enrolment: Any, to: str, on: datetime.date, reason: str = "") -> None:
+    from reintegra.accounts.access import enrolment_get_for_user
+    from reintegra.livelihoods import enrolments as flow
+
+    enrolment.refresh_from_db()
+    flow.enrolment_move(
+        actor=actor,
+        access=enrolment_get_for_user(actor, enrolment_id=enrolment.pk),
+        to=to,
+        on=min(on, timezone.localdate()),
+        reason=reason,
+        version=enrolment.version,
+    )
+
+
+def _good(option: Opportunity) -> bool:
+    """Market-oriented: it pays while people learn or work, or it leads to a named job."""
+    return bool(option.stipend_monthly or option.wage_monthly or option.pathway or option.kind == "self_employment")
+
+
+def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, int]:
+    """Profiles for returnees in reintegration, and enrolment histories from recommendation to income:
+    market-oriented options mostly end in work, stereotyped unpaid ones more often in drop-out or
+    nothing; some declines (with the returnee's words) and some completions without placement."""
+    from reintegra.accounts.access import case_get_for_user, enrolment_get_for_user
+    from reintegra.cases.models import Case
+    from reintegra.livelihoods import enrolments as flow
+    from reintegra.livelihoods import skills
+    from reintegra.livelihoods.models import Enrolment, SkillsProfile
+
+    counts = {"profiles": 0, "enrolments": 0, "placed": 0, "declined": 0, "dropped_out": 0, "no_placement": 0}
+    if SkillsProfile.objects.exists() or Enrolment.objects.exists():
+        return counts
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    options_by_country: dict[str, list[Opportunity]] = {}
+    for option in Opportunity.objects.filter(active=True).select_related("provider"):
+        options_by_country.setdefault(option.provider.country, []).append(option)
+    cases = (
+        Case.objects.select_related("returnee", "caseworker", "agency", "return_journey")
+        .exclude(caseworker=None)
+        .filter(stage__in=["reintegration", "follow_up", "closed"], return_journey__isnull=False)
+        .order_by("pk")
+    )
+    for case in cases:
+        actor = case.caseworker
+        assert actor is not None  # noqa: S101  excluded above
+        country = case.agency.country
+        access = case_get_for_user(actor, code=case.code, for_edit=True)
+        wishes = rng.sample(WISHES, 2)
+        needs_income = rng.random() < 0.7
+        skills.profile_save(
+            actor=actor,
+            access=access,
+            literacy=rng.choice(["basic", "functional", "functional"]),
+            numeracy=rng.choice(["basic", "functional"]),
+            experience=[{"isco": rng.choice(EXPERIENCE_GROUPS), "years": rng.randint(1, 8), "abroad": True}],
+            aspirations=[{"isco": g, "mode": m} for g, m in wishes],
+            needs_income_now=needs_income,
+            income_needed_monthly=Decimal(8000 if country == "TH" else 12000) if needs_income else None,
+            currency=("THB" if country == "TH" else "PHP") if needs_income else "",
+            debt_pressure=rng.choice(["none", "manageable", "high", "high"]),
+            care_duties=rng.choice(["none", "children", "children", "elders"]),
+        )
+        counts["profiles"] += 1
+        returned_on = case.return_journey.returned_on
+        candidates = [
+            o
+            for o in options_by_country.get(country, [])
+            if not (o.gender_restriction == "female" and case.returnee.gender in ("Masculine", "TransgenderMasculine"))
+        ]
+        start = returned_on + rng.randint(20, 60) * day
+        if not candidates or start > today - 14 * day or rng.random() < 0.3:
+            continue
+        # The returnee's own wish first, when an option matches it.
+        wished = [o for o in candidates if o.isco in {g for g, _m in wishes}]
+        option = rng.choice(wished) if wished and rng.random() < 0.6 else rng.choice(candidates)
+        enrolment = flow.enrolment_recommend(actor=actor, access=access, opportunity=option, on=start)
+        counts["enrolments"] += 1
+
+        good = _good(option)
+        _step(actor, enrolment, "offered", start + 2 * day)
+        if rng.random() < (0.1 if good else 0.3):
+            _step(
+                actor,
+                enrolment,
+                "declined",
+                start + 5 * day,
+                rng.choice(DECLINE_REASONS.get(country, DECLINE_REASONS["PH"])),
+            )
+            counts["declined"] += 1
+            continue
+        _step(actor, enrolment, "accepted", start + 5 * day)
+        enrolled_on = start + rng.randint(7, 20) * day
+        if enrolled_on > today:
+            continue
+        _step(actor, enrolment, "enrolled", enrolled_on)
+        access_e = enrolment_get_for_user(actor, enrolment_id=enrolment.pk)
+        if option.stipend_monthly:
+            for month in range(1, 4):
+                paid_on = enrolled_on + 30 * month * day
+                if paid_on <= today:
+                    flow.stipend_record(
+                        actor=actor,
+                        access=access_e,
+                        paid_on=paid_on,
+                        amount=option.stipend_monthly,
+                        currency=option.currency,
+                    )
+        ends = enrolled_on + (option.duration_weeks or 4) * 7 * day
+        if ends > today:
+            continue
+        if rng.random() < (0.1 if good else 0.35):
+            _step(
+                actor,
+                enrolment,
+                "dropped_out",
+                enrolled_on + (ends - enrolled_on) / 2,
+                rng.choice(DROPOUT_REASONS.get(country, DROPOUT_REASONS["PH"])),
+            )
+            counts["dropped_out"] += 1
+            continue
+        _step(actor, enrolment, "completed", ends)
+        placed_on = ends + rng.randint(5, 60) * day
+        if placed_on > today or rng.random() < (0.2 if good else 0.6):
+            counts["no_placement"] += 1
+            continue
+        currency = option.currency or ("THB" if country == "TH" else "PHP")
+        base = 9000 if country == "TH" else 14000
+        income = Decimal(int(base * rng.uniform(0.8, 1.4) if good else base * rng.uniform(0.4, 0.9)))
+        business = option.kind == "self_employment"
+        flow.placement_record(
+            actor=actor,
+            access=enrolment_get_for_user(actor, enrolment_id=enrolment.pk),
+            kind="business" if business else "job",
+            employer_name="" if business else rng.choice(EMPLOYERS.get(country, EMPLOYERS["PH"])),
+            business_type=option.title if business else "",
+            business_status="operating" if business else "",
+            isco=option.isco,
+            started_on=placed_on,
+            contract="" if business else rng.choice(["permanent", "fixed_term", "daily", "informal"]),
+            monthly_income=income,
+            currency=currency,
+        )
+        counts["placed"] += 1
+        access_e = enrolment_get_for_user(actor, enrolment_id=enrolment.pk)
+        trend = 1.05 if good else 0.85
+        for follow_up in enrolment.follow_ups.filter(due_on__lte=today).order_by("months"):
+            if rng.random() < 0.15:
+                continue  # overdue, as in real life
+            income = Decimal(int(income * Decimal(str(trend))))
+            working = rng.random() < (0.85 if good else 0.55)
+            flow.follow_up_record(
+                actor=actor,
+                access=access_e,
+                follow_up=follow_up,
+                done_on=min(today, follow_up.due_on + rng.randint(0, 7) * day),
+                employment=("self_employed" if business else "employed") if working else "looking",
+                monthly_income=income if working else Decimal(0),
+                currency=currency,
+                business_operating=working if business else None,
+                debt_outstanding=Decimal(rng.choice([0, 5000, 20000, 40000])),
+            )
+    if stdout is not None:
+        stdout.write(
+            "Demo livelihoods: {profiles} profiles, {enrolments} enrolments ({placed} placed, {declined} declined, "
+            "{dropped_out} dropped out, {no_placement} completed or waiting without placement).".format(**counts)
+        )
+    return counts

@@ -8,7 +8,7 @@ from django.db import transaction
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo.cases import load_demo_cases
-from reintegra.demo.livelihoods import load_demo_options
+from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
 from reintegra.demo.network import AGENCIES, USERS
 from reintegra.demo.plans import load_demo_plans
 from reintegra.livelihoods.models import LabourMarketDemand
@@ -85,6 +85,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo livelihood options: {created_options}.")
         load_demo_cases(stdout=self.stdout, count=options["cases"])
         load_demo_plans(stdout=self.stdout)
+        load_demo_livelihoods(stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")
         for username, password, role, slug in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")
