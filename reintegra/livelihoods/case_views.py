@@ -30,7 +30,7 @@ from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_errors_as_messages
 
-from . import enrolments, isco, selectors, skills
+from . import enrolments, isco, recommendations, selectors, skills
 from .choices import ENROLMENT_MOVES, EnrolmentStatus, Interest
 from .enrolments import PROVIDER_MOVES
 from .forms import FollowUpForm, MoveForm, PlacementForm, ProfileForm, RecommendForm, StipendForm
@@ -64,7 +64,11 @@ def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
         ],
     }
     if access.own:
+        recommended, predictor = recommendations.recommendations_for(access=access)
         context |= {
+            "recommendations": recommended,
+            "prediction_method": predictor.method,
+            "prediction_outcomes": predictor.outcomes,
             "profile_form": ProfileForm(initial=ProfileForm.initial_from(profile)),
             "recommend_form": RecommendForm(
                 options=[(row.opportunity.pk, row.opportunity.title) for row in view.options]

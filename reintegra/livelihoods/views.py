@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,11 +18,12 @@ from reintegra.accounts.access import (
 from reintegra.accounts.models import Role, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
+from reintegra.matching.prediction import FEATURES
 from reintegra.network.models import Agency
 
-from . import isco, selectors, services
+from . import isco, prediction, selectors, services
 from .forms import DemandForm, FilterForm, ImportForm, OpportunityForm
-from .models import OpportunityKind
+from .models import Opportunity, OpportunityKind
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -197,5 +199,33 @@ def programme_audit(request: HttpRequest) -> HttpResponse:
             "restricted": audit["restricted"],
             "long_unpaid": audit["long_unpaid"],
             "outcomes": [(row, outcome, isco.label(row.opportunity.isco)) for row, outcome in audit["outcomes"]],
+        },
+    )
+
+
+@login_required
+@require_GET
+def prediction_quality(request: HttpRequest) -> HttpResponse:
+    """For M&E analysts: which method predicts success, on how many outcomes, and how well."""
+    user = require_member(request.user)
+    if user.role not in selectors.AUDIT_ROLES:
+        raise PermissionDenied
+    current = prediction.predictor()
+    options = {o.pk: o for o in Opportunity.objects.filter(pk__in=current.track.per_option)}
+    track = sorted(
+        (
+            (options[pk], successes, outcomes, current.track.rate(pk))
+            for pk, (successes, outcomes) in current.track.per_option.items()
+        ),
+        key=lambda row: -row[3],
+    )
+    return render(
+        request,
+        "livelihoods/prediction.html",
+        {
+            "current": current,
+            "minimum": getattr(settings, "PREDICTION_MIN_OUTCOMES", 200),
+            "track": track,
+            "features": FEATURES,
         },
     )
