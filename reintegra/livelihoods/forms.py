@@ -331,3 +331,41 @@ class OpportunityForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)  # noqa: S101
             field.choices = choices
+
+
+class AllocationForm(forms.Form):
+    """A programme round: who, which options, and the constraints."""
+
+    people = forms.TypedMultipleChoiceField(label=_("Returnees"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    options = forms.TypedMultipleChoiceField(label=_("Options"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    women_min = forms.IntegerField(
+        label=_("Women: at least (% of each option)"), required=False, min_value=0, max_value=100
+    )
+    women_max = forms.IntegerField(
+        label=_("Women: at most (% of each option)"), required=False, min_value=0, max_value=100
+    )
+    min_assigned = forms.IntegerField(
+        label=_("Apply the share to options with at least this many people"), min_value=1, initial=5
+    )
+    budget = forms.DecimalField(
+        label=_("Budget for stipends and costs"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    min_total = forms.IntegerField(
+        label=_("Give an option to at least this many people"), required=False, min_value=0
+    )
+
+    def __init__(
+        self, *args: Any, people: list[tuple[int, str]], options: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, choices in (("people", people), ("options", options)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101
+            field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("women_min"), data.get("women_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("women_max", _("The upper bound is below the lower bound."))
+        return data

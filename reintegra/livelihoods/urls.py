@@ -9,6 +9,7 @@ urlpatterns = [
     path("options/<int:opportunity_id>/", views.option_edit, name="option_edit"),
     path("audit/", views.programme_audit, name="audit"),
     path("prediction/", views.prediction_quality, name="prediction"),
+    path("allocation/", views.cohort_allocation, name="allocation"),
     path("labour-market/", views.labour_market, name="labour_market"),
     path("labour-market/import/", views.labour_market_import, name="labour_market_import"),
     path("labour-market/new/", views.demand_edit, name="demand_create"),

@@ -21,8 +21,8 @@ from reintegra.lib.concurrency import EditConflict
 from reintegra.matching.prediction import FEATURES
 from reintegra.network.models import Agency
 
-from . import isco, prediction, selectors, services
-from .forms import DemandForm, FilterForm, ImportForm, OpportunityForm
+from . import allocation, isco, prediction, selectors, services
+from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm
 from .models import Opportunity, OpportunityKind
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -229,3 +229,41 @@ def prediction_quality(request: HttpRequest) -> HttpResponse:
             "features": FEATURES,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cohort_allocation(request: HttpRequest) -> HttpResponse:
+    """A supervisor's programme round: preview the optimal allocation beside the greedy one, then
+    confirm to create offers (never enrolments: each person still accepts or declines)."""
+    user = allocation.require_supervisor(require_member(request.user))
+    people, options = allocation.candidates(user=user)
+    form = AllocationForm(
+        request.POST or None,
+        people=[(c.pk, c.code) for c in people],
+        options=[(o.pk, f"{o.title} · {o.provider.name}") for o in options],
+        initial={"people": [c.pk for c in people], "options": [o.pk for o in options]},
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen_people = [c for c in people if c.pk in set(data["people"])]
+        chosen_options = [o for o in options if o.pk in set(data["options"])]
+        constraints = allocation.Constraints(
+            women_min=None if data["women_min"] is None else data["women_min"] / 100,
+            women_max=None if data["women_max"] is None else data["women_max"] / 100,
+            min_assigned=data["min_assigned"],
+            budget=None if data["budget"] is None else float(data["budget"]),
+            min_total=data["min_total"] or 0,
+        )
+        try:
+            result = allocation.preview(
+                user=user, people=chosen_people, options=chosen_options, constraints=constraints
+            )
+            if request.POST.get("confirm"):
+                offers = allocation.cohort_offer(user=user, pairs=result.optimal.pairs)
+                messages.success(request, _("%(n)s offers made. Each person accepts or declines.") % {"n": len(offers)})
+                return redirect("livelihoods:enrolments")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(request, "livelihoods/allocation.html", {"form": form, "result": result})
