@@ -196,8 +196,8 @@ def opportunities(request: Request) -> Response:
 @api_view(["GET", "PUT", "PATCH"])
 def opportunity_detail(request: Request, pk: int) -> Response:
     """One option; changes need its `version`."""
+    option = opportunity_get_for_user(request.user, opportunity_id=pk, for_edit=request.method != "GET")
     user = require_member(request.user)
-    option = opportunity_get_for_user(user, opportunity_id=pk, for_edit=request.method != "GET")
     if request.method != "GET":
         return _save_option(request, option)
     row = selectors.opportunity_rows(user=user, opportunities=Opportunity.objects.filter(pk=option.pk))[0]
