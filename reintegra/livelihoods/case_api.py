@@ -36,6 +36,7 @@ from reintegra.network.models import Agency
 from . import enrolments, selectors, skills
 from .choices import EnrolmentStatus
 from .models import Enrolment, IncomeFollowUp, SkillsProfile
+from .recommendations import recommendations_for
 from .serializers import (
     EnrolmentSerializer,
     FollowUpRecordSerializer,
@@ -43,6 +44,7 @@ from .serializers import (
     MoveSerializer,
     PlacementSerializer,
     PlacementWriteSerializer,
+    RecommendationSerializer,
     RecommendSerializer,
     SkillsProfileSerializer,
     StipendSerializer,
@@ -160,6 +162,26 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=user, access=access, opportunity=opportunity, asked_by_returnee=data["asked_by_returnee"]
         )
         return Response(self.get_serializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("case", str, required=True, description="A case code")],
+        responses=RecommendationSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def recommendations(self, request: Request) -> Response:
+        """The open options with the best chance of a decent income for this returnee, with the reasons;
+        for the case's own agency only. Put one forward with POST /enrolments/."""
+        code = request.query_params.get("case", "")[:40]
+        access = case_get_for_user(request.user, code=code)
+        selectors.livelihood_view(user=request.user, access=access, via="api")  # the audited read
+        recommended, predictor = recommendations_for(access=access)
+        return Response(
+            {
+                "method": predictor.method,
+                "outcomes": predictor.outcomes,
+                "results": RecommendationSerializer(recommended, many=True).data,
+            }
+        )
 
     def _fresh(self, pk: str) -> Response:
         access = enrolment_get_for_user(self.request.user, enrolment_id=int(pk))

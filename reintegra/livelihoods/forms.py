@@ -350,9 +350,7 @@ class AllocationForm(forms.Form):
     budget = forms.DecimalField(
         label=_("Budget for stipends and costs"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
-    min_total = forms.IntegerField(
-        label=_("Give an option to at least this many people"), required=False, min_value=0
-    )
+    min_total = forms.IntegerField(label=_("Give an option to at least this many people"), required=False, min_value=0)
 
     def __init__(
         self, *args: Any, people: list[tuple[int, str]], options: list[tuple[int, str]], **kwargs: Any

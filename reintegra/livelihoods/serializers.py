@@ -299,3 +299,20 @@ class MoveSerializer(serializers.Serializer):
     to = serializers.CharField(max_length=16)
     on = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class RecommendationSerializer(serializers.Serializer):
+    def to_representation(self, r: Any) -> dict[str, Any]:
+        o, d = r.option, r.demand
+        return {
+            "opportunity": o.pk,
+            "title": o.title,
+            "provider": o.provider.slug,
+            "chance": round(r.p, 4),
+            "stipend_monthly": o.stipend_monthly,
+            "wage_monthly": o.wage_monthly,
+            "currency": o.currency or None,
+            "seats_left": r.seats_left,
+            "local_demand": None if d is None else {"area": d.area, "vacancies": d.vacancies, "as_of": d.as_of},
+            "reasons": r.reasons,
+        }

@@ -133,3 +133,15 @@ def test_a_decent_income_needs_paid_work_above_the_floor():
             employment="self_employed", monthly_income=Decimal(20000), currency="PHP", business_operating=False
         )
     )
+
+
+def test_recommendations_through_the_api_for_the_own_agency_only(users, case, network, catalogue):
+    from ..conftest import api_client_for
+
+    refer_to_trainer(users, case, network)
+    data = api_client_for(users["alice"]).get("/api/v1/enrolments/recommendations/", {"case": case.code}).json()
+    assert data["method"] == "prior" and [r["title"] for r in data["results"]][0] == "Electrician apprenticeship"
+    assert 0 < data["results"][0]["chance"] < 1 and data["results"][0]["reasons"]
+    for name in ("pat", "bob"):
+        response = api_client_for(users[name]).get("/api/v1/enrolments/recommendations/", {"case": case.code})
+        assert response.status_code == 404, name
