@@ -96,6 +96,7 @@ def test_the_owning_agency_sees_every_category(case, users):
     data = api_client_for(users["sam"]).get(url(case.code)).json()
     assert data["own"] is True and set(data["categories"]) == {
         "plan",
+        "livelihood",
         "identity",
         "contact",
         "profile",
