@@ -1,0 +1,264 @@
+"""Reading a cohort (people, options, scores, constraints) from JSON, with every entry checked.
+
+A bad entry raises CohortError with a machine `code`, the JSON path of the entry (`where`, such as
+"scores[3].score") and the offending `value`, so a caller can say in the user's language exactly what
+to fix. The English message is for logs and tests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._types import BoolArray, FloatArray, GroupShare, IntArray
+
+CODES = {
+    "unreadable": "the file cannot be read",
+    "malformed_json": "not valid JSON",
+    "wrong_type": "has the wrong type",
+    "missing_key": "is missing",
+    "unknown_key": "is not a known key",
+    "empty_id": "is empty",
+    "duplicate_id": "repeats an id used before",
+    "unknown_person": "names no person in people",
+    "unknown_option": "names no option in options",
+    "negative_capacity": "is negative",
+    "negative_cost": "is negative",
+    "negative_stipend": "is negative",
+    "negative_count": "is negative",
+    "negative_budget": "is negative",
+    "score_not_a_number": "is not a number",
+    "score_out_of_range": "is outside [0, 1]",
+    "duplicate_pair": "repeats a person and option pair scored before",
+    "share_out_of_range": "is outside [0, 1]",
+    "min_above_max": "has min above max",
+    "unknown_group": "is the group of no person",
+}
+
+
+class CohortError(ValueError):
+    def __init__(self, code: str, where: str, value: Any = None) -> None:
+        self.code = code
+        self.where = where
+        self.value = value
+        shown = "" if value is None else f" ({value!r})"
+        super().__init__(f"{where}{shown}: {CODES.get(code, code)}")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    person_ids: list[str]
+    option_ids: list[str]
+    groups: list[str | None]
+    capacity: IntArray
+    cost: FloatArray
+    stipend: FloatArray
+    scores: sp.csr_array  # (people, options); explicit entries are the eligible pairs
+    aspirations: list[list[int]]  # option indices per person, most wished first; [] when unknown
+    needs_income: BoolArray
+    share_group: str | None = None
+    group_share: GroupShare | None = None
+    budget: float | None = None
+    min_assigned_total: int = 0
+
+    def members(self, group: str) -> BoolArray:
+        return np.array([g == group for g in self.groups], dtype=bool)
+
+
+def read_cohort(path: str | Path) -> Cohort:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CohortError("unreadable", str(path), str(error)) from error
+    return parse_cohort(text)
+
+
+def parse_cohort(text: str) -> Cohort:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CohortError("malformed_json", f"line {error.lineno} column {error.colno}", error.msg) from error
+    root = _object(data, "cohort")
+    people = _list(_key(root, "people", "cohort"), "people")
+    options = _list(_key(root, "options", "cohort"), "options")
+    scores = _list(_key(root, "scores", "cohort"), "scores")
+    constraints = _object(root.get("constraints", {}), "constraints")
+    budget_given = constraints.get("budget") is not None
+
+    option_index: dict[str, int] = {}
+    capacity, cost, stipend = [], [], []
+    for j, raw in enumerate(options):
+        where = f"options[{j}]"
+        entry = _object(raw, where)
+        option_index[_id(entry, where, option_index)] = j
+        capacity.append(_integer(_key(entry, "capacity", where), f"{where}.capacity", "negative_capacity"))
+        if budget_given or "cost" in entry:
+            cost.append(_amount(_key(entry, "cost", where), f"{where}.cost", "negative_cost"))
+        else:
+            cost.append(0.0)
+        stipend.append(_amount(entry.get("stipend", 0), f"{where}.stipend", "negative_stipend"))
+
+    person_index: dict[str, int] = {}
+    groups: list[str | None] = []
+    needs: list[bool] = []
+    wished: list[list[int]] = []
+    for i, raw in enumerate(people):
+        where = f"people[{i}]"
+        entry = _object(raw, where)
+        person_index[_id(entry, where, person_index)] = i
+        group = entry.get("group")
+        if group is not None and not isinstance(group, str):
+            raise CohortError("wrong_type", f"{where}.group", group)
+        groups.append(group)
+        flag = entry.get("needs_income", False)
+        if not isinstance(flag, bool):
+            raise CohortError("wrong_type", f"{where}.needs_income", flag)
+        needs.append(flag)
+        ranked: list[int] = []
+        for r, option in enumerate(_list(entry.get("aspirations", []), f"{where}.aspirations")):
+            if not isinstance(option, str):
+                raise CohortError("wrong_type", f"{where}.aspirations[{r}]", option)
+            if option not in option_index:
+                raise CohortError("unknown_option", f"{where}.aspirations[{r}]", option)
+            ranked.append(option_index[option])
+        wished.append(ranked)
+
+    rows, cols, values = [], [], []
+    seen: set[tuple[int, int]] = set()
+    for s, raw in enumerate(scores):
+        where = f"scores[{s}]"
+        entry = _object(raw, where)
+        person, option = _key(entry, "person", where), _key(entry, "option", where)
+        if not isinstance(person, str) or person not in person_index:
+            raise CohortError("unknown_person", f"{where}.person", person)
+        if not isinstance(option, str) or option not in option_index:
+            raise CohortError("unknown_option", f"{where}.option", option)
+        value = _key(entry, "score", where)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise CohortError("score_not_a_number", f"{where}.score", value)
+        if not 0.0 <= value <= 1.0:
+            raise CohortError("score_out_of_range", f"{where}.score", value)
+        pair = (person_index[person], option_index[option])
+        if pair in seen:
+            raise CohortError("duplicate_pair", where, f"{person}/{option}")
+        seen.add(pair)
+        rows.append(pair[0])
+        cols.append(pair[1])
+        values.append(float(value))
+
+    n, m = len(people), len(options)
+    matrix = sp.csr_array(
+        (np.array(values, dtype=np.float64), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+        shape=(n, m),
+    )
+    share_group, share, budget, total = _constraints(constraints, set(g for g in groups if g is not None))
+    return Cohort(
+        person_ids=list(person_index),
+        option_ids=list(option_index),
+        groups=groups,
+        capacity=np.array(capacity, dtype=np.int64),
+        cost=np.array(cost, dtype=np.float64),
+        stipend=np.array(stipend, dtype=np.float64),
+        scores=matrix,
+        aspirations=wished,
+        needs_income=np.array(needs, dtype=bool),
+        share_group=share_group,
+        group_share=share,
+        budget=budget,
+        min_assigned_total=total,
+    )
+
+
+def _constraints(
+    constraints: dict[str, Any], known_groups: set[str]
+) -> tuple[str | None, GroupShare | None, float | None, int]:
+    for key in constraints:
+        if key not in {"group_share", "budget", "min_assigned_total"}:
+            raise CohortError("unknown_key", f"constraints.{key}", key)
+    share_group = share = budget = None
+    if constraints.get("group_share") is not None:
+        where = "constraints.group_share"
+        band = _object(constraints["group_share"], where)
+        for key in band:
+            if key not in {"group", "min", "max", "min_assigned"}:
+                raise CohortError("unknown_key", f"{where}.{key}", key)
+        share_group = _key(band, "group", where)
+        if not isinstance(share_group, str):
+            raise CohortError("wrong_type", f"{where}.group", share_group)
+        if share_group not in known_groups:
+            raise CohortError("unknown_group", f"{where}.group", share_group)
+        low = _share(band.get("min", 0.0), f"{where}.min")
+        high = _share(band.get("max", 1.0), f"{where}.max")
+        if low > high:
+            raise CohortError("min_above_max", where, f"{low} > {high}")
+        least = _integer(band.get("min_assigned", 1), f"{where}.min_assigned", "negative_count")
+        share = GroupShare(min=low, max=high, min_assigned=least)
+    if constraints.get("budget") is not None:
+        budget = _number(constraints["budget"], "constraints.budget")
+        if budget < 0:
+            raise CohortError("negative_budget", "constraints.budget", budget)
+    total = _integer(constraints.get("min_assigned_total", 0), "constraints.min_assigned_total", "negative_count")
+    return share_group, share, budget, total
+
+
+def _key(entry: dict[str, Any], key: str, where: str) -> Any:
+    if key not in entry:
+        raise CohortError("missing_key", f"{where}.{key}")
+    return entry[key]
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CohortError("wrong_type", where, type(value).__name__)
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise CohortError("wrong_type", where, type(value).__name__)
+    return value
+
+
+def _id(entry: dict[str, Any], where: str, seen: dict[str, int]) -> str:
+    value = _key(entry, "id", where)
+    if not isinstance(value, str):
+        raise CohortError("wrong_type", f"{where}.id", value)
+    if not value.strip():
+        raise CohortError("empty_id", f"{where}.id", value)
+    if value in seen:
+        raise CohortError("duplicate_id", f"{where}.id", value)
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CohortError("wrong_type", where, value)
+    return float(value)
+
+
+def _amount(value: Any, where: str, negative: str) -> float:
+    amount = _number(value, where)
+    if amount < 0:
+        raise CohortError(negative, where, value)
+    return amount
+
+
+def _integer(value: Any, where: str, negative: str) -> int:
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())):
+        raise CohortError("wrong_type", where, value)
+    if value < 0:
+        raise CohortError(negative, where, value)
+    return int(value)
+
+
+def _share(value: Any, where: str) -> float:
+    share = _number(value, where)
+    if not 0.0 <= share <= 1.0:
+        raise CohortError("share_out_of_range", where, value)
+    return share
