@@ -339,10 +339,10 @@ class AllocationForm(forms.Form):
     people = forms.TypedMultipleChoiceField(label=_("Returnees"), coerce=int, widget=forms.CheckboxSelectMultiple)
     options = forms.TypedMultipleChoiceField(label=_("Options"), coerce=int, widget=forms.CheckboxSelectMultiple)
     women_min = forms.IntegerField(
-        label=_("Women: at least (% of each option)"), required=False, min_value=0, max_value=100
+        label=_("Women: at least this share of each option (per cent)"), required=False, min_value=0, max_value=100
     )
     women_max = forms.IntegerField(
-        label=_("Women: at most (% of each option)"), required=False, min_value=0, max_value=100
+        label=_("Women: at most this share of each option (per cent)"), required=False, min_value=0, max_value=100
     )
     min_assigned = forms.IntegerField(
         label=_("Apply the share to options with at least this many people"), min_value=1, initial=5
