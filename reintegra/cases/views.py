@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_member
 from reintegra.accounts.models import Role, User
 from reintegra.lib.concurrency import EditConflict
-from reintegra.lib.http import form_errors_as_messages
+from reintegra.lib.http import form_errors_as_messages, run_as_messages
 from reintegra.livelihoods import selectors as livelihood_selectors
 
 from . import selectors, services
@@ -198,15 +198,7 @@ def run_case_action(
             form_errors_as_messages(request, form)
             return redirect(back, code=code)
         data = form.cleaned_data
-    try:
-        run(user, access, data)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except EditConflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
+    run_as_messages(request, lambda: run(user, access, data), done)
     return redirect(back, code=code)
 
 

@@ -1,5 +1,9 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -16,3 +20,21 @@ def form_errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
         text = " ".join(str(e) for e in errors)
         label = form.fields[field].label if field in form.fields else None
         messages.error(request, f"{label}: {text}" if label else text)
+
+
+def run_as_messages(request: HttpRequest, run: Callable[[], Any], done: str) -> bool:
+    """Runs one write posted from a page; its refusal becomes error messages (nothing was saved, the
+    service being atomic), its success the `done` message. Returns whether it succeeded."""
+    from reintegra.lib.concurrency import EditConflict
+
+    try:
+        run()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return False
+    except EditConflict as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, done)
+    return True

@@ -7,9 +7,7 @@ to them (through `enrolment_get_for_user`), to record enrolment, stipends, compl
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,8 +25,7 @@ from reintegra.accounts.access import (
 from reintegra.accounts.models import User
 from reintegra.cases.views import run_case_action
 from reintegra.lib import geo
-from reintegra.lib.concurrency import EditConflict
-from reintegra.lib.http import form_errors_as_messages
+from reintegra.lib.http import form_errors_as_messages, run_as_messages
 
 from . import enrolments, isco, recommendations, selectors, skills
 from .choices import ENROLMENT_MOVES, EnrolmentStatus, Interest
@@ -171,15 +168,7 @@ def _run_enrolment_action(
     if not form.is_valid():
         form_errors_as_messages(request, form)
         return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
-    try:
-        run(user, access, form.cleaned_data)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    except EditConflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
+    run_as_messages(request, lambda: run(user, access, form.cleaned_data), done)
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
 
 

@@ -22,6 +22,7 @@ from .choices import (
     WorkMode,
 )
 from .models import OpportunityKind, SelfEmploymentSupport
+from .skills import PROFILE_FIELDS
 
 
 class DemandForm(forms.Form):
@@ -185,23 +186,9 @@ class ProfileForm(forms.Form):
         return values
 
 
-PROFILE_SIMPLE_FIELDS = (
-    "education",
-    "literacy",
-    "numeracy",
-    "languages",
-    "certificates",
-    "assessed_on",
-    "aptitude_notes",
-    "aspirations_words",
-    "can_travel",
-    "care_duties",
-    "health_limits",
-    "needs_income_now",
-    "income_needed_monthly",
-    "currency",
-    "debt_pressure",
-    "family_takes_part",
+# The profile's fields that map one to one onto form fields; the lists and scores have rows of their own.
+PROFILE_SIMPLE_FIELDS = tuple(
+    f for f in PROFILE_FIELDS if f not in ("experience", "interests", "aspirations", "work_areas")
 )
 
 

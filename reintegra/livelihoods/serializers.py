@@ -6,6 +6,7 @@ from reintegra.lib import geo
 
 from . import isco
 from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Placement, SkillsProfile, StipendPayment
+from .skills import PROFILE_FIELDS
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -141,31 +142,7 @@ class SkillsProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SkillsProfile
-        fields = [
-            "case",
-            "education",
-            "literacy",
-            "numeracy",
-            "languages",
-            "experience",
-            "certificates",
-            "interests",
-            "aptitude_notes",
-            "assessed_on",
-            "aspirations",
-            "aspirations_words",
-            "work_areas",
-            "can_travel",
-            "care_duties",
-            "health_limits",
-            "needs_income_now",
-            "income_needed_monthly",
-            "currency",
-            "debt_pressure",
-            "family_takes_part",
-            "version",
-            "updated_at",
-        ]
+        fields = ["case", *PROFILE_FIELDS, "version", "updated_at"]
         read_only_fields = ["case", "updated_at"]
         # The service checks choices and money, naming every field at once.
         extra_kwargs: dict[str, dict[str, Any]] = {
