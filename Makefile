@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck check messages clean
+.PHONY: run test lint typecheck check messages clean bench
 
 $(BIN)/reintegra: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ typecheck: $(BIN)/reintegra
 	$(BIN)/mypy reintegra
 
 check: lint typecheck test
+
+# Timed figures of the matching engine (docs/benchmarks.md); writes bench/results/matching.{json,md}.
+bench: $(BIN)/reintegra
+	$(BIN)/python -m bench.matching
 
 # Rebuilds the catalogues from the source and compiles them (needs GNU gettext).
 messages: $(BIN)/reintegra

@@ -112,8 +112,7 @@ def violations(assignment: IntArray, pairs: Pairs, cap: IntArray, side: SideCons
     count = np.bincount(assignment[who], minlength=m)
     for j in np.flatnonzero(count > cap):
         found.append(Violation("capacity", int(j), f"{int(count[j])} people for {int(cap[j])} seats"))
-    if side.banded:
-        assert side.share is not None and side.group is not None
+    if side.banded and side.share is not None and side.group is not None:
         members = np.bincount(assignment[who], weights=side.group[who], minlength=m).astype(np.int64)
         low, high = share_fraction(side.share.min), share_fraction(side.share.max)
         floor = max(side.share.min_assigned, 1)
@@ -121,8 +120,7 @@ def violations(assignment: IntArray, pairs: Pairs, cap: IntArray, side: SideCons
             g, total = int(members[j]), int(count[j])
             if g * low.denominator < low.numerator * total or g * high.denominator > high.numerator * total:
                 found.append(Violation("group_share", int(j), f"{g} of {total} outside [{low}, {high}]"))
-    if side.budget is not None:
-        assert side.cost is not None
+    if side.budget is not None and side.cost is not None:
         used = budget_used(assignment, side.cost)
         if used > side.budget + BUDGET_RTOL * max(1.0, abs(side.budget)):
             found.append(Violation("budget", None, f"{used} spent of {side.budget}"))

@@ -20,6 +20,8 @@ each pair's column to two or three entries, as in the flow.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -30,9 +32,39 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 from ._scores import Pairs, Scores, check_capacity, to_pairs
-from ._types import Allocation, FloatArray, GroupShare, InfeasibleError, IntArray, SolverError
-from .flow import _Arcs, solve_flow
+from ._types import Allocation, BoolArray, FloatArray, GroupShare, InfeasibleError, IntArray, SolverError
 from .constraints import SideConstraints, band_options, share_fraction, side_constraints, violations
+from .flow import _Arcs, allocate_flow, solve_flow
+
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS. The first instance in a process prints a banner straight to file descriptor 1,
+    past Python's sys.stdout, where it would mix into a command's output; it goes to /dev/null instead."""
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_shown = True
+    return h
+
+
+# Column generation pays when people have many more eligible pairs than this.
+GENERATE_COLUMNS_FROM = 8
+FIRST_COLUMNS = 4
+ADD_PER_ROUND = 2
+PRICING_TOLERANCE = 1e-9
+# Pairs whose reduced cost is within this of zero stay in the MIP (scores are probabilities).
+MIP_REDUCED_COST = 0.02
 
 
 @dataclass
@@ -43,15 +75,21 @@ class _Model:
     binary: IntArray  # the integer columns: x and y (n and g follow from x)
 
     def solver(self, time_limit: float | None, gap: float) -> highspy.Highs:
-        h = highspy.Highs()
+        h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", gap)
+        # Symmetry detection takes minutes on ten thousand binaries and finds little here; presolve
+        # finds nothing to remove in a model built this way and delays the root by seconds.
+        h.setOptionValue("mip_detect_symmetry", False)
+        h.setOptionValue("presolve", "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         h.passModel(self.lp)
         if self.binary.size:
             h.changeColsIntegrality(
-                self.binary.size, self.binary.astype(np.int32), np.ones(self.binary.size, dtype=np.uint8)  # integer
+                self.binary.size,
+                self.binary.astype(np.int32),
+                np.ones(self.binary.size, dtype=np.uint8),  # integer
             )
         return h
 
@@ -105,8 +143,7 @@ def build_model(pairs: Pairs, cap: IntArray, side: SideConstraints, *, integral:
         np.zeros(m),
         np.zeros(m),
     )
-    if b:
-        assert side.share is not None and side.group is not None
+    if b and side.share is not None and side.group is not None:
         a = max(side.share.min_assigned, 1)
         slot = np.full(m, -1, dtype=np.int64)
         slot[band] = np.arange(b)
@@ -146,15 +183,16 @@ def build_model(pairs: Pairs, cap: IntArray, side: SideConstraints, *, integral:
                 np.full(b, -np.inf),
                 np.full(b, (qq - pp) * (a - 1)),
             )
-    if side.budget is not None:
-        assert side.cost is not None
+    if side.budget is not None and side.cost is not None:
         cost, budget = _integer_costs(side.cost, side.budget)
         block(np.zeros(m, dtype=np.int64), col_n, cost, np.array([-np.inf]), np.array([budget]))
     if side.min_assigned_total > 0:
         total = float(side.min_assigned_total)
         block(np.zeros(m, dtype=np.int64), col_n, np.ones(m), np.array([total]), np.array([np.inf]))
 
-    matrix = sp.csc_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n_cols))
+    matrix = sp.csc_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n_cols)
+    )
     matrix.sort_indices()
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
@@ -175,6 +213,96 @@ def build_model(pairs: Pairs, cap: IntArray, side: SideConstraints, *, integral:
     return _Model(lp, e, band, binary)
 
 
+def _subset(pairs: Pairs, keep: BoolArray) -> Pairs:
+    person = pairs.person[keep]
+    indptr = np.zeros(pairs.n_people + 1, dtype=np.int64)
+    np.cumsum(np.bincount(person, minlength=pairs.n_people), out=indptr[1:])
+    return Pairs(pairs.n_people, pairs.n_options, person, pairs.option[keep], pairs.score[keep], indptr)
+
+
+def _row_max(values: FloatArray, pairs: Pairs) -> FloatArray:
+    """max(0, max over each person's pairs of `values`)."""
+    best = np.zeros(pairs.n_people)
+    counts = np.diff(pairs.indptr)
+    rows = np.flatnonzero(counts)
+    if rows.size:
+        best[rows] = np.maximum(np.maximum.reduceat(values, pairs.indptr[rows]), 0.0)
+    return best
+
+
+def _top_per_person(values: FloatArray, pairs: Pairs, k: int) -> BoolArray:
+    """The k pairs of each person with the largest `values` (pairs are grouped by person)."""
+    order = np.lexsort((-values, pairs.person))
+    rank = np.arange(order.size) - pairs.indptr[pairs.person[order]]
+    keep = np.zeros(pairs.size, dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+@dataclass
+class _Relaxation:
+    objective: float  # of the LP on the generated columns
+    bound: float  # a valid upper bound on the LP over all pairs (and so on any allocation)
+    reduced_cost: FloatArray  # per pair, with person duals raised so that all are ≤ 0 (dual feasible)
+    in_lp: BoolArray
+
+
+def _relaxation(
+    pairs: Pairs, cap: IntArray, side: SideConstraints, start: BoolArray, time_limit: float | None
+) -> _Relaxation:
+    """The LP relaxation by column generation: solve on the pairs in `start`, price all pairs with the
+    duals (vectorised), add each person's best pairs with positive reduced cost, repeat.
+
+    Whatever columns it ends with, raising each person's dual by their largest positive reduced cost
+    gives a feasible dual solution, so objective + Σ_i max(0, max_j rc_ij) bounds the full LP.
+    """
+    n, m = pairs.n_people, pairs.n_options
+    in_lp = start.copy()
+    model = build_model(_subset(pairs, in_lp), cap, side, integral=False)
+    h = model.solver(time_limit, 0.0)
+    band_slot = np.full(m, -1, dtype=np.int64)
+    band_slot[model.band] = np.arange(model.band.size)
+    slot = band_slot[pairs.option]
+    member = np.zeros(pairs.size, dtype=bool)
+    if side.group is not None:
+        member = side.group[pairs.person] & (slot >= 0)
+    group_row = np.where(member, n + m + slot, 0)  # row 0 is a placeholder: its entry has value 0
+    while True:
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise diagnose(pairs, cap, side)
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(f"LP relaxation ended with status {h.modelStatusToString(status)}")
+        duals = np.asarray(h.getSolution().row_dual)
+        reduced = pairs.score - duals[pairs.person] - duals[n + pairs.option] - np.where(member, duals[group_row], 0.0)
+        entering = (reduced > PRICING_TOLERANCE) & ~in_lp
+        if not entering.any():
+            break
+        add = np.flatnonzero(entering & _top_per_person(np.where(entering, reduced, -np.inf), pairs, ADD_PER_ROUND))
+        in_lp[add] = True
+        starts = np.arange(add.size, dtype=np.int32) * 3
+        index = np.stack([pairs.person[add], n + pairs.option[add], group_row[add]], axis=1)
+        value = np.stack([np.ones(add.size), np.ones(add.size), member[add].astype(np.float64)], axis=1)
+        h.addCols(
+            add.size,
+            pairs.score[add],
+            np.zeros(add.size),
+            np.ones(add.size),
+            3 * add.size,
+            starts,
+            index.reshape(-1).astype(np.int32),
+            value.reshape(-1),
+        )
+    objective = float(h.getInfo().objective_function_value)
+    # The LP's dual objective counts, for each pair at its upper bound 1, its reduced cost (the bound's
+    # multiplier). Trading those for raises of the person duals keeps the dual feasible for all pairs.
+    at_upper = float(np.maximum(reduced[in_lp], 0.0).sum())
+    raise_by = _row_max(reduced, pairs)
+    bound = objective - at_upper + float(raise_by.sum())
+    return _Relaxation(objective, max(bound, objective), reduced - raise_by[pairs.person], in_lp)
+
+
 def allocate_mip(
     scores: Scores,
     capacity: ArrayLike,
@@ -187,7 +315,14 @@ def allocate_mip(
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
 ) -> Allocation:
-    """Maximum-score allocation under the side constraints (see the module docstring)."""
+    """Maximum-score allocation under the side constraints (see the module docstring).
+
+    Large problems are solved on a subset of the pairs: the LP relaxation by column generation over all
+    pairs (so `lp_bound` holds for the full problem), then the MIP on the pairs the LP used and those
+    whose reduced cost is within MIP_REDUCED_COST of zero. A pair left out costs any allocation using
+    it at least that much against the LP bound, so `mip_bound` = max(the MIP's own bound, lp_bound − that)
+    is a valid bound for the full problem, and objective / lp_bound what the report states.
+    """
     started = time.perf_counter()
     pairs = to_pairs(scores)
     cap = check_capacity(capacity, pairs.n_options)
@@ -200,41 +335,61 @@ def allocate_mip(
         cost=cost,
         min_assigned_total=min_assigned_total,
     )
-    relaxation = build_model(pairs, cap, side, integral=False)
-    h = relaxation.solver(time_limit, mip_rel_gap)
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
+    if side.budget is not None and side.budget < 0:
         raise diagnose(pairs, cap, side)
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise SolverError(f"LP relaxation ended with status {h.modelStatusToString(status)}")
-    lp_bound = float(h.getInfo().objective_function_value)
-    del h
-    model = build_model(pairs, cap, side, integral=True)
-    h = model.solver(time_limit, mip_rel_gap)
+    generate = pairs.size > GENERATE_COLUMNS_FROM * max(pairs.n_people, 1)
+    if generate:
+        free = allocate_flow(scores, cap)  # prices without side constraints: a good first guess
+        start = _top_per_person(pairs.score - free.extra["prices"][pairs.option], pairs, FIRST_COLUMNS)
+    else:
+        start = np.ones(pairs.size, dtype=bool)
+    relaxation = _relaxation(pairs, cap, side, start, time_limit)
+    keep = relaxation.reduced_cost >= -MIP_REDUCED_COST if generate else np.ones(pairs.size, dtype=bool)
+    left_out = relaxation.reduced_cost[~keep]
+    model = build_model(_subset(pairs, keep), cap, side, integral=True)
+    h = model.solver(
+        None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0), mip_rel_gap
+    )
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
         raise diagnose(pairs, cap, side)
     values = np.asarray(h.getSolution().col_value)
-    if values.size != model.lp.num_col_:
+    if values.size != model.lp.num_col_ or not np.isfinite(h.getInfo().objective_function_value):
         raise SolverError(f"the MIP found no allocation ({h.modelStatusToString(status)})")
-    chosen = np.flatnonzero(values[: model.n_pairs] > 0.5)
+    kept = np.flatnonzero(keep)
+    chosen = kept[np.flatnonzero(values[: model.n_pairs] > 0.5)]
     assignment = np.full(pairs.n_people, -1, dtype=np.int64)
     assignment[pairs.person[chosen]] = pairs.option[chosen]
     found = violations(assignment, pairs, cap, side)
     if found:
         raise SolverError(f"the MIP solution breaks {found[0]}")
     info = h.getInfo()
+    mip_bound = float(info.mip_dual_bound)
+    if left_out.size:
+        mip_bound = max(mip_bound, relaxation.bound + float(left_out.max()))
+    mip_bound = min(mip_bound, relaxation.bound)
+    objective = float(pairs.score[chosen].sum())
+    if status != highspy.HighsModelStatus.kOptimal:
+        outcome = h.modelStatusToString(status)  # e.g. "Time limit reached", with the best allocation found
+    elif mip_bound - objective <= mip_rel_gap * max(abs(objective), 1.0) + 1e-9:
+        outcome = "optimal"  # within mip_rel_gap of the best allocation over all pairs
+    else:
+        outcome = "optimal_on_kept_pairs"  # optimal on the kept pairs; objective / lp_bound bounds the rest
     return Allocation(
         assignment=assignment,
-        objective=float(pairs.score[chosen].sum()),
+        objective=objective,
         solver="highs_mip",
-        status="optimal" if status == highspy.HighsModelStatus.kOptimal else h.modelStatusToString(status),
+        status=outcome,
         seconds=time.perf_counter() - started,
-        lp_bound=lp_bound,
-        mip_bound=float(info.mip_dual_bound),
-        extra={"mip_gap": float(info.mip_gap), "nodes": int(info.mip_node_count)},
+        lp_bound=relaxation.bound,
+        mip_bound=mip_bound,
+        arcs=int(keep.sum()),
+        extra={
+            "mip_gap": float(info.mip_gap),
+            "nodes": int(info.mip_node_count),
+            "lp_columns": int(relaxation.in_lp.sum()),
+        },
     )
 
 
@@ -271,7 +426,8 @@ def _most_under_band(pairs: Pairs, cap: IntArray, side: SideConstraints) -> int:
 
 def _restricted_options(pairs: Pairs, cap: IntArray, side: SideConstraints) -> list[int]:
     """Options that the band keeps below what their eligible people and seats would allow."""
-    assert side.share is not None and side.group is not None
+    if side.share is None or side.group is None:
+        return []
     low, high = share_fraction(side.share.min), share_fraction(side.share.max)
     floor = max(side.share.min_assigned, 1)
     member = side.group[pairs.person]
@@ -307,8 +463,7 @@ def diagnose(pairs: Pairs, cap: IntArray, side: SideConstraints) -> InfeasibleEr
             reachable=reachable,
             required=total,
         )
-    if side.budget is not None:
-        assert side.cost is not None
+    if side.budget is not None and side.cost is not None:
         cheapest = _cheapest(pairs, cap, side.cost, total)
         if cheapest > side.budget:
             return InfeasibleError(
