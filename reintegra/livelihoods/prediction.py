@@ -13,6 +13,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.models import Case
 from reintegra.lib import geo
@@ -20,6 +21,14 @@ from reintegra.matching import prediction as model
 
 from .choices import EARNING_STATUSES, OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EnrolmentStatus
 from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Opportunity, SkillsProfile
+
+FEATURE_LABELS = {
+    "demand": _("Local demand for the occupation"),
+    "skill_fit": _("Fit with their work experience"),
+    "aspiration": _("Among their wishes"),
+    "track_record": _("The option's past results"),
+    "income_fit": _("Pays while an income is needed"),
+}
 
 # A monthly income counted as decent, per currency: about the minimum wage for a month's full-time
 # work (Thailand 2026: about 350 baht a day; the Philippines outside Metro Manila: about 500 pesos).

@@ -226,7 +226,11 @@ def prediction_quality(request: HttpRequest) -> HttpResponse:
             "current": current,
             "minimum": getattr(settings, "PREDICTION_MIN_OUTCOMES", 200),
             "track": track,
-            "features": FEATURES,
+            "features": [prediction.FEATURE_LABELS[name] for name in FEATURES],
+            "coefficients": [
+                (prediction.FEATURE_LABELS[name], value)
+                for name, value in (current.trained.coefficients.items() if current.trained else [])
+            ],
         },
     )
 
