@@ -12,6 +12,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reintegra.accounts.access import case_get_for_user, enrolment_get_for_user
 from reintegra.accounts.models import Role, User
@@ -181,13 +182,22 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
     )
 
 
+CONSTRAINT_LABELS = {
+    "group_share": gettext_lazy("the share of women"),
+    "budget": gettext_lazy("the budget"),
+    "budget+group_share": gettext_lazy("the budget together with the share of women"),
+    "min_assigned_total": gettext_lazy("the number of people to place"),
+}
+
+
 def _infeasible_message(exc: InfeasibleError, options: list[Opportunity]) -> str:
+    constraint = str(CONSTRAINT_LABELS.get(exc.constraint, exc.constraint))
     if exc.option is not None:
-        return _("The constraint “%(constraint)s” cannot hold for “%(option)s”.") % {
-            "constraint": exc.constraint,
+        return _("No allocation can respect %(constraint)s at “%(option)s”.") % {
+            "constraint": constraint,
             "option": options[exc.option].title,
         }
-    return _("The constraint “%(constraint)s” cannot hold for this cohort.") % {"constraint": exc.constraint}
+    return _("No allocation of this cohort can respect %(constraint)s.") % {"constraint": constraint}
 
 
 @transaction.atomic

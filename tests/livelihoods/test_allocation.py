@@ -60,12 +60,12 @@ def test_an_impossible_share_of_women_is_named(users, catalogue):
         },
     )
     body = response.content.decode()
-    assert "“group_share” cannot hold" in body
+    assert "respect the share of women" in body
     response = client_for(users["sam"]).post(
         "/livelihoods/allocation/",
         {"people": [c.pk for c in people], "options": [paid.pk], "min_assigned": 1, "min_total": 2, "budget": "0"},
     )
-    assert "“budget” cannot hold" in response.content.decode()
+    assert "respect the budget" in response.content.decode()
     assert not Enrolment.objects.exists()
 
 
