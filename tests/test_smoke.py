@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,26 @@ def served(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+        # The background worker stops with the server (it would otherwise be orphaned).
+        deadline = time.monotonic() + 15
+        while _processes_of(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_of(tmp_path), "the db_worker outlived `reintegra serve`"
+
+
+def _processes_of(var_dir) -> list[str]:
+    """Live processes started with this REINTEGRA_VAR_DIR (Linux /proc)."""
+    marker = f"REINTEGRA_VAR_DIR={var_dir}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                status = (environ.parent / "status").read_text()
+                if "State:\tZ" not in status:
+                    found.append(environ.parent.name)
+        except OSError:
+            continue
+    return found
 
 
 def test_the_served_site_answers_with_the_login_page_static_files_and_the_api(served):

@@ -22,6 +22,9 @@ class Command(BaseCommand):
 
         from reintegra.wsgi import application
 
+        # A service manager stops the server with SIGTERM; turning it into SystemExit lets the
+        # `finally` below stop the background worker instead of leaving it orphaned.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "reintegra", "db_worker"])  # noqa: S603
@@ -36,3 +39,7 @@ class Command(BaseCommand):
             if worker is not None:
                 worker.send_signal(signal.SIGTERM)
                 worker.wait(timeout=10)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
