@@ -532,6 +532,14 @@ def task_create(
     return task
 
 
+def task_close_linked(task: Task | None) -> None:
+    """Marks done the task that stood for a record just completed (an assessment, a follow-up); the
+    record's own timeline line says what was done, so the task adds none."""
+    if task is not None and task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+
+
 @transaction.atomic
 def task_done(*, actor: User, task: Task) -> Task:
     if task.done_at is None:

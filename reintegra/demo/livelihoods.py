@@ -287,11 +287,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
         )
         counts["profiles"] += 1
         returned_on = case.return_journey.returned_on
-        candidates = [
-            o
-            for o in options_by_country.get(country, [])
-            if not (o.gender_restriction == "female" and case.returnee.gender in ("Masculine", "TransgenderMasculine"))
-        ]
+        candidates = [o for o in options_by_country.get(country, []) if not flow.eligibility_problems(case, o, today)]
         start = returned_on + rng.randint(20, 60) * day
         if not candidates or start > today - 14 * day or rng.random() < 0.3:
             continue

@@ -69,6 +69,7 @@ def candidates(*, user: User) -> tuple[list[Case], list[Opportunity]]:
         Case.objects.filter(agency=user.agency, skills_profile__isnull=False, closed_at__isnull=True)
         .exclude(pk__in=busy)
         .select_related("returnee", "agency")
+        .prefetch_related("agency__areas")
         .order_by("code")
     )
     options = list(
@@ -108,11 +109,11 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
     seats = prediction.seats_left(options)
     scores = np.full((len(people), len(options)), np.nan)
     cells, rows = [], []
+    closed = prediction.closed_options(people)
     for i, case in enumerate(people):
         profile = profiles.get(case.pk)
-        closed = prediction.closed_options(case)
         for j, option in enumerate(options):
-            if prediction.eligible(case, profile, option, closed=closed):
+            if prediction.eligible(case, profile, option, closed=closed[case.pk]):
                 cells.append((i, j))
                 rows.append(predictor.features(case, profile, option))
     if cells:

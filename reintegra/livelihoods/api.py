@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reintegra.accounts.access import (
+    agency_list_for_user,
     can_edit_opportunities_of,
     can_manage_network,
     labour_market_get_for_user,
@@ -133,7 +134,7 @@ def _save_option(request: Request, option: Opportunity | None) -> Response:
     data = dict(serializer.validated_data)
     version = data.pop("version", None)
     if "provider" in data:
-        provider = Agency.objects.filter(slug=data["provider"]).first()
+        provider = agency_list_for_user(user).filter(slug=data["provider"]).first()
         if provider is None:
             raise serializers.ValidationError(
                 {"provider": [_("Unknown agency “%(slug)s”.") % {"slug": data["provider"]}]}
@@ -148,7 +149,7 @@ def _save_option(request: Request, option: Opportunity | None) -> Response:
         raise PermissionDenied
     if "placement_partners" in data:
         slugs = data["placement_partners"]
-        partners = list(Agency.objects.filter(slug__in=slugs))
+        partners = list(agency_list_for_user(user).filter(slug__in=slugs))
         unknown = sorted(set(slugs) - {a.slug for a in partners})
         if unknown:
             raise serializers.ValidationError(

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from reintegra.accounts.access import (
     CASE_OWNER_ROLES,
+    agency_get_for_user,
     case_get_for_user,
     enrolment_get_for_user,
     enrolment_list_for_user,
@@ -31,7 +32,6 @@ from reintegra.accounts.models import AuditEvent
 from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
-from reintegra.network.models import Agency
 
 from . import enrolments, selectors, skills
 from .choices import EnrolmentStatus
@@ -237,7 +237,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
         employer = data.pop("employer", "")
-        data["employer"] = get_object_or_404(Agency, slug=employer) if employer else None
+        data["employer"] = agency_get_for_user(request.user, slug=employer) if employer else None
         try:
             placement = enrolments.placement_record(
                 actor=require_member(request.user), access=access, version=version, **data

@@ -22,6 +22,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import ACTIVE_REFERRAL_STATUSES, DataCategory
 from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.services import task_close_linked
 from reintegra.cases.timeline import day, label
 from reintegra.cases.validation import check_choices, check_not_future, check_text, raise_if
 from reintegra.lib.concurrency import check_version
@@ -89,7 +90,8 @@ def _age_on(case: Case, when: datetime.date) -> int | None:
     return when.year - born.year - ((when.month, when.day) < (born.month, born.day))
 
 
-def _eligibility_problems(case: Case, opportunity: Opportunity, today: datetime.date) -> dict[str, str]:
+def eligibility_problems(case: Case, opportunity: Opportunity, today: datetime.date) -> dict[str, str]:
+    """Why the option cannot be put before this person (inactive, the justified gender restriction, age)."""
     errors: dict[str, str] = {}
     if not opportunity.active:
         errors["opportunity"] = _("This option is no longer offered.")
@@ -125,7 +127,7 @@ def enrolment_recommend(
     case = access.case
     Case.objects.select_for_update().filter(pk=case.pk).first()  # one recommendation at a time per case
     today = on or timezone.localdate()
-    errors = _eligibility_problems(case, opportunity, today)
+    errors = eligibility_problems(case, opportunity, today)
     check_not_future("on", today, errors)
     earlier = Enrolment.objects.filter(case=case, opportunity=opportunity)
     if earlier.filter(status__in=OPEN_ENROLMENT_STATUSES).exists():
@@ -176,6 +178,17 @@ def _check_dates(enrolment: Enrolment, to: str, on: datetime.date, errors: dict[
             errors["on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
 
 
+def _check_move(enrolment: Enrolment, to: str) -> None:
+    """Refuses a move outside the workflow (ENROLMENT_MOVES)."""
+    if to not in ENROLMENT_MOVES[enrolment.status]:
+        raise ValidationError(
+            {
+                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
+                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus(to).label}
+            }
+        )
+
+
 def _check_seats(enrolment: Enrolment, errors: dict[str, Any]) -> None:
     opportunity = Opportunity.objects.select_for_update().get(pk=enrolment.opportunity_id)
     if opportunity.seats is None:
@@ -205,13 +218,7 @@ def enrolment_move(
     raise_if(errors)
     if to == EnrolmentStatus.PLACED:
         raise ValidationError({"status": _("Record the placement itself: employer or business, job, income.")})
-    if to not in ENROLMENT_MOVES[enrolment.status]:
-        raise ValidationError(
-            {
-                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
-                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus(to).label}
-            }
-        )
+    _check_move(enrolment, to)
     on = on or timezone.localdate()
     _check_dates(enrolment, to, on, errors)
     reason = (reason or "").strip()
@@ -377,13 +384,8 @@ def placement_record(*, actor: User, access: EnrolmentAccess, version: int | Non
     if existing is not None:
         check_version(existing, expected_version=version, submitted=values, fields=PLACEMENT_FIELDS)
         values = {f: getattr(existing, f) for f in PLACEMENT_FIELDS} | values
-    elif EnrolmentStatus.PLACED not in ENROLMENT_MOVES[enrolment.status]:
-        raise ValidationError(
-            {
-                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
-                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus.PLACED.label}
-            }
-        )
+    else:
+        _check_move(enrolment, EnrolmentStatus.PLACED)
     errors = _check_placement(enrolment, values)
     raise_if(errors)
     if existing is None:
@@ -445,9 +447,7 @@ def follow_up_record(
     follow_up.notes = notes
     follow_up.done_by = actor
     follow_up.save()
-    if follow_up.task is not None and follow_up.task.done_at is None:
-        follow_up.task.done_at = timezone.now()
-        follow_up.task.save(update_fields=["done_at"])
+    task_close_linked(follow_up.task)
     timeline_event(
         enrolment.case,
         actor=actor,

@@ -20,6 +20,7 @@ from reintegra.lib import geo
 from reintegra.matching import prediction as model
 
 from .choices import EARNING_STATUSES, OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EnrolmentStatus
+from .enrolments import eligibility_problems
 from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Opportunity, SkillsProfile
 
 FEATURE_LABELS = {
@@ -114,19 +115,10 @@ def _within(area: str, areas: list[str]) -> bool:
 def eligible(case: Case, profile: SkillsProfile | None, option: Opportunity, *, closed: set[int]) -> bool:
     """Whether the option may be put before this person: open, in their country, within the age range and
     the (justified) restriction, not closed to them (open already or declined), reachable and readable."""
-    if not option.active or option.provider.country != case.agency.country or option.pk in closed:
+    if option.provider.country != case.agency.country or option.pk in closed:
         return False
-    excluded = {"female": ("Masculine", "TransgenderMasculine"), "male": ("Feminine", "TransgenderFeminine")}
-    if case.returnee.gender in excluded.get(option.gender_restriction, ()):
+    if eligibility_problems(case, option, timezone.localdate()):
         return False
-    born = case.returnee.birth_date
-    if born:
-        today = timezone.localdate()
-        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-        if (option.min_age is not None and age < option.min_age) or (
-            option.max_age is not None and age > option.max_age
-        ):
-            return False
     if profile is not None:
         if option.literacy_required and profile.literacy == "none":
             return False
@@ -187,9 +179,9 @@ def predictor() -> Predictor:
 def _train(outcomes: list[tuple[int, int]], track: TrackRecord, demand: DemandLookup) -> Any:
     enrolments = {
         e.pk: e
-        for e in Enrolment.objects.filter(pk__in=[e for e, _ in outcomes]).select_related(
-            "case", "case__agency", "case__returnee", "opportunity", "opportunity__provider"
-        )
+        for e in Enrolment.objects.filter(pk__in=[e for e, _ in outcomes])
+        .select_related("case", "case__agency", "case__returnee", "opportunity", "opportunity__provider")
+        .prefetch_related("case__agency__areas")
     }
     profiles = {
         p.case_id: p for p in SkillsProfile.objects.filter(case_id__in={e.case_id for e in enrolments.values()})
@@ -205,13 +197,15 @@ def _train(outcomes: list[tuple[int, int]], track: TrackRecord, demand: DemandLo
         return False  # all successes or all failures: the prior stays
 
 
-def closed_options(case: Case) -> set[int]:
-    """Options not to be put forward unasked: open for the person already, or declined by them."""
-    return set(
-        Enrolment.objects.filter(
-            case=case, status__in=(*OPEN_ENROLMENT_STATUSES, EnrolmentStatus.DECLINED)
-        ).values_list("opportunity_id", flat=True)
-    )
+def closed_options(cases: list[Case]) -> dict[int, set[int]]:
+    """Per case, the options not to be put forward unasked: open for the person already, or declined
+    by them; one query for the whole list."""
+    closed: dict[int, set[int]] = {case.pk: set() for case in cases}
+    for case_id, option_id in Enrolment.objects.filter(
+        case__in=cases, status__in=(*OPEN_ENROLMENT_STATUSES, EnrolmentStatus.DECLINED)
+    ).values_list("case_id", "opportunity_id"):
+        closed[case_id].add(option_id)
+    return closed
 
 
 def seats_left(options: list[Opportunity]) -> dict[int, int | None]:

@@ -4,6 +4,7 @@ choice wins: any option can still be put forward, and a decline is recorded."""
 
 from dataclasses import dataclass
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -76,7 +77,8 @@ def recommendations_for(*, access: CaseAccess, limit: int = 5) -> tuple[list[Rec
     options = list(
         Opportunity.objects.filter(active=True, provider__country=case.agency.country).select_related("provider")
     )
-    closed = prediction.closed_options(case)
+    prefetch_related_objects([case.agency], "areas")  # read for every option's local demand
+    closed = prediction.closed_options([case])[case.pk]
     seats = prediction.seats_left(options)
     options = [o for o in options if prediction.eligible(case, profile, o, closed=closed) and seats[o.pk] != 0]
     predictor = prediction.predictor()

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from reintegra.lib import geo
 
 from . import isco
+from .enrolments import PLACEMENT_FIELDS
 from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Placement, SkillsProfile, StipendPayment
 from .skills import PROFILE_FIELDS
 
@@ -157,21 +158,7 @@ class PlacementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Placement
-        fields = [
-            "kind",
-            "employer",
-            "employer_name",
-            "isco",
-            "started_on",
-            "contract",
-            "monthly_income",
-            "currency",
-            "business_type",
-            "finance",
-            "finance_amount",
-            "business_status",
-            "version",
-        ]
+        fields = [*PLACEMENT_FIELDS, "version"]
 
 
 class PlacementWriteSerializer(serializers.Serializer):

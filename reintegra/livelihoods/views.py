@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reintegra.accounts.access import (
+    agency_list_for_user,
     can_edit_opportunities_of,
     can_manage_network,
     labour_market_get_for_user,
@@ -19,7 +20,6 @@ from reintegra.accounts.models import Role, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.matching.prediction import FEATURES
-from reintegra.network.models import Agency
 
 from . import allocation, isco, prediction, selectors, services
 from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm
@@ -143,7 +143,7 @@ def options(request: HttpRequest) -> HttpResponse:
 
 def _option_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """Providers this user may write options for, and the employers that can be placement partners."""
-    agencies = Agency.objects.filter(active=True).order_by("name")
+    agencies = agency_list_for_user(user).filter(active=True).order_by("name")
     providers = [(a.pk, a.name) for a in agencies if can_edit_opportunities_of(user, a.pk)]
     employers = [(a.pk, a.name) for a in agencies if a.type in ("Employer", "CorporateBusiness")]
     return providers, employers
@@ -170,8 +170,9 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         version = values.pop("version")
-        values["provider"] = Agency.objects.get(pk=values["provider"])
-        values["placement_partners"] = list(Agency.objects.filter(pk__in=values["placement_partners"]))
+        agencies = agency_list_for_user(user)  # the posted ids are among the form's choices, drawn from these
+        values["provider"] = agencies.get(pk=values["provider"])
+        values["placement_partners"] = list(agencies.filter(pk__in=values["placement_partners"]))
         if option is not None and values["provider"].pk != option.provider_id:
             form.add_error("provider", _("An option stays with its provider; add a new option instead."))
         else:

@@ -15,6 +15,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.services import task_close_linked
 from reintegra.cases.timeline import label
 from reintegra.cases.validation import check_choices, check_text, raise_if
 from reintegra.lib.concurrency import check_version
@@ -353,9 +354,7 @@ def assessment_record(
     assessment.psychosocial = result.dimensions[scoring.PSYCHOSOCIAL]
     assessment.composite = result.composite
     assessment.save(update_fields=["answers", "done_on", "done_by", "economic", "social", "psychosocial", "composite"])
-    if assessment.task is not None and assessment.task.done_at is None:
-        assessment.task.done_at = timezone.now()
-        assessment.task.save(update_fields=["done_at"])
+    task_close_linked(assessment.task)
     _event(
         assessment.case,
         actor=actor,
