@@ -26,6 +26,7 @@ test: $(BIN)/reintegra
 lint: $(BIN)/reintegra
 	$(BIN)/ruff check reintegra tests
 	$(BIN)/ruff format --check reintegra tests
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/reintegra
 	$(BIN)/mypy reintegra

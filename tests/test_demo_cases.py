@@ -6,8 +6,9 @@ import re
 from django.core.management import call_command
 
 from reintegra.accounts.audit import audit_verify
-from reintegra.cases.choices import Exploitation, HistoryType, Industry, ReferralStatus, ReturnType, Stage
+from reintegra.cases.choices import Exploitation, HistoryType, Industry, ReturnType, Stage
 from reintegra.cases.models import Case, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
 
 

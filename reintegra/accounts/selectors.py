@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from .access import AnyUser, require_member, staff_list_for_user
+from reintegra.access import AnyUser, require_member, staff_list_for_user
+
 from .audit import audit_record
 from .models import AuditEvent, User
 

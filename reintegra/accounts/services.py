@@ -1,16 +1,17 @@
 """Writes to user accounts. Each is audited."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.network.models import Agency
-
 from .audit import audit_record
 from .models import AuditEvent, Role, User
+
+if TYPE_CHECKING:  # a user belongs to an agency (the foreign key names network.Agency, too)
+    from reintegra.network.models import Agency
 
 
 @transaction.atomic
@@ -18,7 +19,7 @@ def user_create(
     *,
     actor: User | None,
     username: str,
-    agency: Agency | None,
+    agency: "Agency | None",
     role: str,
     password: str | None = None,
     validate: bool = True,

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from reintegra.access import can_manage_network, can_manage_staff, is_member, require_member, staff_get_for_user
 from reintegra.network.selectors import countries_in_network
 
 from . import selectors, services
-from .access import can_manage_network, can_manage_staff, is_member, require_member, staff_get_for_user
 from .forms import LoginForm, StaffForm
 
 

@@ -9,7 +9,6 @@ supervisor) is a 403.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -18,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     CASE_OWNER_ROLES,
     CASE_RECEIVER_ROLES,
     AnyUser,
@@ -26,13 +25,13 @@ from reintegra.accounts.access import (
     case_get_for_user,
     case_list_for_user,
     is_member,
+    require_case_owner,
     require_member,
 )
-from reintegra.accounts.models import User
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .choices import Stage
 from .models import Case, Consent, Task
 from .serializers import (
@@ -60,14 +59,6 @@ NOT_FOUND = OpenApiResponse(description="No such case, or not yours to change.")
 
 def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "") in ("1", "true", "yes")
-
-
-def _case_owner(user: AnyUser) -> User:
-    """A caseworker or supervisor: the roles that open and keep cases."""
-    member = require_member(user)
-    if member.role not in CASE_OWNER_ROLES:
-        raise PermissionDenied
-    return member
 
 
 def _owned_cases(user: AnyUser) -> QuerySet[Case]:
@@ -123,7 +114,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=CaseOpenSerializer, responses={201: CaseDetailSerializer, 403: None})
     def create(self, request: Request) -> Response:
         """Opens a case. Check `duplicates/` first: a likely duplicate is not refused here."""
-        user = _case_owner(request.user)
+        user = require_case_owner(request.user)
         serializer = CaseOpenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         case = services.case_open(actor=user, **serializer.validated_data)
@@ -135,7 +126,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def duplicates(self, request: Request) -> Response:
         """Likely duplicates of a returnee about to be registered: your agency's case codes, and the
         names of other agencies that have a likely match (ask them; their records stay theirs)."""
-        user = _case_owner(request.user)
+        user = require_case_owner(request.user)
         serializer = DuplicateQuerySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assert user.agency is not None  # noqa: S101 (an owner role always has an agency)
@@ -157,7 +148,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         version = data.pop("version")
         try:
-            services.case_update(actor=_case_owner(request.user), case=access.case, version=version, **data)
+            services.case_update(actor=require_case_owner(request.user), case=access.case, version=version, **data)
         except EditConflict as exc:
             return conflict_response(exc)
         return Response(_detail(request, self._access(for_edit=True), via="api update"))
@@ -174,7 +165,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             case = services.case_set_stage(
-                actor=_case_owner(request.user), case=access.case, **serializer.validated_data
+                actor=require_case_owner(request.user), case=access.case, **serializer.validated_data
             )
         except EditConflict as exc:
             return conflict_response(exc)
@@ -187,7 +178,9 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         access = self._access(for_edit=True)
         serializer = HistoryEventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.history_add(actor=_case_owner(request.user), case=access.case, **serializer.validated_data)
+        event = services.history_add(
+            actor=require_case_owner(request.user), case=access.case, **serializer.validated_data
+        )
         return Response(HistoryEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReturnJourneySerializer, responses={200: ReturnJourneySerializer, 404: NOT_FOUND})
@@ -200,7 +193,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         agencies = data.pop("assisting_agencies", [])
         journey = services.return_record(
-            actor=_case_owner(request.user), case=access.case, assisting_agencies=agencies, **data
+            actor=require_case_owner(request.user), case=access.case, assisting_agencies=agencies, **data
         )
         return Response(ReturnJourneySerializer(journey, context={"request": request}).data)
 
@@ -212,7 +205,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.note_add(
-            actor=_case_owner(request.user), case=access.case, text=serializer.validated_data["text"]
+            actor=require_case_owner(request.user), case=access.case, text=serializer.validated_data["text"]
         )
         data = TimelineEventSerializer(event, context={"access": access}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -224,8 +217,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         access = self._access(for_edit=True)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = services.closure_request(
-            actor=_case_owner(request.user), case=access.case, reason=serializer.validated_data["reason"]
+        case = services.closure_move(
+            actor=require_case_owner(request.user),
+            case=access.case,
+            move="request",
+            reason=serializer.validated_data["reason"],
         )
         return self._state(case)
 
@@ -237,9 +233,8 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         access = self._access(for_edit=True)
         serializer = ClosureDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = services.closure_decide(
-            actor=_case_owner(request.user), case=access.case, approve=serializer.validated_data["approve"]
-        )
+        move = "approve" if serializer.validated_data["approve"] else "decline"
+        case = services.closure_move(actor=require_case_owner(request.user), case=access.case, move=move)
         return self._state(case)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
@@ -249,8 +244,11 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         access = self._access(for_edit=True)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = services.case_reopen(
-            actor=_case_owner(request.user), case=access.case, reason=serializer.validated_data["reason"]
+        case = services.closure_move(
+            actor=require_case_owner(request.user),
+            case=access.case,
+            move="reopen",
+            reason=serializer.validated_data["reason"],
         )
         return self._state(case)
 
@@ -297,7 +295,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         access = case_get_for_user(request.user, code=data.pop("case")["code"], for_edit=True)
-        consent = services.consent_record(actor=_case_owner(request.user), case=access.case, **data)
+        consent = services.consent_record(actor=require_case_owner(request.user), case=access.case, **data)
         return Response(self.get_serializer(consent).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ConsentSerializer, 404: NOT_FOUND})
@@ -305,7 +303,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def withdraw(self, request: Request, pk: str) -> Response:
         """Withdraws the consent: every referral that rested on it is revoked at once."""
         consent = self.get_object()
-        consent = services.consent_withdraw(actor=_case_owner(request.user), consent=consent)
+        consent = services.consent_withdraw(actor=require_case_owner(request.user), consent=consent)
         return Response(self.get_serializer(consent).data)
 
 
@@ -357,7 +355,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         access = case_get_for_user(request.user, code=data.pop("case")["code"])
-        task = services.task_create(actor=require_member(request.user), case=access.case, **data)
+        task = tasks.task_create(actor=require_member(request.user), case=access.case, **data)
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: TaskSerializer, 404: NOT_FOUND})
@@ -365,5 +363,5 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def done(self, request: Request, pk: str) -> Response:
         """Marks the task done (doing it twice changes nothing)."""
         task = self.get_object()
-        task = services.task_done(actor=require_member(request.user), task=task)
+        task = tasks.task_done(actor=require_member(request.user), task=task)
         return Response(self.get_serializer(task).data)

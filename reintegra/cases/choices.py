@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import labels
+
 
 class Gender(models.TextChoices):  # HTCDS prs_Gender
     FEMININE = "Feminine", _("Woman")
@@ -178,34 +180,22 @@ class ConsentPurpose(models.TextChoices):
     STATISTICS = "statistics", _("Use in de-identified statistics")
 
 
-class ReferralReason(models.TextChoices):  # HTCDS cas_ReasonForOutgoingReferral, and finer reasons
-    ADDITIONAL_SERVICES = "AdditionalServicesRequired", _("Additional services required")
-    MIGRATION = "MigrationOrChangeOfLocation", _("Migration or change of location")
-    OTHER = "Other", _("Other")
-
-
-class Urgency(models.TextChoices):
-    ROUTINE = "routine", _("Routine")
-    PRIORITY = "priority", _("Priority (within a week)")
-    URGENT = "urgent", _("Urgent (within 24 hours)")
-
-
-class ReferralStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    REVOKED = "revoked", _("Revoked")
-
-
-ACTIVE_REFERRAL_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
-OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, *ACTIVE_REFERRAL_STATUSES)
-
-
 class DocumentType(models.TextChoices):
     NATIONAL_ID = "national_id", _("National ID card")
     PASSPORT = "passport", _("Passport")
     TRAVEL_DOCUMENT = "travel_document", _("Emergency travel document")
     OTHER = "other", _("Other")
+
+
+# Names under which timeline lines and the `labels` filter find these vocabularies.
+labels.register(
+    stage=Stage,
+    consent_purpose=ConsentPurpose,
+    return_type=ReturnType,
+    history_type=HistoryType,
+    exploitation=Exploitation,
+    control=ControlMeans,
+    recruitment=RecruitmentMethod,
+    category=DataCategory,
+    document=DocumentType,
+)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from reintegra.lib import geo
 from reintegra.network.choices import AgencyType, Language
 from reintegra.network.models import Agency, Service
+from reintegra.referrals.choices import ReferralReason, Urgency
 
 from .choices import (
     ConsentPurpose,
@@ -23,11 +24,9 @@ from .choices import (
     MaritalStatus,
     RecruiterRelation,
     RecruitmentMethod,
-    ReferralReason,
     ReturnType,
     Stage,
     TraffickingStatus,
-    Urgency,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -123,6 +122,12 @@ class IntakeForm(ReturneeForm):
 class StageForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     stage = forms.ChoiceField(label=_("Move to stage"), choices=[c for c in Stage.choices if c[0] != Stage.CLOSED])
+    reason = forms.CharField(
+        label=_("Reason (when going back to an earlier stage)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "id": "id_stage_reason"}),
+    )
 
 
 class HistoryForm(forms.Form):

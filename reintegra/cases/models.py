@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from reintegra.lib.phrases import render
 
 from .choices import (
     HTCDS_CASE_STATUS,
@@ -242,8 +243,6 @@ class CaseEvent(models.Model):
     @property
     def display_summary(self) -> str:
         """The line in the reader's language (see cases/timeline.py)."""
-        from .timeline import render
-
         return render(self.summary, self.params)
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from reintegra.accounts.access import AnyUser, CaseAccess, case_list_for_user, require_member
+from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
+from reintegra.lib import crypto
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
 from .models import Case, CaseEvent, Task
@@ -60,8 +61,6 @@ def case_list(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
 
 def case_search_by_identity(*, user: AnyUser, name: str = "", phone: str = "") -> QuerySet[Case]:
     """Exact search through the blind index, within the cases the user may see in full."""
-    from reintegra.lib import crypto
-
     member = require_member(user)
     cases = case_list_for_user(user).filter(agency=member.agency)
     query = Q()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, agency_list_for_user, is_member
+from reintegra.access import CASE_OWNER_ROLES, CaseAccess, agency_list_for_user, is_member
 from reintegra.accounts.models import User
 from reintegra.lib import geo
 from reintegra.network.choices import AgencyType, Language
@@ -352,6 +352,9 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 class StageChangeSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     version = serializers.IntegerField()
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, help_text="Required when going back to an earlier stage."
+    )
 
 
 class NoteSerializer(serializers.Serializer):

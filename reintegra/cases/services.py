@@ -19,10 +19,13 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.lib import crypto
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.phrases import country, day, label
+from reintegra.lib.validation import check_choices, check_countries, check_not_future, check_text, raise_if
 from reintegra.lib.validators import validate_currency
 from reintegra.network.choices import AgencyType
 from reintegra.network.models import Agency
 
+from . import reactions
 from .choices import (
     ConsentPurpose,
     ControlMeans,
@@ -39,9 +42,10 @@ from .choices import (
     Stage,
     TraffickingStatus,
 )
-from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, Task, new_case_code
-from .timeline import country, day, label
-from .validation import check_choices, check_countries, check_not_future, check_text, raise_if
+from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, new_case_code
+from .timeline import timeline_write
+from .transitions import Line, record_move
+from .workflows import CASE_STAGE, CLOSURE, closure_state, parties_of, stage_move_name
 
 IDENTITY_FIELDS = ("given_name", "family_name", "other_names", "birth_date", "identity_documents")
 CONTACT_FIELDS = ("phones", "email", "address")
@@ -58,31 +62,6 @@ PROFILE_FIELDS = (
 )
 RETURNEE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS + PROFILE_FIELDS
 MAX_PHONES = 5
-
-
-def _event(
-    case: Case,
-    *,
-    kind: str,
-    actor: User | None,
-    agency: Agency | None = None,
-    summary: str,
-    params: dict[str, Any] | None = None,
-    text: str = "",
-    category: str = "",
-    at: datetime.datetime | None = None,
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        at=at or timezone.now(),
-        kind=kind,
-        actor=actor,
-        agency=agency or case.agency,
-        summary=summary[:300],
-        params=params or {},
-        text=text,
-        category=category,
-    )
 
 
 def _check_returnee(fields: dict[str, Any], errors: dict[str, Any]) -> None:
@@ -195,7 +174,7 @@ def case_open(
             continue
     else:
         raise RuntimeError("Could not draw a unique case code.")
-    _event(
+    timeline_write(
         case,
         kind=CaseEvent.Kind.OPENED,
         actor=actor,
@@ -246,7 +225,7 @@ def case_update(*, actor: User, case: Case, version: int | None, **fields: Any) 
         "contact" for k in changed if k in CONTACT_FIELDS
     }
     categories |= {"profile" for k in changed if k in PROFILE_FIELDS}
-    _event(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=gettext_noop("Record updated."))
+    timeline_write(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=gettext_noop("Record updated."))
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -258,29 +237,36 @@ def case_update(*, actor: User, case: Case, version: int | None, **fields: Any) 
 
 
 @transaction.atomic
-def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None) -> Case:
+def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, reason: str = "") -> Case:
+    """Moves the case to `stage`, forward or (with a reason) back; see cases/workflows.py."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, expected_version=version, submitted={"stage": stage}, fields=["stage"])
+    errors: dict[str, Any] = {}
+    check_choices("stage", [stage], Stage.values, errors)
+    raise_if(errors)
     if stage == Stage.CLOSED:
         raise ValidationError({"stage": _("A case is closed through a closure request and a supervisor's approval.")})
     if case.stage == Stage.CLOSED:
         raise ValidationError({"stage": _("The case is closed: reopen it first.")})
-    check_choices_errors: dict[str, Any] = {}
-    check_choices("stage", [stage], Stage.values, check_choices_errors)
-    raise_if(check_choices_errors)
+    reason = reason.strip()
+    move = CASE_STAGE.check(case.stage, stage_move_name(case.stage, stage), parties_of(actor, case), reason=reason)
+    check_text("reason", reason, errors, max_length=1000)
+    raise_if(errors)
     before = case.stage
-    case.stage = stage
-    case.version += 1
-    case.save(update_fields=["stage", "version", "updated_at"])
-    _event(
+    record_move(
         case,
-        kind=CaseEvent.Kind.STAGE,
+        move,
+        case=case,
         actor=actor,
-        summary=gettext_noop("Stage: %(old)s → %(new)s."),
-        params={"old": label("stage", before), "new": label("stage", stage)},
-    )
-    audit_record(
-        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"stage": [before, stage]}
+        state_field="stage",
+        line=Line(
+            kind=CaseEvent.Kind.STAGE,
+            summary=gettext_noop("Stage: %(old)s → %(new)s."),
+            params={"old": label("stage", before), "new": label("stage", stage)},
+            text=reason,
+        ),
+        audit_categories=["case"],
+        audit_details={"stage": [before, stage]},
     )
     return case
 
@@ -325,7 +311,7 @@ def history_add(*, actor: User, case: Case, **fields: Any) -> HistoryEvent:
     raise_if(errors)
     allowed = {f.name for f in HistoryEvent._meta.get_fields()} - {"id", "case"}
     event = HistoryEvent.objects.create(case=case, **{k: v for k, v in fields.items() if k in allowed})
-    _event(
+    timeline_write(
         case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
@@ -361,7 +347,7 @@ def return_record(
         case=case, defaults={k: v for k, v in fields.items() if k in allowed}
     )
     journey.assisting_agencies.set(list(assisting_agencies))
-    _event(
+    timeline_write(
         case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
@@ -380,10 +366,7 @@ def return_record(
         categories=["return"],
         details={"return_type": journey.return_type},
     )
-    # The sustainability assessments hang on the return date: baseline, 3, 6 and 12 months after.
-    from reintegra.plans.services import assessments_schedule
-
-    assessments_schedule(actor=actor, case=case, returned_on=journey.returned_on)
+    reactions.return_recorded.fire(actor=actor, case=case, returned_on=journey.returned_on)
     return journey
 
 
@@ -424,7 +407,7 @@ def consent_record(
         recipient_agency_type=recipient_agency_type,
         categories=categories,
     )
-    _event(
+    timeline_write(
         case,
         kind=CaseEvent.Kind.CONSENT,
         actor=actor,
@@ -443,17 +426,16 @@ def consent_record(
 
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
-    """Takes effect at once: every referral that rested on this consent is revoked."""
-    from reintegra.referrals.services import referrals_revoke_for_consent
-
+    """Takes effect at once: what rested on this consent ends with it (the referrals app revokes
+    its referrals, through the consent_withdrawn reaction)."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at:
         raise ValidationError(_("This consent was already withdrawn."))
     consent.withdrawn_at = timezone.now()
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    revoked = referrals_revoke_for_consent(actor=actor, consent=consent)
-    _event(
+    revoked = sum(reactions.consent_withdrawn.fire(actor=actor, consent=consent))
+    timeline_write(
         consent.case,
         kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
         actor=actor,
@@ -478,7 +460,7 @@ def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
     check_text("text", text, errors)
     raise_if(errors)
     assert actor.agency is not None  # noqa: S101
-    event = _event(
+    event = timeline_write(
         case,
         kind=CaseEvent.Kind.NOTE,
         actor=actor,
@@ -493,148 +475,51 @@ def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
     return event
 
 
+CLOSURE_LINES = {
+    "request": gettext_noop("Closure requested."),
+    "approve": gettext_noop("Closure approved."),
+    "decline": gettext_noop("Closure not approved."),
+    "reopen": gettext_noop("Case reopened."),
+}
+
+
 @transaction.atomic
-def task_create(
-    *,
-    actor: User,
-    case: Case,
-    title: str,
-    due_on: datetime.date,
-    assignee: User | None = None,
-    is_follow_up: bool = False,
-) -> Task:
+def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Case:
+    """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    reason = reason.strip()
+    step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason)
     errors: dict[str, Any] = {}
-    if not title.strip():
-        errors["title"] = _("Say what is to be done.")
-    check_text("title", title, errors, max_length=200)
-    journey = ReturnJourney.objects.filter(case=case).first()
-    if is_follow_up and journey and due_on < journey.returned_on:
-        errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {"date": journey.returned_on}
-    if assignee is not None and assignee.agency_id != actor.agency_id:
-        errors["assignee"] = _("Assign the task to someone of your agency.")
+    check_text("reason", reason, errors, max_length=1000)
     raise_if(errors)
-    assert actor.agency is not None  # noqa: S101
-    task = Task.objects.create(
-        case=case, title=title, due_on=due_on, agency=actor.agency, assignee=assignee, is_follow_up=is_follow_up
-    )
-    _event(
+    also: tuple[str, ...] = ()
+    if step.name == "approve":
+        case.stage_before_closure, case.stage = case.stage, Stage.CLOSED
+        also = ("stage", "stage_before_closure")
+    elif step.name == "reopen":
+        case.stage = case.stage_before_closure or Stage.FOLLOW_UP
+        also = ("stage",)
+    details = {
+        "request": {"closure_requested": True},
+        "approve": {"closure_approved": True},
+        "decline": {"closure_approved": False},
+        "reopen": {"reopened": True},
+    }[step.name]
+    record_move(
         case,
-        kind=CaseEvent.Kind.TASK,
+        step,
+        case=case,
         actor=actor,
-        agency=actor.agency,
-        summary=gettext_noop("Task due %(date)s."),
-        params={"date": day(due_on)},
-        text=title,
-    )
-    audit_record(
-        actor=actor, action=AuditEvent.Action.CREATE, obj=task, categories=["case"], details={"case": case.code}
-    )
-    return task
-
-
-def task_close_linked(task: Task | None) -> None:
-    """Marks done the task that stood for a record just completed (an assessment, a follow-up); the
-    record's own timeline line says what was done, so the task adds none."""
-    if task is not None and task.done_at is None:
-        task.done_at = timezone.now()
-        task.save(update_fields=["done_at"])
-
-
-@transaction.atomic
-def task_done(*, actor: User, task: Task) -> Task:
-    if task.done_at is None:
-        task.done_at = timezone.now()
-        task.save(update_fields=["done_at"])
-        _event(
-            task.case,
-            kind=CaseEvent.Kind.TASK,
-            actor=actor,
-            agency=task.agency,
-            summary=gettext_noop("Task done."),
-            text=task.title,
-        )
-        audit_record(
-            actor=actor, action=AuditEvent.Action.UPDATE, obj=task, categories=["case"], details={"done": True}
-        )
-    return task
-
-
-@transaction.atomic
-def closure_request(*, actor: User, case: Case, reason: str) -> Case:
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    errors: dict[str, Any] = {}
-    if not reason.strip():
-        errors["reason"] = _("Give the reason for closing the case.")
-    check_text("reason", reason, errors, max_length=1000)
-    if case.stage == Stage.CLOSED:
-        errors["reason"] = _("The case is already closed.")
-    raise_if(errors)
-    case.closure_requested_at, case.closure_requested_by, case.closure_reason = timezone.now(), actor, reason
-    case.version += 1
-    case.save(update_fields=["closure_requested_at", "closure_requested_by", "closure_reason", "version", "updated_at"])
-    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=gettext_noop("Closure requested."), text=reason)
-    audit_record(
-        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"closure_requested": True}
-    )
-    return case
-
-
-@transaction.atomic
-def closure_decide(*, actor: User, case: Case, approve: bool) -> Case:
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if actor.role != Role.SUPERVISOR or actor.agency_id != case.agency_id:
-        raise PermissionDenied
-    if case.closure_requested_at is None:
-        raise ValidationError(_("No closure has been requested."))
-    if approve:
-        case.stage_before_closure = case.stage
-        case.stage = Stage.CLOSED
-        case.closed_at = timezone.now()
-        summary = gettext_noop("Closure approved.")
-    else:
-        summary = gettext_noop("Closure not approved.")
-    case.closure_requested_at = None
-    case.closure_requested_by = None
-    case.version += 1
-    case.save(
-        update_fields=[
-            "stage",
-            "stage_before_closure",
-            "closed_at",
-            "closure_requested_at",
-            "closure_requested_by",
-            "version",
-            "updated_at",
-        ]
-    )
-    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=summary, text=case.closure_reason if approve else "")
-    audit_record(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        obj=case,
-        categories=["case"],
-        details={"closure_approved": approve},
-    )
-    return case
-
-
-@transaction.atomic
-def case_reopen(*, actor: User, case: Case, reason: str) -> Case:
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if case.stage != Stage.CLOSED:
-        raise ValidationError(_("The case is not closed."))
-    errors: dict[str, Any] = {}
-    if not reason.strip():
-        errors["reason"] = _("Give the reason for reopening the case.")
-    check_text("reason", reason, errors, max_length=1000)
-    raise_if(errors)
-    case.stage = case.stage_before_closure or Stage.FOLLOW_UP
-    case.closed_at = None
-    case.version += 1
-    case.save(update_fields=["stage", "closed_at", "version", "updated_at"])
-    _event(case, kind=CaseEvent.Kind.CLOSURE, actor=actor, summary=gettext_noop("Case reopened."), text=reason)
-    audit_record(
-        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"reopened": True}
+        state_field=None,
+        reason=reason,
+        also=also,
+        line=Line(
+            kind=CaseEvent.Kind.CLOSURE,
+            summary=CLOSURE_LINES[step.name],
+            text=case.closure_reason if step.name == "approve" else reason,
+        ),
+        audit_categories=["case"],
+        audit_details=details,
     )
     return case
 
@@ -668,7 +553,7 @@ def photo_set(*, actor: User, case: Case, data: bytes) -> Case:
     returnee = case.returnee
     returnee.photo, returnee.photo_type = base64.b64encode(data).decode(), kind
     returnee.save(update_fields=["photo", "photo_type"])
-    _event(
+    timeline_write(
         case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,

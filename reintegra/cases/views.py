@@ -1,23 +1,24 @@
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.accounts.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_member
+from reintegra import pages
+from reintegra.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_case_owner, require_member
 from reintegra.accounts.models import Role, User
 from reintegra.lib.concurrency import EditConflict
-from reintegra.lib.http import form_errors_as_messages, run_as_messages
 from reintegra.livelihoods import selectors as livelihood_selectors
+from reintegra.plans.models import Assessment
+from reintegra.plans.selectors import assessment_chart
+from reintegra.referrals.forms import referral_form_for
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .choices import DataCategory, Stage
 from .forms import (
     ConsentForm,
@@ -33,13 +34,7 @@ from .forms import (
     TaskForm,
 )
 from .models import Consent, Task
-
-
-def _owner(request: HttpRequest) -> User:
-    user = require_member(request.user)
-    if user.role not in CASE_OWNER_ROLES:
-        raise PermissionDenied
-    return user
+from .workflows import CLOSURE, closure_state, parties_of
 
 
 @login_required
@@ -71,7 +66,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_intake(request: HttpRequest) -> HttpResponse:
-    user = _owner(request)
+    user = require_case_owner(request.user)
     form = IntakeForm(request.POST or None)
     duplicates = None
     if request.method == "POST" and form.is_valid():
@@ -103,9 +98,6 @@ def case_intake(request: HttpRequest) -> HttpResponse:
 
 
 def _assessment_chart(case: Any) -> Any:
-    from reintegra.plans.models import Assessment
-    from reintegra.plans.selectors import assessment_chart
-
     return assessment_chart(list(Assessment.objects.filter(case=case)))
 
 
@@ -123,8 +115,6 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
         "chart": _assessment_chart(case) if access.sees(DataCategory.PLAN) else None,
     }
     if access.own:
-        from reintegra.referrals.forms import referral_form_for
-
         context |= {
             "consents": case.consents.select_related("recipient_agency", "explained_by"),
             "referrals": case.referrals.select_related("to_agency", "service"),
@@ -137,7 +127,10 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
             "photo_form": PhotoForm(),
             "task_form": TaskForm(),
             "reason_form": ReasonForm(),
-            "can_decide_closure": access.is_supervisor and case.closure_requested_at is not None,
+            # The buttons are the moves this user may make now.
+            "closure_moves": [
+                m.name for m in CLOSURE.allowed(closure_state(case), parties_of(require_member(request.user), case))
+            ],
         }
     else:
         context["referrals"] = case.referrals.filter(to_agency_id=access.viewer_agency_id).select_related(
@@ -158,7 +151,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     access = case_get_for_user(request.user, code=code, for_edit=True)
-    user = _owner(request)
+    user = require_case_owner(request.user)
     if request.method == "POST":
         form = ReturneeForm(request.POST)
         if form.is_valid():
@@ -179,37 +172,14 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/edit.html", {"form": form, "case": access.case})
 
 
-def run_case_action(
-    request: HttpRequest,
-    code: str,
-    form_class: Callable[[Any], Form] | None,
-    run: Callable[[User, CaseAccess, dict[str, Any]], Any],
-    done: str,
-    back: str = "cases:detail",
-) -> HttpResponse:
-    """Runs one owner action posted from a case's pages; errors come back as messages, nothing saved.
-    `back` names the page to return to (it takes the case code)."""
-    access = case_get_for_user(request.user, code=code, for_edit=True)
-    user = _owner(request)
-    data: dict[str, Any] = {}
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            form_errors_as_messages(request, form)
-            return redirect(back, code=code)
-        data = form.cleaned_data
-    run_as_messages(request, lambda: run(user, access, data), done)
-    return redirect(back, code=code)
-
-
 @login_required
 @require_POST
 def case_stage(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         StageForm,
-        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, stage=d["stage"], version=d["version"]),
+        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, **d),
         _("Stage changed."),
     )
 
@@ -217,7 +187,7 @@ def case_stage(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_history(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         HistoryForm,
@@ -233,13 +203,13 @@ def case_return(request: HttpRequest, code: str) -> HttpResponse:
         agencies = data.pop("assisting_agencies")
         return services.return_record(actor=user, case=access.case, assisting_agencies=agencies, **data)
 
-    return run_case_action(request, code, ReturnForm, run, _("Return recorded."))
+    return pages.run_case_action(request, code, ReturnForm, run, _("Return recorded."))
 
 
 @login_required
 @require_POST
 def case_consent(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         ConsentForm,
@@ -257,13 +227,13 @@ def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpRe
             raise ValidationError(_("No such consent on this case."))
         return services.consent_withdraw(actor=user, consent=consent)
 
-    return run_case_action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
+    return pages.run_case_action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
 
 
 @login_required
 @require_POST
 def case_note(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         NoteForm,
@@ -275,11 +245,11 @@ def case_note(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_task(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         TaskForm,
-        lambda u, a, d: services.task_create(actor=u, case=a.case, assignee=u, **d),
+        lambda u, a, d: tasks.task_create(actor=u, case=a.case, assignee=u, **d),
         _("Task added."),
     )
 
@@ -291,19 +261,19 @@ def task_done(request: HttpRequest, code: str, task_id: int) -> HttpResponse:
         task = Task.objects.filter(case=access.case, pk=task_id, agency=user.agency).first()
         if task is None:
             raise ValidationError(_("No such task."))
-        return services.task_done(actor=user, task=task)
+        return tasks.task_done(actor=user, task=task)
 
-    return run_case_action(request, code, None, run, _("Task done."))
+    return pages.run_case_action(request, code, None, run, _("Task done."))
 
 
 @login_required
 @require_POST
 def closure_request(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         ReasonForm,
-        lambda u, a, d: services.closure_request(actor=u, case=a.case, reason=d["reason"]),
+        lambda u, a, d: services.closure_move(actor=u, case=a.case, move="request", reason=d["reason"]),
         _("Closure requested; a supervisor will decide."),
     )
 
@@ -312,11 +282,12 @@ def closure_request(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
     approve = request.POST.get("approve") == "1"
-    return run_case_action(
+    move = "approve" if approve else "decline"
+    return pages.run_case_action(
         request,
         code,
         None,
-        lambda u, a, d: services.closure_decide(actor=u, case=a.case, approve=approve),
+        lambda u, a, d: services.closure_move(actor=u, case=a.case, move=move),
         _("Case closed.") if approve else _("Closure not approved."),
     )
 
@@ -324,11 +295,11 @@ def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_reopen(request: HttpRequest, code: str) -> HttpResponse:
-    return run_case_action(
+    return pages.run_case_action(
         request,
         code,
         ReasonForm,
-        lambda u, a, d: services.case_reopen(actor=u, case=a.case, reason=d["reason"]),
+        lambda u, a, d: services.closure_move(actor=u, case=a.case, move="reopen", reason=d["reason"]),
         _("Case reopened."),
     )
 
@@ -359,7 +330,7 @@ def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
         services.photo_check_size(upload.size or 0)  # before reading an oversized file into memory
         return services.photo_set(actor=user, case=access.case, data=upload.read())
 
-    return run_case_action(request, code, None, run, _("Photo saved."))
+    return pages.run_case_action(request, code, None, run, _("Photo saved."))
 
 
 @login_required

@@ -3,171 +3,63 @@ partners, and the stereotyped, unpaid ones real programmes also run, so that the
 
 import datetime
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from reintegra.demo.drawing import data_file
 from reintegra.livelihoods.models import Opportunity
 from reintegra.livelihoods.services import opportunity_save
 from reintegra.network.models import Agency
 
-# provider slug, title, kind, support, ISCO, area, weeks, seats, stipend, wage, currency, partners, extra
-OPTIONS: list[tuple[Any, ...]] = [
-    (
-        "th-dsd-chiangrai",
-        "Electrician certificate course with stipend",
-        "vocational_training",
-        "",
-        "74",
-        "TH-57",
-        12,
-        20,
-        4500,
-        None,
-        "THB",
-        ["th-employer-lanna-foods"],
-        {"certification": "DSD skill standard level 1"},
-    ),
-    (
-        "th-dsd-chiangrai",
-        "Hotel front office and housekeeping",
-        "vocational_training",
-        "",
-        "42",
-        "TH-57",
-        8,
-        25,
-        3000,
-        None,
-        "THB",
-        [],
-        {"pathway": "Hotels in Chiang Rai and Chiang Mai"},
-    ),
-    ("th-dsd-chiangrai", "Cooking course", "vocational_training", "", "51", "TH-57", 16, 20, None, None, "", [], {}),
-    (
-        "th-shelter-nonthaburi",
-        "Sewing and handicraft training",
-        "vocational_training",
-        "",
-        "75",
-        "TH-12",
-        24,
-        30,
-        None,
-        None,
-        "",
-        [],
-        {"gender_restriction": "female", "gender_restriction_reason": "Held inside the women's shelter."},
-    ),
-    (
-        "th-employer-lanna-foods",
-        "Paid apprenticeship in food processing",
-        "paid_training",
-        "",
-        "81",
-        "TH-57",
-        12,
-        15,
-        None,
-        9500,
-        "THB",
-        ["th-employer-lanna-foods"],
-        {"pathway": "Machine operator, permanent contract"},
-    ),
-    (
-        "th-isan-microfinance",
-        "Business start-up training with a grant",
-        "self_employment",
-        "grant",
-        "52",
-        "TH-41",
-        4,
-        30,
-        None,
-        None,
-        "THB",
-        [],
-        {"cost": Decimal(15000)},
-    ),
-    (
-        "th-isan-microfinance",
-        "Collateral-free microcredit",
-        "self_employment",
-        "microcredit",
-        "61",
-        "TH-41",
-        None,
-        None,
-        None,
-        None,
-        "",
-        [],
-        {},
-    ),
-    (
-        "ph-tesda-cebu",
-        "Welding NC II with training allowance",
-        "vocational_training",
-        "",
-        "72",
-        "PH-CEB",
-        10,
-        25,
-        3000,
-        None,
-        "PHP",
-        ["ph-employer-visayas-bpo"],
-        {"certification": "TESDA NC II"},
-    ),
-    ("ph-tesda-cebu", "Dressmaking NC II", "vocational_training", "", "75", "PH-CEB", 20, 25, None, None, "", [], {}),
-    (
-        "ph-tesda-cebu",
-        "Bread and pastry production NC II",
-        "vocational_training",
-        "",
-        "75",
-        "PH-CEB",
-        14,
-        25,
-        None,
-        None,
-        "",
-        [],
-        {},
-    ),
-    (
-        "ph-employer-visayas-bpo",
-        "Customer-service agent, paid on-the-job training",
-        "paid_training",
-        "",
-        "42",
-        "PH-CEB",
-        6,
-        40,
-        None,
-        17000,
-        "PHP",
-        ["ph-employer-visayas-bpo"],
-        {"pathway": "Regular employment after six months"},
-    ),
-    (
-        "ph-owwa",
-        "Balik-Pinas livelihood package",
-        "self_employment",
-        "in_kind",
-        "52",
-        "PH-00",
-        None,
-        None,
-        None,
-        None,
-        "PHP",
-        [],
-        {"cost": Decimal(20000)},
-    ),
-    ("ph-dswd-ncr", "Hairdressing course", "vocational_training", "", "51", "PH-00", 12, 20, None, None, "", [], {}),
-]
+
+@dataclass(frozen=True)
+class LivelihoodOption:
+    """One option of the demo catalogue (data/livelihood_options.json), as `opportunity_save` takes it."""
+
+    provider: str  # agency slug
+    title: str
+    kind: str
+    support: str
+    isco: str
+    area: str
+    duration_weeks: int | None
+    seats: int | None
+    stipend_monthly: int | None
+    wage_monthly: int | None
+    currency: str
+    placement_partners: tuple[str, ...]  # agency slugs
+    certification: str = ""
+    pathway: str = ""
+    gender_restriction: str = ""
+    gender_restriction_reason: str = ""
+    cost: int | None = None
+
+    def extra(self) -> dict[str, Any]:
+        """The optional fields that are set."""
+        extra: dict[str, Any] = {
+            "certification": self.certification,
+            "pathway": self.pathway,
+            "gender_restriction": self.gender_restriction,
+            "gender_restriction_reason": self.gender_restriction_reason,
+            "cost": Decimal(self.cost) if self.cost is not None else None,
+        }
+        return {key: value for key, value in extra.items() if value}
+
+
+@dataclass(frozen=True)
+class Wish:
+    isco: str  # occupation group
+    mode: str  # own_business or wage_job
+
+
+def catalogue() -> list[LivelihoodOption]:
+    return [
+        LivelihoodOption(**row | {"placement_partners": tuple(row["placement_partners"])})
+        for row in data_file("livelihood_options.json")
+    ]
 
 
 def load_demo_options() -> int:
@@ -175,53 +67,31 @@ def load_demo_options() -> int:
         return 0
     agencies = {a.slug: a for a in Agency.objects.all()}
     created = 0
-    for provider, title, kind, support, isco, area, weeks, seats, stipend, wage, currency, partners, extra in OPTIONS:
-        if provider not in agencies:
+    for option in catalogue():
+        if option.provider not in agencies:
             continue
         opportunity_save(
             actor=None,
-            provider=agencies[provider],
-            title=title,
-            kind=kind,
-            support=support,
-            isco=isco,
-            area=area,
-            duration_weeks=weeks,
-            seats=seats,
-            stipend_monthly=Decimal(stipend) if stipend else None,
-            wage_monthly=Decimal(wage) if wage else None,
-            currency=currency,
-            placement_partners=[agencies[p] for p in partners if p in agencies],
-            **extra,
+            provider=agencies[option.provider],
+            title=option.title,
+            kind=option.kind,
+            support=option.support,
+            isco=option.isco,
+            area=option.area,
+            duration_weeks=option.duration_weeks,
+            seats=option.seats,
+            stipend_monthly=Decimal(option.stipend_monthly) if option.stipend_monthly else None,
+            wage_monthly=Decimal(option.wage_monthly) if option.wage_monthly else None,
+            currency=option.currency,
+            placement_partners=[agencies[p] for p in option.placement_partners if p in agencies],
+            **option.extra(),
         )
         created += 1
     return created
 
 
-# Occupation groups people worked in abroad, by the industry they were exploited in (skills learned
-# abroad count), and what they say they want now.
-EXPERIENCE_GROUPS = ["61", "93", "91", "83", "75", "71", "51", "52", "81", "92"]
-WISHES = [("52", "own_business"), ("74", "wage_job"), ("51", "own_business"), ("42", "wage_job"), ("72", "wage_job")]
-DECLINE_REASONS = {
-    "TH": ["อยากทำงานใกล้บ้านเพื่อดูแลลูก", "ต้องมีรายได้ทันที เรียนนานไม่ได้", "ไม่อยากทำงานนี้อีก"],
-    "PH": [
-        "Kailangan ko agad ng kita para sa pamilya",
-        "Malayo sa bahay, walang mag-aalaga sa anak ko",
-        "Ayoko na ng ganitong trabaho",
-    ],
-}
-DROPOUT_REASONS = {
-    "TH": ["ต้องกลับไปหาเงินใช้หนี้", "ลูกป่วย"],
-    "PH": ["Kailangang magtrabaho para sa utang", "Nagkasakit ang anak"],
-}
-EMPLOYERS = {
-    "TH": ["Chiang Rai Electric Co.", "Lanna Foods", "Mae Sai Hotel"],
-    "PH": ["Visayas BPO", "Cebu Steel Works"],
-}
-
-
 def _step(actor: Any, enrolment: Any, to: str, on: datetime.date, reason: str = "") -> None:
-    from reintegra.accounts.access import enrolment_get_for_user
+    from reintegra.access import enrolment_get_for_user
     from reintegra.livelihoods import enrolments as flow
 
     enrolment.refresh_from_db()
@@ -235,6 +105,10 @@ def _step(actor: Any, enrolment: Any, to: str, on: datetime.date, reason: str = 
     )
 
 
+def _words(by_country: dict[str, list[str]], country: str) -> list[str]:
+    return by_country.get(country, by_country["PH"])
+
+
 def _good(option: Opportunity) -> bool:
     """Market-oriented: it pays while people learn or work, or it leads to a named job."""
     return bool(option.stipend_monthly or option.wage_monthly or option.pathway or option.kind == "self_employment")
@@ -244,7 +118,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
     """Profiles for returnees in reintegration, and enrolment histories from recommendation to income:
     market-oriented options mostly end in work, stereotyped unpaid ones more often in drop-out or
     nothing; some declines (with the returnee's words) and some completions without placement."""
-    from reintegra.accounts.access import case_get_for_user, enrolment_get_for_user
+    from reintegra.access import case_get_for_user, enrolment_get_for_user
     from reintegra.cases.models import Case
     from reintegra.livelihoods import enrolments as flow
     from reintegra.livelihoods import skills
@@ -265,20 +139,25 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
         .filter(stage__in=["reintegration", "follow_up", "closed"], return_journey__isnull=False)
         .order_by("pk")
     )
+    # Occupation groups people worked in abroad (skills learned abroad count), what they say they want
+    # now, their words and the employers that hire them.
+    histories = data_file("livelihood_histories.json")
     for case in cases:
         actor = case.caseworker
         assert actor is not None  # noqa: S101  excluded above
         country = case.agency.country
         access = case_get_for_user(actor, code=case.code, for_edit=True)
-        wishes = rng.sample(WISHES, 2)
+        wishes = rng.sample([Wish(**wish) for wish in histories["wishes"]], 2)
         needs_income = rng.random() < 0.7
         skills.profile_save(
             actor=actor,
             access=access,
             literacy=rng.choice(["basic", "functional", "functional"]),
             numeracy=rng.choice(["basic", "functional"]),
-            experience=[{"isco": rng.choice(EXPERIENCE_GROUPS), "years": rng.randint(1, 8), "abroad": True}],
-            aspirations=[{"isco": g, "mode": m} for g, m in wishes],
+            experience=[
+                {"isco": rng.choice(histories["experience_groups"]), "years": rng.randint(1, 8), "abroad": True}
+            ],
+            aspirations=[{"isco": w.isco, "mode": w.mode} for w in wishes],
             needs_income_now=needs_income,
             income_needed_monthly=Decimal(8000 if country == "TH" else 12000) if needs_income else None,
             currency=("THB" if country == "TH" else "PHP") if needs_income else "",
@@ -292,7 +171,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
         if not candidates or start > today - 14 * day or rng.random() < 0.3:
             continue
         # The returnee's own wish first, when an option matches it.
-        wished = [o for o in candidates if o.isco in {g for g, _m in wishes}]
+        wished = [o for o in candidates if o.isco in {w.isco for w in wishes}]
         option = rng.choice(wished) if wished and rng.random() < 0.6 else rng.choice(candidates)
         enrolment = flow.enrolment_recommend(actor=actor, access=access, opportunity=option, on=start)
         counts["enrolments"] += 1
@@ -305,7 +184,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
                 enrolment,
                 "declined",
                 start + 5 * day,
-                rng.choice(DECLINE_REASONS.get(country, DECLINE_REASONS["PH"])),
+                rng.choice(_words(histories["decline_reasons"], country)),
             )
             counts["declined"] += 1
             continue
@@ -335,7 +214,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
                 enrolment,
                 "dropped_out",
                 enrolled_on + (ends - enrolled_on) / 2,
-                rng.choice(DROPOUT_REASONS.get(country, DROPOUT_REASONS["PH"])),
+                rng.choice(_words(histories["dropout_reasons"], country)),
             )
             counts["dropped_out"] += 1
             continue
@@ -352,7 +231,7 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
             actor=actor,
             access=enrolment_get_for_user(actor, enrolment_id=enrolment.pk),
             kind="business" if business else "job",
-            employer_name="" if business else rng.choice(EMPLOYERS.get(country, EMPLOYERS["PH"])),
+            employer_name="" if business else rng.choice(_words(histories["employers"], country)),
             business_type=option.title if business else "",
             business_status="operating" if business else "",
             isco=option.isco,

@@ -172,10 +172,10 @@ def load_demo_plans(*, stdout: Writer | None = None, seed: int = 2026) -> dict[s
             returnee_took_part=True,
             returnee_agreed_on=min(today, case.opened_at.date() + datetime.timedelta(days=30)),
         )
-        services.plan_submit(actor=author, plan=plan)
+        services.plan_move(actor=author, plan=plan, move="submit")
         supervisor = supervisors.get(case.agency_id)
         if supervisor is not None and supervisor.pk != author.pk and rng.random() < 0.8:
-            services.plan_approve(actor=supervisor, plan=plan)
+            services.plan_move(actor=supervisor, plan=plan, move="approve")
             counts["approved"] += 1
         counts["plans"] += 1
     # Assessment series: good, poor and mixed trajectories. The most recent due one is sometimes left

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
+from reintegra.lib.concurrency import EditConflict
+
 
 class HtmxHttpRequest(HttpRequest):
     """The request as HtmxMiddleware leaves it (for type checking)."""
@@ -25,8 +27,6 @@ def form_errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
 def run_as_messages(request: HttpRequest, run: Callable[[], Any], done: str) -> bool:
     """Runs one write posted from a page; its refusal becomes error messages (nothing was saved, the
     service being atomic), its success the `done` message. Returns whether it succeeded."""
-    from reintegra.lib.concurrency import EditConflict
-
     try:
         run()
     except ValidationError as exc:

@@ -14,14 +14,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reintegra.accounts.access import case_get_for_user, enrolment_get_for_user
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import User
 from reintegra.cases.models import Case
+from reintegra.cases.scope import CaseAccess
 from reintegra.matching import GroupShare, InfeasibleError, allocate, greedy, metrics
 
 from . import prediction
 from .enrolments import enrolment_move, enrolment_recommend
 from .models import Enrolment, Opportunity, SkillsProfile
+from .scope import EnrolmentAccess
 
 WOMEN = ("Feminine", "TransgenderFeminine")
 
@@ -54,15 +55,8 @@ class Preview:
     eligible_pairs: int
 
 
-def require_supervisor(user: User) -> User:
-    if user.role != Role.SUPERVISOR or user.agency_id is None:
-        raise PermissionDenied
-    return user
-
-
 def candidates(*, user: User) -> tuple[list[Case], list[Opportunity]]:
     """Returnees of the supervisor's agency with a profile and nothing open; open options of its country."""
-    require_supervisor(user)
     assert user.agency is not None  # noqa: S101  required above
     busy = Enrolment.objects.filter(status__in=("recommended", "offered", "accepted", "enrolled")).values("case_id")
     people = list(
@@ -99,7 +93,6 @@ def _plan(
 
 def preview(*, user: User, people: list[Case], options: list[Opportunity], constraints: Constraints) -> Preview:
     """The optimal allocation under the constraints, and the greedy one, with their metrics."""
-    require_supervisor(user)
     if not people or not options:
         raise ValidationError(_("Choose at least one returnee and one option."))
     if any(case.agency_id != user.agency_id for case in people):
@@ -202,17 +195,15 @@ def _infeasible_message(exc: InfeasibleError, options: list[Opportunity]) -> str
 
 
 @transaction.atomic
-def cohort_offer(*, user: User, pairs: list[tuple[Case, Opportunity, float]]) -> list[Enrolment]:
+def cohort_offer(*, user: User, offers: list[tuple[CaseAccess, Opportunity]]) -> list[Enrolment]:
     """Turns a confirmed allocation into offers (recommended, then offered), all or none. The person
     still accepts or declines each offer; no one is enrolled here."""
-    require_supervisor(user)
     offered = []
-    for case, option, _score in pairs:
-        access = case_get_for_user(user, code=case.code, for_edit=True)
+    for access, option in offers:
         enrolment = enrolment_recommend(actor=user, access=access, opportunity=option)
         enrolment_move(
             actor=user,
-            access=enrolment_get_for_user(user, enrolment_id=enrolment.pk),
+            access=EnrolmentAccess.of_own_case(access, enrolment),
             to="offered",
             version=enrolment.version,
         )

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     agency_list_for_user,
     can_edit_opportunities_of,
     can_manage_network,

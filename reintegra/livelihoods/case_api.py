@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     CASE_OWNER_ROLES,
     agency_get_for_user,
     case_get_for_user,

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     CaseAccess,
     EnrolmentAccess,
     case_get_for_user,
@@ -23,15 +23,15 @@ from reintegra.accounts.access import (
     require_member,
 )
 from reintegra.accounts.models import User
-from reintegra.cases.views import run_case_action
 from reintegra.lib import geo
 from reintegra.lib.http import form_errors_as_messages, run_as_messages
+from reintegra.pages import run_case_action
 
 from . import enrolments, isco, recommendations, selectors, skills
-from .choices import ENROLMENT_MOVES, EnrolmentStatus, Interest
-from .enrolments import PROVIDER_MOVES
+from .choices import EnrolmentStatus, Interest
 from .forms import FollowUpForm, MoveForm, PlacementForm, ProfileForm, RecommendForm, StipendForm
 from .models import Opportunity
+from .workflows import ENROLMENT, parties_of
 
 BACK = "livelihoods:case"
 
@@ -124,10 +124,11 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
 def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
     enrolment = selectors.enrolment_view(user=request.user, access=access, via="page")
+    # Placement is recorded with its own form (where the option led), not as a bare status.
     moves = [
-        (to, EnrolmentStatus(to).label)
-        for to in ENROLMENT_MOVES[enrolment.status]
-        if to != EnrolmentStatus.PLACED and (access.own or to in PROVIDER_MOVES)
+        (move.target, move.label)
+        for move in ENROLMENT.allowed(enrolment.status, parties_of(access))
+        if move.target != EnrolmentStatus.PLACED
     ]
     placement = getattr(enrolment, "placement", None)
     context: dict[str, Any] = {

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import labels
+
 
 class Literacy(models.TextChoices):
     NONE = "none", _("Cannot read or write")
@@ -55,19 +57,6 @@ class EnrolmentStatus(models.TextChoices):
     PLACED = "placed", _("Placed")
 
 
-# Where each status may go next. A declined option is not offered again unless the returnee asks
-# (a new recommendation with `asked_by_returnee`); placement may follow enrolment directly for jobs and
-# paid apprenticeships, where starting is starting work.
-ENROLMENT_MOVES: dict[str, tuple[str, ...]] = {
-    EnrolmentStatus.RECOMMENDED: (EnrolmentStatus.OFFERED, EnrolmentStatus.DECLINED),
-    EnrolmentStatus.OFFERED: (EnrolmentStatus.ACCEPTED, EnrolmentStatus.DECLINED),
-    EnrolmentStatus.ACCEPTED: (EnrolmentStatus.ENROLLED, EnrolmentStatus.DECLINED),
-    EnrolmentStatus.ENROLLED: (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED_OUT, EnrolmentStatus.PLACED),
-    EnrolmentStatus.COMPLETED: (EnrolmentStatus.PLACED,),
-    EnrolmentStatus.DECLINED: (),
-    EnrolmentStatus.DROPPED_OUT: (),
-    EnrolmentStatus.PLACED: (),
-}
 OPEN_ENROLMENT_STATUSES = (
     EnrolmentStatus.RECOMMENDED,
     EnrolmentStatus.OFFERED,
@@ -117,3 +106,10 @@ class EmploymentStatus(models.TextChoices):
 EARNING_STATUSES = (EmploymentStatus.EMPLOYED, EmploymentStatus.EMPLOYED_OTHER, EmploymentStatus.SELF_EMPLOYED)
 FOLLOW_UP_MONTHS = (1, 3, 6, 12)
 NO_PLACEMENT_ALERT_DAYS = 30
+
+
+# Names under which timeline lines and the `labels` filter find these vocabularies.
+labels.register(
+    enrolment_status=EnrolmentStatus,
+    employment=EmploymentStatus,
+)

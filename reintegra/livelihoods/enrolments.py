@@ -17,21 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from reintegra.accounts.access import CaseAccess, EnrolmentAccess
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.cases.choices import ACTIVE_REFERRAL_STATUSES, DataCategory
-from reintegra.cases.models import Case, CaseEvent, Task
-from reintegra.cases.services import task_close_linked
-from reintegra.cases.timeline import day, label
-from reintegra.cases.validation import check_choices, check_not_future, check_text, raise_if
+from reintegra.cases.choices import DataCategory
+from reintegra.cases.models import Case, CaseEvent
+from reintegra.cases.scope import CaseAccess
+from reintegra.cases.tasks import task_close_linked, task_create
+from reintegra.cases.timeline import timeline_write
+from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
+from reintegra.lib.phrases import day, label
+from reintegra.lib.validation import check_choices, check_not_future, check_text, raise_if
 from reintegra.lib.validators import validate_currency
+from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
 
 from . import isco
 from .choices import (
-    ENROLMENT_MOVES,
     FOLLOW_UP_MONTHS,
     OPEN_ENROLMENT_STATUSES,
     SEAT_STATUSES,
@@ -43,18 +45,18 @@ from .choices import (
     PlacementKind,
 )
 from .models import Enrolment, IncomeFollowUp, Opportunity, Placement, StipendPayment
+from .scope import EnrolmentAccess
+from .workflows import ENROLMENT, parties_of
 
 # Moves the provider's staff may record; the others are the returnee's and their caseworker's.
-PROVIDER_MOVES = (EnrolmentStatus.ENROLLED, EnrolmentStatus.DROPPED_OUT, EnrolmentStatus.COMPLETED)
 
 
 def timeline_event(case: Case, *, actor: User, summary: str, params: dict[str, Any], text: str = "") -> None:
-    CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
+    timeline_write(
+        case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
-        agency=actor.agency or case.agency,
+        agency=actor.agency,
         summary=summary,
         params=params,
         text=text,
@@ -178,17 +180,6 @@ def _check_dates(enrolment: Enrolment, to: str, on: datetime.date, errors: dict[
             errors["on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
 
 
-def _check_move(enrolment: Enrolment, to: str) -> None:
-    """Refuses a move outside the workflow (ENROLMENT_MOVES)."""
-    if to not in ENROLMENT_MOVES[enrolment.status]:
-        raise ValidationError(
-            {
-                "status": _("An enrolment that is “%(now)s” cannot become “%(to)s”.")
-                % {"now": enrolment.get_status_display(), "to": EnrolmentStatus(to).label}
-            }
-        )
-
-
 def _check_seats(enrolment: Enrolment, errors: dict[str, Any]) -> None:
     opportunity = Opportunity.objects.select_for_update().get(pk=enrolment.opportunity_id)
     if opportunity.seats is None:
@@ -208,61 +199,49 @@ def enrolment_move(
     reason: str = "",
     version: int | None = None,
 ) -> Enrolment:
-    """One step of the workflow (see ENROLMENT_MOVES); placement has its own service."""
+    """One step of the workflow (livelihoods/workflows.py), named after the status it leads to;
+    placement has its own service."""
     enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
     check_version(enrolment, expected_version=version, submitted={"status": to}, fields=("status",))
-    if not (access.own or (access.provider and to in PROVIDER_MOVES)):
-        raise PermissionDenied
     errors: dict[str, Any] = {}
     check_choices("status", [to], EnrolmentStatus.values, errors)
     raise_if(errors)
     if to == EnrolmentStatus.PLACED:
+        if not parties_of(access):
+            raise PermissionDenied
         raise ValidationError({"status": _("Record the placement itself: employer or business, job, income.")})
-    _check_move(enrolment, to)
+    reason = (reason or "").strip()
+    move = ENROLMENT.check(enrolment.status, to, parties_of(access), reason=reason)
     on = on or timezone.localdate()
     _check_dates(enrolment, to, on, errors)
-    reason = (reason or "").strip()
     check_text("reason", reason, errors, max_length=1000)
-    if to in (EnrolmentStatus.DECLINED, EnrolmentStatus.DROPPED_OUT) and not reason:
-        errors["reason"] = (
-            _("Record the returnee's reason, in their words.")
-            if to == EnrolmentStatus.DECLINED
-            else _("Record why the person left.")
-        )
     if to in SEAT_STATUSES and enrolment.status not in SEAT_STATUSES:
         _check_seats(enrolment, errors)
     raise_if(errors)
-    fields = ["status", "version", "updated_at"]
-    if to in (EnrolmentStatus.ACCEPTED, EnrolmentStatus.DECLINED):
-        enrolment.decided_on = on
-        fields.append("decided_on")
-    if to == EnrolmentStatus.DECLINED:
-        enrolment.decline_reason = reason
-        fields.append("decline_reason")
-    if to == EnrolmentStatus.ENROLLED:
-        enrolment.enrolled_on = on
-        if enrolment.referral is None:
-            enrolment.referral = _referral_to_provider(enrolment.case, enrolment.opportunity)
-        fields += ["enrolled_on", "referral"]
-    if to in (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED_OUT):
-        enrolment.ended_on = on
-        fields.append("ended_on")
-    if to == EnrolmentStatus.DROPPED_OUT:
-        enrolment.dropout_reason = reason
-        fields.append("dropout_reason")
-    enrolment.status = to
-    enrolment.version += 1
-    enrolment.save(update_fields=fields)
+    linked: tuple[str, ...] = ()
+    if to == EnrolmentStatus.ENROLLED and enrolment.referral is None:
+        enrolment.referral = _referral_to_provider(enrolment.case, enrolment.opportunity)
+        linked = ("referral",)
+    record_move(
+        enrolment,
+        move,
+        case=enrolment.case,
+        actor=actor,
+        reason=reason,
+        day=on,
+        also=linked,
+        line=Line(
+            summary=gettext_noop("%(option)s: %(status)s on %(date)s."),
+            params={"option": enrolment.opportunity.title, "status": label("enrolment_status", to), "date": day(on)},
+            text=reason,
+            category=DataCategory.LIVELIHOOD,
+            agency=actor.agency,
+        ),
+        audit_categories=["livelihood"],
+        audit_details={"status": to},
+    )
     if to == EnrolmentStatus.COMPLETED:
         follow_ups_schedule(actor=actor, enrolment=enrolment, start=on)
-    timeline_event(
-        enrolment.case,
-        actor=actor,
-        summary=gettext_noop("%(option)s: %(status)s on %(date)s."),
-        params={"option": enrolment.opportunity.title, "status": label("enrolment_status", to), "date": day(on)},
-        text=reason,
-    )
-    audit(enrolment, actor=actor, action=AuditEvent.Action.UPDATE, status=to)
     return enrolment
 
 
@@ -275,7 +254,8 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
     created = []
     for months in FOLLOW_UP_MONTHS:
         due = add_months(start, months)
-        task = Task.objects.create(
+        task = task_create(
+            actor=actor,
             case=case,
             title=_("Income follow-up, %(months)s months after %(option)s")
             % {
@@ -286,6 +266,7 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
             agency=case.agency,
             assignee=case.caseworker,
             is_follow_up=True,
+            announce=False,
         )
         created.append(IncomeFollowUp.objects.create(enrolment=enrolment, months=months, due_on=due, task=task))
     audit(enrolment, actor=actor, action=AuditEvent.Action.UPDATE, follow_ups_from=start.isoformat())
@@ -385,21 +366,26 @@ def placement_record(*, actor: User, access: EnrolmentAccess, version: int | Non
         check_version(existing, expected_version=version, submitted=values, fields=PLACEMENT_FIELDS)
         values = {f: getattr(existing, f) for f in PLACEMENT_FIELDS} | values
     else:
-        _check_move(enrolment, EnrolmentStatus.PLACED)
+        move = ENROLMENT.check(enrolment.status, EnrolmentStatus.PLACED, parties_of(access))
     errors = _check_placement(enrolment, values)
     raise_if(errors)
     if existing is None:
         placement = Placement.objects.create(enrolment=enrolment, recorded_by=actor, **values)
-        enrolment.status = EnrolmentStatus.PLACED
-        enrolment.version += 1
-        enrolment.save(update_fields=["status", "version", "updated_at"])
-        follow_ups_schedule(actor=actor, enrolment=enrolment, start=values["started_on"])
-        timeline_event(
-            enrolment.case,
+        record_move(
+            enrolment,
+            move,
+            case=enrolment.case,
             actor=actor,
-            summary=gettext_noop("%(option)s: placed from %(date)s."),
-            params={"option": enrolment.opportunity.title, "date": day(values["started_on"])},
+            line=Line(
+                summary=gettext_noop("%(option)s: placed from %(date)s."),
+                params={"option": enrolment.opportunity.title, "date": day(values["started_on"])},
+                category=DataCategory.LIVELIHOOD,
+                agency=actor.agency,
+            ),
+            audit_categories=["livelihood"],
+            audit_details={"status": EnrolmentStatus.PLACED},
         )
+        follow_ups_schedule(actor=actor, enrolment=enrolment, start=values["started_on"])
         action = AuditEvent.Action.CREATE
     else:
         placement = existing

@@ -161,7 +161,8 @@ class SkillsProfile(models.Model):
 
 
 class Enrolment(models.Model):
-    """A person on an option, from recommendation to placement. Status moves follow ENROLMENT_MOVES."""
+    """A person on an option, from recommendation to placement; the status moves by the ENROLMENT
+    workflow (workflows.py)."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="enrolments")
     opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="enrolments")

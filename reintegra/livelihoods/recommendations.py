@@ -8,7 +8,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from reintegra.accounts.access import CaseAccess
+from reintegra.cases.scope import CaseAccess
 
 from . import prediction
 from .models import LabourMarketDemand, Opportunity, SkillsProfile

@@ -7,7 +7,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     CASE_OWNER_ROLES,
     AnyUser,
     CaseAccess,

@@ -14,9 +14,12 @@ from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
+from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.validation import check_choices, check_text
 from reintegra.lib.validators import validate_currency, validate_no_markup
+from reintegra.network.choices import Language
 
 from . import isco
 from .models import LabourMarketDemand
@@ -237,10 +240,6 @@ OPPORTUNITY_FIELDS = (
 
 
 def _check_opportunity(values: dict[str, Any]) -> dict[str, Any]:
-    from reintegra.cases.choices import Education
-    from reintegra.cases.validation import check_choices, check_text
-    from reintegra.network.choices import Language
-
     from .models import OpportunityKind, SelfEmploymentSupport
 
     errors: dict[str, Any] = {}

@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from reintegra.accounts.access import CaseAccess
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import Education
-from reintegra.cases.validation import check_choices, check_not_future, check_text, raise_if
+from reintegra.cases.scope import CaseAccess
 from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.validation import check_choices, check_not_future, check_text, raise_if
 from reintegra.network.choices import Language
 
 from . import isco

@@ -8,13 +8,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     agency_list_for_user,
     can_edit_opportunities_of,
     can_manage_network,
+    case_get_for_user,
     labour_market_get_for_user,
     opportunity_get_for_user,
     require_member,
+    require_supervisor,
 )
 from reintegra.accounts.models import Role, User
 from reintegra.lib import geo
@@ -241,7 +243,7 @@ def prediction_quality(request: HttpRequest) -> HttpResponse:
 def cohort_allocation(request: HttpRequest) -> HttpResponse:
     """A supervisor's programme round: preview the optimal allocation beside the greedy one, then
     confirm to create offers (never enrolments: each person still accepts or declines)."""
-    user = allocation.require_supervisor(require_member(request.user))
+    user = require_supervisor(request.user)
     people, options = allocation.candidates(user=user)
     form = AllocationForm(
         request.POST or None,
@@ -266,7 +268,11 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
                 user=user, people=chosen_people, options=chosen_options, constraints=constraints
             )
             if request.POST.get("confirm"):
-                offers = allocation.cohort_offer(user=user, pairs=result.optimal.pairs)
+                grants = [
+                    (case_get_for_user(user, code=case.code, for_edit=True), option)
+                    for case, option, _score in result.optimal.pairs
+                ]
+                offers = allocation.cohort_offer(user=user, offers=grants)
                 messages.success(request, _("%(n)s offers made. Each person accepts or declines.") % {"n": len(offers)})
                 return redirect("livelihoods:enrolments")
         except ValidationError as exc:

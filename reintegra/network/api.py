@@ -10,7 +10,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     agency_get_for_user,
     can_manage_network,
     require_member,

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import labels
+
 
 class AgencyType(models.TextChoices):
     # HTCDS v2.0 org_Type values.
@@ -72,3 +74,10 @@ class Language(models.TextChoices):
     LAO = "lo", _("Lao")
     KHMER = "km", _("Khmer")
     KOREAN = "ko", _("Korean")
+
+
+# Names under which timeline lines and the `labels` filter find these vocabularies.
+labels.register(
+    agency_type=AgencyType,
+    language=Language,
+)

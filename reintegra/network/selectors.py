@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from reintegra.accounts.access import AnyUser, agency_list_for_user
+from reintegra.access import AnyUser, agency_list_for_user
 from reintegra.lib import geo
 
 from .choices import ServiceCategory, Stage

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     agency_get_for_user,
     can_edit_agency,
     can_manage_network,

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import CaseAccess, require_member
+from reintegra.access import CaseAccess, require_member
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
@@ -218,7 +218,7 @@ class PlanViewSet(viewsets.GenericViewSet):
     def submit(self, request: Request, code: str) -> Response:
         """Submits the draft for approval: the returnee took part and agreed, and there is a goal."""
         access = self._access(for_edit=True)
-        services.plan_submit(actor=require_member(request.user), plan=_plan(access))
+        services.plan_move(actor=require_member(request.user), plan=_plan(access), move="submit")
         return Response(_rendered_plan(request, access, via="api submit"))
 
     @extend_schema(
@@ -234,7 +234,7 @@ class PlanViewSet(viewsets.GenericViewSet):
     def approve(self, request: Request, code: str) -> Response:
         """A supervisor of the owning agency approves a submitted plan; never its author or submitter."""
         access = self._access(for_edit=True)
-        services.plan_approve(actor=require_member(request.user), plan=_plan(access))
+        services.plan_move(actor=require_member(request.user), plan=_plan(access), move="approve")
         return Response(_rendered_plan(request, access, via="api approve"))
 
 

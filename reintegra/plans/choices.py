@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import labels
+
 
 class Priority(models.TextChoices):
     """What returnees say matters most to them (../shared/PRODUCT.md, "What returnees ask for")."""
@@ -77,3 +79,12 @@ ASSESSMENT_MONTHS = {
     AssessmentPoint.MONTH_6: 6,
     AssessmentPoint.MONTH_12: 12,
 }
+
+
+# Names under which timeline lines and the `labels` filter find these vocabularies.
+labels.register(
+    plan_domain=Domain,
+    plan_status=PlanStatus,
+    assessment_point=AssessmentPoint,
+    priority_context=RankingContext,
+)

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from reintegra.accounts.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
+from reintegra.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import DataCategory

@@ -5,21 +5,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, Role, User
+from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case, CaseEvent, Task
-from reintegra.cases.services import task_close_linked
-from reintegra.cases.timeline import label
-from reintegra.cases.validation import check_choices, check_text, raise_if
+from reintegra.cases.tasks import task_close_linked, task_create
+from reintegra.cases.timeline import timeline_write
+from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
+from reintegra.lib.phrases import label
+from reintegra.lib.validation import check_choices, check_text, raise_if
 from reintegra.livelihoods.models import Enrolment
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
@@ -28,17 +30,17 @@ from reintegra.referrals.models import Referral
 from . import scoring
 from .choices import ASSESSMENT_MONTHS, ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
 from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+from .workflows import PLAN, parties_of
 
 
 def _event(case: Case, *, actor: User, summary: str, params: dict[str, Any] | None = None, text: str = "") -> None:
-    CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
+    timeline_write(
+        case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
-        agency=actor.agency or case.agency,
-        summary=summary[:300],
-        params=params or {},
+        agency=actor.agency,
+        summary=summary,
+        params=params,
         text=text,
         category=DataCategory.PLAN,
     )
@@ -96,13 +98,30 @@ def plan_start(*, actor: User, case: Case, language: str = "") -> Plan:
     return plan
 
 
-def _reopen_if_approved(plan: Plan, actor: User) -> None:
-    """Changing an approved (or submitted) plan starts the next revision, back in draft."""
-    if plan.status != PlanStatus.DRAFT:
-        plan.status = PlanStatus.DRAFT
-        plan.revision += 1
-        plan.approved_by, plan.approved_at, plan.submitted_by = None, None, None
-        plan.save(update_fields=["status", "revision", "approved_by", "approved_at", "submitted_by", "updated_at"])
+def _revise_if_settled(plan: Plan, actor: User) -> Plan:
+    """Changing a submitted or approved plan starts the next revision, back in draft."""
+    plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
+    if plan.status == PlanStatus.DRAFT:
+        return plan
+    move = PLAN.check(plan.status, "revise", parties_of(actor, plan))
+    settled = plan.status
+    plan.revision += 1
+    record_move(
+        plan,
+        move,
+        case=plan.case,
+        actor=actor,
+        also=("revision",),
+        line=Line(
+            summary=gettext_noop("Plan revision %(n)s started (the last was %(status)s)."),
+            params={"n": plan.revision, "status": label("plan_status", settled)},
+            category=DataCategory.PLAN,
+            agency=actor.agency,
+        ),
+        audit_categories=["plan"],
+        audit_details={"status": PlanStatus.DRAFT, "revision": plan.revision},
+    )
+    return plan
 
 
 @transaction.atomic
@@ -143,7 +162,7 @@ def goal_add(
         errors["description"] = _("Describe the goal.")
     check_text("description", description, errors, max_length=1000)
     raise_if(errors)
-    _reopen_if_approved(plan, actor)
+    plan = _revise_if_settled(plan, actor)
     goal = Goal.objects.create(
         plan=plan, domain=domain, description=description, priorities=priorities, target_date=target_date
     )
@@ -192,7 +211,7 @@ def action_add(
     if responsible_person is not None and responsible_person.agency_id != responsible_agency.pk:
         errors["responsible_person"] = _("The responsible person works for another agency.")
     raise_if(errors)
-    _reopen_if_approved(goal.plan, actor)
+    _revise_if_settled(goal.plan, actor)
     action = Action.objects.create(
         goal=goal,
         kind=kind,
@@ -247,52 +266,47 @@ def _snapshot(plan: Plan) -> dict[str, Any]:
 
 
 @transaction.atomic
-def plan_submit(*, actor: User, plan: Plan) -> Plan:
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    errors: dict[str, Any] = {}
-    if plan.status != PlanStatus.DRAFT:
-        errors["status"] = _("Only a draft can be submitted.")
-    if not plan.returnee_took_part:
-        errors["returnee_took_part"] = _("Record that the returnee took part in making the plan.")
-    if not plan.returnee_agreed_on:
-        errors["returnee_agreed_on"] = _("Record when the returnee agreed to the plan.")
-    if not plan.goals.exists():
-        errors["goals"] = _("A plan needs at least one goal.")
-    raise_if(errors)
-    plan.status, plan.submitted_by = PlanStatus.SUBMITTED, actor
-    plan.version += 1
-    plan.save(update_fields=["status", "submitted_by", "version", "updated_at"])
-    PlanRevision.objects.create(
-        plan=plan, revision=plan.revision, event="submitted", at=timezone.now(), by=actor, snapshot=_snapshot(plan)
-    )
-    _event(
-        plan.case,
-        actor=actor,
-        summary=gettext_noop("Plan revision %(n)s submitted for approval."),
-        params={"n": plan.revision},
-    )
-    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="submitted")
-    return plan
-
-
-@transaction.atomic
-def plan_approve(*, actor: User, plan: Plan) -> Plan:
-    """A supervisor of the case's agency approves; never the plan's author or its submitter."""
+def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
+    """Submits or approves the plan (plans/workflows.py); each keeps the revision as it stands."""
     plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
-    if actor.role != Role.SUPERVISOR or actor.agency_id != plan.case.agency_id:
-        raise PermissionDenied
-    if actor.pk in (plan.author_id, plan.submitted_by_id):
-        raise ValidationError(_("A plan is never approved by the person who wrote or submitted it."))
-    if plan.status != PlanStatus.SUBMITTED:
-        raise ValidationError(_("Only a submitted plan can be approved."))
-    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED, actor, timezone.now()
-    plan.version += 1
-    plan.save(update_fields=["status", "approved_by", "approved_at", "version", "updated_at"])
-    PlanRevision.objects.create(
-        plan=plan, revision=plan.revision, event="approved", at=plan.approved_at, by=actor, snapshot=_snapshot(plan)
+    step = PLAN.check(plan.status, move, parties_of(actor, plan))
+    if step.name == "revise":
+        raise ValidationError(_("A plan is revised by changing it."))
+    if step.name == "submit":
+        errors: dict[str, Any] = {}
+        if not plan.returnee_took_part:
+            errors["returnee_took_part"] = _("Record that the returnee took part in making the plan.")
+        if not plan.returnee_agreed_on:
+            errors["returnee_agreed_on"] = _("Record when the returnee agreed to the plan.")
+        if not plan.goals.exists():
+            errors["goals"] = _("A plan needs at least one goal.")
+        raise_if(errors)
+    summaries = {
+        "submit": gettext_noop("Plan revision %(n)s submitted for approval."),
+        "approve": gettext_noop("Plan revision %(n)s approved."),
+    }
+    record_move(
+        plan,
+        step,
+        case=plan.case,
+        actor=actor,
+        line=Line(
+            summary=summaries[step.name],
+            params={"n": plan.revision},
+            category=DataCategory.PLAN,
+            agency=actor.agency,
+        ),
+        audit_categories=["plan"],
+        audit_details={"status": step.target},
     )
-    _event(plan.case, actor=actor, summary=gettext_noop("Plan revision %(n)s approved."), params={"n": plan.revision})
-    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, status="approved")
+    PlanRevision.objects.create(
+        plan=plan,
+        revision=plan.revision,
+        event="submitted" if step.name == "submit" else "approved",
+        at=plan.approved_at or timezone.now(),
+        by=actor,
+        snapshot=_snapshot(plan),
+    )
     return plan
 
 
@@ -305,13 +319,15 @@ def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date)
         due = add_months(returned_on, months)
         assessment = Assessment.objects.filter(case=case, point=point).first()
         if assessment is None:
-            task = Task.objects.create(
+            task = task_create(
+                actor=actor,
                 case=case,
                 title=str(_("Reintegration assessment: %(when)s") % {"when": AssessmentPoint(point).label}),
                 due_on=due,
                 agency=case.agency,
                 assignee=case.caseworker,
                 is_follow_up=True,
+                announce=False,
             )
             assessment = Assessment.objects.create(case=case, point=point, due_on=due, task=task)
         elif assessment.done_on is None and assessment.due_on != due:

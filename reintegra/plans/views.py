@@ -8,16 +8,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.accounts.access import CaseAccess
+from reintegra.access import CaseAccess, require_member
 from reintegra.accounts.models import User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.views import run_case_action
 from reintegra.lib.http import form_errors_as_messages
+from reintegra.pages import run_case_action
 
 from . import selectors, services
 from .choices import Priority
 from .forms import ActionForm, AssessmentForm, GoalForm, PlanMetaForm, PriorityForm
 from .models import Action, Assessment, Goal, Plan
+from .workflows import PLAN, parties_of
 
 BACK = "plans:plan"
 
@@ -76,12 +77,14 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
             )
             if view.plan
             else None,
-            "can_approve": bool(
-                view.plan
-                and access.is_supervisor
-                and view.plan.status == "submitted"
-                and request.user.pk not in (view.plan.author_id, view.plan.submitted_by_id)
-            ),
+            # The buttons are the moves this user may make now (a plan is revised by changing it).
+            "moves": [
+                m.name
+                for m in PLAN.allowed(view.plan.status, parties_of(require_member(request.user), view.plan))
+                if m.name != "revise"
+            ]
+            if view.plan
+            else [],
         }
     return render(request, "plans/plan.html", context)
 
@@ -172,7 +175,7 @@ def plan_submit_post(request: HttpRequest, code: str) -> HttpResponse:
         request,
         code,
         None,
-        lambda u, a, d: services.plan_submit(actor=u, plan=_plan(a)),
+        lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="submit"),
         _("Plan submitted for approval."),
     )
 
@@ -181,7 +184,11 @@ def plan_submit_post(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def plan_approve_post(request: HttpRequest, code: str) -> HttpResponse:
     return _owner_post(
-        request, code, None, lambda u, a, d: services.plan_approve(actor=u, plan=_plan(a)), _("Plan approved.")
+        request,
+        code,
+        None,
+        lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="approve"),
+        _("Plan approved."),
     )
 
 
@@ -194,8 +201,6 @@ def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> Http
         raise Http404
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        from reintegra.accounts.access import require_member
-
         try:
             services.assessment_record(
                 actor=require_member(request.user),

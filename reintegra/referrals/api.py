@@ -6,9 +6,6 @@ referral, the receiving agency revoking it — is a 403: its existence is no sec
 the answer says "not yours to do" rather than pretending it is not there.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,18 +14,20 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     case_get_for_user,
     is_member,
     referral_get_for_user,
     referral_list_for_user,
     require_member,
 )
-from reintegra.cases.choices import ReferralStatus
+from reintegra.lib.workflow import Reason
 
 from . import services
+from .choices import ReferralStatus
 from .models import Referral
 from .serializers import ReferralOptionalReasonSerializer, ReferralReasonSerializer, ReferralSerializer
+from .workflows import REFERRAL
 
 DIRECTIONS = ("incoming", "outgoing")
 WRONG_SIDE = OpenApiResponse(description="A referral you see, but this step is the other agency's.")
@@ -91,25 +90,29 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         referral = services.referral_send(actor=require_member(request.user), case=access.case, **data)
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
-    def _step(self, request: Request, service: Callable[..., Referral], *, reason: bool | None = None) -> Response:
-        """Runs one step; `reason` is True when a reason is required, False when optional, None
-        when the step takes none. The referral is fetched first, so an outsider gets 404 whatever
-        the body."""
+    def _step(self, request: Request, move: str) -> Response:
+        """Runs one move of the referral's workflow, with the reason its table asks for. The
+        referral is fetched first, so an outsider gets 404 whatever the body."""
         referral = self.get_object()
-        kwargs: dict[str, Any] = {}
-        if reason is not None:
-            serializer_class = ReferralReasonSerializer if reason else ReferralOptionalReasonSerializer
+        reason = ""
+        takes = REFERRAL.move(move).reason
+        if takes is not Reason.NONE:
+            serializer_class = (
+                ReferralReasonSerializer if takes is Reason.REQUIRED else ReferralOptionalReasonSerializer
+            )
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
-            kwargs["reason"] = serializer.validated_data["reason"]
-        referral = service(actor=require_member(request.user), referral=referral, **kwargs)
+            reason = serializer.validated_data["reason"]
+        referral = services.referral_move(
+            actor=require_member(request.user), referral=referral, move=move, reason=reason
+        )
         return Response(self.get_serializer(referral).data)
 
     @extend_schema(request=None, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """The receiving agency accepts: it now sees the shared categories of the case."""
-        return self._step(request, services.referral_accept)
+        return self._step(request, "accept")
 
     @extend_schema(
         request=ReferralReasonSerializer, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND}
@@ -117,13 +120,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """The receiving agency declines, saying why."""
-        return self._step(request, services.referral_decline, reason=True)
+        return self._step(request, "decline")
 
     @extend_schema(request=None, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         """The receiving agency starts the work."""
-        return self._step(request, services.referral_start)
+        return self._step(request, "start")
 
     @extend_schema(
         request=ReferralOptionalReasonSerializer,
@@ -132,7 +135,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
         """The receiving agency completes the referral; its access to the case ends."""
-        return self._step(request, services.referral_complete, reason=False)
+        return self._step(request, "complete")
 
     @extend_schema(
         request=ReferralReasonSerializer, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND}
@@ -140,7 +143,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         """The sending agency withdraws a referral not yet answered."""
-        return self._step(request, services.referral_cancel, reason=True)
+        return self._step(request, "cancel")
 
     @extend_schema(
         request=ReferralReasonSerializer, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND}
@@ -148,4 +151,4 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
         """The sending agency ends an active referral; the other agency's access ends at once."""
-        return self._step(request, services.referral_revoke, reason=True)
+        return self._step(request, "revoke")

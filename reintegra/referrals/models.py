@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.cases.choices import ReferralStatus, Urgency
 from reintegra.lib.fields import EncryptedTextField
+
+from .choices import ReferralStatus, Urgency
 
 
 class Referral(models.Model):

@@ -1,6 +1,6 @@
 from django.db.models import Count, QuerySet
 
-from reintegra.accounts.access import AnyUser, referral_list_for_user, require_member
+from reintegra.access import AnyUser, referral_list_for_user, require_member
 
 from .models import Referral
 

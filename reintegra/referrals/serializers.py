@@ -6,11 +6,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from reintegra.accounts.access import service_list_for_user
-from reintegra.cases.choices import DataCategory, ReferralReason, Urgency
+from reintegra.access import service_list_for_user
+from reintegra.cases.choices import DataCategory
 from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.models import Service
 
+from .choices import ReferralReason, Urgency
 from .models import Referral
 
 

@@ -13,21 +13,18 @@ from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
-from reintegra.cases.choices import (
-    ACTIVE_REFERRAL_STATUSES,
-    OPEN_REFERRAL_STATUSES,
-    ConsentPurpose,
-    DataCategory,
-    ReferralReason,
-    ReferralStatus,
-    Urgency,
-)
+from reintegra.cases.choices import ConsentPurpose, DataCategory
 from reintegra.cases.models import Case, CaseEvent, Consent
-from reintegra.cases.timeline import label
-from reintegra.cases.validation import check_choices, check_text, raise_if
+from reintegra.cases.timeline import timeline_write
+from reintegra.cases.transitions import Line, record_move
+from reintegra.lib.phrases import label
+from reintegra.lib.validation import check_choices, check_text, raise_if
+from reintegra.lib.workflow import Move
 from reintegra.network.models import Agency, Service
 
+from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, ReferralReason, Urgency
 from .models import Referral
+from .workflows import CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
 
 
 def consent_covering(*, case: Case, to_agency: Agency, categories: Iterable[str]) -> Consent | None:
@@ -45,13 +42,12 @@ def consent_covering(*, case: Case, to_agency: Agency, categories: Iterable[str]
 def _event(
     referral: Referral, *, actor: User, agency: Agency, summary: str, params: dict[str, Any], text: str = ""
 ) -> None:
-    CaseEvent.objects.create(
-        case=referral.case,
-        at=timezone.now(),
+    timeline_write(
+        referral.case,
         kind=CaseEvent.Kind.REFERRAL,
         actor=actor,
         agency=agency,
-        summary=summary[:300],
+        summary=summary,
         params=params,
         text=text,
     )
@@ -155,139 +151,56 @@ def referral_send(
     return referral
 
 
-def _transition(
-    referral: Referral,
-    *,
-    actor: User,
-    allowed_from: Iterable[str],
-    to: str,
-    side: str,
-    reason: str = "",
-    reason_required: bool = False,
-) -> Referral:
+@transaction.atomic
+def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "") -> Referral:
+    """One step of the referral's workflow (referrals/workflows.py), by the side the table names."""
     referral = (
         Referral.objects.select_for_update().select_related("case", "to_agency", "from_agency").get(pk=referral.pk)
     )
-    agency_id = referral.to_agency_id if side == "receiver" else referral.from_agency_id
-    if actor.agency_id != agency_id:
-        raise PermissionDenied
-    if referral.status not in allowed_from:
-        raise ValidationError(
-            _("This referral is %(status)s; it cannot become %(new)s.")
-            % {"status": ReferralStatus(referral.status).label, "new": ReferralStatus(to).label}
-        )
+    reason = reason.strip()
+    step = REFERRAL.check(referral.status, move, parties_of(actor, referral), reason=reason)
+    _check_reason(reason)
+    return _record(referral, step, actor=actor, reason=reason)
+
+
+def _check_reason(reason: str) -> None:
     errors: dict[str, Any] = {}
-    if reason_required and not reason.strip():
-        errors["reason"] = _("Give the reason.")
     check_text("reason", reason, errors, max_length=1000)
     raise_if(errors)
-    now = timezone.now()
-    referral.status = to
-    referral.version += 1
-    fields = ["status", "version"]
-    if reason:
-        referral.status_reason = reason
-        fields.append("status_reason")
-    if to in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED) and referral.responded_at is None:
-        referral.responded_at = now
-        fields.append("responded_at")
-    if to == ReferralStatus.COMPLETED:
-        referral.completed_at = now
-        fields.append("completed_at")
-    if to in (ReferralStatus.COMPLETED, ReferralStatus.DECLINED, ReferralStatus.CANCELLED, ReferralStatus.REVOKED):
-        referral.ended_at = now
-        fields.append("ended_at")
-    referral.save(update_fields=fields)
-    agency = referral.to_agency if side == "receiver" else referral.from_agency
-    summary = gettext_noop("Referral to %(agency)s: %(status)s.")
-    params = {"agency": referral.to_agency.name, "status": label("referral_status", to)}
-    _event(referral, actor=actor, agency=agency, summary=summary, params=params, text=reason)
-    _audit(referral, actor=actor, action=AuditEvent.Action.UPDATE, status=to)
+
+
+def _record(referral: Referral, step: Move, *, actor: User, reason: str) -> Referral:
+    sender = RECEIVER not in step.by
+    record_move(
+        referral,
+        step,
+        case=referral.case,
+        actor=actor,
+        reason=reason,
+        line=Line(
+            kind=CaseEvent.Kind.REFERRAL,
+            agency=referral.from_agency if sender else referral.to_agency,
+            summary=gettext_noop("Referral to %(agency)s: %(status)s."),
+            params={"agency": referral.to_agency.name, "status": label("referral_status", step.target)},
+            text=reason,
+        ),
+        audit_categories=["referral"],
+        audit_details={"case": referral.case.code, "status": step.target},
+    )
     return referral
 
 
-@transaction.atomic
-def referral_accept(*, actor: User, referral: Referral) -> Referral:
-    return _transition(
-        referral, actor=actor, allowed_from=[ReferralStatus.PENDING], to=ReferralStatus.ACCEPTED, side="receiver"
-    )
-
-
-@transaction.atomic
-def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
-    return _transition(
-        referral,
-        actor=actor,
-        allowed_from=[ReferralStatus.PENDING],
-        to=ReferralStatus.DECLINED,
-        side="receiver",
-        reason=reason,
-        reason_required=True,
-    )
-
-
-@transaction.atomic
-def referral_start(*, actor: User, referral: Referral) -> Referral:
-    return _transition(
-        referral, actor=actor, allowed_from=[ReferralStatus.ACCEPTED], to=ReferralStatus.IN_PROGRESS, side="receiver"
-    )
-
-
-@transaction.atomic
-def referral_complete(*, actor: User, referral: Referral, reason: str = "") -> Referral:
-    return _transition(
-        referral,
-        actor=actor,
-        allowed_from=ACTIVE_REFERRAL_STATUSES,
-        to=ReferralStatus.COMPLETED,
-        side="receiver",
-        reason=reason,
-    )
-
-
-@transaction.atomic
-def referral_cancel(*, actor: User, referral: Referral, reason: str) -> Referral:
-    return _transition(
-        referral,
-        actor=actor,
-        allowed_from=[ReferralStatus.PENDING],
-        to=ReferralStatus.CANCELLED,
-        side="sender",
-        reason=reason,
-        reason_required=True,
-    )
-
-
-@transaction.atomic
-def referral_revoke(*, actor: User, referral: Referral, reason: str) -> Referral:
-    return _transition(
-        referral,
-        actor=actor,
-        allowed_from=ACTIVE_REFERRAL_STATUSES,
-        to=ReferralStatus.REVOKED,
-        side="sender",
-        reason=reason,
-        reason_required=True,
-    )
-
-
 def referrals_revoke_for_consent(*, actor: User, consent: Consent) -> int:
-    """Called when consent is withdrawn: every open referral resting on it ends now."""
-    referrals = list(Referral.objects.select_for_update().filter(consent=consent, status__in=OPEN_REFERRAL_STATUSES))
-    now = timezone.now()
+    """Connected to consent_withdrawn (referrals/apps.py): every open referral resting on the
+    consent ends now. Returns how many."""
+    referrals = list(
+        Referral.objects.select_for_update()
+        .select_related("case", "to_agency", "from_agency")
+        .filter(consent=consent, status__in=OPEN_REFERRAL_STATUSES)
+    )
     for referral in referrals:
-        referral.status = ReferralStatus.REVOKED
-        referral.status_reason = _("Consent withdrawn.")
-        referral.ended_at = now
-        referral.version += 1
-        referral.save(update_fields=["status", "status_reason", "ended_at", "version"])
-        _audit(
-            referral,
-            actor=actor,
-            action=AuditEvent.Action.UPDATE,
-            status=ReferralStatus.REVOKED,
-            cause="consent_withdrawn",
-        )
+        step = REFERRAL.check(referral.status, "consent_withdrawn", {CONSENT_WITHDRAWAL})
+        _record(referral, step, actor=actor, reason=_("Consent withdrawn."))
     return len(referrals)
 
 
@@ -303,9 +216,8 @@ def referral_record_service(*, actor: User, referral: Referral, text: str) -> Ca
         errors["text"] = _("Describe the service provided.")
     check_text("text", text, errors)
     raise_if(errors)
-    event = CaseEvent.objects.create(
-        case=referral.case,
-        at=timezone.now(),
+    event = timeline_write(
+        referral.case,
         kind=CaseEvent.Kind.SERVICE,
         actor=actor,
         agency=referral.to_agency,

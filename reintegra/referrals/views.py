@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from reintegra.accounts.access import (
+from reintegra.access import (
     CASE_RECEIVER_ROLES,
     case_get_for_user,
     referral_get_for_user,
@@ -18,12 +16,13 @@ from reintegra.accounts.access import (
 )
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent
-from reintegra.cases.choices import ReferralStatus
 from reintegra.cases.forms import ReasonForm
-from reintegra.lib.http import form_errors_as_messages
+from reintegra.lib.http import form_errors_as_messages, run_as_messages
 
 from . import selectors, services
+from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from .forms import referral_form_for
+from .workflows import REFERRAL, parties_of
 
 
 @login_required
@@ -66,19 +65,19 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         "receiving": referral.to_agency_id == user.agency_id,
         "sending": referral.from_agency_id == user.agency_id,
         "reason_form": ReasonForm(),
-        "active": referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS),
+        "active": referral.status in ACTIVE_REFERRAL_STATUSES,
+        "moves": REFERRAL.allowed(referral.status, parties_of(user, referral)),
     }
     return render(request, "referrals/detail.html", context)
 
 
-ACTIONS: dict[str, tuple[Any, bool, Any]] = {
-    # action: (service, needs a reason, message)
-    "accept": (services.referral_accept, False, gettext_lazy("Referral accepted.")),
-    "decline": (services.referral_decline, True, gettext_lazy("Referral declined.")),
-    "start": (services.referral_start, False, gettext_lazy("Work on the referral started.")),
-    "complete": (services.referral_complete, False, gettext_lazy("Referral completed.")),
-    "cancel": (services.referral_cancel, True, gettext_lazy("Referral cancelled.")),
-    "revoke": (services.referral_revoke, True, gettext_lazy("Referral revoked; the other agency's access has ended.")),
+DONE = {
+    "accept": gettext_lazy("Referral accepted."),
+    "decline": gettext_lazy("Referral declined."),
+    "start": gettext_lazy("Work on the referral started."),
+    "complete": gettext_lazy("Referral completed."),
+    "cancel": gettext_lazy("Referral cancelled."),
+    "revoke": gettext_lazy("Referral revoked; the other agency's access has ended."),
 }
 
 
@@ -87,20 +86,15 @@ ACTIONS: dict[str, tuple[Any, bool, Any]] = {
 def referral_action(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id=referral_id)
     user = require_member(request.user)
-    if action not in ACTIONS:
+    if action not in DONE:
         raise PermissionDenied
-    service, needs_reason, done = ACTIONS[action]
-    kwargs: dict[str, Any] = {}
-    reason = request.POST.get("reason", "")
-    if needs_reason or reason:
-        kwargs["reason"] = reason
-    try:
-        service(actor=user, referral=referral, **kwargs)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, str(done))
+    run_as_messages(
+        request,
+        lambda: services.referral_move(
+            actor=user, referral=referral, move=action, reason=request.POST.get("reason", "")
+        ),
+        str(DONE[action]),
+    )
     return redirect("referrals:detail", referral_id=referral.pk)
 
 

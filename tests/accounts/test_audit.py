@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from reintegra.accounts.audit import audit_record, audit_verify
@@ -111,6 +112,8 @@ def test_the_verify_command_exits_non_zero_on_a_broken_chain(network, capsys):
 
 def test_a_failed_write_leaves_no_audit_event(network):
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception):  # noqa: B017
+    with pytest.raises(ValidationError) as refused:
         network_services.agency_create(actor=None, slug="bad", name="<b>x</b>", type="NGO", country="TH")
+    assert list(refused.value.message_dict) == ["name"]
+    assert "Markup such as HTML tags is not allowed" in refused.value.message_dict["name"][0]
     assert AuditEvent.objects.count() == before

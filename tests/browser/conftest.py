@@ -21,6 +21,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# One timeout for page actions and for `expect` assertions, which would otherwise keep their own 5 s.
+TIMEOUT_MS = 15_000
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -34,8 +36,9 @@ def browser():
             pytest.fail(message + " (REQUIRE_BROWSER=1)")
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -46,6 +49,6 @@ def browser():
 def page(browser):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()

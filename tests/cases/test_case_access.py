@@ -1,10 +1,10 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from reintegra.accounts.access import case_get_for_user
+from reintegra.access import case_get_for_user
 from reintegra.accounts.models import AuditEvent
-from reintegra.cases import services
+from reintegra.cases import services, tasks
 from reintegra.cases.selectors import case_read, case_timeline
 from reintegra.lib.concurrency import EditConflict
 from reintegra.referrals import services as referral_services
@@ -24,12 +24,12 @@ def test_an_accepted_referral_opens_only_the_shared_categories_until_it_ends(cas
     referral = refer(users["alice"], case, network.beta)
     with pytest.raises(Http404):  # pending: not yet
         case_get_for_user(users["bob"], code=case.code)
-    referral_services.referral_accept(actor=users["bella"], referral=referral)
+    referral_services.referral_move(move="accept", actor=users["bella"], referral=referral)
     access = case_get_for_user(users["bob"], code=case.code)
     assert access.categories == {"profile", "history"} and not access.own
     with pytest.raises(Http404):
         case_get_for_user(users["bob"], code=case.code, for_edit=True)
-    referral_services.referral_complete(actor=users["bob"], referral=referral)
+    referral_services.referral_move(move="complete", actor=users["bob"], referral=referral)
     with pytest.raises(Http404):
         case_get_for_user(users["bob"], code=case.code)
 
@@ -37,12 +37,12 @@ def test_an_accepted_referral_opens_only_the_shared_categories_until_it_ends(cas
 def test_revoking_the_referral_or_withdrawing_consent_ends_access_at_once(case, users, network):
     consent = share_with(users["alice"], case, network.beta)
     first = refer(users["alice"], case, network.beta)
-    referral_services.referral_accept(actor=users["bob"], referral=first)
-    referral_services.referral_revoke(actor=users["alice"], referral=first, reason="Returnee moved.")
+    referral_services.referral_move(move="accept", actor=users["bob"], referral=first)
+    referral_services.referral_move(move="revoke", actor=users["alice"], referral=first, reason="Returnee moved.")
     with pytest.raises(Http404):
         case_get_for_user(users["bob"], code=case.code)
     second = refer(users["alice"], case, network.beta)
-    referral_services.referral_accept(actor=users["bob"], referral=second)
+    referral_services.referral_move(move="accept", actor=users["bob"], referral=second)
     assert case_get_for_user(users["bob"], code=case.code)
     services.consent_withdraw(actor=users["alice"], consent=consent)
     with pytest.raises(Http404):
@@ -75,7 +75,7 @@ def test_only_a_supervisor_overrides_missing_consent_and_must_say_why(case, user
 def test_reading_a_case_is_audited_with_the_categories_shown(case, users, network):
     share_with(users["alice"], case, network.beta, categories=["identity", "profile"])
     referral = refer(users["alice"], case, network.beta, categories=["identity", "profile"])
-    referral_services.referral_accept(actor=users["bob"], referral=referral)
+    referral_services.referral_move(move="accept", actor=users["bob"], referral=referral)
     case_read(user=users["bob"], access=case_get_for_user(users["bob"], code=case.code), via="test")
     event = AuditEvent.objects.filter(action="read", actor=users["bob"]).latest("seq")
     assert event.object_id == str(case.pk) and event.categories == ["identity", "profile"]
@@ -121,7 +121,7 @@ def test_impossible_dates_are_refused_with_a_field_error_and_nothing_saved(case,
     )
     tasks_before = case.tasks.count()  # the return scheduled the assessments' follow-ups
     with pytest.raises(ValidationError) as error:
-        services.task_create(
+        tasks.task_create(
             actor=users["alice"],
             case=case,
             title="Follow-up visit",
@@ -157,13 +157,17 @@ def test_likely_duplicates_are_found_by_name_and_birth_year_or_phone(case, users
 
 
 def test_closure_needs_a_supervisor_and_reopening_keeps_the_history(case, users):
-    services.closure_request(actor=users["alice"], case=case, reason="Reintegrated; stable income for a year.")
-    with pytest.raises(Exception):  # noqa: B017
-        services.closure_decide(actor=users["alice"], case=case, approve=True)
-    services.closure_decide(actor=users["sam"], case=case, approve=True)
+    services.closure_move(
+        move="request", actor=users["alice"], case=case, reason="Reintegrated; stable income for a year."
+    )
+    with pytest.raises(PermissionDenied):  # a caseworker cannot decide on a closure
+        services.closure_move(actor=users["alice"], case=case, move="approve")
+    case.refresh_from_db()
+    assert case.stage != "closed" and case.closure_requested_at is not None
+    services.closure_move(actor=users["sam"], case=case, move="approve")
     case.refresh_from_db()
     assert case.stage == "closed" and case.htcds_status == "Closed"
-    services.case_reopen(actor=users["alice"], case=case, reason="Creditor threats resumed.")
+    services.closure_move(move="reopen", actor=users["alice"], case=case, reason="Creditor threats resumed.")
     case.refresh_from_db()
     assert case.stage == "identification" and case.closed_at is None
     kinds = [e.kind for e in case.events.all()]

@@ -38,7 +38,7 @@ POSTS = [
 def setting(case, users, network):
     share_with(users["alice"], case, network.beta, categories=["profile"])
     beta = refer(users["alice"], case, network.beta, categories=["profile"])
-    referral_services.referral_accept(actor=users["bob"], referral=beta)
+    referral_services.referral_move(move="accept", actor=users["bob"], referral=beta)
     share_with(users["alice"], case, network.trainer, categories=["profile"])
     gamma = refer(users["alice"], case, network.trainer, categories=["profile"])
     return {"code": case.code, "beta_referral": beta.pk, "gamma_referral": gamma.pk}

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from reintegra.cases import services
+from reintegra.cases import services, tasks
 from reintegra.cases.models import Case, Returnee
 from reintegra.cases.selectors import case_search_by_identity
 from reintegra.lib import crypto
@@ -38,11 +38,13 @@ def raw_dump() -> str:
 
 def test_no_identifying_value_sits_in_plaintext_in_any_table(case, users, network):
     services.note_add(actor=users["alice"], case=case, text="Somsri asked about her passport.")
-    services.task_create(actor=users["alice"], case=case, title="Visit Somsri at home", due_on=case.opened_at.date())
-    services.closure_request(actor=users["alice"], case=case, reason="Stays with Somsri's aunt now.")
+    tasks.task_create(actor=users["alice"], case=case, title="Visit Somsri at home", due_on=case.opened_at.date())
+    services.closure_move(move="request", actor=users["alice"], case=case, reason="Stays with Somsri's aunt now.")
     consent = share_with(users["alice"], case, network.beta)
     referral = refer(users["alice"], case, network.beta, reason_text="Family moved to Somsri's town.")
-    referral_services.referral_decline(actor=users["bob"], referral=referral, reason="Full: moved to Somsri's town")
+    referral_services.referral_move(
+        move="decline", actor=users["bob"], referral=referral, reason="Full: moved to Somsri's town"
+    )
     services.consent_withdraw(actor=users["alice"], consent=consent)
     dump = raw_dump()
     for secret in SECRETS:

@@ -3,7 +3,7 @@ offers, never enrolments."""
 
 from decimal import Decimal
 
-from reintegra.accounts.access import case_get_for_user
+from reintegra.access import case_get_for_user
 from reintegra.cases import services as case_services
 from reintegra.livelihoods import skills
 from reintegra.livelihoods.models import Enrolment

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from reintegra.livelihoods.models import Enrolment, Opportunity, SkillsProfile
@@ -9,8 +10,13 @@ from reintegra.livelihoods.models import Enrolment, Opportunity, SkillsProfile
 from ..conftest import api_client_for
 from .test_enrolments import move, recommend, refer_to_trainer
 
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def today():
+    """Today's date when the test runs: taken at import, it would be yesterday's after midnight."""
+    return timezone.localdate()
 
 
 def test_the_skills_profile_is_written_and_read_through_the_api(users, case):
@@ -54,7 +60,7 @@ def test_outsiders_cannot_reach_a_profile(users, case):
         assert api_client_for(users[name]).get("/api/v1/skills/").json()["results"] == [], name
 
 
-def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue):
+def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue, today):
     paid, _ = catalogue
     refer_to_trainer(users, case, network)
     alice, pat = api_client_for(users["alice"]), api_client_for(users["pat"])
@@ -67,17 +73,17 @@ def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue)
     refused = pat.post(f"/api/v1/enrolments/{pk}/status/", {"to": "declined", "version": 3, "reason": "x"})
     assert refused.status_code == 403
     assert pat.post(f"/api/v1/enrolments/{pk}/status/", {"to": "enrolled", "version": 3}).status_code == 200
-    payment = pat.post(f"/api/v1/enrolments/{pk}/stipends/", {"paid_on": TODAY, "amount": "6000", "currency": "THB"})
+    payment = pat.post(f"/api/v1/enrolments/{pk}/stipends/", {"paid_on": today, "amount": "6000", "currency": "THB"})
     assert payment.status_code == 201
     placed = pat.put(
         f"/api/v1/enrolments/{pk}/placement/",
-        {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74", "started_on": TODAY, "monthly_income": "9000"},
+        {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74", "started_on": today, "monthly_income": "9000"},
         format="json",
     )
     assert placed.status_code == 400 and "currency" in placed.json()["error"]["fields"]
     placed = pat.put(
         f"/api/v1/enrolments/{pk}/placement/",
-        {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74", "started_on": TODAY},
+        {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74", "started_on": today},
         format="json",
     )
     assert placed.status_code == 200
@@ -87,12 +93,12 @@ def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue)
     assert [f["months"] for f in follow_ups] == [1, 3, 6, 12]
     assert pat.get("/api/v1/follow-ups/").json()["results"] == []
     early = alice.patch(
-        f"/api/v1/follow-ups/{follow_ups[0]['id']}/", {"done_on": TODAY - 400 * DAY, "employment": "employed"}
+        f"/api/v1/follow-ups/{follow_ups[0]['id']}/", {"done_on": today - 400 * DAY, "employment": "employed"}
     )
     assert early.status_code == 400 and "done_on" in early.json()["error"]["fields"]
     done = alice.patch(
         f"/api/v1/follow-ups/{follow_ups[0]['id']}/",
-        {"done_on": TODAY, "employment": "employed", "monthly_income": "9000", "currency": "THB"},
+        {"done_on": today, "employment": "employed", "monthly_income": "9000", "currency": "THB"},
     )
     assert done.status_code == 200 and done.json()["employment"] == "employed"
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from reintegra.accounts.models import AuditEvent
@@ -10,7 +11,12 @@ from reintegra.livelihoods.models import Enrolment, Opportunity, SkillsProfile
 from ..conftest import client_for
 from .test_enrolments import move, recommend, refer_to_trainer
 
-TODAY = timezone.localdate()
+
+@pytest.fixture
+def today():
+    """Today's date when the test runs: taken at import, it would be yesterday's after midnight."""
+    return timezone.localdate()
+
 
 PROFILE_POST = {
     "education": "LowerSecondaryEducation",
@@ -92,10 +98,10 @@ def test_outsiders_get_404_on_the_livelihood_pages(users, case, catalogue):
     assert client_for(None).get(f"/livelihoods/case/{case.code}/").status_code == 302
 
 
-def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(users, case, network, catalogue):
+def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(users, case, network, catalogue, today):
     paid, _ = catalogue
     refer_to_trainer(users, case, network)
-    enrolment = recommend(users, case, paid, on=TODAY - 40 * datetime.timedelta(days=1))
+    enrolment = recommend(users, case, paid, on=today - 40 * datetime.timedelta(days=1))
     move(users["alice"], enrolment, "offered")
     move(users["alice"], enrolment, "accepted")
     pat = client_for(users["pat"])
@@ -108,7 +114,7 @@ def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(
     assert enrolment.status == "enrolled"
     pat.post(
         f"/livelihoods/enrolments/{enrolment.pk}/stipends/",
-        {"paid_on": TODAY.isoformat(), "amount": "6000", "currency": "THB"},
+        {"paid_on": today.isoformat(), "amount": "6000", "currency": "THB"},
     )
     pat.post(
         f"/livelihoods/enrolments/{enrolment.pk}/placement/",
@@ -116,7 +122,7 @@ def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(
             "kind": "job",
             "employer_name": "Chiang Rai Electric",
             "isco": "74",
-            "started_on": TODAY.isoformat(),
+            "started_on": today.isoformat(),
             "monthly_income": "11000",
             "currency": "THB",
         },
@@ -128,7 +134,7 @@ def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(
     follow_up = enrolment.follow_ups.first()
     response = pat.post(
         f"/livelihoods/enrolments/{enrolment.pk}/follow-ups/{follow_up.pk}/",
-        {"done_on": TODAY.isoformat(), "employment": "employed"},
+        {"done_on": today.isoformat(), "employment": "employed"},
     )
     assert response.status_code == 403
 

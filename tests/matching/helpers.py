@@ -1,7 +1,10 @@
-"""Independent reference solutions: the assignment problem as an LP or MIP for scipy, written out
-pair by pair with plain big-M constraints (not the engine's formulation)."""
+"""Independent references: the assignment problem as an LP or MIP for scipy, written out pair by pair
+with plain big-M constraints (not the engine's formulation), and a feasibility checker written loop
+by loop in exact arithmetic (not the engine's `verify`)."""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,3 +96,58 @@ def mip_optimum(
         return None
     assert result.status == 0, result.message
     return -float(result.fun)
+
+
+def eligible_set(scores) -> set[tuple[int, int]]:
+    """Eligible (person, option) pairs: non-NaN entries, or a sparse matrix's explicit non-NaN entries."""
+    if sp.issparse(scores):
+        coo = sp.coo_array(scores)
+        return {(int(i), int(j)) for i, j, value in zip(coo.row, coo.col, coo.data, strict=True) if not np.isnan(value)}
+    person, option = eligible_pairs(np.asarray(scores, dtype=float))
+    return set(zip(person.tolist(), option.tolist(), strict=True))
+
+
+def broken_rules(
+    assignment,
+    scores,
+    capacity,
+    *,
+    group=None,
+    share: tuple[float, float, int] | None = None,
+    cost=None,
+    budget: float | None = None,
+    min_assigned_total: int = 0,
+) -> set[str]:
+    """The rules `assignment` breaks, named as the engine names them. `share` is (min, max, min_assigned):
+    the group's share among the people of each option holding at least max(min_assigned, 1) of them
+    must lie in [min, max], the bounds read as the decimals they were written as (0.3 is 3/10)."""
+    n, m = scores.shape
+    places = [int(j) for j in np.asarray(assignment).tolist()]
+    if len(places) != n or any(j < -1 or j >= m for j in places):
+        return {"eligibility"}  # not an assignment of these people to these options at all
+    eligible = eligible_set(scores)
+    broken = set()
+    people_at: dict[int, list[int]] = {j: [] for j in range(m)}
+    for person, option in enumerate(places):
+        if option == -1:
+            continue
+        people_at[option].append(person)
+        if (person, option) not in eligible:
+            broken.add("eligibility")
+    for option, people in people_at.items():
+        if len(people) > int(capacity[option]):
+            broken.add("capacity")
+    if share is not None:
+        low, high, min_assigned = Fraction(repr(share[0])), Fraction(repr(share[1])), share[2]
+        for people in people_at.values():
+            if len(people) >= max(min_assigned, 1):
+                members = Fraction(sum(1 for person in people if group[person]), len(people))
+                if not low <= members <= high:
+                    broken.add("group_share")
+    if budget is not None:
+        spent = sum((Fraction(float(cost[option])) for option in places if option != -1), Fraction(0))
+        if spent > Fraction(float(budget)):
+            broken.add("budget")
+    if sum(1 for option in places if option != -1) < min_assigned_total:
+        broken.add("min_assigned_total")
+    return broken

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from reintegra.matching import GroupShare, InfeasibleError, allocate, verify
 
-from .helpers import mip_optimum
+from .helpers import broken_rules, mip_optimum
 
 # Shares that are exact in binary, so that the float reference MIP is exact too.
 BANDS = [(0.25, 0.75), (0.5, 1.0), (0.0, 0.5), (0.5, 0.5)]
@@ -44,14 +44,32 @@ def test_it_matches_an_independent_mip_with_a_group_band_and_a_budget(instance):
     )
     assert allocation.objective == pytest.approx(expected, abs=1e-7)
     assert allocation.lp_bound >= allocation.objective - 1e-9
+    band = (share.min, share.max, share.min_assigned)
+    assert (
+        broken_rules(allocation.assignment, scores, capacity, group=group, share=band, cost=cost, budget=budget)
+        == set()
+    )
     assert (
         verify(allocation.assignment, scores, capacity, group=group, group_share=share, cost=cost, budget=budget) == []
     )
 
 
+def constraint_to_blame(scores, capacity, group, share, cost, budget, total):
+    """The constraint the engine must name, found with the reference MIP one constraint at a time, in the
+    documented order: too few eligible seats, then the budget, then the band, else the two together."""
+    band = dict(group=group, low=share.min, high=share.max, min_assigned=share.min_assigned)
+    if mip_optimum(scores, capacity, total=total) is None:
+        return "min_assigned_total"
+    if budget is not None and mip_optimum(scores, capacity, cost=cost, budget=budget, total=total) is None:
+        return "budget"
+    if mip_optimum(scores, capacity, total=total, **band) is None:
+        return "group_share"
+    return "budget+group_share"
+
+
 @settings(max_examples=30, deadline=None)
 @given(banded(), st.integers(1, 6))
-def test_a_required_number_of_placements_is_met_or_reported_as_infeasible(instance, total):
+def test_a_required_number_of_placements_is_met_or_the_constraint_that_cannot_hold_is_named(instance, total):
     scores, capacity, group, share, cost, budget = instance
     expected = mip_optimum(
         scores,
@@ -68,10 +86,13 @@ def test_a_required_number_of_placements_is_met_or_reported_as_infeasible(instan
     if expected is None:
         with pytest.raises(InfeasibleError) as raised:
             allocate(scores, capacity, mip_rel_gap=0.0, **kwargs)
-        assert raised.value.constraint in {"min_assigned_total", "budget", "group_share", "budget+group_share"}
+        assert raised.value.constraint == constraint_to_blame(scores, capacity, group, share, cost, budget, total)
     else:
         allocation = allocate(scores, capacity, mip_rel_gap=0.0, **kwargs)
         assert allocation.objective == pytest.approx(expected, abs=1e-7)
+        band = (share.min, share.max, share.min_assigned)
+        checked = dict(group=group, share=band, cost=cost, budget=budget, min_assigned_total=total)
+        assert broken_rules(allocation.assignment, scores, capacity, **checked) == set()
         assert verify(allocation.assignment, scores, capacity, **kwargs) == []
 
 
@@ -83,8 +104,12 @@ def test_the_band_holds_exactly_for_shares_that_are_not_binary_fractions():
     share = GroupShare(0.3, 0.7, 5)
     allocation = allocate(scores, [10, 10, 10], group=group, group_share=share, mip_rel_gap=0.0)
     assert verify(allocation.assignment, scores, [10, 10, 10], group=group, group_share=share) == []
+    assert broken_rules(allocation.assignment, scores, [10, 10, 10], group=group, share=(0.3, 0.7, 5)) == set()
     assert allocation.assigned == 30
-    assert verify(np.repeat([0, 1, 2, -1], [10, 10, 10, 10]), scores, [10, 10, 10], group=group, group_share=share)
+    # people in order: 10 of 10 from the group in option 0, 2 of 10 in option 1, none in option 2
+    in_order = np.repeat([0, 1, 2, -1], [10, 10, 10, 10])
+    reported = verify(in_order, scores, [10, 10, 10], group=group, group_share=share)
+    assert [(v.constraint, v.option) for v in reported] == [("group_share", 0), ("group_share", 1), ("group_share", 2)]
 
 
 def test_the_band_applies_only_to_options_with_at_least_min_assigned_people():
@@ -101,6 +126,7 @@ def test_the_budget_is_never_exceeded():
     scores = np.array([[0.9, 0.5], [0.8, 0.4], [0.7, 0.3]])
     allocation = allocate(scores, [3, 3], cost=[1000, 100], budget=1200)
     assert verify(allocation.assignment, scores, [3, 3], cost=[1000, 100], budget=1200) == []
+    assert broken_rules(allocation.assignment, scores, [3, 3], cost=[1000, 100], budget=1200) == set()
     assert sorted(allocation.assignment.tolist()) == [0, 1, 1]
 
 
@@ -167,6 +193,8 @@ def test_column_generation_on_a_large_problem_keeps_a_valid_bound_and_every_cons
     allocation = allocate(scores, capacity, **kwargs)
     assert allocation.extra["lp_columns"] < scores.size / 2  # the LP did not need every pair
     assert verify(allocation.assignment, scores, capacity, **kwargs) == []
+    checked = dict(group=group, share=(0.3, 0.7, 5), cost=cost, budget=budget)
+    assert broken_rules(allocation.assignment, scores, capacity, **checked) == set()
     # the bound from the generated columns is the LP bound over all pairs
     pairs = to_pairs(scores)
     side = side_constraints(n, m, **kwargs)

@@ -44,17 +44,45 @@ def test_scores_of_the_features():
     assert prediction.income_fit(True, False) == 0.0 and prediction.income_fit(False, False) == 0.5
 
 
-def test_the_trained_model_reports_cross_validated_brier_and_auc():
-    rng = np.random.default_rng(7)
-    x = rng.random((300, len(prediction.FEATURES)))
-    truth = 1 / (1 + np.exp(-(3 * x[:, 0] + 2 * x[:, 1] - 2.5)))
-    y = (rng.random(300) < truth).astype(int)
+def planted(seed, n=1000):
+    """Features in [0, 1] and outcomes drawn from a known logistic truth on demand and skill fit only."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, len(prediction.FEATURES)))
+    truth = 1 / (1 + np.exp(-(4 * x[:, 0] + 3 * x[:, 1] - 3.5)))
+    y = (rng.random(n) < truth).astype(int)
+    return x, y, truth
+
+
+def base_rate_brier(y):
+    """The Brier score of predicting the success rate for everybody: what a model with no signal earns."""
+    rate = y.mean()
+    return prediction.brier(np.full(y.size, rate), y)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_trained_model_beats_the_base_rate_and_nears_the_truth_on_data_with_a_planted_signal(seed):
+    x, y, truth = planted(seed)
     trained = prediction.train(x, y)
-    assert trained.outcomes == 300 and 0 < trained.successes < 300
-    assert 0 < trained.cv_brier < 0.25 and trained.cv_auc is not None and trained.cv_auc > 0.7
+    assert trained.outcomes == 1000 and trained.successes == y.sum()
+    # The base rate scores about 0.25 here and the true probabilities about 0.17-0.18.
+    assert trained.cv_brier < base_rate_brier(y) - 0.04
+    assert trained.cv_brier < prediction.brier(truth, y) + 0.01
+    assert trained.cv_auc > 0.75
     assert set(trained.coefficients) == set(prediction.FEATURES)
+    # the two features that carry the signal weigh most, and in the right direction
+    weights = np.array([trained.coefficients[name] for name in prediction.FEATURES])
+    assert set(np.argsort(-weights)[:2]) == {0, 1}
     p = trained.predict(x[:5])
     assert p.shape == (5,) and np.all((p > 0) & (p < 1))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_model_trained_on_shuffled_outcomes_does_not_beat_the_base_rate(seed):
+    x, y, _truth = planted(seed)
+    shuffled = np.random.default_rng(seed + 100).permutation(y)
+    trained = prediction.train(x, shuffled)
+    assert trained.cv_brier > base_rate_brier(shuffled) - 0.01
+    assert trained.cv_auc < 0.6
 
 
 def test_training_refuses_outcomes_of_one_kind_only():

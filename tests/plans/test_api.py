@@ -71,7 +71,7 @@ def returned(case, users) -> None:
 def referral_sharing(case, users, network, categories):
     share_with(users["alice"], case, network.beta, categories=categories)
     referral = refer(users["alice"], case, network.beta, categories=categories)
-    referral_services.referral_accept(actor=users["bob"], referral=referral)
+    referral_services.referral_move(move="accept", actor=users["bob"], referral=referral)
     return referral
 
 

@@ -1,36 +1,19 @@
 """Livelihood enrolments: the case's agency sees and records all of them; the provider of an option
 sees and records only the enrolments of people referred to it (an active referral), and nothing else."""
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ..models import Role
+from reintegra.accounts.models import Role
+from reintegra.livelihoods.models import Enrolment, Opportunity
+from reintegra.livelihoods.scope import EnrolmentAccess
+
 from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to
 from .members import AnyUser, can_manage_network, is_member
 
-if TYPE_CHECKING:
-    from reintegra.livelihoods.models import Enrolment, Opportunity
 
-
-@dataclass(frozen=True)
-class EnrolmentAccess:
-    enrolment: "Enrolment"
-    own: bool  # a caseworker or supervisor of the agency that owns the case
-    provider: bool  # staff of the option's provider, the person being referred to them
-
-    @property
-    def can_record_progress(self) -> bool:
-        """Enrolment, stipends, drop-out, completion and placement."""
-        return self.own or self.provider
-
-
-def enrolment_list_for_user(user: AnyUser) -> "QuerySet[Enrolment]":
-    from reintegra.livelihoods.models import Enrolment
-
+def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
         return Enrolment.objects.none()
     provided = Q(
@@ -67,10 +50,8 @@ def can_edit_opportunities_of(user: AnyUser, provider_id: int) -> bool:
     return user.role == Role.SUPERVISOR and user.agency_id == provider_id
 
 
-def opportunity_get_for_user(user: AnyUser, *, opportunity_id: int, for_edit: bool = False) -> "Opportunity":
+def opportunity_get_for_user(user: AnyUser, *, opportunity_id: int, for_edit: bool = False) -> Opportunity:
     """The catalogue is read by every member; see can_edit_opportunities_of for who writes."""
-    from reintegra.livelihoods.models import Opportunity
-
     if not is_member(user):
         raise Http404
     opportunity = Opportunity.objects.select_related("provider").filter(pk=opportunity_id).first()

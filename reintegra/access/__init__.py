@@ -5,7 +5,7 @@ revealed. The rules are in docs/decisions/0008 (network) and 0010 (cases and ref
 
 Split by concept: members.py (membership and management), network.py (agencies, services and
 reference data), cases.py (cases and referrals), livelihoods.py (options and enrolments).
-Import from `reintegra.accounts.access`.
+Import from `reintegra.access`.
 """
 
 from .cases import (
@@ -16,6 +16,7 @@ from .cases import (
     case_list_for_user,
     referral_get_for_user,
     referral_list_for_user,
+    require_case_owner,
 )
 from .livelihoods import (
     EnrolmentAccess,
@@ -30,6 +31,7 @@ from .members import (
     can_manage_staff,
     is_member,
     require_member,
+    require_supervisor,
     staff_get_for_user,
     staff_list_for_user,
 )
@@ -63,7 +65,9 @@ __all__ = [
     "labour_market_get_for_user",
     "referral_get_for_user",
     "referral_list_for_user",
+    "require_case_owner",
     "require_member",
+    "require_supervisor",
     "service_get_for_user",
     "service_list_for_user",
     "staff_get_for_user",

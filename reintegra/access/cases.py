@@ -1,18 +1,17 @@
 """Cases and referrals: owned by an agency, seen by another only through an active referral."""
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ..models import Role
-from .members import AnyUser, is_member
+from reintegra.accounts.models import Role, User
+from reintegra.cases.choices import DataCategory
+from reintegra.cases.models import Case
+from reintegra.cases.scope import CaseAccess
+from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
+from reintegra.referrals.models import Referral
 
-if TYPE_CHECKING:
-    from reintegra.cases.models import Case
-    from reintegra.referrals.models import Referral
-
+from .members import AnyUser, is_member, require_member
 
 # A case is seen in full by the caseworkers and supervisors of the agency that owns it. Another
 # agency's caseworkers, supervisors and provider staff see it only while a referral to their agency
@@ -23,38 +22,21 @@ CASE_OWNER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
 CASE_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF)
 
 
-@dataclass(frozen=True)
-class CaseAccess:
-    case: "Case"
-    own: bool
-    categories: frozenset[str]
-    role: str
-    viewer_agency_id: int
-
-    @property
-    def can_edit(self) -> bool:
-        return self.own
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.own and self.role == Role.SUPERVISOR
-
-    def sees(self, category: str) -> bool:
-        return category in self.categories
+def require_case_owner(user: AnyUser) -> User:
+    """A caseworker or supervisor, the roles that open and keep cases; anyone else is refused (403)."""
+    member = require_member(user)
+    if member.role not in CASE_OWNER_ROLES:
+        raise PermissionDenied
+    return member
 
 
-def _active_referrals_to(agency_id: int | None) -> "QuerySet[Referral]":
-    from reintegra.cases.choices import ACTIVE_REFERRAL_STATUSES
-    from reintegra.referrals.models import Referral
-
+def _active_referrals_to(agency_id: int | None) -> QuerySet[Referral]:
     return Referral.objects.filter(to_agency_id=agency_id, status__in=ACTIVE_REFERRAL_STATUSES).filter(
         Q(consent__isnull=True, override_by__isnull=False) | Q(consent__withdrawn_at__isnull=True)
     )
 
 
-def case_list_for_user(user: AnyUser) -> "QuerySet[Case]":
-    from reintegra.cases.models import Case
-
+def case_list_for_user(user: AnyUser) -> QuerySet[Case]:
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
         return Case.objects.none()
     referred = Q(pk__in=_active_referrals_to(user.agency_id).values("case_id"))
@@ -64,8 +46,6 @@ def case_list_for_user(user: AnyUser) -> "QuerySet[Case]":
 
 
 def case_get_for_user(user: AnyUser, *, code: str, for_edit: bool = False) -> CaseAccess:
-    from reintegra.cases.choices import DataCategory
-
     case = case_list_for_user(user).select_related("returnee", "agency").filter(code=code).first()
     if case is None or not is_member(user):
         raise Http404
@@ -84,9 +64,7 @@ def case_get_for_user(user: AnyUser, *, code: str, for_edit: bool = False) -> Ca
     return CaseAccess(case=case, own=own, categories=categories, role=user.role, viewer_agency_id=user.agency_id or 0)
 
 
-def referral_list_for_user(user: AnyUser) -> "QuerySet[Referral]":
-    from reintegra.referrals.models import Referral
-
+def referral_list_for_user(user: AnyUser) -> QuerySet[Referral]:
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
         return Referral.objects.none()
     received = Q(to_agency_id=user.agency_id)
@@ -95,7 +73,7 @@ def referral_list_for_user(user: AnyUser) -> "QuerySet[Referral]":
     return Referral.objects.filter(received)
 
 
-def referral_get_for_user(user: AnyUser, *, referral_id: int) -> "Referral":
+def referral_get_for_user(user: AnyUser, *, referral_id: int) -> Referral:
     referral = (
         referral_list_for_user(user)
         .select_related("case", "from_agency", "to_agency", "service")

@@ -1,19 +1,15 @@
 """The referral network and its reference data: every member reads; coordinators (and a
 supervisor, for their own agency) edit."""
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from reintegra.accounts.models import Role
+from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.network.models import Agency, Service
 
-from ..models import Role
 from .members import AnyUser, can_manage_network, is_member
-
-if TYPE_CHECKING:
-    from reintegra.livelihoods.models import LabourMarketDemand
 
 
 def can_edit_agency(user: AnyUser, agency: Agency) -> bool:
@@ -53,10 +49,8 @@ def service_get_for_user(user: AnyUser, *, service_id: int, for_edit: bool = Fal
     return service
 
 
-def labour_market_get_for_user(user: AnyUser, *, demand_id: int, for_edit: bool = False) -> "LabourMarketDemand":
+def labour_market_get_for_user(user: AnyUser, *, demand_id: int, for_edit: bool = False) -> LabourMarketDemand:
     """Labour-market figures are reference data: every member reads them; coordinators edit them."""
-    from reintegra.livelihoods.models import LabourMarketDemand
-
     if not is_member(user):
         raise Http404
     if for_edit and not can_manage_network(user):

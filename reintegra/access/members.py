@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from ..models import Role, User
+from reintegra.accounts.models import Role, User
 
 # What request.user may be, in a Django view or a DRF view.
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -26,6 +26,14 @@ def require_member(user: AnyUser) -> User:
     if not is_member(user):
         raise PermissionDenied
     return user
+
+
+def require_supervisor(user: AnyUser) -> User:
+    """A supervisor of an agency; anyone else is refused (403)."""
+    member = require_member(user)
+    if member.role != Role.SUPERVISOR or member.agency_id is None:
+        raise PermissionDenied
+    return member
 
 
 def can_manage_network(user: AnyUser) -> bool:

@@ -1,0 +1,11 @@
+"""Moments in a case that other apps react to (see lib/reactions.py). Each is fired by one service."""
+
+from reintegra.lib.reactions import Reaction
+
+# consent_withdraw fires it with actor= and consent=; each handler returns how many of its records
+# ended because of the withdrawal (the referrals app: referrals revoked), for the timeline line.
+consent_withdrawn = Reaction("consent withdrawn")
+
+# return_record fires it with actor=, case= and returned_on= (the plans app schedules the
+# sustainability assessments from the return date).
+return_recorded = Reaction("return recorded")

@@ -1,0 +1,93 @@
+"""Tasks on a case: created, done, and closed with the record they stood for."""
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
+from reintegra.lib.phrases import day
+from reintegra.lib.validation import check_text, raise_if
+from reintegra.network.models import Agency
+
+from .models import Case, CaseEvent, ReturnJourney, Task
+from .timeline import timeline_write
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: User,
+    case: Case,
+    title: str,
+    due_on: datetime.date,
+    assignee: User | None = None,
+    is_follow_up: bool = False,
+    agency: Agency | None = None,
+    announce: bool = True,
+) -> Task:
+    """The one writer of tasks. A task belongs to `agency` (the actor's by default). A task that a
+    record schedules for itself (an assessment, an income follow-up) is not `announce`d on the
+    timeline: the record's own line says what was scheduled."""
+    agency = agency or actor.agency
+    errors: dict[str, Any] = {}
+    if not title.strip():
+        errors["title"] = _("Say what is to be done.")
+    check_text("title", title, errors, max_length=200)
+    journey = ReturnJourney.objects.filter(case=case).first()
+    if is_follow_up and journey and due_on < journey.returned_on:
+        errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {"date": journey.returned_on}
+    if assignee is not None and assignee.agency_id != (agency.pk if agency else None):
+        errors["assignee"] = _("Assign the task to someone of your agency.")
+    raise_if(errors)
+    if agency is None:
+        raise PermissionDenied
+    task = Task.objects.create(
+        case=case, title=title, due_on=due_on, agency=agency, assignee=assignee, is_follow_up=is_follow_up
+    )
+    if announce:
+        timeline_write(
+            case,
+            kind=CaseEvent.Kind.TASK,
+            actor=actor,
+            agency=actor.agency,
+            summary=gettext_noop("Task due %(date)s."),
+            params={"date": day(due_on)},
+            text=title,
+        )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=task, categories=["case"], details={"case": case.code}
+    )
+    return task
+
+
+def task_close_linked(task: Task | None) -> None:
+    """Marks done the task that stood for a record just completed (an assessment, a follow-up); the
+    record's own timeline line says what was done, so the task adds none."""
+    if task is not None and task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+
+
+@transaction.atomic
+def task_done(*, actor: User, task: Task) -> Task:
+    if task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+        timeline_write(
+            task.case,
+            kind=CaseEvent.Kind.TASK,
+            actor=actor,
+            agency=task.agency,
+            summary=gettext_noop("Task done."),
+            text=task.title,
+        )
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, obj=task, categories=["case"], details={"done": True}
+        )
+    return task

@@ -1,0 +1,156 @@
+"""One engine for every record that moves through states (cases, closures, referrals, plans,
+enrolments). Each record type declares its table of moves once; the engine answers two questions
+from it, and nothing else:
+
+- which moves may this party make from this state (`allowed`: the buttons a page shows and the
+  actions the API lists), and
+- may this move be made (`check`: refused with a 403 if the party may not make it, with a
+  validation error naming the state if the record is not where the move starts).
+
+A party is who the actor is *to this record*: "owner" (the agency that keeps the case), "sender"
+or "receiver" of a referral, "supervisor", "author" of a plan, "requester" of a closure,
+"provider" of a livelihood option. Each app computes the parties of an actor for its record
+(`parties_of`) from facts of the record; the table says which parties may make each move and which
+may not (`not_by`: the person who asks never approves).
+
+The engine writes nothing: the service locks the row, asks `check`, sets the fields the move
+stamps (`stamp`), saves them with update_fields, and writes one timeline line and one audit record.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+
+class Stamp(Enum):
+    """What a move writes into a field besides the state."""
+
+    NOW = "the time of the move"
+    DAY = "the day of the move"
+    ACTOR = "who made the move"
+    REASON = "the reason given"
+    CLEAR = "cleared"
+
+
+class Reason(Enum):
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    by: frozenset[str]
+    not_by: frozenset[str] = frozenset()
+    reason: Reason = Reason.NONE
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)
+    then: tuple[str, ...] = ()  # what follows, in words (documentation; the service does it)
+    label: Any = ""  # the button's words (lazy translation)
+    reason_prompt: Any = None  # what to say when a required reason is missing
+    refusal: Any = None  # what to say to a party in `not_by` (otherwise a bare 403)
+
+    def __post_init__(self) -> None:
+        if not self.by:
+            raise ValueError(f"Move {self.name!r} says nobody may make it.")
+        if self.by & self.not_by:
+            raise ValueError(f"Move {self.name!r} is both allowed and refused to {sorted(self.by & self.not_by)}.")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    states: tuple[str, ...]
+    initial: tuple[str, ...]
+    moves: tuple[Move, ...]
+    state_labels: Mapping[str, Any] = field(default_factory=dict)
+    record_label: Any = ""  # "referral", "plan"… in the reader's language
+
+    def __post_init__(self) -> None:
+        names = [m.name for m in self.moves]
+        if len(names) != len(set(names)):
+            raise ValueError(f"Workflow {self.name!r} names a move twice.")
+        known = set(self.states)
+        for move in self.moves:
+            unknown = (set(move.sources) | {move.target}) - known
+            if unknown:
+                raise ValueError(f"Move {move.name!r} of {self.name!r} uses unknown states {sorted(unknown)}.")
+        if set(self.initial) - known:
+            raise ValueError(f"Workflow {self.name!r} starts in an unknown state.")
+
+    def move(self, name: str) -> Move:
+        for move in self.moves:
+            if move.name == name:
+                return move
+        raise ValidationError(_("“%(move)s” is not a step of this record's workflow.") % {"move": name})
+
+    def may(self, move: Move, parties: Iterable[str]) -> bool:
+        parties = frozenset(parties)
+        return bool(move.by & parties) and not (move.not_by & parties)
+
+    def allowed(self, state: str, parties: Iterable[str]) -> list[Move]:
+        """The moves this party may make from `state`, in table order."""
+        parties = frozenset(parties)
+        return [m for m in self.moves if state in m.sources and self.may(m, parties)]
+
+    def check(self, state: str, name: str, parties: Iterable[str], *, reason: str = "") -> Move:
+        """The move, if this party may make it from `state` with this reason; otherwise a refusal
+        (PermissionDenied when the party may not, ValidationError when the state or reason is wrong)."""
+        move = self.move(name)
+        parties = frozenset(parties)
+        if move.refusal and move.by & parties and move.not_by & parties:
+            raise ValidationError(str(move.refusal))
+        if not self.may(move, parties):
+            raise PermissionDenied
+        if state not in move.sources:
+            raise ValidationError(
+                {
+                    "status": _("This %(record)s is “%(state)s”: it cannot become “%(target)s”.")
+                    % {
+                        "record": self.record_label or self.name,
+                        "state": self.state_label(state),
+                        "target": self.state_label(move.target),
+                    }
+                }
+            )
+        if move.reason is Reason.REQUIRED and not reason.strip():
+            raise ValidationError({"reason": str(move.reason_prompt or _("Give the reason."))})
+        return move
+
+    def state_label(self, state: str) -> str:
+        return str(self.state_labels.get(state, state))
+
+    def reachable(self) -> set[str]:
+        """Every state some sequence of moves reaches from an initial state."""
+        seen = set(self.initial)
+        frontier = list(self.initial)
+        while frontier:
+            state = frontier.pop()
+            for move in self.moves:
+                if state in move.sources and move.target not in seen:
+                    seen.add(move.target)
+                    frontier.append(move.target)
+        return seen
+
+
+def stamp(
+    record: Any, move: Move, *, state_field: str | None, actor: Any, now: Any, day: Any, reason: str = ""
+) -> list[str]:
+    """Sets the state and what the move stamps on `record`; returns the fields to save. A workflow
+    whose state is read from several fields (a case's closure) has no `state_field`."""
+    if state_field is not None:
+        setattr(record, state_field, move.target)
+    values = {Stamp.NOW: now, Stamp.DAY: day, Stamp.ACTOR: actor, Stamp.REASON: reason}
+    for name, kind in move.stamps.items():
+        if kind is Stamp.CLEAR:
+            cleared: Any = "" if isinstance(getattr(record, name, None), str) else None
+            setattr(record, name, cleared)
+        else:
+            setattr(record, name, values[kind])
+    return [*([state_field] if state_field else []), *move.stamps]
