@@ -154,3 +154,27 @@ def stamp(
         else:
             setattr(record, name, values[kind])
     return [*([state_field] if state_field else []), *move.stamps]
+
+
+def markdown(workflow: Workflow) -> str:
+    """The table of a workflow for docs/architecture.md (in English, as the code states it)."""
+
+    def names(values: Iterable[str]) -> str:
+        return ", ".join(str(v) for v in values)
+
+    lines = [
+        f"#### {workflow.name}",
+        "",
+        f"States: {names(workflow.states)}; a new record starts in {names(workflow.initial)}.",
+        "",
+        "| move | from | to | by | never by | reason | stamps | then |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for move in workflow.moves:
+        stamps = ", ".join(f"{field} ← {kind.value}" for field, kind in move.stamps.items())
+        lines.append(
+            f"| {move.name} | {names(move.sources)} | {move.target} | {names(sorted(move.by))} "
+            f"| {names(sorted(move.not_by)) or '—'} | {move.reason.value} | {stamps or '—'} "
+            f"| {'; '.join(move.then) or '—'} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,258 @@
+"""Every workflow table, read whole: each state reachable, each move with a rule for who may make it,
+each move made through its service by a test below, and the docs' copy of the tables current."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from reintegra.access import case_get_for_user, enrolment_get_for_user
+from reintegra.accounts.models import AuditEvent
+from reintegra.cases import services as case_services
+from reintegra.cases.management.commands.workflows import all_workflows
+from reintegra.cases.models import CaseEvent
+from reintegra.cases.workflows import closure_state
+from reintegra.lib.workflow import Reason
+from reintegra.livelihoods import enrolments
+from reintegra.plans import services as plan_services
+from reintegra.referrals import services as referral_services
+
+from .cases.conftest import IDENTITY, refer, share_with
+from .livelihoods.conftest import catalogue  # noqa: F401  (the options, for enrolments)
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = {w.name: w for w in all_workflows()}
+MOVES = [(w.name, m.name) for w in WORKFLOWS.values() for m in w.moves]
+DAY = datetime.timedelta(days=1)
+
+
+def test_the_apps_declare_the_five_workflows():
+    assert set(WORKFLOWS) == {"case stage", "case closure", "referral", "plan", "enrolment"}
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_every_state_is_reachable_from_where_a_record_starts(name):
+    workflow = WORKFLOWS[name]
+    assert workflow.reachable() == set(workflow.states)
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_every_move_names_who_may_make_it_and_nobody_both_may_and_may_not(name):
+    for move in WORKFLOWS[name].moves:
+        assert move.by, move.name
+        assert not move.by & move.not_by, move.name
+        assert move.sources, move.name
+
+
+def test_the_architecture_document_shows_the_tables_as_the_code_declares_them():
+    call_command("workflows", check=str(ROOT / "docs" / "architecture.md"))
+
+
+# --- Every move, made through its service ---------------------------------------------------------
+
+
+def reason_for(workflow_name, move_name):
+    move = WORKFLOWS[workflow_name].move(move_name)
+    return "Said by the returnee on the phone." if move.reason is not Reason.NONE else ""
+
+
+def open_case(users, stage="identification"):
+    return case_services.case_open(actor=users["alice"], stage=stage, **IDENTITY)
+
+
+def make_case_stage_move(users, network, request, move_name):
+    move = WORKFLOWS["case stage"].move(move_name)
+    case = open_case(users, stage=move.sources[0])
+    case_services.case_set_stage(
+        actor=users["alice"],
+        case=case,
+        stage=move.target,
+        version=case.version,
+        reason=reason_for("case stage", move_name),
+    )
+    case.refresh_from_db()
+    return case, case.stage
+
+
+def make_case_closure_move(users, network, request, move_name):
+    case = open_case(users)
+    steps = {"request": ["request"], "approve": ["request", "approve"], "decline": ["request", "decline"]}
+    steps["reopen"] = ["request", "approve", "reopen"]
+    for step in steps[move_name]:
+        actor = users["sam"] if step in ("approve", "decline") else users["alice"]
+        case = case_services.closure_move(actor=actor, case=case, move=step, reason=reason_for("case closure", step))
+    case.refresh_from_db()
+    return case, closure_state(case)
+
+
+def make_referral_move(users, network, request, move_name):
+    case = open_case(users)
+    consent = share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    before = {
+        "accept": [],
+        "decline": [],
+        "cancel": [],
+        "start": ["accept"],
+        "complete": ["accept"],
+        "revoke": ["accept"],
+        "consent_withdrawn": ["accept"],
+    }[move_name]
+    for step in before:
+        referral_services.referral_move(actor=users["bob"], referral=referral, move=step)
+    if move_name == "consent_withdrawn":
+        case_services.consent_withdraw(actor=users["alice"], consent=consent)
+    else:
+        actor = users["alice"] if move_name in ("cancel", "revoke") else users["bob"]
+        referral_services.referral_move(
+            actor=actor, referral=referral, move=move_name, reason=reason_for("referral", move_name)
+        )
+    referral.refresh_from_db()
+    return referral, referral.status
+
+
+def make_plan_move(users, network, request, move_name):
+    case = open_case(users)
+    plan = plan_services.plan_start(actor=users["alice"], case=case)
+    plan = plan_services.plan_update(
+        actor=users["alice"],
+        plan=plan,
+        version=plan.version,
+        returnee_took_part=True,
+        returnee_agreed_on=timezone.localdate(),
+    )
+    plan_services.goal_add(actor=users["alice"], plan=plan, domain="economic", description="A steady income.")
+    plan_services.plan_move(actor=users["alice"], plan=plan, move="submit")
+    if move_name in ("approve", "revise"):
+        plan_services.plan_move(actor=users["sam"], plan=plan, move="approve")
+    if move_name == "revise":  # a plan is revised by changing it
+        plan_services.goal_add(actor=users["alice"], plan=plan, domain="health", description="See a doctor.")
+    plan.refresh_from_db()
+    return plan, plan.status
+
+
+ENROLMENT_PATHS = {
+    "offered": [],
+    "accepted": ["offered"],
+    "declined": ["offered"],
+    "enrolled": ["offered", "accepted"],
+    "dropped_out": ["offered", "accepted", "enrolled"],
+    "completed": ["offered", "accepted", "enrolled"],
+    "placed": ["offered", "accepted", "enrolled", "completed"],
+}
+
+
+def make_enrolment_move(users, network, request, move_name):
+    paid, _unpaid = request.getfixturevalue("catalogue")
+    case = open_case(users)
+    today = timezone.localdate()
+    access = case_get_for_user(users["alice"], code=case.code, for_edit=True)
+    enrolment = enrolments.enrolment_recommend(
+        actor=users["alice"], access=access, opportunity=paid, on=today - 9 * DAY
+    )
+    for step in [*ENROLMENT_PATHS[move_name], move_name]:
+        enrolment.refresh_from_db()
+        grant = enrolment_get_for_user(users["alice"], enrolment_id=enrolment.pk)
+        if step == "placed":
+            enrolments.placement_record(
+                actor=users["alice"],
+                access=grant,
+                kind="job",
+                employer_name="Mae Sai Works",
+                isco="74",
+                started_on=today,
+            )
+            continue
+        enrolments.enrolment_move(
+            actor=users["alice"],
+            access=grant,
+            to=step,
+            on=today - DAY,
+            reason=reason_for("enrolment", step),
+            version=enrolment.version,
+        )
+    enrolment.refresh_from_db()
+    return enrolment, enrolment.status
+
+
+DRIVERS = {
+    "case stage": make_case_stage_move,
+    "case closure": make_case_closure_move,
+    "referral": make_referral_move,
+    "plan": make_plan_move,
+    "enrolment": make_enrolment_move,
+}
+
+
+@pytest.mark.parametrize(("workflow_name", "move_name"), MOVES)
+def test_every_move_is_made_through_its_service_with_one_audit_record(
+    workflow_name, move_name, users, network, request
+):
+    assert workflow_name in DRIVERS, f"no test makes the moves of the {workflow_name} workflow"
+    lines_before = CaseEvent.objects.count()
+    record, state = DRIVERS[workflow_name](users, network, request, move_name)
+    assert state == WORKFLOWS[workflow_name].move(move_name).target
+    audited = AuditEvent.objects.filter(
+        object_type=record._meta.label_lower, object_id=str(record.pk), details__move=move_name
+    )
+    assert audited.count() == 1
+    assert CaseEvent.objects.count() > lines_before
+
+
+# --- Refusals come from the tables ---------------------------------------------------------------
+
+
+def test_a_party_the_table_does_not_name_is_refused_and_nothing_changes(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    with pytest.raises(PermissionDenied):  # accepting is the receiving agency's move
+        referral_services.referral_move(actor=users["alice"], referral=referral, move="accept")
+    referral.refresh_from_db()
+    assert referral.status == "pending" and referral.responded_at is None
+
+
+def test_a_move_from_the_wrong_state_names_the_state_and_changes_nothing(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    with pytest.raises(ValidationError) as refused:
+        referral_services.referral_move(actor=users["bob"], referral=referral, move="start")
+    assert "“Pending”" in str(refused.value) and "“In progress”" in str(refused.value)
+    referral.refresh_from_db()
+    assert referral.status == "pending"
+
+
+def test_whoever_asked_for_a_closure_does_not_decide_it(users, network):
+    case = open_case(users)
+    case = case_services.closure_move(actor=users["sam"], case=case, move="request", reason="Settled in Lamphun.")
+    with pytest.raises(ValidationError) as refused:
+        case_services.closure_move(actor=users["sam"], case=case, move="approve")
+    assert "does not decide" in str(refused.value)
+    case.refresh_from_db()
+    assert case.stage == "identification" and case.closure_requested_at is not None
+
+
+def test_going_back_a_stage_needs_a_reason_and_forward_does_not(users):
+    case = open_case(users, stage="reintegration")
+    with pytest.raises(ValidationError) as refused:
+        case_services.case_set_stage(actor=users["alice"], case=case, stage="shelter_assistance", version=case.version)
+    assert "earlier stage" in str(refused.value)
+    case.refresh_from_db()
+    assert case.stage == "reintegration"
+    case = case_services.case_set_stage(actor=users["alice"], case=case, stage="follow_up", version=case.version)
+    assert case.stage == "follow_up"
+
+
+def test_a_consent_withdrawal_is_not_a_move_anyone_can_make_by_hand(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    for user in (users["alice"], users["bob"], users["sam"]):
+        with pytest.raises(PermissionDenied):
+            referral_services.referral_move(actor=user, referral=referral, move="consent_withdrawn")
+    referral.refresh_from_db()
+    assert referral.status == "pending"
