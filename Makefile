@@ -20,8 +20,9 @@ run: $(BIN)/reintegra
 	$(BIN)/python -m reintegra demo --if-empty $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra serve --port $(PORT)
 
+# On every core (pytest-xdist); PYTEST_ARGS="-n0 -x" runs in one process, stopping at the first failure.
 test: $(BIN)/reintegra
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(BIN)/reintegra
 	$(BIN)/ruff check reintegra tests

@@ -25,10 +25,13 @@ def security_headers_middleware(get_response: Middleware) -> Middleware:
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address. Behind the one trusted proxy (BEHIND_PROXY), the last X-Forwarded-For
+    entry is the address that proxy saw; entries before it are whatever the client sent, so a
+    forged one can neither hide who made a request nor dodge the lock-out."""
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -117,3 +117,10 @@ def test_behind_a_proxy_the_audit_and_the_lock_out_take_the_address_from_x_forwa
 def test_behind_a_proxy_a_request_without_x_forwarded_for_keeps_the_connecting_address(malee):
     login(Client(), "malee", PASSWORD, REMOTE_ADDR="10.0.0.2")
     assert AuditEvent.objects.filter(action="login", actor=malee).get().ip_address == "10.0.0.2"
+
+
+@override_settings(**BEHIND_PROXY)
+def test_behind_a_proxy_a_forged_first_x_forwarded_for_entry_is_not_taken_for_the_client(malee):
+    # The client sends "192.0.2.66"; the proxy appends the address it saw.
+    login(Client(), "malee", "wrong", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.66, 198.51.100.7")
+    assert LoginFailure.objects.get().ip_address == "198.51.100.7"
