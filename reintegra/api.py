@@ -1,13 +1,18 @@
 """Shared API pieces: pagination and the one error shape of the API."""
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from reintegra.access import is_member
+from reintegra.accounts.models import User
 from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.workflow import Workflow
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -59,3 +64,26 @@ def conflict_response(exc: EditConflict) -> Response:
         },
         status=status.HTTP_409_CONFLICT,
     )
+
+
+class MovesField(serializers.Field):
+    """The moves of the record's workflow that the requesting user may make now: the same table the
+    pages take their buttons from, so what the API lists is what it will accept."""
+
+    def __init__(
+        self,
+        workflow: Workflow,
+        parties_of: Callable[[User, Any], frozenset[str]],
+        state: Callable[[Any], str] = attrgetter("status"),
+        **kwargs: Any,
+    ) -> None:
+        self.workflow, self.parties_of, self.state = workflow, parties_of, state
+        kwargs.setdefault("help_text", "The moves you may make now (the names of the endpoints that make them).")
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record: Any) -> list[str]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not is_member(user):
+            return []
+        return [m.name for m in self.workflow.allowed(self.state(record), self.parties_of(user, record))]

@@ -21,6 +21,7 @@ from reintegra.plans import services as plan_services
 from reintegra.referrals import services as referral_services
 
 from .cases.conftest import IDENTITY, refer, share_with
+from .conftest import api_client_for, client_for
 from .livelihoods.conftest import catalogue  # noqa: F401  (the options, for enrolments)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,3 +257,39 @@ def test_a_consent_withdrawal_is_not_a_move_anyone_can_make_by_hand(users, netwo
             referral_services.referral_move(actor=user, referral=referral, move="consent_withdrawn")
     referral.refresh_from_db()
     assert referral.status == "pending"
+
+
+# --- What the pages and the API offer is what the table allows ----------------------------------
+
+
+def test_the_api_lists_for_each_side_the_moves_it_may_make_on_a_referral(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    url = f"/api/v1/referrals/{referral.pk}/"
+    assert api_client_for(users["bob"]).get(url).json()["moves"] == ["accept", "decline"]
+    assert api_client_for(users["alice"]).get(url).json()["moves"] == ["cancel"]
+    referral_services.referral_move(actor=users["bob"], referral=referral, move="accept")
+    assert api_client_for(users["bob"]).get(url).json()["moves"] == ["start", "complete"]
+    assert api_client_for(users["alice"]).get(url).json()["moves"] == ["revoke"]
+
+
+def test_the_referral_page_offers_the_buttons_of_the_moves_allowed_and_no_others(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    action = f"/referrals/{referral.pk}/"
+    receiver_page = client_for(users["bob"]).get(action).content.decode()
+    sender_page = client_for(users["alice"]).get(action).content.decode()
+    for move in ("accept", "decline"):
+        assert f"{action}{move}/" in receiver_page and f"{action}{move}/" not in sender_page
+    assert f"{action}cancel/" in sender_page and f"{action}cancel/" not in receiver_page
+    for move in ("start", "complete", "revoke", "consent_withdrawn"):
+        assert f"{action}{move}/" not in receiver_page + sender_page
+
+
+def test_the_plan_offers_approval_only_to_a_supervisor_who_neither_wrote_nor_submitted_it(users, network, request):
+    plan, _status = make_plan_move(users, network, request, "submit")
+    url = f"/api/v1/plans/{plan.case.code}/"
+    assert api_client_for(users["sam"]).get(url).json()["moves"] == ["approve"]
+    assert api_client_for(users["alice"]).get(url).json()["moves"] == []  # the author, a caseworker

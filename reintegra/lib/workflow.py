@@ -55,6 +55,7 @@ class Move:
     label: Any = ""  # the button's words (lazy translation)
     reason_prompt: Any = None  # what to say when a required reason is missing
     refusal: Any = None  # what to say to a party in `not_by` (otherwise a bare 403)
+    automatic: bool = False  # made by another action (changing a plan revises it), never by a button
 
     def __post_init__(self) -> None:
         if not self.by:
@@ -95,9 +96,9 @@ class Workflow:
         return bool(move.by & parties) and not (move.not_by & parties)
 
     def allowed(self, state: str, parties: Iterable[str]) -> list[Move]:
-        """The moves this party may make from `state`, in table order."""
+        """The moves this party may make from `state` by hand (the buttons), in table order."""
         parties = frozenset(parties)
-        return [m for m in self.moves if state in m.sources and self.may(m, parties)]
+        return [m for m in self.moves if state in m.sources and not m.automatic and self.may(m, parties)]
 
     def check(self, state: str, name: str, parties: Iterable[str], *, reason: str = "") -> Move:
         """The move, if this party may make it from `state` with this reason; otherwise a refusal

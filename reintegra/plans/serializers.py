@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from reintegra.api import MovesField
 from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.choices import Language
 
 from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
 from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+from .workflows import PLAN, parties_of
 
 RANKING_CONTEXTS = [("intake", gettext_lazy("Intake")), ("review", gettext_lazy("Review"))]
 # What `Action.progress` reads from the linked referral or task.
@@ -140,12 +142,14 @@ class PlanSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("Top-3 priorities of the latest ranking that no goal serves")
     )
     revisions = PlanRevisionSerializer(many=True, read_only=True)
+    moves = MovesField(PLAN, parties_of)
 
     class Meta:
         model = Plan
         fields = [
             "case",
             "status",
+            "moves",
             "revision",
             "version",
             "returnee_took_part",

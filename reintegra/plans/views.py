@@ -34,7 +34,8 @@ def _plan(access: CaseAccess) -> Plan:
 @require_GET
 def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     access = selectors.plan_access(user=request.user, code=code)
-    view = selectors.plan_view(user=request.user, access=access, via="page")
+    user = require_member(request.user)
+    view = selectors.plan_view(user=user, access=access, via="page")
     goals = (
         list(
             view.plan.goals.prefetch_related(
@@ -77,11 +78,9 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
             )
             if view.plan
             else None,
-            # The buttons are the moves this user may make now (a plan is revised by changing it).
+            # The buttons are the moves this user may make now.
             "moves": [
-                m.name
-                for m in PLAN.allowed(view.plan.status, parties_of(require_member(request.user), view.plan))
-                if m.name != "revise"
+                m.name for m in PLAN.allowed(view.plan.status, parties_of(require_member(request.user), view.plan))
             ]
             if view.plan
             else [],

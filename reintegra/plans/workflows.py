@@ -45,6 +45,7 @@ PLAN = Workflow(
             by=frozenset({OWNER}),
             stamps={"submitted_by": Stamp.CLEAR, "approved_by": Stamp.CLEAR, "approved_at": Stamp.CLEAR},
             then=("made by changing the plan: the next revision starts",),
+            automatic=True,
             label=_("Start the next revision"),
         ),
     ),

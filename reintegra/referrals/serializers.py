@@ -7,12 +7,14 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from reintegra.access import service_list_for_user
+from reintegra.api import MovesField
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.models import Service
 
 from .choices import ReferralReason, Urgency
 from .models import Referral
+from .workflows import REFERRAL, parties_of
 
 
 class ServiceIdField(serializers.PrimaryKeyRelatedField):
@@ -48,6 +50,7 @@ class ReferralSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("Supervisors only: why the referral goes without the returnee's consent."),
     )
     override = serializers.SerializerMethodField()
+    moves = MovesField(REFERRAL, parties_of)
 
     class Meta:
         model = Referral
@@ -64,6 +67,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "override_reason",
             "override",
             "status",
+            "moves",
             "status_reason",
             "sent_at",
             "responded_at",
