@@ -22,6 +22,24 @@ CASE_OWNER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
 CASE_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF)
 
 
+def keeps_cases(user: AnyUser) -> bool:
+    """A caseworker or supervisor of an agency: may open cases and keeps its agency's."""
+    return is_member(user) and user.role in CASE_OWNER_ROLES and user.agency_id is not None
+
+
+def receives_cases(user: AnyUser) -> bool:
+    """May hold a case or a referral: a caseworker, supervisor or provider's staff of an agency."""
+    return is_member(user) and user.role in CASE_RECEIVER_ROLES and user.agency_id is not None
+
+
+def require_case_receiver(user: AnyUser) -> User:
+    """Someone who may hold cases or referrals; anyone else is refused (403)."""
+    member = require_member(user)
+    if not receives_cases(member):
+        raise PermissionDenied
+    return member
+
+
 def require_case_owner(user: AnyUser) -> User:
     """A caseworker or supervisor, the roles that open and keep cases; anyone else is refused (403)."""
     member = require_member(user)

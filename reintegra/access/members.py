@@ -36,6 +36,10 @@ def require_supervisor(user: AnyUser) -> User:
     return member
 
 
+def is_supervisor(user: AnyUser) -> bool:
+    return is_member(user) and user.role == Role.SUPERVISOR and user.agency_id is not None
+
+
 def can_manage_network(user: AnyUser) -> bool:
     return is_member(user) and (user.is_superuser or user.role == Role.NETWORK_COORDINATOR)
 

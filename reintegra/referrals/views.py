@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from reintegra.access import (
-    CASE_RECEIVER_ROLES,
     case_get_for_user,
     referral_get_for_user,
+    require_case_receiver,
     require_member,
 )
 from reintegra.accounts.audit import audit_record
@@ -28,9 +28,7 @@ from .workflows import REFERRAL, parties_of
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = require_member(request.user)
-    if user.role not in CASE_RECEIVER_ROLES:
-        raise PermissionDenied
+    user = require_case_receiver(request.user)
     direction = "outgoing" if request.GET.get("direction") == "outgoing" else "incoming"
     status = request.GET.get("status", "")
     if status not in ReferralStatus.values:
