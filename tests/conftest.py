@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -106,3 +107,13 @@ def api_client_for(user: User | None) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def language_of_the_installation():
+    """Each test starts in English: a request handled in Thai leaves Thai active in its thread (the
+    locale middleware activates a language and never deactivates it), which would leak into the next
+    test that renders a lazy label outside a request."""
+    translation.activate("en")
+    yield
+    translation.activate("en")

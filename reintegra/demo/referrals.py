@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from reintegra.access import case_get_for_user
 from reintegra.cases import services as case_services
 from reintegra.cases.choices import ConsentPurpose, DataCategory, Gender, Stage
 from reintegra.cases.models import Case, Consent
@@ -191,7 +192,7 @@ def referral_play(
     service = next((s for s in services if option.service_hint and option.service_hint in s.name), None)
     referral = referral_services.referral_send(
         actor=opener,
-        case=case,
+        access=case_get_for_user(opener, code=case.code, for_edit=True),
         to_agency=to_agency,
         service=service or (services[0] if services else None),
         reasons=[option.reason],

@@ -1,8 +1,19 @@
+"""Rules of one value: model fields name them as validators, so full_clean() applies them wherever
+a record is written from (a page, the API, the demo, an import)."""
+
+import datetime
 import re
+from collections.abc import Iterable
+from decimal import Decimal
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from reintegra.lib import geo
 
 # A tag opener (`<b`, `</`, `<!`, `<?`): text is stored as typed and always rendered escaped, but
 # markup in a plain-text field is a mistake or an attack, so it is refused with a clear message.
@@ -19,3 +30,87 @@ def validate_currency(value: str) -> None:
         raise ValidationError(
             _("“%(code)s” is not an ISO 4217 currency code."), params={"code": value}, code="currency"
         )
+
+
+# --- Rules of one value, for model fields (Model.full_clean runs them) ------------------------------
+
+MAX_TEXT = 5000
+
+# A value outside a field's vocabulary (Django's own message names no vocabulary either).
+CHOICE_ERRORS = {"invalid_choice": _("Unknown value “%(value)s”.")}
+
+
+@deconstructible
+class TextLength:
+    """At most `limit` characters. Encrypted text is a TextField, which checks no max_length itself."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, value: str) -> None:
+        if value and len(value) > self.limit:
+            raise ValidationError(
+                _("Too long: at most %(max)s characters (this has %(n)s)."),
+                params={"max": self.limit, "n": len(value)},
+                code="max_length",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextLength) and other.limit == self.limit
+
+    def __hash__(self) -> int:
+        return hash(self.limit)
+
+
+@deconstructible
+class ValuesIn:
+    """Every value of a list (a JSON field) is one of the `choices` class's values."""
+
+    def __init__(self, choices: type[models.TextChoices]) -> None:
+        self.choices = choices
+
+    def __call__(self, value: Iterable[str]) -> None:
+        bad = [v for v in value or [] if v not in self.choices.values]
+        if bad:
+            raise ValidationError(
+                # Not "invalid_choice": a field would put its own message for that code in place of this one.
+                _("Unknown value(s): %(values)s."),
+                params={"values": ", ".join(map(str, bad))},
+                code="unknown_values",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ValuesIn) and other.choices is self.choices
+
+    def __hash__(self) -> int:
+        return hash(self.choices)
+
+
+def validate_plain_text(value: str) -> None:
+    """Plain text, of at most MAX_TEXT characters, without markup."""
+    TextLength(MAX_TEXT)(value)
+    validate_no_markup(value)
+
+
+def validate_countries(value: Iterable[str]) -> None:
+    bad = [c for c in value or [] if not (isinstance(c, str) and c == c.upper() and geo.is_country(c))]
+    if bad:
+        raise ValidationError(
+            _("Unknown country code(s): %(codes)s. Use ISO 3166-1 alpha-2, e.g. TH, PH, MY."),
+            params={"codes": ", ".join(map(str, bad))},
+            code="country",
+        )
+
+
+def validate_country(value: str) -> None:
+    validate_countries([value])
+
+
+def validate_not_future(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."), code="future")
+
+
+def validate_not_negative(value: Decimal | None) -> None:
+    if value is not None and value < 0:
+        raise ValidationError(_("An amount cannot be negative."), code="negative")

@@ -87,7 +87,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         access = case_get_for_user(request.user, code=data.pop("case")["code"], for_edit=True)
-        referral = services.referral_send(actor=require_member(request.user), case=access.case, **data)
+        referral = services.referral_send(actor=require_member(request.user), access=access, **data)
         return Response(self.get_serializer(referral).data, status=status.HTTP_201_CREATED)
 
     def _step(self, request: Request, move: str) -> Response:

@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.cases.choices import DataCategory
 from reintegra.lib.fields import EncryptedTextField
+from reintegra.lib.validators import CHOICE_ERRORS, TextLength, ValuesIn, validate_no_markup
 
-from .choices import ReferralStatus, Urgency
+from .choices import ReferralReason, ReferralStatus, Urgency
 
 
 class Referral(models.Model):
@@ -23,21 +26,27 @@ class Referral(models.Model):
         blank=True,
         related_name="referrals",
     )
-    reasons = models.JSONField(_("reasons"), default=list)
-    reason_text = EncryptedTextField(_("reason, in words"), blank=True)
-    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
-    categories = models.JSONField(_("data shared"), default=list)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True, validators=[ValuesIn(ReferralReason)])
+    reason_text = EncryptedTextField(
+        _("reason, in words"), blank=True, validators=[TextLength(2000), validate_no_markup]
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE, error_messages=CHOICE_ERRORS
+    )
+    categories = models.JSONField(_("data shared"), default=list, blank=True, validators=[ValuesIn(DataCategory)])
     consent = models.ForeignKey(
         "cases.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
-    override_reason = EncryptedTextField(_("reason for sending without consent"), blank=True)
+    override_reason = EncryptedTextField(
+        _("reason for sending without consent"), blank=True, validators=[TextLength(1000), validate_no_markup]
+    )
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(
         _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
     )
-    status_reason = EncryptedTextField(_("reason"), blank=True)
+    status_reason = EncryptedTextField(_("reason"), blank=True, validators=[TextLength(1000), validate_no_markup])
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -51,3 +60,7 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.to_agency}"
+
+    def clean(self) -> None:
+        if not self.reasons and not self.reason_text.strip():
+            raise ValidationError({"reasons": _("Give the reason for the referral.")})

@@ -12,19 +12,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, Role, User
-from reintegra.cases.choices import ConsentPurpose, DataCategory
+from reintegra.accounts.models import AuditEvent, User
+from reintegra.cases.choices import ConsentPurpose
 from reintegra.cases.models import Case, CaseEvent, Consent
+from reintegra.cases.scope import CaseAccess
 from reintegra.cases.timeline import timeline_write
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.phrases import label
-from reintegra.lib.validation import check_choices, check_text, raise_if
+from reintegra.lib.validation import check_text, raise_if
 from reintegra.lib.workflow import Move
 from reintegra.network.models import Agency, Service
 
-from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, ReferralReason, Urgency
+from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, Urgency
 from .models import Referral
 from .workflows import CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
+
+
+def _between_agencies(referral: Referral) -> dict[str, Any]:
+    """The rules that read other records: the two agencies and the service."""
+    errors: dict[str, Any] = {}
+    if referral.to_agency_id == referral.from_agency_id:
+        errors["to_agency"] = _("Refer to another agency.")
+    elif not referral.to_agency.active:
+        errors["to_agency"] = _("This agency is not active.")
+    if referral.service is not None and referral.service.agency_id != referral.to_agency_id:
+        errors["service"] = _("This service belongs to another agency.")
+    return errors
 
 
 def consent_covering(*, case: Case, to_agency: Agency, categories: Iterable[str]) -> Consent | None:
@@ -67,7 +80,7 @@ def _audit(referral: Referral, *, actor: User, action: str, **details: Any) -> N
 def referral_send(
     *,
     actor: User,
-    case: Case,
+    access: CaseAccess,
     to_agency: Agency,
     service: Service | None = None,
     reasons: Iterable[str] = (),
@@ -76,27 +89,32 @@ def referral_send(
     categories: Iterable[str] = (),
     override_reason: str = "",
 ) -> Referral:
-    if actor.agency_id != case.agency_id or actor.role not in (Role.CASEWORKER, Role.SUPERVISOR):
+    """Sends the case to another agency, under a sharing consent that covers the categories, or
+    without one by a supervisor's recorded decision."""
+    if not access.own:
         raise PermissionDenied
-    reasons, categories = sorted(set(reasons)), sorted(set(categories))
-    errors: dict[str, Any] = {}
-    if to_agency.pk == case.agency_id:
-        errors["to_agency"] = _("Refer to another agency.")
-    if not to_agency.active:
-        errors["to_agency"] = _("This agency is not active.")
-    if service is not None and service.agency_id != to_agency.pk:
-        errors["service"] = _("This service belongs to another agency.")
-    if not reasons and not reason_text.strip():
-        errors["reasons"] = _("Give the reason for the referral.")
-    check_choices("reasons", reasons, ReferralReason.values, errors)
-    check_choices("urgency", [urgency], Urgency.values, errors)
-    check_choices("categories", categories, DataCategory.values, errors)
-    check_text("reason_text", reason_text, errors, max_length=2000)
-    check_text("override_reason", override_reason, errors, max_length=1000)
+    case = access.case
+    referral = Referral(
+        case=case,
+        from_agency=case.agency,
+        to_agency=to_agency,
+        service=service,
+        reasons=sorted(set(reasons)),
+        reason_text=reason_text,
+        urgency=urgency,
+        categories=sorted(set(categories)),
+        override_reason=override_reason,
+        sent_by=actor,
+        sent_at=timezone.now(),
+    )
+    errors = _between_agencies(referral)
+    try:
+        referral.full_clean(exclude=["consent", "override_by", *errors])
+    except ValidationError as exc:
+        errors = exc.message_dict | errors
     raise_if(errors)
-    consent = consent_covering(case=case, to_agency=to_agency, categories=categories)
-    override_by = None
-    if consent is None:
+    referral.consent = consent_covering(case=case, to_agency=to_agency, categories=referral.categories)
+    if referral.consent is None:
         if not override_reason.strip():
             raise ValidationError(
                 {
@@ -108,24 +126,13 @@ def referral_send(
                     % {"agency": to_agency.name}
                 }
             )
-        if actor.role != Role.SUPERVISOR:
+        if not access.is_supervisor:
             raise ValidationError({"override_reason": _("Only a supervisor can send a referral without consent.")})
-        override_by = actor
-    referral = Referral.objects.create(
-        case=case,
-        from_agency=case.agency,
-        to_agency=to_agency,
-        service=service,
-        reasons=reasons,
-        reason_text=reason_text,
-        urgency=urgency,
-        categories=categories,
-        consent=consent,
-        override_reason=override_reason if override_by else "",
-        override_by=override_by,
-        sent_by=actor,
-        sent_at=timezone.now(),
-    )
+        referral.override_by = actor
+    else:
+        referral.override_reason = ""
+    referral.save()
+    override_by = referral.override_by
     summary = (
         gettext_noop("Referral sent to %(agency)s (%(urgency)s), without consent, by supervisor decision.")
         if override_by
@@ -145,7 +152,7 @@ def referral_send(
         actor=actor,
         action=AuditEvent.Action.CREATE,
         to=to_agency.slug,
-        categories=categories,
+        categories=referral.categories,
         override=bool(override_by),
     )
     return referral
@@ -164,9 +171,11 @@ def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "
 
 
 def _check_reason(reason: str) -> None:
-    errors: dict[str, Any] = {}
-    check_text("reason", reason, errors, max_length=1000)
-    raise_if(errors)
+    """The reason is kept as the referral's status_reason, under that field's rules."""
+    try:
+        Referral._meta.get_field("status_reason").run_validators(reason)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc
 
 
 def _record(referral: Referral, step: Move, *, actor: User, reason: str) -> Referral:

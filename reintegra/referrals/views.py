@@ -106,7 +106,7 @@ def referral_send(request: HttpRequest, code: str) -> HttpResponse:
         form_errors_as_messages(request, form)
         return redirect("cases:detail", code=code)
     try:
-        referral = services.referral_send(actor=user, case=access.case, **form.cleaned_data)
+        referral = services.referral_send(actor=user, access=access, **form.cleaned_data)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

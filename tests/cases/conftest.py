@@ -4,6 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.utils import timezone
 
+from reintegra.access import case_get_for_user
 from reintegra.cases import services as case_services
 from reintegra.lib import crypto
 from reintegra.referrals import services as referral_services
@@ -54,7 +55,7 @@ def share_with(actor, case, agency, categories=("profile", "history")):
 def refer(actor, case, agency, categories=("profile", "history"), **extra):
     return referral_services.referral_send(
         actor=actor,
-        case=case,
+        access=case_get_for_user(actor, code=case.code, for_edit=True),
         to_agency=agency,
         reasons=["AdditionalServicesRequired"],
         categories=categories,
