@@ -4,10 +4,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
 from .choices import ActionKind, Domain, Priority
+from .models import PLAN_DETAILS, Plan
 from .scoring import INDICATORS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -46,11 +46,20 @@ class PriorityForm(forms.Form):
         return ranking, words
 
 
-class PlanMetaForm(forms.Form):
+class PlanMetaForm(forms.ModelForm):
+    """The plan's details (PLAN_DETAILS), checked by the model's own rules."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
-    returnee_took_part = forms.BooleanField(label=_("The returnee took part in making the plan"), required=False)
-    returnee_agreed_on = forms.DateField(label=_("The returnee agreed to it on"), required=False, widget=DATE)
-    language = forms.ChoiceField(label=_("Language of the printed plan"), choices=Language.choices)
+
+    class Meta:
+        model = Plan
+        fields = PLAN_DETAILS
+        labels = {
+            "returnee_took_part": _("The returnee took part in making the plan"),
+            "returnee_agreed_on": _("The returnee agreed to it on"),
+            "language": _("Language of the printed plan"),
+        }
+        widgets = {"returnee_agreed_on": DATE}
 
 
 class GoalForm(forms.Form):

@@ -1,10 +1,34 @@
+import datetime
+from collections.abc import Callable
+from typing import Any, Final, TypedDict
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib.fields import EncryptedJSONField, EncryptedTextField
+from reintegra.lib.validators import (
+    CHOICE_ERRORS,
+    TextLength,
+    ValuesIn,
+    validate_no_markup,
+    validate_not_future,
+)
+from reintegra.network.choices import Language
 
-from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, RankingContext
+from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, Priority, RankingContext
+
+DESCRIPTION: list[Callable[[str], None]] = [TextLength(1000), validate_no_markup]
+WORDS_LIMIT = 2000
+
+
+def validate_ranking(value: list[str]) -> None:
+    if not value:
+        raise ValidationError(_("Rank at least one priority, in the returnee's order."), code="empty")
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each priority appears once in a ranking."), code="repeated")
 
 
 class PriorityRanking(models.Model):
@@ -14,8 +38,12 @@ class PriorityRanking(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="priority_rankings")
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    context = models.CharField(_("context"), max_length=16, choices=RankingContext.choices)
-    ranking = models.JSONField(_("priorities, most important first"), default=list)
+    context = models.CharField(
+        _("context"), max_length=16, choices=RankingContext.choices, error_messages=CHOICE_ERRORS
+    )
+    ranking = models.JSONField(
+        _("priorities, most important first"), default=list, validators=[validate_ranking, ValuesIn(Priority)]
+    )
     # {"overall": "...", "<priority>": "..."}: their own words, encrypted (they may name people).
     words = EncryptedJSONField(_("in their own words"), default=dict)
 
@@ -29,6 +57,32 @@ class PriorityRanking(models.Model):
     def top3(self) -> list[str]:
         return list(self.ranking[:3])
 
+    def clean(self) -> None:
+        """Their words speak of the whole ("overall") or of a priority they ranked."""
+        errors: dict[str, list[str]] = {}
+        unranked = [key for key in self.words if key != "overall" and key not in self.ranking]
+        if unranked:
+            errors["words"] = [str(_("Unknown value(s): %(values)s.") % {"values": ", ".join(unranked)})]
+        for key, text in self.words.items():
+            try:
+                TextLength(WORDS_LIMIT)(text)
+                validate_no_markup(text)
+            except ValidationError as exc:
+                errors[f"words.{key}"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlanDetails(TypedDict, total=False):
+    """What the plan's page and endpoint edit beside its goals: each writer gives any of them."""
+
+    returnee_took_part: bool
+    returnee_agreed_on: datetime.date | None
+    language: str
+
+
+PLAN_DETAILS: Final = tuple(PlanDetails.__annotations__)
+
 
 class Plan(models.Model):
     """The case's reintegration plan: goals per domain and actions under them."""
@@ -37,8 +91,16 @@ class Plan(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     returnee_took_part = models.BooleanField(_("the returnee took part in making the plan"), default=False)
-    returnee_agreed_on = models.DateField(_("the returnee agreed on"), null=True, blank=True)
-    language = models.CharField(_("the returnee's language, for the printed plan"), max_length=8, default="en")
+    returnee_agreed_on = models.DateField(
+        _("the returnee agreed on"), null=True, blank=True, validators=[validate_not_future]
+    )
+    language = models.CharField(
+        _("the returnee's language, for the printed plan"),
+        max_length=8,
+        default="en",
+        choices=Language.choices,
+        error_messages=CHOICE_ERRORS,
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -56,9 +118,11 @@ class Plan(models.Model):
 
 class Goal(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
-    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
-    description = EncryptedTextField(_("goal"))
-    priorities = models.JSONField(_("serves the priorities"), default=list, blank=True)
+    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices, error_messages=CHOICE_ERRORS)
+    description = EncryptedTextField(
+        _("goal"), validators=DESCRIPTION, error_messages={"blank": _("Describe the goal.")}
+    )
+    priorities = models.JSONField(_("serves the priorities"), default=list, blank=True, validators=[ValuesIn(Priority)])
     target_date = models.DateField(_("target date"), null=True, blank=True)
 
     class Meta:
@@ -72,8 +136,10 @@ class Action(models.Model):
     """A step towards a goal. Its progress comes from the record it links to, when there is one."""
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="actions")
-    kind = models.CharField(_("kind"), max_length=16, choices=ActionKind.choices)
-    description = EncryptedTextField(_("action"))
+    kind = models.CharField(_("kind"), max_length=16, choices=ActionKind.choices, error_messages=CHOICE_ERRORS)
+    description = EncryptedTextField(
+        _("action"), validators=DESCRIPTION, error_messages={"blank": _("Describe the action.")}
+    )
     referral = models.ForeignKey(
         "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="plan_actions"
     )
@@ -99,11 +165,21 @@ class Action(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} action"
 
+    def clean(self) -> None:
+        """An action of kind referral or livelihood stands for its record; its person is of its agency."""
+        errors: dict[str, Any] = {}
+        if self.kind == ActionKind.REFERRAL and self.referral_id is None:
+            errors["referral"] = _("Link the referral this action stands for.")
+        if self.kind == ActionKind.LIVELIHOOD and self.enrolment_id is None:
+            errors["enrolment"] = _("Link the livelihood enrolment this action stands for.")
+        if self.responsible_person is not None and self.responsible_person.agency_id != self.responsible_agency_id:
+            errors["responsible_person"] = _("The responsible person works for another agency.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def progress(self) -> str:
         """done, in_progress, waiting, stopped, overdue or planned, read from the linked record."""
-        from django.utils import timezone
-
         if self.enrolment is not None:
             return {
                 "placed": "done",

@@ -16,7 +16,7 @@ from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.choices import Language
 
 from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
-from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+from .models import PLAN_DETAILS, Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
 from .workflows import PLAN, parties_of
 
 RANKING_CONTEXTS = [("intake", gettext_lazy("Intake")), ("review", gettext_lazy("Review"))]
@@ -178,11 +178,15 @@ class PlanStartSerializer(CaseCodeSerializer):
     )
 
 
-class PlanUpdateSerializer(serializers.Serializer):
+class PlanUpdateSerializer(serializers.ModelSerializer):
+    """Any of the plan's details (PLAN_DETAILS), against the version the edit was made on."""
+
     version = serializers.IntegerField(help_text=gettext_lazy("The version the edit was made against."))
-    returnee_took_part = serializers.BooleanField(required=False)
-    returnee_agreed_on = serializers.DateField(required=False, allow_null=True)
-    language = serializers.ChoiceField(choices=Language.choices, required=False)
+
+    class Meta:
+        model = Plan
+        fields = ["version", *PLAN_DETAILS]
+        extra_kwargs = {name: {"required": False} for name in PLAN_DETAILS}
 
 
 class GoalAddSerializer(serializers.Serializer):

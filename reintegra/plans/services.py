@@ -2,13 +2,14 @@
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
@@ -21,15 +22,15 @@ from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
 from reintegra.lib.phrases import label
-from reintegra.lib.validation import check_choices, check_text, raise_if
+from reintegra.lib.validation import raise_if
 from reintegra.livelihoods.models import Enrolment
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.models import Referral
 
 from . import scoring
-from .choices import ASSESSMENT_MONTHS, ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
-from .models import Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+from .choices import ASSESSMENT_MONTHS, AssessmentPoint, PlanStatus
+from .models import PLAN_DETAILS, Action, Assessment, Goal, Plan, PlanDetails, PlanRevision, PriorityRanking
 from .workflows import PLAN, parties_of
 
 
@@ -54,22 +55,16 @@ def _audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:
 def priorities_record(
     *, actor: User, case: Case, ranking: Iterable[str], words: dict[str, str] | None = None, context: str = "review"
 ) -> PriorityRanking:
-    ranking = [str(p) for p in ranking]
-    words = {k: v for k, v in (words or {}).items() if v and v.strip()}
-    errors: dict[str, Any] = {}
-    if not ranking:
-        errors["ranking"] = _("Rank at least one priority, in the returnee's order.")
-    elif len(set(ranking)) != len(ranking):
-        errors["ranking"] = _("Each priority appears once in a ranking.")
-    check_choices("ranking", ranking, Priority.values, errors)
-    check_choices("words", [k for k in words if k != "overall"], ranking, errors)
-    for key, text in words.items():
-        check_text(f"words.{key}", text, errors, max_length=2000)
-    check_choices("context", [context], ["intake", "review"], errors)
-    raise_if(errors)
-    record = PriorityRanking.objects.create(
-        case=case, recorded_at=timezone.now(), recorded_by=actor, context=context, ranking=ranking, words=words
+    record = PriorityRanking(
+        case=case,
+        recorded_at=timezone.now(),
+        recorded_by=actor,
+        context=context,
+        ranking=[str(p) for p in ranking],
+        words={k: v for k, v in (words or {}).items() if v and v.strip()},
     )
+    record.full_clean()
+    record.save()
     _event(
         case,
         actor=actor,
@@ -125,22 +120,19 @@ def _revise_if_settled(plan: Plan, actor: User) -> Plan:
 
 
 @transaction.atomic
-def plan_update(*, actor: User, plan: Plan, version: int | None, **fields: Any) -> Plan:
+def plan_update(*, actor: User, plan: Plan, version: int | None, **changes: Unpack[PlanDetails]) -> Plan:
+    """Changes the details given (PLAN_DETAILS); a detail left out keeps its value."""
+    unknown = set(changes) - set(PLAN_DETAILS)
+    if unknown:
+        raise TypeError(f"plan_update() got unknown details: {sorted(unknown)}")
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    allowed = {k: v for k, v in fields.items() if k in ("returnee_took_part", "returnee_agreed_on", "language")}
-    check_version(plan, expected_version=version, submitted=allowed, fields=list(allowed))
-    errors: dict[str, Any] = {}
-    if "language" in allowed:
-        check_choices("language", [allowed["language"]], Language.values, errors)
-    agreed = allowed.get("returnee_agreed_on")
-    if agreed and agreed > timezone.localdate():
-        errors["returnee_agreed_on"] = _("This date is in the future.")
-    raise_if(errors)
-    for key, value in allowed.items():
+    check_version(plan, expected_version=version, submitted=dict(changes), fields=list(changes))
+    for key, value in changes.items():
         setattr(plan, key, value)
+    plan.full_clean()
     plan.version += 1
-    plan.save(update_fields=[*allowed, "version", "updated_at"])
-    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, changed=sorted(allowed))
+    plan.save(update_fields=[*changes, "version", "updated_at"])
+    _audit(plan, actor=actor, action=AuditEvent.Action.UPDATE, changed=sorted(changes))
     return plan
 
 
@@ -154,18 +146,17 @@ def goal_add(
     priorities: Iterable[str] = (),
     target_date: datetime.date | None = None,
 ) -> Goal:
-    priorities = sorted(set(priorities))
-    errors: dict[str, Any] = {}
-    check_choices("domain", [domain], Domain.values, errors)
-    check_choices("priorities", priorities, Priority.values, errors)
-    if not description.strip():
-        errors["description"] = _("Describe the goal.")
-    check_text("description", description, errors, max_length=1000)
-    raise_if(errors)
-    plan = _revise_if_settled(plan, actor)
-    goal = Goal.objects.create(
-        plan=plan, domain=domain, description=description, priorities=priorities, target_date=target_date
+    goal = Goal(
+        plan=plan,
+        domain=domain,
+        description=description.strip(),
+        priorities=sorted(set(priorities)),
+        target_date=target_date,
     )
+    goal.full_clean()
+    goal.plan = _revise_if_settled(plan, actor)
+    goal.save()
+    plan = goal.plan
     _event(
         plan.case,
         actor=actor,
@@ -175,6 +166,13 @@ def goal_add(
     )
     _audit(goal, actor=actor, action=AuditEvent.Action.CREATE, case=plan.case.code)
     return goal
+
+
+OTHER_CASE = {
+    "referral": _lazy("This referral belongs to another case."),
+    "task": _lazy("This task belongs to another case."),
+    "enrolment": _lazy("This enrolment belongs to another case."),
+}
 
 
 @transaction.atomic
@@ -193,29 +191,10 @@ def action_add(
     enrolment: Enrolment | None = None,
 ) -> Action:
     case = goal.plan.case
-    errors: dict[str, Any] = {}
-    check_choices("kind", [kind], ActionKind.values, errors)
-    if not description.strip():
-        errors["description"] = _("Describe the action.")
-    check_text("description", description, errors, max_length=1000)
-    if referral is not None and referral.case_id != case.pk:
-        errors["referral"] = _("This referral belongs to another case.")
-    if task is not None and task.case_id != case.pk:
-        errors["task"] = _("This task belongs to another case.")
-    if kind == ActionKind.REFERRAL and referral is None:
-        errors["referral"] = _("Link the referral this action stands for.")
-    if enrolment is not None and enrolment.case_id != case.pk:
-        errors["enrolment"] = _("This enrolment belongs to another case.")
-    if kind == ActionKind.LIVELIHOOD and enrolment is None:
-        errors["enrolment"] = _("Link the livelihood enrolment this action stands for.")
-    if responsible_person is not None and responsible_person.agency_id != responsible_agency.pk:
-        errors["responsible_person"] = _("The responsible person works for another agency.")
-    raise_if(errors)
-    _revise_if_settled(goal.plan, actor)
-    action = Action.objects.create(
+    action = Action(
         goal=goal,
         kind=kind,
-        description=description,
+        description=description.strip(),
         responsible_agency=responsible_agency,
         responsible_person=responsible_person,
         target_date=target_date,
@@ -224,6 +203,18 @@ def action_add(
         service=service,
         enrolment=enrolment,
     )
+    # What the action links to must be of the same case: a rule across records.
+    errors: dict[str, Any] = {}
+    for name, linked in (("referral", referral), ("task", task), ("enrolment", enrolment)):
+        if linked is not None and linked.case_id != case.pk:
+            errors[name] = OTHER_CASE[name]
+    try:
+        action.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors = exc.message_dict | errors
+    raise_if(errors)
+    _revise_if_settled(goal.plan, actor)
+    action.save()
     _audit(action, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)
     return action
 

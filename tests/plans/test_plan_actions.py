@@ -95,7 +95,8 @@ def test_a_stale_or_future_dated_save_of_the_details_is_refused_and_nothing_chan
     response = alice.post(
         plan_url(case, "meta"), {"version": plan.version, "returnee_agreed_on": future, "language": "fil"}, follow=True
     )
-    assert flashes(response) == [("error", "This date is in the future.")]
+    # The form checks the model's rule before the service does, and names the field.
+    assert flashes(response) == [("error", "The returnee agreed to it on: This date is in the future.")]
     saved = fresh(plan)
     assert (saved.returnee_took_part, saved.returnee_agreed_on, saved.version) == (False, None, plan.version)
     assert saved.language == "th"  # the returnee's language, as started
