@@ -7,27 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import geo
-from reintegra.network.choices import AgencyType, Language
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.choices import ReferralReason, Urgency
 
-from .choices import (
-    ConsentPurpose,
-    ControlMeans,
-    DataCategory,
-    DocumentType,
-    Education,
-    Exploitation,
-    Gender,
-    HistoryType,
-    Industry,
-    MaritalStatus,
-    RecruiterRelation,
-    RecruitmentMethod,
-    ReturnType,
-    Stage,
-    TraffickingStatus,
-)
+from .choices import DataCategory, DocumentType, Gender, Stage
+from .models import Consent, HistoryEvent, Returnee, ReturnJourney, choices_of
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -50,7 +34,7 @@ class ReturneeForm(forms.Form):
     age_at_intake = forms.IntegerField(
         label=_("Age (if the birth date is unknown)"), required=False, min_value=0, max_value=120
     )
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
+    gender = forms.ChoiceField(label=_("Gender"), choices=choices_of(Returnee, "gender"), initial=Gender.UNKNOWN)
     phones = forms.CharField(
         label=_("Phone numbers"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("One per line.")
     )
@@ -66,19 +50,27 @@ class ReturneeForm(forms.Form):
     id_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
     citizenships = CountriesField(label=_("Citizenship"), required=False)
     languages = forms.MultipleChoiceField(
-        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Languages"),
+        required=False,
+        choices=choices_of(Returnee, "languages"),
+        widget=forms.CheckboxSelectMultiple,
     )
-    education = forms.ChoiceField(label=_("Highest education"), required=False, choices=_blank(Education.choices))
-    marital_status = forms.ChoiceField(label=_("Marital status"), required=False, choices=_blank(MaritalStatus.choices))
+    education = forms.ChoiceField(
+        label=_("Highest education"), required=False, choices=_blank(choices_of(Returnee, "education"))
+    )
+    marital_status = forms.ChoiceField(
+        label=_("Marital status"), required=False, choices=_blank(choices_of(Returnee, "marital_status"))
+    )
     children = forms.IntegerField(label=_("Number of children"), required=False, min_value=0, max_value=30)
     trafficking_status = forms.ChoiceField(
-        label=_("Trafficking status"), required=False, choices=_blank(TraffickingStatus.choices)
+        label=_("Trafficking status"), required=False, choices=_blank(choices_of(Returnee, "trafficking_status"))
     )
     trafficking_status_decided_by = forms.ModelChoiceField(
         label=_("status decided by"), required=False, queryset=Agency.objects.filter(active=True)
     )
 
     def returnee_fields(self) -> dict[str, Any]:
+        """The cleaned data as the services take it: `Returnee.FIELDS` (and an intake's own fields)."""
         data = dict(self.cleaned_data)
         data.pop("version", None)
         data["phones"] = [p.strip() for p in data.get("phones", "").splitlines() if p.strip()]
@@ -89,26 +81,13 @@ class ReturneeForm(forms.Form):
     @classmethod
     def initial_from(cls, case: Any) -> dict[str, Any]:
         r = case.returnee
+        initial = {name: getattr(r, name) for name in Returnee.FIELDS if name != "identity_documents"}
         doc = r.identity_documents[0] if r.identity_documents else {}
-        return {
+        return initial | {
             "version": case.version,
-            "given_name": r.given_name,
-            "family_name": r.family_name,
-            "other_names": r.other_names,
-            "birth_date": r.birth_date,
-            "age_at_intake": r.age_at_intake,
-            "gender": r.gender,
             "phones": "\n".join(r.phones),
-            "email": r.email,
-            "address": r.address,
             "id_type": doc.get("type", ""),
             "id_number": doc.get("number", ""),
-            "citizenships": r.citizenships,
-            "languages": r.languages,
-            "education": r.education,
-            "marital_status": r.marital_status,
-            "children": r.children,
-            "trafficking_status": r.trafficking_status,
             "trafficking_status_decided_by": r.trafficking_status_decided_by_id,
         }
 
@@ -131,7 +110,7 @@ class StageForm(forms.Form):
 
 
 class HistoryForm(forms.Form):
-    type = forms.ChoiceField(label=_("Type"), choices=HistoryType.choices)
+    type = forms.ChoiceField(label=_("Type"), choices=choices_of(HistoryEvent, "type"))
     country = forms.ChoiceField(label=_("Country"), choices=geo.country_choices)
     area = forms.CharField(label=_("Area or city"), required=False, max_length=120)
     started_on = forms.DateField(label=_("From"), required=False, widget=DATE)
@@ -139,21 +118,28 @@ class HistoryForm(forms.Form):
     recruitment_methods = forms.MultipleChoiceField(
         label=_("Recruitment methods"),
         required=False,
-        choices=RecruitmentMethod.choices,
+        choices=choices_of(HistoryEvent, "recruitment_methods"),
         widget=forms.CheckboxSelectMultiple,
     )
     recruiter_relation = forms.ChoiceField(
-        label=_("Relation to the recruiter"), required=False, choices=_blank(RecruiterRelation.choices)
+        label=_("Relation to the recruiter"),
+        required=False,
+        choices=_blank(choices_of(HistoryEvent, "recruiter_relation")),
     )
     exploitation_types = forms.MultipleChoiceField(
         label=_("Forms of exploitation"),
         required=False,
-        choices=Exploitation.choices,
+        choices=choices_of(HistoryEvent, "exploitation_types"),
         widget=forms.CheckboxSelectMultiple,
     )
-    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=_blank(Industry.choices))
+    industry = forms.ChoiceField(
+        label=_("Industry"), required=False, choices=_blank(choices_of(HistoryEvent, "industry"))
+    )
     control_means = forms.MultipleChoiceField(
-        label=_("Means of control"), required=False, choices=ControlMeans.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Means of control"),
+        required=False,
+        choices=choices_of(HistoryEvent, "control_means"),
+        widget=forms.CheckboxSelectMultiple,
     )
     duration_months = forms.IntegerField(label=_("Duration (months)"), required=False, min_value=0, max_value=600)
     debt_amount = forms.DecimalField(label=_("Debt owed on return"), required=False, max_digits=12, decimal_places=2)
@@ -164,7 +150,7 @@ class HistoryForm(forms.Form):
 class ReturnForm(forms.Form):
     country_from = forms.ChoiceField(label=_("Returned from"), choices=geo.country_choices)
     returned_on = forms.DateField(label=_("Date of return"), widget=DATE)
-    return_type = forms.ChoiceField(label=_("Type of return"), choices=ReturnType.choices)
+    return_type = forms.ChoiceField(label=_("Type of return"), choices=choices_of(ReturnJourney, "return_type"))
     assisting_agencies = forms.ModelMultipleChoiceField(
         label=_("Assisted by"),
         required=False,
@@ -176,21 +162,21 @@ class ReturnForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=choices_of(Consent, "purpose"))
     recipient_agency = forms.ModelChoiceField(
         label=_("Shared with agency"), required=False, queryset=Agency.objects.filter(active=True)
     )
     recipient_agency_type = forms.ChoiceField(
-        label=_("or any agency of type"), required=False, choices=_blank(AgencyType.choices)
+        label=_("or any agency of type"), required=False, choices=_blank(choices_of(Consent, "recipient_agency_type"))
     )
     categories = forms.MultipleChoiceField(
         label=_("Data that may be shared"),
         required=False,
-        choices=DataCategory.choices,
+        choices=choices_of(Consent, "categories"),
         widget=forms.CheckboxSelectMultiple,
     )
     given_on = forms.DateField(label=_("Given on"), widget=DATE, initial=timezone.localdate)
-    language = forms.ChoiceField(label=_("Language used"), choices=Language.choices)
+    language = forms.ChoiceField(label=_("Language used"), choices=choices_of(Consent, "language"))
 
 
 class ReferralForm(forms.Form):

@@ -1,20 +1,46 @@
+"""The records of a case. Each field carries its own rules (choices, lengths, validators) and each
+record its rules across fields (`clean()`); the services run them with `full_clean()`. The groups
+of fields that forms, serializers, services and the demo share are declared here, once."""
+
 import secrets
+from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import crypto
 from reintegra.lib.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from reintegra.lib.phrases import render
+from reintegra.lib.validators import (
+    CHOICE_ERRORS,
+    TextLength,
+    ValuesIn,
+    validate_countries,
+    validate_country,
+    validate_currency,
+    validate_no_markup,
+    validate_not_future,
+    validate_not_negative,
+    validate_plain_text,
+)
+from reintegra.network.choices import AgencyType, Language
 
 from .choices import (
     HTCDS_CASE_STATUS,
     ConsentPurpose,
+    ControlMeans,
+    DataCategory,
     Education,
+    Exploitation,
     Gender,
     HistoryType,
+    Industry,
     MaritalStatus,
     RecruiterRelation,
+    RecruitmentMethod,
     ReturnType,
     Stage,
     TraffickingStatus,
@@ -29,32 +55,129 @@ def new_case_code(country: str) -> str:
     return f"{country}-{body[:4]}-{body[4:]}"
 
 
+MAX_PHONES = 5
+MAX_AGE = 120
+# ValuesIn refuses with the code "invalid_choice", for which a field shows its own message instead of
+# the validator's (Field.run_validators): a list field's own message must be the validator's one.
+def vocabulary_list(verbose_name: Any, vocabulary: type[models.TextChoices]) -> models.JSONField:
+    """A list of values of one vocabulary, stored as JSON."""
+    return models.JSONField(
+        verbose_name,
+        default=list,
+        blank=True,
+        validators=[ValuesIn(vocabulary)],
+    )
+
+
+def choices_of(model: type[models.Model], name: str) -> list[tuple[str, Any]]:
+    """The vocabulary of a model's field, for the form that fills it: the field's choices, or the
+    values its `ValuesIn` rule accepts (a list field)."""
+    field = model._meta.get_field(name)
+    if getattr(field, "choices", None):
+        return list(field.choices)  # type: ignore[union-attr, arg-type]
+    rule = next(v for v in getattr(field, "validators", []) if isinstance(v, ValuesIn))
+    return list(rule.choices.choices)
+
+
+def validate_age(value: int | None) -> None:
+    if value is not None and not 0 <= int(value) <= MAX_AGE:
+        raise ValidationError(_("Give an age between 0 and 120."), code="age")
+
+
+GIVEN_NAME_MISSING = _("Give at least a given name (or the name the person uses).")
+
+
+def validate_given_name(value: str) -> None:
+    if not value.strip():
+        raise ValidationError(GIVEN_NAME_MISSING, code="blank")
+
+
+def validate_phones(value: list[str]) -> None:
+    if len(value) > MAX_PHONES:
+        raise ValidationError(_("At most %(n)s phone numbers."), params={"n": MAX_PHONES}, code="max_phones")
+    if any(not crypto.phone_key(p) for p in value):
+        raise ValidationError(_("A phone number needs at least 7 digits."), code="phone")
+
+
+def validate_identity_documents(value: list[Any]) -> None:
+    for doc in value:
+        if not isinstance(doc, dict) or not str(doc.get("number", "")).strip():
+            raise ValidationError(_("Each identity document needs a type and a number."), code="document")
+
+
 class Returnee(models.Model):
     """The person. Identifying fields are encrypted; search goes through the keyed-hash columns."""
 
-    given_name = EncryptedTextField(_("given name"))
-    family_name = EncryptedTextField(_("family name"), blank=True)
-    other_names = EncryptedTextField(_("other names or aliases"), blank=True)
-    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
-    phones = EncryptedJSONField(_("phone numbers"))
-    email = EncryptedTextField(_("e-mail"), blank=True)
-    address = EncryptedTextField(_("address"), blank=True)
-    identity_documents = EncryptedJSONField(_("identity documents"))
+    # The returnee's fields by the data category that shows them (and whose edits the audit names).
+    IDENTITY_FIELDS: ClassVar[tuple[str, ...]] = (
+        "given_name",
+        "family_name",
+        "other_names",
+        "birth_date",
+        "identity_documents",
+    )
+    CONTACT_FIELDS: ClassVar[tuple[str, ...]] = ("phones", "email", "address")
+    PROFILE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "gender",
+        "age_at_intake",
+        "citizenships",
+        "languages",
+        "education",
+        "marital_status",
+        "children",
+        "trafficking_status",
+        "trafficking_status_decided_by",
+    )
+    # What intake and edits may set; the rest (photo, blind indexes) is the services' own.
+    FIELDS: ClassVar[tuple[str, ...]] = IDENTITY_FIELDS + CONTACT_FIELDS + PROFILE_FIELDS
+
+    # Encrypted fields are validated on their plaintext: full_clean runs before the value is
+    # encrypted (get_prep_value), on the attribute as the service set it.
+    given_name = EncryptedTextField(
+        _("given name"),
+        validators=[validate_given_name, TextLength(500), validate_no_markup],
+        error_messages={"blank": GIVEN_NAME_MISSING},
+    )
+    family_name = EncryptedTextField(_("family name"), blank=True, validators=[TextLength(500), validate_no_markup])
+    other_names = EncryptedTextField(
+        _("other names or aliases"), blank=True, validators=[TextLength(500), validate_no_markup]
+    )
+    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True, validators=[validate_not_future])
+    phones = EncryptedJSONField(_("phone numbers"), validators=[validate_phones])
+    email = EncryptedTextField(_("e-mail"), blank=True, validators=[TextLength(500), validate_no_markup])
+    address = EncryptedTextField(_("address"), blank=True, validators=[TextLength(500), validate_no_markup])
+    identity_documents = EncryptedJSONField(_("identity documents"), validators=[validate_identity_documents])
     photo = EncryptedTextField(_("photo"), blank=True, help_text="Base64 of the image, encrypted.")
     photo_type = models.CharField(max_length=16, blank=True)
     # Blind index: HMAC of the normalised name, and of the name with the birth year.
     name_index = models.CharField(max_length=64, db_index=True, editable=False)
     name_year_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
 
-    gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices)
-    age_at_intake = models.PositiveSmallIntegerField(_("age at intake"), null=True, blank=True)
-    citizenships = models.JSONField(_("citizenship"), default=list, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
-    education = models.CharField(_("highest education (ISCED)"), max_length=40, choices=Education.choices, blank=True)
-    marital_status = models.CharField(_("marital status"), max_length=24, choices=MaritalStatus.choices, blank=True)
-    children = models.PositiveSmallIntegerField(_("number of children"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices, error_messages=CHOICE_ERRORS)
+    age_at_intake = models.PositiveSmallIntegerField(
+        _("age at intake"), null=True, blank=True, validators=[validate_age]
+    )
+    citizenships = models.JSONField(_("citizenship"), default=list, blank=True, validators=[validate_countries])
+    languages = vocabulary_list(_("languages"), Language)
+    education = models.CharField(
+        _("highest education (ISCED)"),
+        max_length=40,
+        choices=Education.choices,
+        blank=True,
+        error_messages=CHOICE_ERRORS,
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=24, choices=MaritalStatus.choices, blank=True, error_messages=CHOICE_ERRORS
+    )
+    children = models.PositiveSmallIntegerField(
+        _("number of children"), null=True, blank=True, validators=[MaxValueValidator(30)]
+    )
     trafficking_status = models.CharField(
-        _("trafficking status"), max_length=32, choices=TraffickingStatus.choices, blank=True
+        _("trafficking status"),
+        max_length=32,
+        choices=TraffickingStatus.choices,
+        blank=True,
+        error_messages=CHOICE_ERRORS,
     )
     trafficking_status_decided_by = models.ForeignKey(
         "network.Agency",
@@ -100,8 +223,10 @@ class Case(models.Model):
         blank=True,
         related_name="+",
     )
-    stage = models.CharField(_("stage"), max_length=24, choices=Stage.choices, default=Stage.IDENTIFICATION)
-    notes = EncryptedTextField(_("case summary"), blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=24, choices=Stage.choices, default=Stage.IDENTIFICATION, error_messages=CHOICE_ERRORS
+    )
+    notes = EncryptedTextField(_("case summary"), blank=True, validators=[validate_plain_text])
     opened_at = models.DateTimeField(_("opened"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closure_requested_at = models.DateTimeField(null=True, blank=True)
@@ -130,23 +255,54 @@ class Case(models.Model):
 class HistoryEvent(models.Model):
     """A step of the migration: recruitment, transit or exploitation."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
-    type = models.CharField(_("type"), max_length=16, choices=HistoryType.choices)
-    country = models.CharField(_("country"), max_length=2)
-    area = models.CharField(_("area or city"), max_length=120, blank=True)
-    started_on = models.DateField(_("from"), null=True, blank=True)
-    ended_on = models.DateField(_("until"), null=True, blank=True)
-    recruitment_methods = models.JSONField(_("recruitment methods"), default=list, blank=True)
-    recruiter_relation = models.CharField(
-        _("relation to the recruiter"), max_length=16, choices=RecruiterRelation.choices, blank=True
+    # What a caseworker records of one step (everything but the case it belongs to).
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "type",
+        "country",
+        "area",
+        "started_on",
+        "ended_on",
+        "recruitment_methods",
+        "recruiter_relation",
+        "exploitation_types",
+        "industry",
+        "control_means",
+        "duration_months",
+        "debt_amount",
+        "debt_currency",
+        "creditor",
     )
-    exploitation_types = models.JSONField(_("forms of exploitation"), default=list, blank=True)
-    industry = models.CharField(_("industry (ISIC section)"), max_length=60, blank=True)
-    control_means = models.JSONField(_("means of control"), default=list, blank=True)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
+    type = models.CharField(_("type"), max_length=16, choices=HistoryType.choices, error_messages=CHOICE_ERRORS)
+    country = models.CharField(_("country"), max_length=2, validators=[validate_country])
+    area = models.CharField(_("area or city"), max_length=120, blank=True, validators=[validate_no_markup])
+    started_on = models.DateField(_("from"), null=True, blank=True, validators=[validate_not_future])
+    ended_on = models.DateField(_("until"), null=True, blank=True, validators=[validate_not_future])
+    recruitment_methods = vocabulary_list(_("recruitment methods"), RecruitmentMethod)
+    recruiter_relation = models.CharField(
+        _("relation to the recruiter"),
+        max_length=16,
+        choices=RecruiterRelation.choices,
+        blank=True,
+        error_messages=CHOICE_ERRORS,
+    )
+    exploitation_types = vocabulary_list(_("forms of exploitation"), Exploitation)
+    industry = models.CharField(
+        _("industry (ISIC section)"), max_length=60, blank=True, choices=Industry.choices, error_messages=CHOICE_ERRORS
+    )
+    control_means = vocabulary_list(_("means of control"), ControlMeans)
     duration_months = models.PositiveSmallIntegerField(_("duration (months)"), null=True, blank=True)
-    debt_amount = models.DecimalField(_("debt owed on return"), max_digits=12, decimal_places=2, null=True, blank=True)
-    debt_currency = models.CharField(_("currency"), max_length=3, blank=True)
-    creditor = models.CharField(_("creditor"), max_length=120, blank=True)
+    debt_amount = models.DecimalField(
+        _("debt owed on return"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_not_negative],
+    )
+    debt_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
+    creditor = models.CharField(_("creditor"), max_length=120, blank=True, validators=[validate_no_markup])
 
     class Meta:
         ordering = ["started_on", "pk"]
@@ -154,17 +310,45 @@ class HistoryEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.type} {self.country}"
 
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            errors["ended_on"] = _("The end is before the start.")
+        if self.debt_amount is not None and not self.debt_currency:
+            errors["debt_currency"] = _("Give the currency of the amount.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class ReturnJourney(models.Model):
+    # What a caseworker records of the return, besides the assisting agencies (a many-to-many).
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "country_from",
+        "returned_on",
+        "return_type",
+        "documents_issued",
+        "point_of_arrival",
+    )
+
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="return_journey")
-    country_from = models.CharField(_("returned from"), max_length=2)
-    returned_on = models.DateField(_("date of return"))
-    return_type = models.CharField(_("type of return"), max_length=32, choices=ReturnType.choices)
+    country_from = models.CharField(_("returned from"), max_length=2, validators=[validate_country])
+    returned_on = models.DateField(
+        _("date of return"),
+        validators=[validate_not_future],
+        error_messages={"null": _("Give the date of return."), "blank": _("Give the date of return.")},
+    )
+    return_type = models.CharField(
+        _("type of return"), max_length=32, choices=ReturnType.choices, error_messages=CHOICE_ERRORS
+    )
     assisting_agencies = models.ManyToManyField(
         "network.Agency", verbose_name=_("assisted by"), blank=True, related_name="+"
     )
-    documents_issued = models.CharField(_("documents issued"), max_length=300, blank=True)
-    point_of_arrival = models.CharField(_("point of arrival"), max_length=120, blank=True)
+    documents_issued = models.CharField(
+        _("documents issued"), max_length=300, blank=True, validators=[validate_no_markup]
+    )
+    point_of_arrival = models.CharField(
+        _("point of arrival"), max_length=120, blank=True, validators=[validate_no_markup]
+    )
 
     def __str__(self) -> str:
         return f"{self.country_from} {self.returned_on}"
@@ -173,8 +357,20 @@ class ReturnJourney(models.Model):
 class Consent(models.Model):
     """Consent for one purpose. Withdrawal ends, at once, every access that rested on it."""
 
+    # What the returnee consented to (the case, who explained it and the withdrawal are the services').
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "purpose",
+        "recipient_agency",
+        "recipient_agency_type",
+        "categories",
+        "given_on",
+        "language",
+    )
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
-    purpose = models.CharField(_("purpose"), max_length=16, choices=ConsentPurpose.choices)
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=ConsentPurpose.choices, error_messages=CHOICE_ERRORS
+    )
     recipient_agency = models.ForeignKey(
         "network.Agency",
         verbose_name=_("shared with agency"),
@@ -183,10 +379,17 @@ class Consent(models.Model):
         blank=True,
         related_name="+",
     )
-    recipient_agency_type = models.CharField(_("or any agency of type"), max_length=40, blank=True)
-    categories = models.JSONField(_("data that may be shared"), default=list, blank=True)
-    given_on = models.DateField(_("given on"))
-    language = models.CharField(_("language used"), max_length=8)
+    recipient_agency_type = models.CharField(
+        _("or any agency of type"), max_length=40, blank=True, choices=AgencyType.choices, error_messages=CHOICE_ERRORS
+    )
+    categories = vocabulary_list(_("data that may be shared"), DataCategory)
+    given_on = models.DateField(_("given on"), validators=[validate_not_future])
+    language = models.CharField(
+        _("language used"),
+        max_length=8,
+        choices=Language.choices,
+        error_messages=CHOICE_ERRORS | {"blank": _("Record the language in which consent was explained.")},
+    )
     explained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("explained by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -205,6 +408,17 @@ class Consent(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+    def clean(self) -> None:
+        if self.purpose != ConsentPurpose.SHARING:
+            return
+        errors: dict[str, Any] = {}
+        if not self.recipient_agency_id and not self.recipient_agency_type:
+            errors["recipient_agency"] = _("Name the agency, or the type of agency, the data may be shared with.")
+        if not self.categories:
+            errors["categories"] = _("Choose the data that may be shared.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CaseEvent(models.Model):
@@ -231,7 +445,7 @@ class CaseEvent(models.Model):
     # never identifying data; free text (a note, a reason, a task) goes in `text`, encrypted.
     summary = models.CharField(max_length=300)
     params = models.JSONField(default=dict, blank=True)
-    text = EncryptedTextField(blank=True)
+    text = EncryptedTextField(blank=True, validators=[validate_plain_text])
     category = models.CharField(max_length=16, blank=True, help_text="Data category needed to see this line.")
 
     class Meta:
@@ -250,7 +464,7 @@ class Task(models.Model):
     """A task or a follow-up, due on a date, for a person or an agency."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    title = EncryptedTextField(_("task"))
+    title = EncryptedTextField(_("task"), validators=[TextLength(200), validate_no_markup])
     due_on = models.DateField(_("due on"))
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="tasks")
     assignee = models.ForeignKey(

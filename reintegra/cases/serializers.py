@@ -15,51 +15,25 @@ from rest_framework import serializers
 from reintegra.access import CASE_OWNER_ROLES, CaseAccess, agency_list_for_user, is_member
 from reintegra.accounts.models import User
 from reintegra.lib import geo
-from reintegra.network.choices import AgencyType, Language
+from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
-from .choices import (
-    ConsentPurpose,
-    ControlMeans,
-    DataCategory,
-    DocumentType,
-    Education,
-    Exploitation,
-    Gender,
-    HistoryType,
-    Industry,
-    MaritalStatus,
-    RecruiterRelation,
-    RecruitmentMethod,
-    ReturnType,
-    Stage,
-    TraffickingStatus,
-)
-from .models import Case, CaseEvent, Consent, HistoryEvent, ReturnJourney, Task
-from .services import CONTACT_FIELDS, IDENTITY_FIELDS
+from .choices import ControlMeans, DataCategory, DocumentType, Exploitation, Gender, RecruitmentMethod, Stage
+from .models import Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
 
-IDENTITY_DOCUMENT_TYPES = DocumentType.choices
+IDENTITY_DOCUMENT_TYPES = DocumentType.choices  # named in settings (SPECTACULAR_SETTINGS' enum names)
 # The returnee's fields by the category that shows them (the detail's other categories are whole
 # blocks: history, return, notes).
-PROFILE_OUTPUT_FIELDS = (
-    "gender",
-    "age_at_intake",
-    "citizenships",
-    "languages",
-    "education",
-    "marital_status",
-    "children",
-    "trafficking_status",
-    "trafficking_status_decided_by",
-)
 CATEGORY_FIELDS: dict[str, tuple[str, ...]] = {
-    DataCategory.IDENTITY: IDENTITY_FIELDS,
-    DataCategory.CONTACT: CONTACT_FIELDS,
-    DataCategory.PROFILE: PROFILE_OUTPUT_FIELDS,
+    DataCategory.IDENTITY: Returnee.IDENTITY_FIELDS,
+    DataCategory.CONTACT: Returnee.CONTACT_FIELDS,
+    DataCategory.PROFILE: Returnee.PROFILE_FIELDS,
     DataCategory.HISTORY: ("history",),
     DataCategory.RETURN: ("return",),
     DataCategory.NOTES: ("notes",),
 }
+# Who decided the trafficking status is set on the intake page only (the API names no agency by pk).
+RETURNEE_INPUT_FIELDS = [f for f in Returnee.FIELDS if f != "trafficking_status_decided_by"]
 
 
 def _request_user(context: dict[str, Any]) -> Any:
@@ -138,37 +112,55 @@ class IdentityDocumentSerializer(serializers.Serializer):
         return value.upper()
 
 
-class ReturneeInputSerializer(serializers.Serializer):
-    """The returnee's fields as typed; every one optional (an edit sends only what changed)."""
+def _rules_of(name: str) -> list[Any]:
+    """The validators of the returnee's field `name` (a copy: DRF adds its own to the list)."""
+    return list(Returnee._meta.get_field(name).validators)  # type: ignore[union-attr]
 
-    given_name = serializers.CharField(max_length=500, required=False)
-    family_name = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    other_names = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
-    phones = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=5)
+
+class ReturneeInputSerializer(serializers.ModelSerializer):
+    """The returnee's fields as typed; every one optional (an edit sends only what changed). The
+    others come with the model's rules, so a refusal names its field; the service checks them again.
+    Those declared here are stored as encrypted text, which the model's field type does not say."""
+
+    birth_date = serializers.DateField(required=False, allow_null=True, validators=_rules_of("birth_date"))
+    phones = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=5,
+        validators=_rules_of("phones"),
+    )
     email = serializers.EmailField(required=False, allow_blank=True, max_length=500)
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     identity_documents = serializers.ListField(child=IdentityDocumentSerializer(), required=False, max_length=10)
-    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    age_at_intake = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
-    citizenships = serializers.ListField(child=serializers.CharField(max_length=3), required=False, max_length=5)
+    citizenships = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=5,
+        validators=_rules_of("citizenships"),
+    )
     languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
-    education = serializers.ChoiceField(choices=Education.choices, required=False, allow_blank=True)
-    marital_status = serializers.ChoiceField(choices=MaritalStatus.choices, required=False, allow_blank=True)
-    children = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=30)
-    trafficking_status = serializers.ChoiceField(choices=TraffickingStatus.choices, required=False, allow_blank=True)
+
+    class Meta:
+        model = Returnee
+        fields = RETURNEE_INPUT_FIELDS
+        extra_kwargs = {name: {"required": False} for name in RETURNEE_INPUT_FIELDS}
 
 
 class CaseOpenSerializer(ReturneeInputSerializer):
-    given_name = serializers.CharField(max_length=500)
     # The full vocabulary, so the schema has one Stage enum; the service refuses "closed" with its reason.
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.IDENTIFICATION)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta(ReturneeInputSerializer.Meta):
+        fields = [*RETURNEE_INPUT_FIELDS, "stage", "notes"]
+        extra_kwargs = ReturneeInputSerializer.Meta.extra_kwargs | {"given_name": {"required": True}}
 
 
 class CaseUpdateSerializer(ReturneeInputSerializer):
     version = serializers.IntegerField(help_text=gettext_lazy("The version the edit was made against."))
     notes = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta(ReturneeInputSerializer.Meta):
+        fields = [*RETURNEE_INPUT_FIELDS, "version", "notes"]
 
 
 class DuplicateQuerySerializer(serializers.Serializer):
@@ -188,6 +180,7 @@ class DuplicatesSerializer(serializers.Serializer):
 
 
 class HistoryEventSerializer(serializers.ModelSerializer):
+    # Lists of a vocabulary (JSON fields on the model); the other fields come from the model.
     recruitment_methods = serializers.ListField(
         child=serializers.ChoiceField(choices=RecruitmentMethod.choices), required=False
     )
@@ -195,46 +188,19 @@ class HistoryEventSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=Exploitation.choices), required=False
     )
     control_means = serializers.ListField(child=serializers.ChoiceField(choices=ControlMeans.choices), required=False)
-    type = serializers.ChoiceField(choices=HistoryType.choices)
-    recruiter_relation = serializers.ChoiceField(choices=RecruiterRelation.choices, required=False, allow_blank=True)
-    industry = serializers.ChoiceField(choices=Industry.choices, required=False, allow_blank=True)
 
     class Meta:
         model = HistoryEvent
-        fields = [
-            "id",
-            "type",
-            "country",
-            "area",
-            "started_on",
-            "ended_on",
-            "recruitment_methods",
-            "recruiter_relation",
-            "exploitation_types",
-            "industry",
-            "control_means",
-            "duration_months",
-            "debt_amount",
-            "debt_currency",
-            "creditor",
-        ]
+        fields = ["id", *HistoryEvent.FIELDS]
         read_only_fields = ["id"]
 
 
 class ReturnJourneySerializer(serializers.ModelSerializer):
-    return_type = serializers.ChoiceField(choices=ReturnType.choices)
     assisting_agencies = AgencySlugField(many=True, required=False)
 
     class Meta:
         model = ReturnJourney
-        fields = [
-            "country_from",
-            "returned_on",
-            "return_type",
-            "assisting_agencies",
-            "documents_issued",
-            "point_of_arrival",
-        ]
+        fields = [*ReturnJourney.FIELDS, "assisting_agencies"]
 
 
 class CaseDetailSerializer(serializers.Serializer):
@@ -374,30 +340,14 @@ class ClosureDecisionSerializer(serializers.Serializer):
 
 class ConsentSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.code", max_length=16)
-    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     recipient_agency = AgencySlugField(required=False, allow_null=True)
-    recipient_agency_type = serializers.ChoiceField(choices=AgencyType.choices, required=False, allow_blank=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=DataCategory.choices), required=False)
-    language = serializers.ChoiceField(choices=Language.choices)
     explained_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
     active = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Consent
-        fields = [
-            "id",
-            "case",
-            "purpose",
-            "recipient_agency",
-            "recipient_agency_type",
-            "categories",
-            "given_on",
-            "language",
-            "explained_by",
-            "active",
-            "withdrawn_at",
-            "created_at",
-        ]
+        fields = ["id", "case", *Consent.FIELDS, "explained_by", "active", "withdrawn_at", "created_at"]
         read_only_fields = ["id", "explained_by", "active", "withdrawn_at", "created_at"]
 
 

@@ -5,12 +5,12 @@ timeline and to the audit log.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -19,77 +19,61 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.lib import crypto
 from reintegra.lib.concurrency import check_version
-from reintegra.lib.phrases import country, day, label
-from reintegra.lib.validation import check_choices, check_countries, check_not_future, check_text, raise_if
-from reintegra.lib.validators import validate_currency
-from reintegra.network.choices import AgencyType
+from reintegra.lib.phrases import country as country_phrase
+from reintegra.lib.phrases import day, label
+from reintegra.lib.validation import check_choices, check_text, raise_if
 from reintegra.network.models import Agency
 
 from . import reactions
-from .choices import (
-    ConsentPurpose,
-    ControlMeans,
-    DataCategory,
-    Education,
-    Exploitation,
-    Gender,
-    HistoryType,
-    Industry,
-    MaritalStatus,
-    RecruiterRelation,
-    RecruitmentMethod,
-    ReturnType,
-    Stage,
-    TraffickingStatus,
-)
+from .choices import DataCategory, Gender, Stage
 from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, new_case_code
 from .timeline import timeline_write
 from .transitions import Line, record_move
 from .workflows import CASE_STAGE, CLOSURE, closure_state, parties_of, stage_move_name
 
-IDENTITY_FIELDS = ("given_name", "family_name", "other_names", "birth_date", "identity_documents")
-CONTACT_FIELDS = ("phones", "email", "address")
-PROFILE_FIELDS = (
-    "gender",
-    "age_at_intake",
-    "citizenships",
-    "languages",
-    "education",
-    "marital_status",
-    "children",
-    "trafficking_status",
-    "trafficking_status_decided_by",
-)
-RETURNEE_FIELDS = IDENTITY_FIELDS + CONTACT_FIELDS + PROFILE_FIELDS
-MAX_PHONES = 5
+Errors = dict[str, list[Any]]
 
 
-def _check_returnee(fields: dict[str, Any], errors: dict[str, Any]) -> None:
-    if "given_name" in fields and not (fields.get("given_name") or "").strip():
-        errors["given_name"] = _("Give at least a given name (or the name the person uses).")
-    for name in ("given_name", "family_name", "other_names", "email", "address"):
-        check_text(name, fields.get(name), errors, max_length=500)
-    if "gender" in fields:
-        check_choices("gender", [fields["gender"]], Gender.values, errors)
-    if fields.get("education"):
-        check_choices("education", [fields["education"]], Education.values, errors)
-    if fields.get("marital_status"):
-        check_choices("marital_status", [fields["marital_status"]], MaritalStatus.values, errors)
-    if fields.get("trafficking_status"):
-        check_choices("trafficking_status", [fields["trafficking_status"]], TraffickingStatus.values, errors)
-    check_countries("citizenships", fields.get("citizenships") or [], errors)
-    phones = fields.get("phones") or []
-    if len(phones) > MAX_PHONES:
-        errors["phones"] = _("At most %(n)s phone numbers.") % {"n": MAX_PHONES}
-    elif any(not crypto.phone_key(p) for p in phones):
-        errors["phones"] = _("A phone number needs at least 7 digits.")
-    check_not_future("birth_date", fields.get("birth_date"), errors)
-    age = fields.get("age_at_intake")
-    if age is not None and not 0 <= int(age) <= 120:
-        errors["age_at_intake"] = _("Give an age between 0 and 120.")
-    for doc in fields.get("identity_documents") or []:
-        if not isinstance(doc, dict) or not str(doc.get("number", "")).strip():
-            errors["identity_documents"] = _("Each identity document needs a type and a number.")
+class ReturneeChanges(TypedDict, total=False):
+    """An edit of the returnee's record: the fields given are changed, the others left as they are
+    (a key set to None or "" clears the field). Its keys are `Returnee.FIELDS`."""
+
+    given_name: str
+    family_name: str
+    other_names: str
+    birth_date: datetime.date | None
+    identity_documents: Sequence[Mapping[str, str]]
+    phones: Sequence[str]
+    email: str
+    address: str
+    gender: str
+    age_at_intake: int | None
+    citizenships: Sequence[str]
+    languages: Sequence[str]
+    education: str
+    marital_status: str
+    children: int | None
+    trafficking_status: str
+    trafficking_status_decided_by: Agency | None
+
+
+def _invalid(record: models.Model, *, only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> Errors:
+    """Field → errors of the record's own rules (its fields' validators, its `clean()`), checking
+    only the fields named in `only` (all when None) and not those in `exclude`: fields the service
+    fills itself. The record is not saved."""
+    skipped = set(exclude)
+    if only is not None:
+        keep = set(only)
+        skipped |= {f.name for f in record._meta.get_fields() if f.name not in keep}
+    try:
+        record.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        return dict(exc.error_dict)
+    return {}
+
+
+def _add(errors: Errors, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
 
 
 def _index_returnee(returnee: Returnee) -> None:
@@ -141,18 +125,50 @@ def case_open(
     stage: str = Stage.IDENTIFICATION,
     notes: str = "",
     opened_at: datetime.datetime | None = None,
-    **returnee_fields: Any,
+    given_name: str,
+    family_name: str = "",
+    other_names: str = "",
+    birth_date: datetime.date | None = None,
+    identity_documents: Sequence[Mapping[str, str]] = (),
+    phones: Sequence[str] = (),
+    email: str = "",
+    address: str = "",
+    gender: str = Gender.UNKNOWN,
+    age_at_intake: int | None = None,
+    citizenships: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    education: str = "",
+    marital_status: str = "",
+    children: int | None = None,
+    trafficking_status: str = "",
+    trafficking_status_decided_by: Agency | None = None,
 ) -> Case:
     if actor.role not in (Role.CASEWORKER, Role.SUPERVISOR) or actor.agency is None:
         raise PermissionDenied
-    fields = {k: v for k, v in returnee_fields.items() if k in RETURNEE_FIELDS}
-    fields.setdefault("gender", Gender.UNKNOWN)
-    errors: dict[str, Any] = {}
-    _check_returnee(fields | {"given_name": fields.get("given_name", "")}, errors)
-    check_choices("stage", [stage], [s for s in Stage.values if s != Stage.CLOSED], errors)
-    check_text("notes", notes, errors)
+    returnee = Returnee(
+        given_name=given_name,
+        family_name=family_name,
+        other_names=other_names,
+        birth_date=birth_date,
+        identity_documents=[dict(d) for d in identity_documents],
+        phones=list(phones),
+        email=email,
+        address=address,
+        gender=gender,
+        age_at_intake=age_at_intake,
+        citizenships=list(citizenships),
+        languages=list(languages),
+        education=education,
+        marital_status=marital_status,
+        children=children,
+        trafficking_status=trafficking_status,
+        trafficking_status_decided_by=trafficking_status_decided_by,
+    )
+    errors = _invalid(returnee, only=Returnee.FIELDS)
+    errors |= _invalid(Case(stage=stage, notes=notes), only=("stage", "notes"))
+    if stage == Stage.CLOSED:  # a case is closed by a supervisor's approval, never opened closed
+        _add(errors, "stage", _("Unknown value(s): %(values)s.") % {"values": stage})
     raise_if(errors)
-    returnee = Returnee(**fields)
     _index_returnee(returnee)
     returnee.save()
     _index_phones(returnee)
@@ -193,38 +209,41 @@ def case_open(
 
 
 @transaction.atomic
-def case_update(*, actor: User, case: Case, version: int | None, **fields: Any) -> Case:
-    """Edits the returnee's record and the case summary; refuses a stale version."""
+def case_update(
+    *, actor: User, case: Case, version: int | None, notes: str | None = None, **changes: Unpack[ReturneeChanges]
+) -> Case:
+    """Edits the returnee's record (the fields given) and the case summary (when given); refuses a
+    stale version."""
     case = Case.objects.select_for_update().select_related("returnee").get(pk=case.pk)
     returnee = case.returnee
-    submitted = {k: v for k, v in fields.items() if k in RETURNEE_FIELDS}
+    submitted: dict[str, Any] = {k: v for k, v in changes.items() if k in Returnee.FIELDS}
     current = {k: getattr(returnee, k) for k in submitted}
-    check_version(case, expected_version=version, submitted=submitted, fields=RETURNEE_FIELDS, values_from=returnee)
-    errors: dict[str, Any] = {}
-    _check_returnee(submitted, errors)
-    if "notes" in fields:
-        check_text("notes", fields["notes"], errors)
+    check_version(case, expected_version=version, submitted=submitted, fields=Returnee.FIELDS, values_from=returnee)
+    for key, value in submitted.items():
+        setattr(returnee, key, list(value) if isinstance(value, tuple) else value)
+    errors = _invalid(returnee, only=submitted)
+    if notes is not None:
+        case.notes = notes
+        errors |= _invalid(case, only=("notes",))
     journey = ReturnJourney.objects.filter(case=case).first()
     if journey and submitted.get("birth_date") and submitted["birth_date"] > journey.returned_on:
-        errors["birth_date"] = _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on}
+        _add(errors, "birth_date", _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on})
     raise_if(errors)
-    for key, value in submitted.items():
-        setattr(returnee, key, value)
     _index_returnee(returnee)
     returnee.save()
     if "phones" in submitted:
         _index_phones(returnee)
     update_fields = ["version", "updated_at"]
-    if "notes" in fields:
-        case.notes = fields["notes"]
+    if notes is not None:
         update_fields.append("notes")
     case.version += 1
     case.save(update_fields=update_fields)
-    changed = sorted(k for k in submitted if current[k] != submitted[k]) + (["notes"] if "notes" in fields else [])
-    categories = {"identity" for k in changed if k in IDENTITY_FIELDS} | {
-        "contact" for k in changed if k in CONTACT_FIELDS
-    }
-    categories |= {"profile" for k in changed if k in PROFILE_FIELDS}
+    changed = sorted(k for k in submitted if current[k] != getattr(returnee, k)) + (
+        ["notes"] if notes is not None else []
+    )
+    categories = {"identity" for k in changed if k in Returnee.IDENTITY_FIELDS}
+    categories |= {"contact" for k in changed if k in Returnee.CONTACT_FIELDS}
+    categories |= {"profile" for k in changed if k in Returnee.PROFILE_FIELDS}
     timeline_write(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=gettext_noop("Record updated."))
     audit_record(
         actor=actor,
@@ -271,53 +290,60 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, 
     return case
 
 
-def _money(amount: Any, currency: str, field: str, errors: dict[str, Any]) -> None:
-    if amount in (None, ""):
-        return
-    if Decimal(str(amount)) < 0:
-        errors[field] = _("An amount cannot be negative.")
-    if not currency:
-        errors[f"{field.rsplit('_', 1)[0]}_currency"] = _("Give the currency of the amount.")
-    else:
-        try:
-            validate_currency(currency)
-        except ValidationError as exc:
-            errors[f"{field.rsplit('_', 1)[0]}_currency"] = exc.messages[0]
+def _before_birth(case: Case, field: str, date: datetime.date | None, message: str, errors: Errors) -> None:
+    birth = case.returnee.birth_date
+    if birth and date and date < birth:
+        _add(errors, field, message % {"date": birth})
 
 
 @transaction.atomic
-def history_add(*, actor: User, case: Case, **fields: Any) -> HistoryEvent:
-    errors: dict[str, Any] = {}
-    check_choices("type", [str(fields.get("type", ""))], HistoryType.values, errors)
-    check_countries("country", [fields.get("country", "")], errors)
-    check_choices("recruitment_methods", fields.get("recruitment_methods") or [], RecruitmentMethod.values, errors)
-    if fields.get("recruiter_relation"):
-        check_choices("recruiter_relation", [fields["recruiter_relation"]], RecruiterRelation.values, errors)
-    check_choices("exploitation_types", fields.get("exploitation_types") or [], Exploitation.values, errors)
-    if fields.get("industry"):
-        check_choices("industry", [fields["industry"]], Industry.values, errors)
-    check_choices("control_means", fields.get("control_means") or [], ControlMeans.values, errors)
-    check_text("area", fields.get("area"), errors, max_length=120)
-    check_text("creditor", fields.get("creditor"), errors, max_length=120)
-    started, ended = fields.get("started_on"), fields.get("ended_on")
-    check_not_future("started_on", started, errors)
-    check_not_future("ended_on", ended, errors)
-    if started and ended and ended < started:
-        errors["ended_on"] = _("The end is before the start.")
-    birth = case.returnee.birth_date
-    if birth and started and started < birth:
-        errors["started_on"] = _("This is before the person's birth (%(date)s).") % {"date": birth}
-    _money(fields.get("debt_amount"), fields.get("debt_currency", ""), "debt_amount", errors)
+def history_add(
+    *,
+    actor: User,
+    case: Case,
+    type: str,
+    country: str,
+    area: str = "",
+    started_on: datetime.date | None = None,
+    ended_on: datetime.date | None = None,
+    recruitment_methods: Sequence[str] = (),
+    recruiter_relation: str = "",
+    exploitation_types: Sequence[str] = (),
+    industry: str = "",
+    control_means: Sequence[str] = (),
+    duration_months: int | None = None,
+    debt_amount: Decimal | None = None,
+    debt_currency: str = "",
+    creditor: str = "",
+) -> HistoryEvent:
+    event = HistoryEvent(
+        case=case,
+        type=type,
+        country=country,
+        area=area,
+        started_on=started_on,
+        ended_on=ended_on,
+        recruitment_methods=list(recruitment_methods),
+        recruiter_relation=recruiter_relation,
+        exploitation_types=list(exploitation_types),
+        industry=industry,
+        control_means=list(control_means),
+        duration_months=duration_months,
+        debt_amount=debt_amount,
+        debt_currency=debt_currency,
+        creditor=creditor,
+    )
+    errors = _invalid(event, exclude=("case",))
+    _before_birth(case, "started_on", started_on, _("This is before the person's birth (%(date)s)."), errors)
     raise_if(errors)
-    allowed = {f.name for f in HistoryEvent._meta.get_fields()} - {"id", "case"}
-    event = HistoryEvent.objects.create(case=case, **{k: v for k, v in fields.items() if k in allowed})
+    event.save()
     timeline_write(
         case,
         kind=CaseEvent.Kind.EDIT,
         actor=actor,
         category=DataCategory.HISTORY,
         summary=gettext_noop("%(type)s recorded: %(country)s."),
-        params={"type": label("history_type", event.type), "country": country(event.country)},
+        params={"type": label("history_type", event.type), "country": country_phrase(event.country)},
     )
     audit_record(
         actor=actor, action=AuditEvent.Action.CREATE, obj=event, categories=["history"], details={"case": case.code}
@@ -327,25 +353,28 @@ def history_add(*, actor: User, case: Case, **fields: Any) -> HistoryEvent:
 
 @transaction.atomic
 def return_record(
-    *, actor: User, case: Case, assisting_agencies: Iterable[Agency] = (), **fields: Any
+    *,
+    actor: User,
+    case: Case,
+    country_from: str,
+    returned_on: datetime.date,
+    return_type: str,
+    assisting_agencies: Iterable[Agency] = (),
+    documents_issued: str | None = None,
+    point_of_arrival: str | None = None,
 ) -> ReturnJourney:
-    errors: dict[str, Any] = {}
-    check_countries("country_from", [fields.get("country_from", "")], errors)
-    check_choices("return_type", [str(fields.get("return_type", ""))], ReturnType.values, errors)
-    returned_on = fields.get("returned_on")
-    if not returned_on:
-        errors["returned_on"] = _("Give the date of return.")
-    check_not_future("returned_on", returned_on, errors)
-    birth = case.returnee.birth_date
-    if birth and returned_on and returned_on < birth:
-        errors["returned_on"] = _("The return is before the person's birth (%(date)s).") % {"date": birth}
-    check_text("documents_issued", fields.get("documents_issued"), errors, max_length=300)
-    check_text("point_of_arrival", fields.get("point_of_arrival"), errors, max_length=120)
+    """Records the return, or replaces the one recorded; the documents and the point of arrival
+    stay as they were when not given (None)."""
+    journey = ReturnJourney.objects.filter(case=case).first() or ReturnJourney(case=case)
+    journey.country_from, journey.returned_on, journey.return_type = country_from, returned_on, return_type
+    if documents_issued is not None:
+        journey.documents_issued = documents_issued
+    if point_of_arrival is not None:
+        journey.point_of_arrival = point_of_arrival
+    errors = _invalid(journey, exclude=("case",))
+    _before_birth(case, "returned_on", returned_on, _("The return is before the person's birth (%(date)s)."), errors)
     raise_if(errors)
-    allowed = ("country_from", "returned_on", "return_type", "documents_issued", "point_of_arrival")
-    journey, _created = ReturnJourney.objects.update_or_create(
-        case=case, defaults={k: v for k, v in fields.items() if k in allowed}
-    )
+    journey.save()
     journey.assisting_agencies.set(list(assisting_agencies))
     timeline_write(
         case,
@@ -355,7 +384,7 @@ def return_record(
         summary=gettext_noop("Return recorded: %(type)s from %(country)s on %(date)s."),
         params={
             "type": label("return_type", journey.return_type),
-            "country": country(journey.country_from),
+            "country": country_phrase(journey.country_from),
             "date": day(journey.returned_on),
         },
     )
@@ -382,22 +411,7 @@ def consent_record(
     recipient_agency_type: str = "",
     categories: Iterable[str] = (),
 ) -> Consent:
-    categories = sorted(set(categories))
-    errors: dict[str, Any] = {}
-    check_choices("purpose", [purpose], ConsentPurpose.values, errors)
-    check_choices("categories", categories, DataCategory.values, errors)
-    check_not_future("given_on", given_on, errors)
-    if not language:
-        errors["language"] = _("Record the language in which consent was explained.")
-    if purpose == ConsentPurpose.SHARING:
-        if not recipient_agency and not recipient_agency_type:
-            errors["recipient_agency"] = _("Name the agency, or the type of agency, the data may be shared with.")
-        if recipient_agency_type:
-            check_choices("recipient_agency_type", [recipient_agency_type], AgencyType.values, errors)
-        if not categories:
-            errors["categories"] = _("Choose the data that may be shared.")
-    raise_if(errors)
-    consent = Consent.objects.create(
+    consent = Consent(
         case=case,
         purpose=purpose,
         given_on=given_on,
@@ -405,8 +419,10 @@ def consent_record(
         explained_by=actor,
         recipient_agency=recipient_agency,
         recipient_agency_type=recipient_agency_type,
-        categories=categories,
+        categories=sorted(set(categories)),
     )
+    raise_if(_invalid(consent, exclude=("case", "explained_by", "withdrawn_by")))
+    consent.save()
     timeline_write(
         case,
         kind=CaseEvent.Kind.CONSENT,
@@ -419,7 +435,7 @@ def consent_record(
         action=AuditEvent.Action.CREATE,
         obj=consent,
         categories=["consent"],
-        details={"case": case.code, "purpose": purpose, "categories": categories},
+        details={"case": case.code, "purpose": purpose, "categories": consent.categories},
     )
     return consent
 
@@ -454,10 +470,9 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
-    errors: dict[str, Any] = {}
+    errors = _invalid(CaseEvent(text=text), only=("text",))
     if not text.strip():
-        errors["text"] = _("Write the note.")
-    check_text("text", text, errors)
+        errors["text"] = [_("Write the note.")]
     raise_if(errors)
     assert actor.agency is not None  # noqa: S101
     event = timeline_write(
