@@ -10,43 +10,9 @@ from typing import Any
 from django.utils import timezone
 
 from reintegra.demo.drawing import data_file
-from reintegra.livelihoods.models import Opportunity
+from reintegra.livelihoods.models import OPTION_FIELDS, Opportunity
 from reintegra.livelihoods.services import opportunity_save
 from reintegra.network.models import Agency
-
-
-@dataclass(frozen=True)
-class LivelihoodOption:
-    """One option of the demo catalogue (data/livelihood_options.json), as `opportunity_save` takes it."""
-
-    provider: str  # agency slug
-    title: str
-    kind: str
-    support: str
-    isco: str
-    area: str
-    duration_weeks: int | None
-    seats: int | None
-    stipend_monthly: int | None
-    wage_monthly: int | None
-    currency: str
-    placement_partners: tuple[str, ...]  # agency slugs
-    certification: str = ""
-    pathway: str = ""
-    gender_restriction: str = ""
-    gender_restriction_reason: str = ""
-    cost: int | None = None
-
-    def extra(self) -> dict[str, Any]:
-        """The optional fields that are set."""
-        extra: dict[str, Any] = {
-            "certification": self.certification,
-            "pathway": self.pathway,
-            "gender_restriction": self.gender_restriction,
-            "gender_restriction_reason": self.gender_restriction_reason,
-            "cost": Decimal(self.cost) if self.cost is not None else None,
-        }
-        return {key: value for key, value in extra.items() if value}
 
 
 @dataclass(frozen=True)
@@ -55,11 +21,13 @@ class Wish:
     mode: str  # own_business or wage_job
 
 
-def catalogue() -> list[LivelihoodOption]:
-    return [
-        LivelihoodOption(**row | {"placement_partners": tuple(row["placement_partners"])})
-        for row in data_file("livelihood_options.json")
-    ]
+MONEY = ("stipend_monthly", "wage_monthly", "cost")
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """The demo options (data/livelihood_options.json): the option's fields (OPTION_FIELDS) with the
+    provider and placement partners as agency slugs."""
+    return data_file("livelihood_options.json")
 
 
 def load_demo_options() -> int:
@@ -67,24 +35,18 @@ def load_demo_options() -> int:
         return 0
     agencies = {a.slug: a for a in Agency.objects.all()}
     created = 0
-    for option in catalogue():
-        if option.provider not in agencies:
+    for row in catalogue():
+        if row["provider"] not in agencies:
             continue
+        values = {f: row[f] for f in OPTION_FIELDS if f in row}
+        values |= {f: Decimal(row[f]) if row.get(f) else None for f in MONEY}
         opportunity_save(
             actor=None,
-            provider=agencies[option.provider],
-            title=option.title,
-            kind=option.kind,
-            support=option.support,
-            isco=option.isco,
-            area=option.area,
-            duration_weeks=option.duration_weeks,
-            seats=option.seats,
-            stipend_monthly=Decimal(option.stipend_monthly) if option.stipend_monthly else None,
-            wage_monthly=Decimal(option.wage_monthly) if option.wage_monthly else None,
-            currency=option.currency,
-            placement_partners=[agencies[p] for p in option.placement_partners if p in agencies],
-            **option.extra(),
+            **values
+            | {
+                "provider": agencies[row["provider"]],
+                "placement_partners": [agencies[p] for p in row["placement_partners"] if p in agencies],
+            },
         )
         created += 1
     return created

@@ -23,7 +23,7 @@ from reintegra.lib.concurrency import EditConflict
 from reintegra.network.models import Agency
 
 from . import selectors, services
-from .models import LabourMarketDemand, Opportunity, OpportunityKind
+from .models import OPTION_FIELDS, LabourMarketDemand, Opportunity, OpportunityKind, values_of
 from .serializers import DemandSerializer, ImportSerializer, OpportunityWriteSerializer, OptionRowSerializer
 
 
@@ -133,7 +133,9 @@ def _save_option(request: Request, option: Opportunity | None) -> Response:
     serializer.is_valid(raise_exception=True)
     data = dict(serializer.validated_data)
     version = data.pop("version", None)
-    if "provider" in data:
+    if option is not None:  # a change keeps what is not sent
+        data = values_of(option, OPTION_FIELDS) | data
+    if "provider" in data and isinstance(data["provider"], str):
         provider = agency_list_for_user(user).filter(slug=data["provider"]).first()
         if provider is None:
             raise serializers.ValidationError(

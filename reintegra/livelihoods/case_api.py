@@ -35,7 +35,15 @@ from reintegra.lib.concurrency import EditConflict
 
 from . import enrolments, selectors, skills
 from .choices import EnrolmentStatus
-from .models import Enrolment, IncomeFollowUp, SkillsProfile
+from .models import (
+    FOLLOW_UP_FIELDS,
+    PLACEMENT_FIELDS,
+    PROFILE_FIELDS,
+    Enrolment,
+    IncomeFollowUp,
+    SkillsProfile,
+    values_of,
+)
 from .recommendations import recommendations_for
 from .serializers import (
     EnrolmentSerializer,
@@ -105,6 +113,8 @@ class SkillsViewSet(viewsets.GenericViewSet):
         for key in ("experience", "aspirations"):
             if key in data:
                 data[key] = [dict(entry) for entry in data[key]]
+        current = getattr(access.case, "skills_profile", None)  # what is not sent stays as it is
+        data = (values_of(current, PROFILE_FIELDS) if current is not None else {}) | data
         try:
             profile = skills.profile_save(actor=require_member(request.user), access=access, version=version, **data)
         except EditConflict as exc:
@@ -237,6 +247,8 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
         employer = data.pop("employer", "")
+        current = getattr(access.enrolment, "placement", None)  # a correction keeps what is not sent
+        data = (values_of(current, PLACEMENT_FIELDS) if current is not None else {}) | data
         data["employer"] = agency_get_for_user(request.user, slug=employer) if employer else None
         try:
             placement = enrolments.placement_record(
@@ -287,12 +299,8 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         access = enrolment_get_for_user(request.user, enrolment_id=follow_up.enrolment_id)
         serializer = FollowUpRecordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = values_of(follow_up, FOLLOW_UP_FIELDS) | dict(serializer.validated_data)
         follow_up = enrolments.follow_up_record(
-            actor=require_member(request.user),
-            access=access,
-            follow_up=follow_up,
-            notes=data.pop("notes", ""),
-            **data,
+            actor=require_member(request.user), access=access, follow_up=follow_up, **data
         )
         return Response(self.get_serializer(follow_up).data)

@@ -5,10 +5,10 @@ to them (through `enrolment_get_for_user`), to record enrolment, stipends, compl
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.forms import Form
+from django.forms import BaseForm, Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -81,7 +81,9 @@ def profile_post(request: HttpRequest, code: str) -> HttpResponse:
         values = ProfileForm.values_of(data)
         return skills.profile_save(actor=user, access=access, version=data.get("version"), **values)
 
-    return run_case_action(request, code, ProfileForm, run, _("Profile saved."), back=BACK)
+    # A model form: run_case_action uses only is_valid() and cleaned_data, which every form has.
+    form_class = cast(Callable[[Any], Form], ProfileForm)
+    return run_case_action(request, code, form_class, run, _("Profile saved."), back=BACK)
 
 
 @login_required
@@ -144,13 +146,11 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         context["move_form"] = MoveForm(initial={"version": enrolment.version})
     if access.can_record_progress and enrolment.status in ("enrolled", "completed", "placed"):
         context["stipend_form"] = StipendForm(initial={"currency": enrolment.opportunity.currency})
-        initial = (
-            {f: getattr(placement, f) for f in enrolments.PLACEMENT_FIELDS if f != "employer"}
-            | {"version": placement.version}
+        context["placement_form"] = (
+            PlacementForm(instance=placement, initial={"version": placement.version})
             if placement
-            else {"isco": enrolment.opportunity.isco, "currency": enrolment.opportunity.currency}
+            else PlacementForm(initial={"isco": enrolment.opportunity.isco, "currency": enrolment.opportunity.currency})
         )
-        context["placement_form"] = PlacementForm(initial=initial)
     if access.own:
         context["follow_up_form"] = FollowUpForm(initial={"currency": enrolment.opportunity.currency})
     return render(request, "livelihoods/enrolment.html", context)
@@ -159,7 +159,7 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def _run_enrolment_action(
     request: HttpRequest,
     enrolment_id: int,
-    form: Form,
+    form: BaseForm,
     run: Callable[[User, EnrolmentAccess, dict[str, Any]], Any],
     done: str,
 ) -> HttpResponse:
@@ -167,7 +167,7 @@ def _run_enrolment_action(
     access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
     user = require_member(request.user)
     if not form.is_valid():
-        form_errors_as_messages(request, form)
+        form_errors_as_messages(request, cast(Form, form))  # it reads only errors and fields
         return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
     run_as_messages(request, lambda: run(user, access, form.cleaned_data), done)
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
@@ -198,6 +198,8 @@ def stipend_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def placement_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     def run(user: User, access: EnrolmentAccess, data: dict[str, Any]) -> Any:
         values = dict(data)
+        current = getattr(access.enrolment, "placement", None)  # the page does not show an employer agency
+        values["employer"] = current.employer if current is not None else None
         return enrolments.placement_record(actor=user, access=access, version=values.pop("version"), **values)
 
     return _run_enrolment_action(request, enrolment_id, PlacementForm(request.POST), run, _("Placement recorded."))

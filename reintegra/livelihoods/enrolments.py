@@ -30,21 +30,26 @@ from reintegra.lib.dates import add_months
 from reintegra.lib.phrases import day, label
 from reintegra.lib.validation import check_choices, check_not_future, check_text, raise_if
 from reintegra.lib.validators import validate_currency
+from reintegra.network.models import Agency
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
 
-from . import isco
 from .choices import (
     FOLLOW_UP_MONTHS,
     OPEN_ENROLMENT_STATUSES,
     SEAT_STATUSES,
-    BusinessFinance,
-    BusinessStatus,
-    ContractType,
-    EmploymentStatus,
     EnrolmentStatus,
-    PlacementKind,
 )
-from .models import Enrolment, IncomeFollowUp, Opportunity, Placement, StipendPayment
+from .models import (
+    FOLLOW_UP_FIELDS,
+    PLACEMENT_FIELDS,
+    Enrolment,
+    IncomeFollowUp,
+    Opportunity,
+    Placement,
+    StipendPayment,
+    full_clean_or_raise,
+    group_values,
+)
 from .scope import EnrolmentAccess
 from .workflows import ENROLMENT, parties_of
 
@@ -299,78 +304,51 @@ def stipend_record(
     return payment
 
 
-PLACEMENT_FIELDS = (
-    "kind",
-    "employer",
-    "employer_name",
-    "isco",
-    "started_on",
-    "contract",
-    "monthly_income",
-    "currency",
-    "business_type",
-    "finance",
-    "finance_amount",
-    "business_status",
-)
-
-
-def _check_placement(enrolment: Enrolment, values: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, Any] = {}
-    kind = values.get("kind") or ""
-    check_choices("kind", [kind], PlacementKind.values, errors)
-    if not isco.is_sub_major(str(values.get("isco") or "")):
-        errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
-            "code": values.get("isco") or ""
-        }
-    started = values.get("started_on")
-    if started is None:
-        errors["started_on"] = _("Give the start date.")
-    else:
-        check_not_future("started_on", started, errors)
-        if enrolment.enrolled_on and started < enrolment.enrolled_on:
-            errors["started_on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
-    employer = values.get("employer")
-    if employer is not None and employer.type not in ("Employer", "CorporateBusiness"):
-        errors["employer"] = _("Choose an employer, or write the employer's name.")
-    check_text("employer_name", values.get("employer_name"), errors, max_length=200)
-    check_text("business_type", values.get("business_type"), errors, max_length=200)
-    if kind == PlacementKind.JOB:
-        if employer is None and not (values.get("employer_name") or "").strip():
-            errors["employer_name"] = _("Name the employer.")
-        if values.get("contract"):
-            check_choices("contract", [values["contract"]], ContractType.values, errors)
-    if kind == PlacementKind.BUSINESS:
-        if not (values.get("business_type") or "").strip():
-            errors["business_type"] = _("Say what kind of business it is.")
-        check_choices("business_status", [values.get("business_status") or ""], BusinessStatus.values, errors)
-        if values.get("finance"):
-            check_choices("finance", [values["finance"]], BusinessFinance.values, errors)
-    currency = values.get("currency") or ""
-    check_money(values.get("monthly_income"), currency, errors, field="monthly_income")
-    check_money(values.get("finance_amount"), currency, errors, field="finance_amount")
-    return errors
+def _before_enrolment(enrolment: Enrolment, on: datetime.date | None, field: str) -> dict[str, Any]:
+    if on is not None and enrolment.enrolled_on and on < enrolment.enrolled_on:
+        return {field: _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}}
+    return {}
 
 
 @transaction.atomic
-def placement_record(*, actor: User, access: EnrolmentAccess, version: int | None = None, **values: Any) -> Placement:
-    """Records (or corrects) where the option led, and marks the enrolment placed."""
+def placement_record(
+    *,
+    actor: User,
+    access: EnrolmentAccess,
+    version: int | None = None,
+    kind: str,
+    employer: Agency | None = None,
+    employer_name: str = "",
+    isco: str,
+    started_on: datetime.date,
+    contract: str = "",
+    monthly_income: Decimal | None = None,
+    currency: str = "",
+    business_type: str = "",
+    finance: str = "",
+    finance_amount: Decimal | None = None,
+    business_status: str = "",
+) -> Placement:
+    """Records (or corrects, with the values given) where the option led, and marks the enrolment placed."""
+    values = group_values(Placement, PLACEMENT_FIELDS, locals())
     if not access.can_record_progress:
         raise PermissionDenied
     enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
-    values = {k: v for k, v in values.items() if k in PLACEMENT_FIELDS}
-    if values.get("currency"):
-        values["currency"] = str(values["currency"]).upper()
     existing = Placement.objects.filter(enrolment=enrolment).first()
     if existing is not None:
         check_version(existing, expected_version=version, submitted=values, fields=PLACEMENT_FIELDS)
-        values = {f: getattr(existing, f) for f in PLACEMENT_FIELDS} | values
+        placement = existing
+        for key, value in values.items():
+            setattr(placement, key, value)
+        placement.version += 1
     else:
         move = ENROLMENT.check(enrolment.status, EnrolmentStatus.PLACED, parties_of(access))
-    errors = _check_placement(enrolment, values)
-    raise_if(errors)
+        placement = Placement(enrolment=enrolment, recorded_by=actor, **values)
+    full_clean_or_raise(
+        placement, _before_enrolment(enrolment, started_on, "started_on"), exclude=["enrolment", "recorded_by"]
+    )
+    placement.save()
     if existing is None:
-        placement = Placement.objects.create(enrolment=enrolment, recorded_by=actor, **values)
         record_move(
             enrolment,
             move,
@@ -388,50 +366,39 @@ def placement_record(*, actor: User, access: EnrolmentAccess, version: int | Non
         follow_ups_schedule(actor=actor, enrolment=enrolment, start=values["started_on"])
         action = AuditEvent.Action.CREATE
     else:
-        placement = existing
-        for key, value in values.items():
-            setattr(placement, key, value)
-        placement.version += 1
-        placement.save()
         action = AuditEvent.Action.UPDATE
     audit(placement, actor=actor, action=action, enrolment=enrolment.pk, kind=placement.kind)
     return placement
 
 
-FOLLOW_UP_FIELDS = ("done_on", "employment", "monthly_income", "currency", "business_operating", "debt_outstanding")
-
-
 @transaction.atomic
 def follow_up_record(
-    *, actor: User, access: EnrolmentAccess, follow_up: IncomeFollowUp, notes: str = "", **values: Any
+    *,
+    actor: User,
+    access: EnrolmentAccess,
+    follow_up: IncomeFollowUp,
+    done_on: datetime.date,
+    employment: str,
+    monthly_income: Decimal | None = None,
+    currency: str = "",
+    business_operating: bool | None = None,
+    debt_outstanding: Decimal | None = None,
+    notes: str = "",
 ) -> IncomeFollowUp:
     """Work and income at a follow-up point; the caseworker's, so only the case's agency records it."""
+    values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, locals())
     if not access.own:
         raise PermissionDenied
     enrolment = access.enrolment
     follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=enrolment)
-    values = {k: v for k, v in values.items() if k in FOLLOW_UP_FIELDS}
-    values["currency"] = str(values.get("currency") or "").upper()
     errors: dict[str, Any] = {}
-    done_on = values.get("done_on")
-    if done_on is None:
-        errors["done_on"] = _("Give the date of the follow-up.")
-    else:
-        check_not_future("done_on", done_on, errors)
-        started = enrolment.enrolled_on or enrolment.recommended_on
-        if done_on < started:
-            errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {
-                "date": started
-            }
-    check_choices("employment", [values.get("employment") or ""], EmploymentStatus.values, errors)
-    check_money(values.get("monthly_income"), values["currency"], errors, field="monthly_income")
-    check_money(values.get("debt_outstanding"), values["currency"], errors, field="debt_outstanding")
-    check_text("notes", notes, errors, max_length=2000)
-    raise_if(errors)
+    started = enrolment.enrolled_on or enrolment.recommended_on
+    if done_on is not None and done_on < started:
+        errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {"date": started}
     for key, value in values.items():
         setattr(follow_up, key, value)
-    follow_up.notes = notes
     follow_up.done_by = actor
+    full_clean_or_raise(follow_up, errors, exclude=["enrolment", "task", "done_by"])
     follow_up.save()
     task_close_linked(follow_up.task)
     timeline_event(

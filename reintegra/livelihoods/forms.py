@@ -1,28 +1,24 @@
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.cases.choices import Education
 from reintegra.network.choices import Language
 
 from . import isco
-from .choices import (
-    BusinessFinance,
-    BusinessStatus,
-    CareDuty,
-    ContractType,
-    DebtPressure,
-    EmploymentStatus,
-    EnrolmentStatus,
-    Interest,
-    Literacy,
-    Numeracy,
-    PlacementKind,
-    WorkMode,
+from .choices import EmploymentStatus, EnrolmentStatus, Interest, WorkMode
+from .models import (
+    FOLLOW_UP_FIELDS,
+    OPTION_FIELDS,
+    PLACEMENT_FIELDS,
+    PROFILE_FIELDS,
+    IncomeFollowUp,
+    Opportunity,
+    Placement,
+    SkillsProfile,
+    values_of,
 )
-from .models import OpportunityKind, SelfEmploymentSupport
-from .skills import PROFILE_FIELDS
 
 
 class DemandForm(forms.Form):
@@ -67,61 +63,71 @@ class FilterForm(forms.Form):
 
 EXPERIENCE_ROWS = 3
 ASPIRATION_ROWS = 3
+ISCO_LABEL = _("Occupation group (ISCO-08)")
+CURRENCY_LABEL = _("Currency (ISO 4217)")
+AREA_LABEL = _("Area (ISO 3166-2, e.g. TH-57, PH-CEB)")
+
+# The profile's fields that map one to one onto form fields; experience, scores and wishes have rows.
+PROFILE_SIMPLE_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("experience", "interests", "aspirations"))
+
+
+class AreaListField(forms.CharField):
+    """Area codes typed on one line, separated by commas."""
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [a.strip().upper() for a in (super().to_python(value) or "").split(",") if a.strip()]
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
 
 
 def _isco_choices(blank: Any) -> list[tuple[str, Any]]:
     return [("", blank), *isco.sub_major_choices()]
 
 
-class ProfileForm(forms.Form):
-    """The skills, aptitude and aspirations profile; experience and aspirations as a few ranked rows."""
+class RecordForm(forms.ModelForm):
+    """A form on a group of a record's fields (models.py); the record's own rules run on it too, so
+    a bad value comes back on its field. Dates get a date picker, texts two rows, an optional choice
+    a blank named `blank`; a required choice has no blank."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    education = forms.ChoiceField(label=_("Education (ISCED)"), required=False)
-    literacy = forms.ChoiceField(label=_("Reading and writing"), required=False)
-    numeracy = forms.ChoiceField(label=_("Numbers"), required=False)
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple, choices=Language.choices
-    )
-    certificates = forms.CharField(label=_("Certificates"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    assessed_on = forms.DateField(
-        label=_("Aptitude and interest assessment on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    aptitude_notes = forms.CharField(
-        label=_("Aptitude assessment results"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    aspirations_words = forms.CharField(
-        label=_("Aspirations in their own words"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    work_areas = forms.CharField(
-        label=_("Areas where they can work (ISO 3166-2, separated by commas)"), required=False, max_length=200
-    )
-    can_travel = forms.BooleanField(label=_("Can travel or move for work"), required=False)
-    care_duties = forms.ChoiceField(label=_("Care duties"), required=False)
-    health_limits = forms.CharField(
-        label=_("Health limits for work"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    needs_income_now = forms.BooleanField(label=_("Needs an income now"), required=False)
-    income_needed_monthly = forms.DecimalField(
-        label=_("Income needed per month"), required=False, max_digits=12, decimal_places=2
-    )
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), required=False, max_length=3)
-    debt_pressure = forms.ChoiceField(label=_("Debt repayment"), required=False)
-    family_takes_part = forms.BooleanField(label=_("Family members should take part"), required=False)
+    blank: Any = "—"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        blank = ("", _("Not recorded"))
-        for name, choices in (
-            ("education", Education.choices),
-            ("literacy", Literacy.choices),
-            ("numeracy", Numeracy.choices),
-            ("care_duties", CareDuty.choices),
-            ("debt_pressure", DebtPressure.choices),
-        ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ChoiceField)  # noqa: S101
-            field.choices = [blank, *choices]
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"})
+            elif isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 2
+            if isinstance(field, forms.TypedChoiceField):
+                choices = list(cast(Iterable[tuple[Any, Any]], field.choices))
+                if choices and choices[0][0] == "":
+                    field.choices = choices[1:] if field.required else [("", self.blank), *choices[1:]]
+
+
+class ProfileForm(RecordForm):
+    """The skills, aptitude and aspirations profile; experience and aspirations as a few ranked rows."""
+
+    blank = _("Not recorded")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple, choices=Language.choices
+    )
+    work_areas = AreaListField(
+        label=_("Areas where they can work (ISO 3166-2, separated by commas)"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 200}),
+    )
+    field_order = ["version", *PROFILE_SIMPLE_FIELDS]
+
+    class Meta:
+        model = SkillsProfile
+        fields = PROFILE_SIMPLE_FIELDS
+        labels = {"assessed_on": _("Aptitude and interest assessment on"), "currency": CURRENCY_LABEL}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["aspirations_words"].widget.attrs["rows"] = 3
         for value, label in Interest.choices:
             self.fields[f"interest_{value}"] = forms.IntegerField(
                 label=label, required=False, min_value=0, max_value=100, help_text=_("score 0–100")
@@ -146,9 +152,8 @@ class ProfileForm(forms.Form):
     def initial_from(profile: Any) -> dict[str, Any]:
         if profile is None:
             return {}
-        initial: dict[str, Any] = {name: getattr(profile, name) for name in PROFILE_SIMPLE_FIELDS}
+        initial: dict[str, Any] = values_of(profile, PROFILE_SIMPLE_FIELDS)
         initial["version"] = profile.version
-        initial["work_areas"] = ", ".join(profile.work_areas)
         for key, score in profile.interests.items():
             initial[f"interest_{key}"] = score
         for row, entry in enumerate(profile.experience[:EXPERIENCE_ROWS], start=1):
@@ -165,7 +170,6 @@ class ProfileForm(forms.Form):
     def values_of(data: dict[str, Any]) -> dict[str, Any]:
         """Cleaned data in the shape of the profile service."""
         values = {name: data[name] for name in PROFILE_SIMPLE_FIELDS}
-        values["work_areas"] = [a.strip().upper() for a in (data["work_areas"] or "").split(",") if a.strip()]
         values["interests"] = {
             key: data[f"interest_{key}"] for key in Interest.values if data.get(f"interest_{key}") is not None
         }
@@ -184,12 +188,6 @@ class ProfileForm(forms.Form):
             if data[f"aspiration_{rank}_isco"]
         ]
         return values
-
-
-# The profile's fields that map one to one onto form fields; the lists and scores have rows of their own.
-PROFILE_SIMPLE_FIELDS = tuple(
-    f for f in PROFILE_FIELDS if f not in ("experience", "interests", "aspirations", "work_areas")
-)
 
 
 class RecommendForm(forms.Form):
@@ -222,23 +220,16 @@ class StipendForm(forms.Form):
     currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, required=False)
 
 
-class PlacementForm(forms.Form):
+class PlacementForm(RecordForm):
+    """Where the option led; the employer as a name (an employer agency is chosen through the API)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=PlacementKind.choices)
-    employer_name = forms.CharField(label=_("Employer or business name"), required=False, max_length=200)
-    isco = forms.ChoiceField(label=_("Occupation group (ISCO-08)"))
-    started_on = forms.DateField(label=_("Started on"), widget=forms.DateInput(attrs={"type": "date"}))
-    contract = forms.ChoiceField(label=_("Contract"), required=False, choices=[("", "—"), *ContractType.choices])
-    monthly_income = forms.DecimalField(label=_("Monthly income"), required=False, max_digits=12, decimal_places=2)
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), required=False, max_length=3)
-    business_type = forms.CharField(label=_("Type of business"), required=False, max_length=200)
-    finance = forms.ChoiceField(label=_("Financed by"), required=False, choices=[("", "—"), *BusinessFinance.choices])
-    finance_amount = forms.DecimalField(
-        label=_("Grant or loan amount"), required=False, max_digits=12, decimal_places=2
-    )
-    business_status = forms.ChoiceField(
-        label=_("Business status"), required=False, choices=[("", "—"), *BusinessStatus.choices]
-    )
+    isco = forms.ChoiceField(label=ISCO_LABEL)
+
+    class Meta:
+        model = Placement
+        fields = tuple(f for f in PLACEMENT_FIELDS if f != "employer")
+        labels = {"currency": CURRENCY_LABEL}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -247,60 +238,49 @@ class PlacementForm(forms.Form):
         field.choices = isco.sub_major_choices()
 
 
-class FollowUpForm(forms.Form):
-    done_on = forms.DateField(label=_("Done on"), widget=forms.DateInput(attrs={"type": "date"}))
-    employment = forms.ChoiceField(label=_("Work"), choices=EmploymentStatus.choices)
-    monthly_income = forms.DecimalField(label=_("Monthly income"), required=False, max_digits=12, decimal_places=2)
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), required=False, max_length=3)
-    business_operating = forms.NullBooleanField(label=_("Business still operating"), required=False)
-    debt_outstanding = forms.DecimalField(label=_("Debt outstanding"), required=False, max_digits=12, decimal_places=2)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+class FollowUpForm(RecordForm):
+    class Meta:
+        model = IncomeFollowUp
+        fields = FOLLOW_UP_FIELDS
+        labels = {"currency": CURRENCY_LABEL}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Scheduled follow-ups have neither; a recorded one has both.
+        for name in ("done_on", "employment"):
+            self.fields[name].required = True
+        employment = self.fields["employment"]
+        assert isinstance(employment, forms.ChoiceField)  # noqa: S101
+        employment.choices = EmploymentStatus.choices
 
 
-class OpportunityForm(forms.Form):
+class OpportunityForm(RecordForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=OpportunityKind.choices)
-    support = forms.ChoiceField(
-        label=_("Self-employment support"), required=False, choices=[("", "—"), *SelfEmploymentSupport.choices]
-    )
-    title = forms.CharField(label=_("Title"), max_length=200)
     provider = forms.TypedChoiceField(label=_("Provider"), coerce=int)
-    isco = forms.ChoiceField(label=_("Occupation group (ISCO-08)"))
-    area = forms.CharField(label=_("Area (ISO 3166-2, e.g. TH-57, PH-CEB)"), max_length=8)
-    starts_on = forms.DateField(label=_("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    duration_weeks = forms.IntegerField(label=_("Duration (weeks)"), required=False)
-    seats = forms.IntegerField(label=_("Seats"), required=False)
-    stipend_monthly = forms.DecimalField(label=_("Stipend per month"), required=False, max_digits=12, decimal_places=2)
-    wage_monthly = forms.DecimalField(label=_("Wage per month"), required=False, max_digits=12, decimal_places=2)
-    cost = forms.DecimalField(label=_("Cost per person"), required=False, max_digits=12, decimal_places=2)
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), required=False, max_length=3)
-    min_age = forms.IntegerField(label=_("Minimum age"), required=False)
-    max_age = forms.IntegerField(label=_("Maximum age"), required=False)
-    min_education = forms.ChoiceField(
-        label=_("Minimum education"), required=False, choices=[("", "—"), *Education.choices]
-    )
-    literacy_required = forms.BooleanField(label=_("Reading and writing required"), required=False)
+    isco = forms.ChoiceField(label=ISCO_LABEL)
     placement_partners = forms.TypedMultipleChoiceField(
         label=_("Placement partners (employers)"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    pathway = forms.CharField(label=_("The job pathway it leads to"), required=False, max_length=300)
-    certification = forms.CharField(label=_("Certification"), required=False, max_length=200)
     languages = forms.MultipleChoiceField(
         label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple, choices=Language.choices
     )
-    gender_restriction = forms.ChoiceField(
-        label=_("Restricted to gender"),
-        required=False,
-        choices=[("", _("Open to every gender")), ("female", _("women")), ("male", _("men"))],
-    )
-    gender_restriction_reason = forms.CharField(
-        label=_("Justification of the restriction"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required for any restriction; restrictions are listed in the programme audit."),
-    )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    field_order = [
+        "version",
+        *OPTION_FIELDS[: OPTION_FIELDS.index("literacy_required") + 1],
+        "placement_partners",
+        *OPTION_FIELDS[OPTION_FIELDS.index("literacy_required") + 1 :],
+    ]
+
+    class Meta:
+        model = Opportunity
+        # The provider and partners are agencies the user may choose, given as their ids.
+        fields = tuple(f for f in OPTION_FIELDS if f != "provider")
+        labels = {"area": AREA_LABEL, "currency": CURRENCY_LABEL}
+        help_texts = {
+            "gender_restriction_reason": _(
+                "Required for any restriction; restrictions are listed in the programme audit."
+            )
+        }
 
     def __init__(
         self,
@@ -314,6 +294,7 @@ class OpportunityForm(forms.Form):
             ("provider", providers or []),
             ("placement_partners", employers or []),
             ("isco", isco.sub_major_choices()),
+            ("gender_restriction", [("", _("Open to every gender")), ("female", _("women")), ("male", _("men"))]),
         ):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)  # noqa: S101

@@ -1,10 +1,30 @@
+"""The livelihood records, with the rules of each field and of each record (`clean()`).
+
+Rules that need other records (seats, a person's eligibility, dates relative to the enrolment, the
+enrolment's state) are the services'. Each group of fields that forms, serializers, services and the
+demo write is declared once here (`PROFILE_FIELDS`, `PLACEMENT_FIELDS`, `FOLLOW_UP_FIELDS`,
+`OPTION_FIELDS`)."""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Education
+from reintegra.lib import geo
 from reintegra.lib.fields import EncryptedTextField
+from reintegra.lib.validators import validate_currency, validate_no_markup
+from reintegra.network.choices import Language
 
+from . import isco as isco_groups
 from .choices import (
     BusinessFinance,
     BusinessStatus,
@@ -13,10 +33,187 @@ from .choices import (
     DebtPressure,
     EmploymentStatus,
     EnrolmentStatus,
+    Interest,
     Literacy,
     Numeracy,
     PlacementKind,
+    WorkMode,
 )
+
+MAX_ENTRIES = 10
+EMPLOYER_TYPES = ("Employer", "CorporateBusiness")
+MONEY_NEEDS_CURRENCY = _("Money needs its currency (ISO 4217, e.g. THB, PHP).")
+AMOUNT_NOT_NEGATIVE = MinValueValidator(Decimal(0), _("An amount cannot be negative."))
+NOT_NEGATIVE = _("This cannot be negative.")
+OPTION_NOT_NEGATIVE = MinValueValidator(Decimal(0), NOT_NEGATIVE)
+
+
+# Field validators (the rules of one value).
+
+
+def validate_not_future(value: datetime.date | None) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date is in the future."), code="future")
+
+
+def validate_isco(value: str) -> None:
+    if not isco_groups.is_sub_major(str(value)):
+        raise ValidationError(
+            _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72)."),
+            params={"code": value},
+            code="isco",
+        )
+
+
+def validate_area(value: str) -> None:
+    if geo.area_get(str(value)) is None:
+        raise ValidationError(
+            _("“%(code)s” is not an ISO 3166-2 area (or a country without areas)."),
+            params={"code": str(value).upper()},
+            code="area",
+        )
+
+
+def validate_languages(value: Any) -> None:
+    codes = value if isinstance(value, list) else [value]
+    bad = [c for c in codes if c not in Language.values]
+    if bad:
+        raise ValidationError(
+            _("Unknown value(s): %(values)s."), params={"values": ", ".join(map(str, bad))}, code="choice"
+        )
+
+
+def validate_work_areas(value: Any) -> None:
+    areas = value if isinstance(value, list) else [value]
+    bad = [a for a in areas if not isinstance(a, str) or geo.area_get(a) is None]
+    if bad:
+        raise ValidationError(
+            _("Unknown area code(s): %(codes)s (ISO 3166-2, e.g. TH-57)."),
+            params={"codes": ", ".join(map(str, bad))},
+            code="area",
+        )
+
+
+def _number_in(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
+def validate_experience(value: Any) -> None:
+    """[{"isco": "75", "years": 3.5, "abroad": true}]: skills learned abroad count."""
+    if not isinstance(value, list) or len(value) > MAX_ENTRIES:
+        raise ValidationError(_("Work experience is a list of at most %(n)s entries."), params={"n": MAX_ENTRIES})
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict) or not isco_groups.is_sub_major(str(entry.get("isco", ""))):
+            raise ValidationError(_("Entry %(n)s: give an ISCO-08 sub-major group (two digits)."), params={"n": number})
+        if not _number_in(entry.get("years"), 0, 60):
+            raise ValidationError(_("Entry %(n)s: years of experience run from 0 to 60."), params={"n": number})
+        if not isinstance(entry.get("abroad", False), bool):
+            raise ValidationError(
+                _("Entry %(n)s: say whether the work was abroad (true or false)."), params={"n": number}
+            )
+
+
+def validate_aspirations(value: Any) -> None:
+    """Ranked by the returnee: [{"isco": "51", "mode": "own_business"}], first is most wanted."""
+    if not isinstance(value, list) or len(value) > MAX_ENTRIES:
+        raise ValidationError(_("Aspirations are a ranked list of at most %(n)s entries."), params={"n": MAX_ENTRIES})
+    seen: set[str] = set()
+    for rank, wish in enumerate(value, start=1):
+        if not isinstance(wish, dict) or not isco_groups.is_sub_major(str(wish.get("isco", ""))):
+            raise ValidationError(_("Rank %(n)s: give an ISCO-08 sub-major group (two digits)."), params={"n": rank})
+        if wish.get("mode") not in WorkMode.values:
+            raise ValidationError(
+                _("Rank %(n)s: the mode is a wage job, an own business or further study."), params={"n": rank}
+            )
+        key = f"{wish['isco']}/{wish['mode']}"
+        if key in seen:
+            raise ValidationError(_("Rank %(n)s repeats an earlier aspiration."), params={"n": rank})
+        seen.add(key)
+
+
+def validate_interests(value: Any) -> None:
+    """{"realistic": 0–100, …} from the aptitude and interest assessment."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Interest scores map each interest area to a score from 0 to 100."))
+    for key, score in value.items():
+        if key not in Interest.values:
+            raise ValidationError(_("Unknown interest area “%(key)s”."), params={"key": key})
+        if not _number_in(score, 0, 100):
+            raise ValidationError(_("The score for “%(key)s” runs from 0 to 100."), params={"key": key})
+
+
+@deconstructible
+class TextLimit:
+    """At most `limit` characters; a text field's `max_length` is not checked by Django."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, value: str) -> None:
+        if value and len(value) > self.limit:
+            raise ValidationError(
+                _("Too long: at most %(max)s characters (this has %(n)s)."),
+                params={"max": self.limit, "n": len(value)},
+                code="max_length",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextLimit) and other.limit == self.limit
+
+    def __hash__(self) -> int:
+        return hash(self.limit)
+
+
+def text(limit: int) -> list[Any]:
+    """The validators of a plain text written by people: a length and no markup."""
+    return [TextLimit(limit), validate_no_markup]
+
+
+def money_field(verbose_name: Any, *, never_below: MinValueValidator = AMOUNT_NOT_NEGATIVE) -> Any:
+    """An optional amount; its currency is the record's `currency` (see `money_problems`)."""
+    return models.DecimalField(
+        verbose_name, max_digits=12, decimal_places=2, null=True, blank=True, validators=[never_below]
+    )
+
+
+# Rules of one record, and the services' use of them.
+
+
+def money_problems(record: models.Model, amounts: Iterable[str], currency: str = "currency") -> dict[str, Any]:
+    """Money is an amount with its currency."""
+    if any(getattr(record, f) is not None for f in amounts) and not getattr(record, currency):
+        return {currency: MONEY_NEEDS_CURRENCY}
+    return {}
+
+
+def group_values(model: type[models.Model], fields: Iterable[str], arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A group's values from a service's arguments; None in a field that cannot be null stands for
+    its default (an empty list, text or False)."""
+    values = {}
+    for name in fields:
+        value = arguments[name]
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)  # noqa: S101  a group holds the model's own fields
+        values[name] = field.get_default() if value is None and not field.null else value
+    return values
+
+
+def values_of(record: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """A record's current values of a group of fields."""
+    return {name: getattr(record, name) for name in fields}
+
+
+def full_clean_or_raise(record: models.Model, problems: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Checks the record's fields and its `clean()`, with the `problems` a service found in other
+    records, and refuses them all at once, field by field."""
+    errors: dict[str, list[Any]] = {f: m if isinstance(m, list) else [m] for f, m in (problems or {}).items()}
+    try:
+        record.full_clean(**kwargs)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 class LabourMarketDemand(models.Model):
@@ -67,36 +264,49 @@ class Opportunity(models.Model):
     support = models.CharField(
         _("self-employment support"), max_length=16, choices=SelfEmploymentSupport.choices, blank=True
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        validators=[validate_no_markup],
+        error_messages={"blank": _("Give the option a title.")},
+    )
     provider = models.ForeignKey(
         "network.Agency", verbose_name=_("provider"), on_delete=models.PROTECT, related_name="opportunities"
     )
-    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2)
-    area = models.CharField(_("area"), max_length=8)
+    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2, validators=[validate_isco])
+    area = models.CharField(_("area"), max_length=8, validators=[validate_area])
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    duration_weeks = models.PositiveSmallIntegerField(_("duration (weeks)"), null=True, blank=True)
-    seats = models.PositiveIntegerField(_("seats"), null=True, blank=True)
-    stipend_monthly = models.DecimalField(
-        _("stipend per month"), max_digits=12, decimal_places=2, null=True, blank=True
+    duration_weeks = models.PositiveSmallIntegerField(
+        _("duration (weeks)"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE}
     )
-    wage_monthly = models.DecimalField(_("wage per month"), max_digits=12, decimal_places=2, null=True, blank=True)
-    cost = models.DecimalField(_("cost per person"), max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
-    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
-    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
-    min_education = models.CharField(_("minimum education"), max_length=40, blank=True)
+    seats = models.PositiveIntegerField(_("seats"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE})
+    stipend_monthly = money_field(_("stipend per month"), never_below=OPTION_NOT_NEGATIVE)
+    wage_monthly = money_field(_("wage per month"), never_below=OPTION_NOT_NEGATIVE)
+    cost = money_field(_("cost per person"), never_below=OPTION_NOT_NEGATIVE)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE}
+    )
+    max_age = models.PositiveSmallIntegerField(
+        _("maximum age"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE}
+    )
+    min_education = models.CharField(_("minimum education"), max_length=40, choices=Education.choices, blank=True)
     literacy_required = models.BooleanField(_("reading and writing required"), default=False)
     placement_partners = models.ManyToManyField(
         "network.Agency", verbose_name=_("placement partners"), blank=True, related_name="placements_offered"
     )
-    pathway = models.CharField(_("the job pathway it leads to"), max_length=300, blank=True)
-    certification = models.CharField(_("certification"), max_length=200, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
+    pathway = models.CharField(
+        _("the job pathway it leads to"), max_length=300, blank=True, validators=[validate_no_markup]
+    )
+    certification = models.CharField(_("certification"), max_length=200, blank=True, validators=[validate_no_markup])
+    languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
     gender_restriction = models.CharField(
         _("restricted to gender"), max_length=16, blank=True, choices=[("female", _("women")), ("male", _("men"))]
     )
-    gender_restriction_reason = models.TextField(_("justification of the restriction"), max_length=1000, blank=True)
+    gender_restriction_reason = models.TextField(
+        _("justification of the restriction"), max_length=1000, blank=True, validators=text(1000)
+    )
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,6 +319,25 @@ class Opportunity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        self.area, self.currency = self.area.upper(), self.currency.upper()
+        errors = money_problems(self, ("stipend_monthly", "wage_monthly", "cost"))
+        if self.kind == OpportunityKind.SELF_EMPLOYMENT and not self.support:
+            errors["support"] = _("Say which self-employment support it gives.")
+        found = geo.area_get(self.area) if self.area else None
+        if self.provider_id is not None and found is not None and self.provider.country != found.country:
+            errors["area"] = _("The area is not in the provider's country.")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The end is before the start.")
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            errors["max_age"] = _("The maximum age is below the minimum age.")
+        if self.gender_restriction and not self.gender_restriction_reason.strip():
+            errors["gender_restriction_reason"] = _(
+                "Options are open to every gender; a restriction needs a recorded justification."
+            )
+        if errors:
+            raise ValidationError(errors)
+
 
 class SkillsProfile(models.Model):
     """What a returnee can do, wants to do, and what limits them: one per case, kept up to date.
@@ -120,26 +349,26 @@ class SkillsProfile(models.Model):
     education = models.CharField(_("education (ISCED)"), max_length=40, choices=Education.choices, blank=True)
     literacy = models.CharField(_("reading and writing"), max_length=12, choices=Literacy.choices, blank=True)
     numeracy = models.CharField(_("numbers"), max_length=12, choices=Numeracy.choices, blank=True)
-    languages = models.JSONField(_("languages"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
     # [{"isco": "75", "years": 3.5, "abroad": true}]: skills learned abroad count.
-    experience = models.JSONField(_("work experience"), default=list, blank=True)
-    certificates = EncryptedTextField(_("certificates"), blank=True)
+    experience = models.JSONField(_("work experience"), default=list, blank=True, validators=[validate_experience])
+    certificates = EncryptedTextField(_("certificates"), blank=True, validators=text(2000))
     # {"realistic": 0–100, …} from the aptitude and interest assessment, with its date and tool.
-    interests = models.JSONField(_("interest scores"), default=dict, blank=True)
-    aptitude_notes = EncryptedTextField(_("aptitude assessment results"), blank=True)
-    assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
+    interests = models.JSONField(_("interest scores"), default=dict, blank=True, validators=[validate_interests])
+    aptitude_notes = EncryptedTextField(_("aptitude assessment results"), blank=True, validators=text(2000))
+    assessed_on = models.DateField(_("assessed on"), null=True, blank=True, validators=[validate_not_future])
     # Ranked by the returnee: [{"isco": "51", "mode": "own_business"}], first is most wanted.
-    aspirations = models.JSONField(_("aspirations"), default=list, blank=True)
-    aspirations_words = EncryptedTextField(_("aspirations in their own words"), blank=True)
-    work_areas = models.JSONField(_("areas where they can work"), default=list, blank=True)
+    aspirations = models.JSONField(_("aspirations"), default=list, blank=True, validators=[validate_aspirations])
+    aspirations_words = EncryptedTextField(_("aspirations in their own words"), blank=True, validators=text(2000))
+    work_areas = models.JSONField(
+        _("areas where they can work"), default=list, blank=True, validators=[validate_work_areas]
+    )
     can_travel = models.BooleanField(_("can travel or move for work"), default=False)
     care_duties = models.CharField(_("care duties"), max_length=12, choices=CareDuty.choices, blank=True)
-    health_limits = EncryptedTextField(_("health limits for work"), blank=True)
+    health_limits = EncryptedTextField(_("health limits for work"), blank=True, validators=text(2000))
     needs_income_now = models.BooleanField(_("needs an income now"), default=False)
-    income_needed_monthly = models.DecimalField(
-        _("income needed per month"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    income_needed_monthly = money_field(_("income needed per month"))
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     debt_pressure = models.CharField(_("debt repayment"), max_length=12, choices=DebtPressure.choices, blank=True)
     family_takes_part = models.BooleanField(_("family members should take part"), default=False)
     version = models.PositiveIntegerField(default=1)
@@ -151,6 +380,14 @@ class SkillsProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile {self.case}"
+
+    def clean(self) -> None:
+        self.currency = self.currency.upper()
+        if isinstance(self.work_areas, list):
+            self.work_areas = [a.upper() if isinstance(a, str) else a for a in self.work_areas]
+        errors = money_problems(self, ("income_needed_monthly",))
+        if errors:
+            raise ValidationError(errors)
 
     def aspiration_rank(self, isco_group: str) -> int | None:
         """1 for the most wanted occupation group, None if not among the aspirations."""
@@ -212,25 +449,47 @@ class Placement(models.Model):
     enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="placement")
     kind = models.CharField(_("kind"), max_length=12, choices=PlacementKind.choices)
     employer = models.ForeignKey(
-        "network.Agency", verbose_name=_("employer"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "network.Agency",
+        verbose_name=_("employer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"type__in": EMPLOYER_TYPES},
+        error_messages={"invalid": _("Choose an employer, or write the employer's name.")},
     )
-    employer_name = models.CharField(_("employer or business name"), max_length=200, blank=True)
-    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2)
-    started_on = models.DateField(_("started on"))
+    employer_name = models.CharField(
+        _("employer or business name"), max_length=200, blank=True, validators=[validate_no_markup]
+    )
+    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2, validators=[validate_isco])
+    started_on = models.DateField(
+        _("started on"), validators=[validate_not_future], error_messages={"null": _("Give the start date.")}
+    )
     contract = models.CharField(_("contract"), max_length=12, choices=ContractType.choices, blank=True)
-    monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
-    business_type = models.CharField(_("type of business"), max_length=200, blank=True)
+    monthly_income = money_field(_("monthly income"))
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
+    business_type = models.CharField(_("type of business"), max_length=200, blank=True, validators=[validate_no_markup])
     finance = models.CharField(_("financed by"), max_length=12, choices=BusinessFinance.choices, blank=True)
-    finance_amount = models.DecimalField(
-        _("grant or loan amount"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    finance_amount = money_field(_("grant or loan amount"))
     business_status = models.CharField(_("business status"), max_length=12, choices=BusinessStatus.choices, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.started_on}"
+
+    def clean(self) -> None:
+        self.currency = self.currency.upper()
+        errors = money_problems(self, ("monthly_income", "finance_amount"))
+        if self.kind == PlacementKind.JOB and self.employer_id is None and not self.employer_name.strip():
+            errors["employer_name"] = _("Name the employer.")
+        if self.kind == PlacementKind.BUSINESS:
+            if not self.business_type.strip():
+                errors["business_type"] = _("Say what kind of business it is.")
+            if not self.business_status:
+                errors["business_status"] = _("Say how the business is doing.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class IncomeFollowUp(models.Model):
@@ -240,18 +499,16 @@ class IncomeFollowUp(models.Model):
     months = models.PositiveSmallIntegerField(_("months after"))
     due_on = models.DateField(_("due on"))
     task = models.OneToOneField("cases.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True, validators=[validate_not_future])
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     employment = models.CharField(_("work"), max_length=16, choices=EmploymentStatus.choices, blank=True)
-    monthly_income = models.DecimalField(_("monthly income"), max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    monthly_income = money_field(_("monthly income"))
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     business_operating = models.BooleanField(_("business still operating"), null=True, blank=True)
-    debt_outstanding = models.DecimalField(
-        _("debt outstanding"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    notes = EncryptedTextField(_("notes"), blank=True)
+    debt_outstanding = money_field(_("debt outstanding"))
+    notes = EncryptedTextField(_("notes"), blank=True, validators=text(2000))
 
     class Meta:
         ordering = ["due_on"]
@@ -259,3 +516,88 @@ class IncomeFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} +{self.months}m"
+
+    def clean(self) -> None:
+        self.currency = self.currency.upper()
+        errors = money_problems(self, ("monthly_income", "debt_outstanding"))
+        if self.employment and self.done_on is None:
+            errors["done_on"] = _("Give the date of the follow-up.")
+        if self.done_on is not None and not self.employment:
+            errors["employment"] = _("Say whether they work, and how.")
+        if errors:
+            raise ValidationError(errors)
+
+
+# The groups of fields that people write, each declared once: the forms, serializers, services and
+# the demo take them from here.
+PROFILE_FIELDS = (
+    "education",
+    "literacy",
+    "numeracy",
+    "languages",
+    "experience",
+    "certificates",
+    "interests",
+    "aptitude_notes",
+    "assessed_on",
+    "aspirations",
+    "aspirations_words",
+    "work_areas",
+    "can_travel",
+    "care_duties",
+    "health_limits",
+    "needs_income_now",
+    "income_needed_monthly",
+    "currency",
+    "debt_pressure",
+    "family_takes_part",
+)
+PLACEMENT_FIELDS = (
+    "kind",
+    "employer",
+    "employer_name",
+    "isco",
+    "started_on",
+    "contract",
+    "monthly_income",
+    "currency",
+    "business_type",
+    "finance",
+    "finance_amount",
+    "business_status",
+)
+FOLLOW_UP_FIELDS = (
+    "done_on",
+    "employment",
+    "monthly_income",
+    "currency",
+    "business_operating",
+    "debt_outstanding",
+    "notes",
+)
+OPTION_FIELDS = (
+    "kind",
+    "support",
+    "title",
+    "provider",
+    "isco",
+    "area",
+    "starts_on",
+    "ends_on",
+    "duration_weeks",
+    "seats",
+    "stipend_monthly",
+    "wage_monthly",
+    "cost",
+    "currency",
+    "min_age",
+    "max_age",
+    "min_education",
+    "literacy_required",
+    "pathway",
+    "certification",
+    "languages",
+    "gender_restriction",
+    "gender_restriction_reason",
+    "active",
+)

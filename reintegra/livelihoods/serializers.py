@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
@@ -5,9 +6,19 @@ from rest_framework import serializers
 from reintegra.lib import geo
 
 from . import isco
-from .enrolments import PLACEMENT_FIELDS
-from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Placement, SkillsProfile, StipendPayment
-from .skills import PROFILE_FIELDS
+from .models import (
+    FOLLOW_UP_FIELDS,
+    OPTION_FIELDS,
+    PLACEMENT_FIELDS,
+    PROFILE_FIELDS,
+    Enrolment,
+    IncomeFollowUp,
+    LabourMarketDemand,
+    Opportunity,
+    Placement,
+    SkillsProfile,
+    StipendPayment,
+)
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -90,35 +101,24 @@ class OptionRowSerializer(serializers.Serializer):
         }
 
 
-class OpportunityWriteSerializer(serializers.Serializer):
-    """An option as written through the API; the rules are the service's (`opportunity_save`)."""
+def _checked_by_the_service(fields: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The record's own rules run in the service (`full_clean`), which names every bad field at once;
+    a serializer checks only the shape of each value."""
+    return {f: {"validators": []} for f in fields}
+
+
+class OpportunityWriteSerializer(serializers.ModelSerializer):
+    """An option as written through the API; the rules are the model's and the service's (`opportunity_save`)."""
 
     version = serializers.IntegerField(required=False)
-    kind = serializers.CharField(max_length=24)
-    support = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    title = serializers.CharField(max_length=200)
     provider = serializers.SlugField()
-    isco = serializers.CharField(max_length=2)
-    area = serializers.CharField(max_length=8)
-    starts_on = serializers.DateField(required=False, allow_null=True)
-    ends_on = serializers.DateField(required=False, allow_null=True)
-    duration_weeks = serializers.IntegerField(required=False, allow_null=True)
-    seats = serializers.IntegerField(required=False, allow_null=True)
-    stipend_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    wage_monthly = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    cost = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    min_age = serializers.IntegerField(required=False, allow_null=True)
-    max_age = serializers.IntegerField(required=False, allow_null=True)
-    min_education = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    literacy_required = serializers.BooleanField(required=False)
     placement_partners = serializers.ListField(child=serializers.SlugField(), required=False)
-    pathway = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    certification = serializers.CharField(max_length=200, required=False, allow_blank=True)
     languages = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
-    gender_restriction = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    gender_restriction_reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = [*OPTION_FIELDS, "placement_partners", "version"]
+        extra_kwargs = _checked_by_the_service(OPTION_FIELDS)
 
 
 class ExperienceSerializer(serializers.Serializer):
@@ -145,11 +145,7 @@ class SkillsProfileSerializer(serializers.ModelSerializer):
         model = SkillsProfile
         fields = ["case", *PROFILE_FIELDS, "version", "updated_at"]
         read_only_fields = ["case", "updated_at"]
-        # The service checks choices and money, naming every field at once.
-        extra_kwargs: dict[str, dict[str, Any]] = {
-            f: {"validators": []}
-            for f in ("education", "literacy", "numeracy", "care_duties", "debt_pressure", "currency")
-        }
+        extra_kwargs = _checked_by_the_service(PROFILE_FIELDS)
 
 
 class PlacementSerializer(serializers.ModelSerializer):
@@ -161,20 +157,14 @@ class PlacementSerializer(serializers.ModelSerializer):
         fields = [*PLACEMENT_FIELDS, "version"]
 
 
-class PlacementWriteSerializer(serializers.Serializer):
+class PlacementWriteSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(required=False)
-    kind = serializers.CharField(max_length=12)
     employer = serializers.SlugField(required=False, allow_blank=True)
-    employer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    isco = serializers.CharField(max_length=2)
-    started_on = serializers.DateField()
-    contract = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    business_type = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    finance = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    finance_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    business_status = serializers.CharField(max_length=12, required=False, allow_blank=True)
+
+    class Meta:
+        model = Placement
+        fields = [*PLACEMENT_FIELDS, "version"]
+        extra_kwargs = _checked_by_the_service(PLACEMENT_FIELDS)
 
 
 class StipendSerializer(serializers.ModelSerializer):
@@ -189,31 +179,19 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncomeFollowUp
-        fields = [
-            "id",
-            "enrolment",
-            "case",
-            "months",
-            "due_on",
-            "done_on",
-            "employment",
-            "monthly_income",
-            "currency",
-            "business_operating",
-            "debt_outstanding",
-            "notes",
-        ]
+        fields = ["id", "enrolment", "case", "months", "due_on", *FOLLOW_UP_FIELDS]
         read_only_fields = ["id", "enrolment", "case", "months", "due_on"]
 
 
-class FollowUpRecordSerializer(serializers.Serializer):
-    done_on = serializers.DateField()
-    employment = serializers.CharField(max_length=16)
-    monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    business_operating = serializers.BooleanField(required=False, allow_null=True, default=None)
-    debt_outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+class FollowUpRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncomeFollowUp
+        fields = FOLLOW_UP_FIELDS
+        extra_kwargs = _checked_by_the_service(FOLLOW_UP_FIELDS) | {
+            # Scheduled follow-ups have neither; a recorded one has both.
+            "done_on": {"required": True, "allow_null": False, "validators": []},
+            "employment": {"required": True, "allow_blank": False, "validators": []},
+        }
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):

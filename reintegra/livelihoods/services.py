@@ -14,15 +14,13 @@ from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
-from reintegra.lib.validation import check_choices, check_text
 from reintegra.lib.validators import validate_currency, validate_no_markup
-from reintegra.network.choices import Language
+from reintegra.network.models import Agency
 
 from . import isco
-from .models import LabourMarketDemand
+from .models import EMPLOYER_TYPES, OPTION_FIELDS, LabourMarketDemand, Opportunity, full_clean_or_raise, group_values
 
 CSV_COLUMNS = ["area", "isco", "vacancies", "demand_index", "monthly_wage", "currency", "source", "as_of"]
 MAX_ROWS = 20_000
@@ -31,7 +29,7 @@ FIELDS = ("area", "isco", "vacancies", "demand_index", "monthly_wage", "wage_cur
 
 
 def _check_area_and_group(values: dict[str, Any], errors: dict[str, Any]) -> geo.Area | None:
-    """The area (ISO 3166-2) and the occupation group (ISCO-08 sub-major) of a figure or an option."""
+    """The area (ISO 3166-2) and the occupation group (ISCO-08 sub-major) of a figure."""
     area = str(values.get("area") or "").upper()
     found = geo.area_get(area) if area else None
     if found is None:
@@ -211,117 +209,62 @@ def labour_market_import(*, actor: User | None, text: str) -> ImportResult:
     return ImportResult(created=created, updated=updated)
 
 
-OPPORTUNITY_FIELDS = (
-    "kind",
-    "support",
-    "title",
-    "provider",
-    "isco",
-    "area",
-    "starts_on",
-    "ends_on",
-    "duration_weeks",
-    "seats",
-    "stipend_monthly",
-    "wage_monthly",
-    "cost",
-    "currency",
-    "min_age",
-    "max_age",
-    "min_education",
-    "literacy_required",
-    "pathway",
-    "certification",
-    "languages",
-    "gender_restriction",
-    "gender_restriction_reason",
-    "active",
-)
-
-
-def _check_opportunity(values: dict[str, Any]) -> dict[str, Any]:
-    from .models import OpportunityKind, SelfEmploymentSupport
-
-    errors: dict[str, Any] = {}
-    check_choices("kind", [values.get("kind", "")], OpportunityKind.values, errors)
-    if values.get("kind") == OpportunityKind.SELF_EMPLOYMENT:
-        check_choices("support", [values.get("support", "")], SelfEmploymentSupport.values, errors)
-    if not str(values.get("title") or "").strip():
-        errors["title"] = _("Give the option a title.")
-    for field, limit in (("title", 200), ("pathway", 300), ("certification", 200), ("gender_restriction_reason", 1000)):
-        check_text(field, values.get(field), errors, max_length=limit)
-    found = _check_area_and_group(values, errors)
-    provider = values.get("provider")
-    if provider is not None and found is not None and provider.country != found.country:
-        errors["area"] = _("The area is not in the provider's country.")
-    for field in ("seats", "stipend_monthly", "wage_monthly", "cost", "duration_weeks", "min_age", "max_age"):
-        value = values.get(field)
-        if value is not None and value < 0:
-            errors[field] = _("This cannot be negative.")
-    if any(values.get(f) is not None for f in ("stipend_monthly", "wage_monthly", "cost")):
-        if not values.get("currency"):
-            errors["currency"] = _("Money needs its currency (ISO 4217, e.g. THB, PHP).")
-        else:
-            try:
-                validate_currency(values["currency"])
-            except ValidationError as exc:
-                errors["currency"] = exc.messages[0]
-    starts, ends = values.get("starts_on"), values.get("ends_on")
-    if starts and ends and ends < starts:
-        errors["ends_on"] = _("The end is before the start.")
-    if (
-        values.get("min_age") is not None
-        and values.get("max_age") is not None
-        and values["max_age"] < values["min_age"]
-    ):
-        errors["max_age"] = _("The maximum age is below the minimum age.")
-    if values.get("min_education"):
-        check_choices("min_education", [values["min_education"]], Education.values, errors)
-    check_choices("languages", values.get("languages") or [], Language.values, errors)
-    if values.get("gender_restriction") and not str(values.get("gender_restriction_reason") or "").strip():
-        errors["gender_restriction_reason"] = _(
-            "Options are open to every gender; a restriction needs a recorded justification."
-        )
-    return errors
+OPPORTUNITY_FIELDS = OPTION_FIELDS  # the name the views used
 
 
 @transaction.atomic
 def opportunity_save(
     *,
     actor: User | None,
-    opportunity: Any = None,
+    opportunity: Opportunity | None = None,
     version: int | None = None,
-    placement_partners: Any = None,
-    **values: Any,
-) -> Any:
-    from .models import Opportunity
-
-    values = {k: v for k, v in values.items() if k in OPPORTUNITY_FIELDS}
-    if "area" in values:
-        values["area"] = str(values["area"]).upper()
-    if values.get("currency"):
-        values["currency"] = str(values["currency"]).upper()
+    kind: str,
+    support: str = "",
+    title: str,
+    provider: Agency,
+    isco: str,
+    area: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    duration_weeks: int | None = None,
+    seats: int | None = None,
+    stipend_monthly: Decimal | None = None,
+    wage_monthly: Decimal | None = None,
+    cost: Decimal | None = None,
+    currency: str = "",
+    min_age: int | None = None,
+    max_age: int | None = None,
+    min_education: str = "",
+    literacy_required: bool = False,
+    pathway: str = "",
+    certification: str = "",
+    languages: list[str] | None = None,
+    gender_restriction: str = "",
+    gender_restriction_reason: str = "",
+    active: bool = True,
+    placement_partners: list[Agency] | None = None,
+) -> Opportunity:
+    """Adds an option to the catalogue, or (given `opportunity` and its `version`) rewrites it with the
+    values given; `placement_partners` None leaves an option's partners as they are."""
+    values = group_values(Opportunity, OPTION_FIELDS, locals())
+    problems: dict[str, Any] = {}
+    partners = list(placement_partners or [])
+    if any(p.type not in EMPLOYER_TYPES for p in partners):
+        problems["placement_partners"] = _("Placement partners are employers.")
     if opportunity is not None:
         opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
-        check_version(opportunity, expected_version=version, submitted=values, fields=OPPORTUNITY_FIELDS)
-        merged = {f: getattr(opportunity, f) for f in OPPORTUNITY_FIELDS} | values
-    else:
-        merged = values
-    errors = _check_opportunity(merged)
-    partners = list(placement_partners or [])
-    if any(p.type not in ("Employer", "CorporateBusiness") for p in partners):
-        errors["placement_partners"] = _("Placement partners are employers.")
-    if errors:
-        raise ValidationError(errors)
-    if opportunity is None:
-        opportunity = Opportunity.objects.create(**merged)
-        action = AuditEvent.Action.CREATE
-    else:
+        check_version(opportunity, expected_version=version, submitted=values, fields=OPTION_FIELDS)
         for key, value in values.items():
             setattr(opportunity, key, value)
         opportunity.version += 1
-        opportunity.save(update_fields=[*values, "version", "updated_at"])
         action = AuditEvent.Action.UPDATE
+    else:
+        opportunity = Opportunity(**values)
+        action = AuditEvent.Action.CREATE
+    full_clean_or_raise(opportunity, problems)
+    opportunity.save(
+        update_fields=[*OPTION_FIELDS, "version", "updated_at"] if action == AuditEvent.Action.UPDATE else None
+    )
     if placement_partners is not None:
         opportunity.placement_partners.set(partners)
     audit_record(

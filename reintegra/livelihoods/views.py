@@ -25,7 +25,7 @@ from reintegra.matching.prediction import FEATURES
 
 from . import allocation, isco, prediction, selectors, services
 from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm
-from .models import Opportunity, OpportunityKind
+from .models import OPTION_FIELDS, Opportunity, OpportunityKind, values_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -163,7 +163,7 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
     initial = None
     if opportunity_id is not None:
         option = opportunity_get_for_user(user, opportunity_id=opportunity_id, for_edit=True)
-        initial = {f: getattr(option, f) for f in services.OPPORTUNITY_FIELDS if f != "provider"} | {
+        initial = values_of(option, OPTION_FIELDS) | {
             "provider": option.provider_id,
             "version": option.version,
             "placement_partners": list(option.placement_partners.values_list("pk", flat=True)),

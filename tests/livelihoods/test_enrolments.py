@@ -14,7 +14,14 @@ from reintegra.cases.models import Task
 from reintegra.lib.dates import add_months
 from reintegra.livelihoods import enrolments as flow
 from reintegra.livelihoods import selectors
-from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, Placement, StipendPayment
+from reintegra.livelihoods.models import (
+    OPTION_FIELDS,
+    Enrolment,
+    IncomeFollowUp,
+    Placement,
+    StipendPayment,
+    values_of,
+)
 from reintegra.referrals import services as referral_services
 
 from ..cases.conftest import refer, share_with
@@ -109,7 +116,9 @@ def test_seats_are_taken_from_acceptance(users, case, network, catalogue):
     from ..cases.conftest import IDENTITY
 
     paid, _ = catalogue
-    services.opportunity_save(actor=users["cora"], opportunity=paid, version=paid.version, seats=1)
+    services.opportunity_save(
+        actor=users["cora"], opportunity=paid, version=paid.version, **(values_of(paid, OPTION_FIELDS) | {"seats": 1})
+    )
     first = recommend(users, case, paid)
     move(users["alice"], first, "offered")
     move(users["alice"], first, "accepted")
@@ -343,8 +352,8 @@ def test_an_option_restricted_to_women_is_not_recommended_to_a_man(users, networ
         actor=users["cora"],
         opportunity=unpaid,
         version=unpaid.version,
-        gender_restriction="female",
-        gender_restriction_reason="Held in a women's shelter",
+        **values_of(unpaid, OPTION_FIELDS)
+        | {"gender_restriction": "female", "gender_restriction_reason": "Held in a women's shelter"},
     )
     unpaid.refresh_from_db()
     man = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Somchai", "gender": "Masculine"}))

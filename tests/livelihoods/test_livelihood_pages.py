@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from reintegra.accounts.models import AuditEvent
-from reintegra.livelihoods.models import Enrolment, Opportunity, SkillsProfile
+from reintegra.livelihoods.models import OPTION_FIELDS, Enrolment, Opportunity, SkillsProfile, values_of
 
 from ..conftest import client_for
 from .test_enrolments import move, recommend, refer_to_trainer
@@ -179,8 +179,8 @@ def test_the_programme_audit_lists_gender_restrictions_and_outcomes(users, netwo
         actor=users["cora"],
         opportunity=unpaid,
         version=unpaid.version,
-        gender_restriction="female",
-        gender_restriction_reason="Classes held in the women's shelter",
+        **values_of(unpaid, OPTION_FIELDS)
+        | {"gender_restriction": "female", "gender_restriction_reason": "Classes held in the women's shelter"},
     )
     recommend(users, case, unpaid)
     body = client_for(users["ana"]).get("/livelihoods/audit/").content.decode()
