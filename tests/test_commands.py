@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from reintegra.accounts.audit import audit_verify
 from reintegra.accounts.models import User
-from reintegra.demo.network import AGENCIES, USERS
+from reintegra.demo.network import DEMO_AGENCIES, USERS
 from reintegra.network.models import Agency, Service
 
 
@@ -16,7 +16,7 @@ def demo(db, capsys):
 
 
 def test_demo_loads_agencies_of_both_countries_and_the_destinations_at_every_stage(demo):
-    assert Agency.objects.count() == len(AGENCIES)
+    assert Agency.objects.count() == len(DEMO_AGENCIES)
     countries = set(Agency.objects.values_list("country", flat=True))
     assert {"TH", "PH", "MY", "JP", "SA", "AE", "HK", "TW"} <= countries
     for country in ("TH", "PH"):
@@ -40,7 +40,9 @@ def test_demo_users_cover_every_role_and_two_agencies_have_caseworker_and_superv
     roles = {u.role for u in User.objects.all()}
     assert roles == {"caseworker", "supervisor", "provider_staff", "me_analyst", "network_coordinator"}
     both = [
-        slug for slug in {u[3] for u in USERS} if {"caseworker", "supervisor"} <= {u[4] for u in USERS if u[3] == slug}
+        slug
+        for slug in {u.agency for u in USERS}
+        if {"caseworker", "supervisor"} <= {u.role for u in USERS if u.agency == slug}
     ]
     assert len(both) >= 2
     assert "malee" in demo and "demo-password" in demo
@@ -50,7 +52,7 @@ def test_demo_passwords_work_and_a_second_run_changes_nothing_but_passwords(demo
     assert client.login(username="malee", password="demo-password")
     call_command("demo", "--cases", "0")
     out = capsys.readouterr().out
-    assert Agency.objects.count() == len(AGENCIES)
+    assert Agency.objects.count() == len(DEMO_AGENCIES)
     assert not client.login(username="malee", password="demo-password")
     random_password = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("malee"))
     assert client.login(username="malee", password=random_password)

@@ -1,444 +1,105 @@
 """The demo referral network: Thai and Filipino agencies across the four stages, and partner
 agencies in the countries migrants return from. Government bodies carry their real names; NGOs,
 shelters, employers and lenders are invented (marked "demo") so that no real organisation is
-misrepresented."""
+misrepresented.
 
-from typing import Any
+The agencies, their services and the demo users are in data/network.json, one object each, keyed
+by the names of the fields the network's services take.
+"""
 
-S_ID, S_RET, S_SHEL, S_REINT = "identification", "return", "shelter_assistance", "reintegration"
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
 
-# slug, name, local name, type, country, nationwide, areas, languages, services
-# services: (name, stage, category, extra fields)
-AGENCIES: list[dict[str, Any]] = [
-    # --- Thailand
-    dict(
-        slug="th-msdhs-chiangrai",
-        name="Chiang Rai Provincial Office of Social Development and Human Security",
-        name_local="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดเชียงราย",
-        type="SocialWelfare",
-        country="TH",
-        areas=["TH-57"],
-        languages=["th", "nod", "en"],
-        contact_phone="+66 53 000 000",
-        services=[
-            ("Victim identification interviews", S_ID, "victim_screening", {}),
-            ("Reception of returnees at the border", S_RET, "reception", {}),
-            ("Case management and family visits", S_REINT, "family_tracing", {}),
-            ("Emergency subsistence allowance", S_SHEL, "cash_assistance", {"cost_to_client": 0}),
-        ],
-    ),
-    dict(
-        slug="th-msdhs-udonthani",
-        name="Udon Thani Provincial Office of Social Development and Human Security",
-        name_local="สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดอุดรธานี",
-        type="SocialWelfare",
-        country="TH",
-        areas=["TH-41", "TH-43"],
-        languages=["th", "tts"],
-        services=[
-            ("Victim identification interviews", S_ID, "victim_screening", {}),
-            ("Reintegration case management", S_REINT, "family_tracing", {}),
-        ],
-    ),
-    dict(
-        slug="th-datip",
-        name="Department of Anti-Trafficking in Persons (MSDHS)",
-        name_local="กรมป้องกันและแก้ไขปัญหาการค้ามนุษย์",
-        type="CentralGovernmentOrganisation",
-        country="TH",
-        nationwide=True,
-        languages=["th", "en"],
-        services=[
-            ("National referral mechanism coordination", S_ID, "victim_screening", {}),
-            (
-                "Protection and occupational development centres",
-                S_SHEL,
-                "shelter",
-                {"capacity": 120, "description": "Government shelters with vocational training on site."},
-            ),
-        ],
-    ),
-    dict(
-        slug="th-shelter-nonthaburi",
-        name="Baan Kredtrakarn Protection and Occupational Development Centre",
-        name_local="ศูนย์คุ้มครองคนไร้ที่พึ่งจังหวัดนนทบุรี (บ้านเกร็ดตระการ)",
-        type="GovernmentShelter",
-        country="TH",
-        areas=["TH-12", "TH-10"],
-        languages=["th", "en", "my", "lo", "km"],
-        services=[
-            (
-                "Shelter for women and children",
-                S_SHEL,
-                "shelter",
-                {
-                    "capacity": 60,
-                    "gender_restriction": "female",
-                    "gender_restriction_reason": "Shelter houses women and girls who survived sexual exploitation.",
-                },
-            ),
-            ("Medical and psychosocial care", S_SHEL, "psychosocial_counselling", {}),
-            ("Sewing and handicraft training", S_REINT, "vocational_training", {"capacity": 30}),
-        ],
-    ),
-    dict(
-        slug="th-rtp-atpd",
-        name="Royal Thai Police Anti-Trafficking in Persons Division",
-        name_local="กองบังคับการปราบปรามการกระทำความผิดเกี่ยวกับการค้ามนุษย์",
-        type="LawEnforcement",
-        country="TH",
-        nationwide=True,
-        languages=["th", "en"],
-        services=[
-            ("Rescue operations and victim protection", S_ID, "rescue_protection", {}),
-            ("Victim screening with multidisciplinary teams", S_ID, "victim_screening", {}),
-        ],
-    ),
-    dict(
-        slug="th-immigration",
-        name="Immigration Bureau",
-        name_local="สำนักงานตรวจคนเข้าเมือง",
-        type="ImmigrationService",
-        country="TH",
-        nationwide=True,
-        languages=["th", "en"],
-        services=[("Screening at border checkpoints", S_ID, "victim_screening", {})],
-    ),
-    dict(
-        slug="th-mfa-consular",
-        name="Department of Consular Affairs, Ministry of Foreign Affairs",
-        name_local="กรมการกงสุล กระทรวงการต่างประเทศ",
-        type="ForeignAffairsConsular",
-        country="TH",
-        nationwide=True,
-        languages=["th", "en"],
-        services=[
-            ("Emergency travel documents", S_RET, "travel_documents", {}),
-            ("Repatriation of Thai nationals in distress", S_RET, "repatriation", {}),
-        ],
-    ),
-    dict(
-        slug="th-doe-chiangrai",
-        name="Chiang Rai Provincial Employment Office",
-        name_local="สำนักงานจัดหางานจังหวัดเชียงราย",
-        type="LabourEmploymentService",
-        country="TH",
-        areas=["TH-57"],
-        languages=["th"],
-        services=[
-            ("Job matching and placement", S_REINT, "job_placement", {}),
-            ("Safe migration counselling", S_REINT, "other", {}),
-        ],
-    ),
-    dict(
-        slug="th-dsd-chiangrai",
-        name="Chiang Rai Skill Development Centre (Department of Skill Development)",
-        name_local="สำนักงานพัฒนาฝีมือแรงงานเชียงราย",
-        type="TrainingProvider",
-        country="TH",
-        areas=["TH-57", "TH-56"],
-        languages=["th"],
-        services=[
-            (
-                "Electrician certificate course (with stipend)",
-                S_REINT,
-                "vocational_training",
-                {"capacity": 20, "min_age": 18},
-            ),
-            ("Hotel housekeeping and front office", S_REINT, "vocational_training", {"capacity": 25}),
-            ("Cooking course", S_REINT, "vocational_training", {"capacity": 20}),
-        ],
-    ),
-    dict(
-        slug="th-ngo-mekong-home",
-        name="Mekong Home Foundation (demo)",
-        name_local="มูลนิธิบ้านแม่โขง (สาธิต)",
-        type="NGOIOShelter",
-        country="TH",
-        areas=["TH-57", "TH-50"],
-        languages=["th", "nod", "my", "en"],
-        services=[
-            ("Transit shelter for returnees", S_SHEL, "shelter", {"capacity": 24}),
-            ("Trauma counselling", S_SHEL, "psychosocial_counselling", {}),
-            ("Legal aid for compensation claims", S_REINT, "legal_aid", {}),
-        ],
-    ),
-    dict(
-        slug="th-isan-microfinance",
-        name="Isan Community Savings Cooperative (demo)",
-        name_local="สหกรณ์ออมทรัพย์ชุมชนอีสาน (สาธิต)",
-        type="Microfinance",
-        country="TH",
-        areas=["TH-41", "TH-40", "TH-30"],
-        languages=["th", "tts"],
-        services=[
-            ("Small business loans without collateral", S_REINT, "microcredit", {}),
-            ("Business start-up training", S_REINT, "business_startup", {"capacity": 30}),
-        ],
-    ),
-    dict(
-        slug="th-employer-lanna-foods",
-        name="Lanna Foods Co., Ltd. (demo)",
-        name_local="บริษัท ลานนาฟู้ดส์ จำกัด (สาธิต)",
-        type="Employer",
-        country="TH",
-        areas=["TH-57", "TH-50"],
-        languages=["th"],
-        services=[("Paid apprenticeship in food processing", S_REINT, "job_placement", {"capacity": 15})],
-    ),
-    # --- Philippines
-    dict(
-        slug="ph-dswd-ncr",
-        name="DSWD Field Office NCR",
-        name_local="Kagawaran ng Kagalingang Panlipunan at Pagpapaunlad – NCR",
-        type="SocialWelfare",
-        country="PH",
-        areas=["PH-00"],
-        languages=["fil", "en"],
-        services=[
-            ("Recovery and Reintegration Program for Trafficked Persons", S_REINT, "family_tracing", {}),
-            ("Psychosocial processing", S_SHEL, "psychosocial_counselling", {}),
-            ("Financial assistance for livelihood", S_REINT, "business_startup", {}),
-        ],
-    ),
-    dict(
-        slug="ph-dswd-region7",
-        name="DSWD Field Office VII (Central Visayas)",
-        name_local="DSWD Field Office VII",
-        type="SocialWelfare",
-        country="PH",
-        areas=["PH-07"],
-        languages=["ceb", "fil", "en"],
-        services=[
-            ("Recovery and Reintegration Program for Trafficked Persons", S_REINT, "family_tracing", {}),
-            (
-                "Haven for Women (residential care)",
-                S_SHEL,
-                "shelter",
-                {
-                    "capacity": 40,
-                    "gender_restriction": "female",
-                    "gender_restriction_reason": "Residential care facility for women survivors of abuse.",
-                },
-            ),
-        ],
-    ),
-    dict(
-        slug="ph-pnp-wcpc",
-        name="PNP Women and Children Protection Center",
-        name_local="Pambansang Pulisya ng Pilipinas – WCPC",
-        type="LawEnforcement",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[("Rescue and victim protection", S_ID, "rescue_protection", {})],
-    ),
-    dict(
-        slug="ph-immigration",
-        name="Bureau of Immigration",
-        name_local="Kawanihan ng Pandarayuhan",
-        type="ImmigrationService",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[("Departure and arrival screening (I-ACT)", S_ID, "victim_screening", {})],
-    ),
-    dict(
-        slug="ph-dfa-oumwa",
-        name="DFA Office of the Undersecretary for Migrant Workers' Affairs",
-        name_local="Kagawaran ng Ugnayang Panlabas",
-        type="ForeignAffairsConsular",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[
-            ("Repatriation assistance", S_RET, "repatriation", {}),
-            ("Travel documents for distressed nationals", S_RET, "travel_documents", {}),
-        ],
-    ),
-    dict(
-        slug="ph-dmw",
-        name="Department of Migrant Workers",
-        name_local="Kagawaran ng mga Manggagawang Mandarayuhan",
-        type="LabourEmploymentService",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[
-            ("Airport assistance on arrival", S_RET, "reception", {}),
-            ("National Reintegration Center for OFWs: job referral", S_REINT, "job_placement", {}),
-        ],
-    ),
-    dict(
-        slug="ph-owwa",
-        name="Overseas Workers Welfare Administration",
-        name_local="Pangasiwaan sa Kapakanan ng mga Manggagawa sa Ibayong Dagat",
-        type="CentralGovernmentOrganisation",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[
-            ("Balik-Pinas! Balik-Hanapbuhay! livelihood package", S_REINT, "business_startup", {}),
-            ("Education and training scholarships", S_REINT, "education_support", {}),
-        ],
-    ),
-    dict(
-        slug="ph-tesda-cebu",
-        name="TESDA Provincial Office Cebu",
-        name_local="TESDA Cebu",
-        type="TrainingProvider",
-        country="PH",
-        areas=["PH-CEB"],
-        languages=["ceb", "fil", "en"],
-        services=[
-            ("Welding NC II (with training allowance)", S_REINT, "vocational_training", {"capacity": 25}),
-            ("Dressmaking NC II", S_REINT, "vocational_training", {"capacity": 25}),
-            ("Bread and pastry production NC II", S_REINT, "vocational_training", {"capacity": 25}),
-        ],
-    ),
-    dict(
-        slug="ph-ngo-bahay-pag-asa",
-        name="Bahay Pag-asa Women's Shelter (demo)",
-        name_local="Bahay Pag-asa (demo)",
-        type="NGOIOShelter",
-        country="PH",
-        areas=["PH-00", "PH-BUL"],
-        languages=["fil", "en"],
-        services=[
-            ("Temporary shelter", S_SHEL, "shelter", {"capacity": 18}),
-            ("Legal aid and case filing", S_REINT, "legal_aid", {}),
-        ],
-    ),
-    dict(
-        slug="ph-bayanihan-microfinance",
-        name="Bayanihan Microfinance Cooperative (demo)",
-        name_local="Kooperatiba ng Bayanihan (demo)",
-        type="Microfinance",
-        country="PH",
-        areas=["PH-07"],
-        languages=["ceb", "fil"],
-        services=[("Sari-sari store and small enterprise loans", S_REINT, "microcredit", {})],
-    ),
-    dict(
-        slug="ph-employer-visayas-bpo",
-        name="Visayas Contact Centre Inc. (demo)",
-        name_local="",
-        type="Employer",
-        country="PH",
-        areas=["PH-CEB"],
-        languages=["en", "ceb"],
-        services=[("Paid on-the-job training for customer-service agents", S_REINT, "job_placement", {"capacity": 40})],
-    ),
-    dict(
-        slug="ph-iacat",
-        name="Inter-Agency Council Against Trafficking",
-        name_local="Konseho Laban sa Trafficking ng mga Tao",
-        type="CentralGovernmentOrganisation",
-        country="PH",
-        nationwide=True,
-        languages=["fil", "en"],
-        services=[("National referral system coordination", S_ID, "victim_screening", {})],
-    ),
-    # --- Countries of destination
-    dict(
-        slug="my-thai-embassy-kl",
-        name="Royal Thai Embassy, Kuala Lumpur",
-        name_local="สถานเอกอัครราชทูต ณ กรุงกัวลาลัมเปอร์",
-        type="ForeignAffairsConsular",
-        country="MY",
-        nationwide=True,
-        languages=["th", "ms", "en"],
-        services=[("Consular protection and repatriation", S_RET, "repatriation", {})],
-    ),
-    dict(
-        slug="my-ngo-shelter-penang",
-        name="Penang Migrant Care (demo)",
-        type="NGOIOShelter",
-        country="MY",
-        areas=["MY-07", "MY-02"],
-        languages=["ms", "en", "my"],
-        services=[
-            ("Shelter for rescued migrant workers", S_SHEL, "shelter", {"capacity": 20}),
-            ("Victim screening outreach", S_ID, "victim_screening", {}),
-        ],
-    ),
-    dict(
-        slug="jp-thai-embassy-tokyo",
-        name="Royal Thai Embassy, Tokyo",
-        name_local="สถานเอกอัครราชทูต ณ กรุงโตเกียว",
-        type="ForeignAffairsConsular",
-        country="JP",
-        nationwide=True,
-        languages=["th", "ja", "en"],
-        services=[("Consular assistance and repatriation", S_RET, "repatriation", {})],
-    ),
-    dict(
-        slug="sa-mwo-riyadh",
-        name="Migrant Workers Office, Riyadh (Philippines)",
-        type="ForeignAffairsConsular",
-        country="SA",
-        areas=["SA-01"],
-        languages=["fil", "ar", "en"],
-        services=[
-            ("Bahay Kalinga temporary shelter", S_SHEL, "shelter", {"capacity": 50}),
-            ("Repatriation of distressed workers", S_RET, "repatriation", {}),
-        ],
-    ),
-    dict(
-        slug="ae-mwo-dubai",
-        name="Migrant Workers Office, Dubai (Philippines)",
-        type="ForeignAffairsConsular",
-        country="AE",
-        areas=["AE-DU", "AE-SH"],
-        languages=["fil", "ar", "en"],
-        services=[
-            ("Repatriation and legal assistance", S_RET, "repatriation", {}),
-            ("Legal assistance for contract disputes", S_ID, "legal_aid", {}),
-        ],
-    ),
-    dict(
-        slug="hk-pcg",
-        name="Philippine Consulate General, Hong Kong",
-        type="ForeignAffairsConsular",
-        country="HK",
-        nationwide=True,
-        languages=["fil", "zh", "en"],
-        services=[("Travel documents and repatriation", S_RET, "travel_documents", {})],
-    ),
-    dict(
-        slug="hk-ngo-migrant-helpers",
-        name="Harbour Migrant Helpers (demo)",
-        type="NGO",
-        country="HK",
-        nationwide=True,
-        languages=["fil", "en", "zh"],
-        services=[
-            ("Screening of domestic workers for forced labour", S_ID, "victim_screening", {}),
-            ("Emergency shelter", S_SHEL, "shelter", {"capacity": 12}),
-        ],
-    ),
-    dict(
-        slug="tw-meco",
-        name="Manila Economic and Cultural Office, Taipei",
-        type="ForeignAffairsConsular",
-        country="TW",
-        areas=["TW-TPE", "TW-NWT", "TW-TAO"],
-        languages=["fil", "zh", "en"],
-        services=[("Assistance to distressed workers and repatriation", S_RET, "repatriation", {})],
-    ),
-]
+from reintegra.network import services as network_services
+from reintegra.network.models import Agency
 
-# username, first, last, agency slug, role
-USERS = [
-    ("malee", "Malee", "Srisuk", "th-msdhs-chiangrai", "caseworker"),
-    ("somchai", "Somchai", "Wongsawat", "th-msdhs-chiangrai", "supervisor"),
-    ("nattaya", "Nattaya", "Boonmee", "th-msdhs-udonthani", "caseworker"),
-    ("maria", "Maria", "Santos", "ph-dswd-ncr", "caseworker"),
-    ("jose", "Jose", "Reyes", "ph-dswd-ncr", "supervisor"),
-    ("grace", "Grace", "Dela Cruz", "ph-dswd-region7", "caseworker"),
-    ("anan", "Anan", "Kaewkla", "th-dsd-chiangrai", "provider_staff"),
-    ("liza", "Liza", "Mendoza", "ph-tesda-cebu", "provider_staff"),
-    ("pim", "Pimchanok", "Rattanakul", "th-ngo-mekong-home", "provider_staff"),
-    ("analyst", "Ratana", "Chaiyaporn", "th-datip", "me_analyst"),
-    ("coordinator", "Rosa", "Villanueva", "ph-iacat", "network_coordinator"),
-]
+
+@dataclass(frozen=True)
+class DemoService:
+    name: str
+    stage: str
+    category: str
+    description: str = ""
+    min_age: int | None = None
+    capacity: int | None = None
+    gender_restriction: str = ""
+    gender_restriction_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    slug: str
+    name: str
+    type: str
+    country: str
+    services: tuple[DemoService, ...]
+    name_local: str = ""
+    nationwide: bool = False
+    areas: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # the agency's services work in the same languages
+    contact_phone: str = ""
+
+    def create(self) -> Agency:
+        """The agency and its services, through the network's services."""
+        agency = network_services.agency_create(
+            actor=None,
+            slug=self.slug,
+            name=self.name,
+            name_local=self.name_local,
+            type=self.type,
+            country=self.country,
+            nationwide=self.nationwide,
+            areas=self.areas,
+            languages=list(self.languages),
+            contact_phone=self.contact_phone,
+        )
+        for service in self.services:
+            network_services.service_create(
+                actor=None,
+                agency=agency,
+                name=service.name,
+                stage=service.stage,
+                category=service.category,
+                description=service.description,
+                min_age=service.min_age,
+                capacity=service.capacity,
+                gender_restriction=service.gender_restriction,
+                gender_restriction_reason=service.gender_restriction_reason,
+                languages=list(self.languages),
+            )
+        return agency
+
+
+class DemoUser(NamedTuple):
+    """A demo login. A named tuple, so that the readers that unpack it keep working."""
+
+    username: str
+    first_name: str
+    last_name: str
+    agency: str  # slug
+    role: str
+
+
+def _agency(record: dict[str, Any]) -> DemoAgency:
+    lists = {
+        "areas": tuple(record.get("areas", ())),
+        "languages": tuple(record.get("languages", ())),
+        "services": tuple(DemoService(**service) for service in record["services"]),
+    }
+    return DemoAgency(**(record | lists))
+
+
+_DATA = json.loads((Path(__file__).parent / "data" / "network.json").read_text(encoding="utf-8"))
+DEMO_AGENCIES: tuple[DemoAgency, ...] = tuple(_agency(record) for record in _DATA["agencies"])
+USERS: tuple[DemoUser, ...] = tuple(DemoUser(**record) for record in _DATA["users"])
+
+
+def load_demo_network() -> int:
+    """Creates the demo agencies that are not in the database yet; returns how many it created."""
+    existing = set(Agency.objects.filter(slug__in=[a.slug for a in DEMO_AGENCIES]).values_list("slug", flat=True))
+    missing = [agency for agency in DEMO_AGENCIES if agency.slug not in existing]
+    for agency in missing:
+        agency.create()
+    return len(missing)

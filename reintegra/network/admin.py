@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Agency, AgencyArea, Service
+from .models import AGENCY_FIELDS, SERVICE_FIELDS, Agency, AgencyArea, Service
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,6 +34,7 @@ class AgencyAdmin(ReadOnlyAdmin):
     list_display = ("name", "slug", "type", "country", "nationwide", "active")
     list_filter = ("type", "country", "active")
     search_fields = ("name", "name_local", "slug")
+    fields = (*AGENCY_FIELDS, "version")
     inlines = [AgencyAreaInline]
 
 
@@ -42,3 +43,4 @@ class ServiceAdmin(ReadOnlyAdmin):
     list_display = ("name", "agency", "stage", "category", "active")
     list_filter = ("stage", "category", "active")
     search_fields = ("name", "agency__name")
+    fields = ("agency", *SERVICE_FIELDS, "version")

@@ -56,6 +56,12 @@ class ServiceCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Services are open to every gender unless one of these is recorded, with its justification.
+class GenderRestriction(models.TextChoices):
+    FEMALE = "female", _("women")
+    MALE = "male", _("men")
+
+
 # Languages an agency or a service works in (ISO 639-1, or -3 where there is no -1 code).
 class Language(models.TextChoices):
     THAI = "th", _("Thai")

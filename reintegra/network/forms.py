@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import geo
 
-from .choices import AgencyType, Language, ServiceCategory, Stage
-from .models import Agency, Service
+from .choices import AgencyType, GenderRestriction, Language, ServiceCategory, Stage
+from .models import AGENCY_FIELDS, SERVICE_FIELDS, Agency, Service
 
 
 def set_choices(field: forms.Field, choices: list[tuple[str, Any]]) -> None:
@@ -38,8 +38,25 @@ class DirectoryFilterForm(forms.Form):
         set_choices(self.fields["area"], _blank(_("Any area")) + area_choices)
 
 
-class AgencyForm(forms.ModelForm):
+class _NetworkRecordForm(forms.ModelForm):
+    """Agencies and services: edited against a version, working in some of the network's languages."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+
+# The areas served are rows of their own, not fields of Agency; the form shows them after "nationwide".
+_AREAS_AT = AGENCY_FIELDS.index("nationwide") + 1
+
+
+class AgencyForm(_NetworkRecordForm):
     areas = forms.MultipleChoiceField(
         label=_("Areas served"),
         required=False,
@@ -48,30 +65,12 @@ class AgencyForm(forms.ModelForm):
             "Provinces, regions or states. Leave empty and tick “serves the whole country” for a national agency."
         ),
     )
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
-    )
     country = forms.ChoiceField(label=_("Country"))
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Agency
-        fields = [
-            "name",
-            "name_local",
-            "slug",
-            "type",
-            "country",
-            "nationwide",
-            "areas",
-            "languages",
-            "contact_email",
-            "contact_phone",
-            "website",
-            "address",
-            "description",
-            "active",
-        ]
+        fields = [*AGENCY_FIELDS[:_AREAS_AT], "areas", *AGENCY_FIELDS[_AREAS_AT:]]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,35 +79,14 @@ class AgencyForm(forms.ModelForm):
         country = (self.data.get("country") if self.is_bound else self.instance.country) or ""
         set_choices(self.fields["areas"], geo.area_choices(country.upper()) if geo.is_country(country.upper()) else [])
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
             self.fields["areas"].initial = list(self.instance.areas.values_list("code", flat=True))
             self.fields["slug"].disabled = True  # other systems and commands refer to agencies by it
 
 
-class ServiceForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple
-    )
-
+class ServiceForm(_NetworkRecordForm):
     class Meta:
         model = Service
-        fields = [
-            "name",
-            "name_local",
-            "stage",
-            "category",
-            "description",
-            "min_age",
-            "max_age",
-            "capacity",
-            "cost_to_client",
-            "cost_currency",
-            "languages",
-            "gender_restriction",
-            "gender_restriction_reason",
-            "active",
-        ]
+        fields = SERVICE_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "gender_restriction_reason": forms.Textarea(attrs={"rows": 2}),
@@ -119,10 +97,12 @@ class ServiceForm(forms.ModelForm):
         self.fields["gender_restriction"] = forms.ChoiceField(
             label=_("Restricted to gender"),
             required=False,
-            choices=[("", _("Open to every gender")), ("female", _("Women only")), ("male", _("Men only"))],
+            choices=[
+                ("", _("Open to every gender")),
+                (GenderRestriction.FEMALE, _("Women only")),
+                (GenderRestriction.MALE, _("Men only")),
+            ],
         )
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
 
 class CoverageForm(forms.Form):

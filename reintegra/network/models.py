@@ -1,4 +1,5 @@
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from reintegra.lib import geo
 from reintegra.lib.validators import validate_currency, validate_no_markup
 
-from .choices import AgencyType, Language, ServiceCategory, Stage
+from .choices import AgencyType, GenderRestriction, Language, ServiceCategory, Stage
 
 
 def validate_languages(value: list[str]) -> None:
@@ -30,7 +31,62 @@ def validate_country(value: str) -> None:
         )
 
 
-class Agency(models.Model):
+class AgencyFields(TypedDict, total=False):
+    """The fields of an agency that its writers give: the pages, the API, the services and the demo.
+    Their order is the order of the form."""
+
+    name: str
+    name_local: str
+    slug: str
+    type: str
+    country: str
+    nationwide: bool
+    languages: list[str]
+    contact_email: str
+    contact_phone: str
+    website: str
+    address: str
+    description: str
+    active: bool
+
+
+class ServiceFields(TypedDict, total=False):
+    """The fields of a service that its writers give, in the order of the form."""
+
+    name: str
+    name_local: str
+    stage: str
+    category: str
+    description: str
+    min_age: int | None
+    max_age: int | None
+    capacity: int | None
+    cost_to_client: Decimal
+    cost_currency: str
+    languages: list[str]
+    gender_restriction: str
+    gender_restriction_reason: str
+    active: bool
+
+
+AGENCY_FIELDS: Final = tuple(AgencyFields.__annotations__)
+SERVICE_FIELDS: Final = tuple(ServiceFields.__annotations__)
+
+
+class NetworkRecord(models.Model):
+    """What agencies and services share: they are retired rather than deleted, and edited against
+    a version (see lib/concurrency.py)."""
+
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Agency(NetworkRecord):
     """An organisation of the referral network, in a country of origin or of destination."""
 
     slug = models.SlugField(_("short name"), max_length=64, unique=True)
@@ -47,10 +103,6 @@ class Agency(models.Model):
     website = models.URLField(_("website"), blank=True)
     address = models.TextField(_("address"), max_length=500, blank=True, validators=[validate_no_markup])
     description = models.TextField(_("description"), max_length=2000, blank=True, validators=[validate_no_markup])
-    active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("agency")
@@ -78,7 +130,7 @@ class AgencyArea(models.Model):
         return self.code
 
 
-class Service(models.Model):
+class Service(NetworkRecord):
     """What an agency offers at one stage of the continuum."""
 
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="services")
@@ -98,7 +150,7 @@ class Service(models.Model):
         _("restricted to gender"),
         max_length=16,
         blank=True,
-        choices=[("female", _("women")), ("male", _("men"))],
+        choices=GenderRestriction.choices,
     )
     gender_restriction_reason = models.TextField(
         _("justification of the restriction"), max_length=1000, blank=True, validators=[validate_no_markup]
@@ -111,10 +163,6 @@ class Service(models.Model):
     )
     cost_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
-    active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("service")

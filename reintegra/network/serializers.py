@@ -1,46 +1,36 @@
 from typing import Any
 
+from drf_spectacular.plumbing import build_array_type, build_choice_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reintegra.lib import geo
 
 from .choices import Language
 from .coverage import Coverage
-from .models import Agency, Service
+from .models import AGENCY_FIELDS, SERVICE_FIELDS, Agency, Service, validate_languages
 
 
-class ServiceSerializer(serializers.ModelSerializer):
-    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
+@extend_schema_field(build_array_type(build_choice_field(serializers.ChoiceField(choices=Language.choices))))
+class LanguagesField(serializers.JSONField):
+    """Language codes, checked by the model's validator; the schema lists the codes."""
+
+
+# Agencies and services. The rules of their fields are the models' validators, which ModelSerializer
+# runs; the rules across fields run in the services (`full_clean()`). Not a docstring: the schema
+# would show it as the description of every agency and service.
+class _NetworkRecordSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(required=False)
+    languages = LanguagesField(required=False, validators=[validate_languages])
+
+
+class ServiceSerializer(_NetworkRecordSerializer):
+    agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = Service
-        fields = [
-            "id",
-            "agency",
-            "name",
-            "name_local",
-            "stage",
-            "category",
-            "description",
-            "min_age",
-            "max_age",
-            "gender_restriction",
-            "gender_restriction_reason",
-            "capacity",
-            "cost_to_client",
-            "cost_currency",
-            "languages",
-            "active",
-            "version",
-            "updated_at",
-        ]
+        fields = ["id", "agency", *SERVICE_FIELDS, "version", "updated_at"]
         read_only_fields = ["id", "agency", "updated_at"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Rules across fields are the service layer's; the model's validators run there.
-        return attrs
 
 
 class ServiceCreateSerializer(ServiceSerializer):
@@ -61,35 +51,14 @@ class AreaCodesField(serializers.ListField):
         return sorted(area.code for area in data.all())
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class AgencySerializer(_NetworkRecordSerializer):
     areas = AreaCodesField(required=False)
-    languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), required=False)
     country_name = serializers.SerializerMethodField()
     services = serializers.SerializerMethodField()
-    version = serializers.IntegerField(required=False)
 
     class Meta:
         model = Agency
-        fields = [
-            "slug",
-            "name",
-            "name_local",
-            "type",
-            "country",
-            "country_name",
-            "nationwide",
-            "areas",
-            "languages",
-            "contact_email",
-            "contact_phone",
-            "website",
-            "address",
-            "description",
-            "active",
-            "version",
-            "services",
-            "updated_at",
-        ]
+        fields = [*AGENCY_FIELDS, "country_name", "areas", "version", "services", "updated_at"]
         read_only_fields = ["updated_at"]
 
     def get_country_name(self, agency: Agency) -> str:

@@ -9,11 +9,10 @@ from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo.cases import load_demo_cases
 from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
-from reintegra.demo.network import AGENCIES, USERS
+from reintegra.demo.network import USERS, load_demo_network
 from reintegra.demo.plans import load_demo_plans
 from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.livelihoods.services import labour_market_import
-from reintegra.network import services as network_services
 from reintegra.network.models import Agency
 
 
@@ -37,24 +36,8 @@ class Command(BaseCommand):
                 "`reintegra demo --password …` (or `make run DEMO_PASSWORD=…`) sets new demo passwords."
             )
             return
-        created = 0
-        for spec in AGENCIES:
-            if Agency.objects.filter(slug=spec["slug"]).exists():
-                continue
-            fields = {k: v for k, v in spec.items() if k not in ("services", "areas")}
-            agency = network_services.agency_create(actor=None, areas=spec.get("areas", []), **fields)
-            for name, stage, category, extra in spec["services"]:
-                network_services.service_create(
-                    actor=None,
-                    agency=agency,
-                    name=name,
-                    stage=stage,
-                    category=category,
-                    languages=spec.get("languages", []),
-                    **extra,
-                )
-            created += 1
-        agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[u[3] for u in USERS])}
+        created = load_demo_network()
+        agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[u.agency for u in USERS])}
         logins = []
         for username, first, last, slug, role in USERS:
             password = options["password"] or secrets.token_urlsafe(9)
