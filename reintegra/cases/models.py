@@ -57,6 +57,8 @@ def new_case_code(country: str) -> str:
 
 MAX_PHONES = 5
 MAX_AGE = 120
+
+
 # ValuesIn refuses with the code "invalid_choice", for which a field shows its own message instead of
 # the validator's (Field.run_validators): a list field's own message must be the validator's one.
 def vocabulary_list(verbose_name: Any, vocabulary: type[models.TextChoices]) -> models.JSONField:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,7 +21,8 @@ from reintegra.lib import crypto
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.phrases import country as country_phrase
 from reintegra.lib.phrases import day, label
-from reintegra.lib.validation import check_choices, check_text, raise_if
+from reintegra.lib.validation import add, raise_if, record_problems, value_problems
+from reintegra.lib.validators import REASON
 from reintegra.network.models import Agency
 
 from . import reactions
@@ -55,25 +56,6 @@ class ReturneeChanges(TypedDict, total=False):
     children: int | None
     trafficking_status: str
     trafficking_status_decided_by: Agency | None
-
-
-def _invalid(record: models.Model, *, only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> Errors:
-    """Field → errors of the record's own rules (its fields' validators, its `clean()`), checking
-    only the fields named in `only` (all when None) and not those in `exclude`: fields the service
-    fills itself. The record is not saved."""
-    skipped = set(exclude)
-    if only is not None:
-        keep = set(only)
-        skipped |= {f.name for f in record._meta.get_fields() if f.name not in keep}
-    try:
-        record.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        return dict(exc.error_dict)
-    return {}
-
-
-def _add(errors: Errors, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
 
 
 def _index_returnee(returnee: Returnee) -> None:
@@ -164,10 +146,10 @@ def case_open(
         trafficking_status=trafficking_status,
         trafficking_status_decided_by=trafficking_status_decided_by,
     )
-    errors = _invalid(returnee, only=Returnee.FIELDS)
-    errors |= _invalid(Case(stage=stage, notes=notes), only=("stage", "notes"))
+    errors = record_problems(returnee, only=Returnee.FIELDS)
+    errors |= record_problems(Case(stage=stage, notes=notes), only=("stage", "notes"))
     if stage == Stage.CLOSED:  # a case is closed by a supervisor's approval, never opened closed
-        _add(errors, "stage", _("Unknown value(s): %(values)s.") % {"values": stage})
+        add(errors, "stage", _("Unknown value(s): %(values)s.") % {"values": stage})
     raise_if(errors)
     _index_returnee(returnee)
     returnee.save()
@@ -221,13 +203,13 @@ def case_update(
     check_version(case, expected_version=version, submitted=submitted, fields=Returnee.FIELDS, values_from=returnee)
     for key, value in submitted.items():
         setattr(returnee, key, list(value) if isinstance(value, tuple) else value)
-    errors = _invalid(returnee, only=submitted)
+    errors = record_problems(returnee, only=submitted)
     if notes is not None:
         case.notes = notes
-        errors |= _invalid(case, only=("notes",))
+        errors |= record_problems(case, only=("notes",))
     journey = ReturnJourney.objects.filter(case=case).first()
     if journey and submitted.get("birth_date") and submitted["birth_date"] > journey.returned_on:
-        _add(errors, "birth_date", _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on})
+        add(errors, "birth_date", _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on})
     raise_if(errors)
     _index_returnee(returnee)
     returnee.save()
@@ -260,17 +242,14 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, 
     """Moves the case to `stage`, forward or (with a reason) back; see cases/workflows.py."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     check_version(case, expected_version=version, submitted={"stage": stage}, fields=["stage"])
-    errors: dict[str, Any] = {}
-    check_choices("stage", [stage], Stage.values, errors)
-    raise_if(errors)
+    raise_if(record_problems(Case(stage=stage), only=("stage",)))
     if stage == Stage.CLOSED:
         raise ValidationError({"stage": _("A case is closed through a closure request and a supervisor's approval.")})
     if case.stage == Stage.CLOSED:
         raise ValidationError({"stage": _("The case is closed: reopen it first.")})
     reason = reason.strip()
     move = CASE_STAGE.check(case.stage, stage_move_name(case.stage, stage), parties_of(actor, case), reason=reason)
-    check_text("reason", reason, errors, max_length=1000)
-    raise_if(errors)
+    raise_if(value_problems("reason", reason, REASON))
     before = case.stage
     record_move(
         case,
@@ -293,7 +272,7 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, 
 def _before_birth(case: Case, field: str, date: datetime.date | None, message: str, errors: Errors) -> None:
     birth = case.returnee.birth_date
     if birth and date and date < birth:
-        _add(errors, field, message % {"date": birth})
+        add(errors, field, message % {"date": birth})
 
 
 @transaction.atomic
@@ -333,7 +312,7 @@ def history_add(
         debt_currency=debt_currency,
         creditor=creditor,
     )
-    errors = _invalid(event, exclude=("case",))
+    errors = record_problems(event, exclude=("case",))
     _before_birth(case, "started_on", started_on, _("This is before the person's birth (%(date)s)."), errors)
     raise_if(errors)
     event.save()
@@ -371,7 +350,7 @@ def return_record(
         journey.documents_issued = documents_issued
     if point_of_arrival is not None:
         journey.point_of_arrival = point_of_arrival
-    errors = _invalid(journey, exclude=("case",))
+    errors = record_problems(journey, exclude=("case",))
     _before_birth(case, "returned_on", returned_on, _("The return is before the person's birth (%(date)s)."), errors)
     raise_if(errors)
     journey.save()
@@ -421,7 +400,7 @@ def consent_record(
         recipient_agency_type=recipient_agency_type,
         categories=sorted(set(categories)),
     )
-    raise_if(_invalid(consent, exclude=("case", "explained_by", "withdrawn_by")))
+    raise_if(record_problems(consent, exclude=("case", "explained_by", "withdrawn_by")))
     consent.save()
     timeline_write(
         case,
@@ -470,7 +449,7 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
-    errors = _invalid(CaseEvent(text=text), only=("text",))
+    errors = record_problems(CaseEvent(text=text), only=("text",))
     if not text.strip():
         errors["text"] = [_("Write the note.")]
     raise_if(errors)
@@ -504,9 +483,7 @@ def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
     case = Case.objects.select_for_update().get(pk=case.pk)
     reason = reason.strip()
     step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason)
-    errors: dict[str, Any] = {}
-    check_text("reason", reason, errors, max_length=1000)
-    raise_if(errors)
+    raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()
     if step.name == "approve":
         case.stage_before_closure, case.stage = case.stage, Stage.CLOSED

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.lib.phrases import day
-from reintegra.lib.validation import check_text, raise_if
+from reintegra.lib.validation import raise_if, record_problems
 from reintegra.network.models import Agency
 
 from .models import Case, CaseEvent, ReturnJourney, Task
@@ -38,7 +38,7 @@ def task_create(
     errors: dict[str, Any] = {}
     if not title.strip():
         errors["title"] = _("Say what is to be done.")
-    check_text("title", title, errors, max_length=200)
+    errors |= record_problems(Task(title=title), only=("title",))
     journey = ReturnJourney.objects.filter(case=case).first()
     if is_follow_up and journey and due_on < journey.returned_on:
         errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {"date": journey.returned_on}

@@ -1,54 +1,63 @@
-"""Checks on case input that forms, the API and the services share."""
+"""How a service checks what it writes, in one style.
 
-import datetime
-from collections.abc import Iterable
+Every rule of one value is a validator (lib/validators.py, or a model field's own), so a service
+either runs the rules of the record it will save (`record_problems`, `full_clean_or_raise`) or,
+for a value it keeps elsewhere (the reason of a move), the same validators (`value_problems`).
+The rules that read other records it checks itself, adding to the same problems; then everything
+is refused at once, field by field (`raise_if`), and nothing is saved.
+"""
+
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db import models
 
-from reintegra.lib import geo
-from reintegra.lib.validators import validate_no_markup
-
-MAX_TEXT = 5000
+Problems = dict[str, list[Any]]
 
 
-def check_countries(field: str, codes: Iterable[str], errors: dict[str, Any]) -> None:
-    bad = [c for c in codes if not (isinstance(c, str) and c == c.upper() and geo.is_country(c))]
-    if bad:
-        errors[field] = _("Unknown country code(s): %(codes)s. Use ISO 3166-1 alpha-2, e.g. TH, PH, MY.") % {
-            "codes": ", ".join(map(str, bad))
-        }
-
-
-def check_choices(field: str, values: Iterable[str], allowed: Iterable[str], errors: dict[str, Any]) -> None:
-    allowed = set(allowed)
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        errors[field] = _("Unknown value(s): %(values)s.") % {"values": ", ".join(map(str, bad))}
-
-
-def check_text(field: str, value: str | None, errors: dict[str, Any], max_length: int = MAX_TEXT) -> None:
-    if not value:
-        return
-    if len(value) > max_length:
-        errors[field] = _("Too long: at most %(max)s characters (this has %(n)s).") % {
-            "max": max_length,
-            "n": len(value),
-        }
-        return
+def record_problems(
+    record: models.Model, *, only: Iterable[str] | None = None, exclude: Iterable[str] = ()
+) -> Problems:
+    """The record's own rules (its fields' validators and its `clean()`), for the fields in `only`
+    (all when None) except those in `exclude` (the ones the service fills itself). Saves nothing."""
+    skipped = set(exclude)
+    if only is not None:
+        keep = set(only)
+        skipped |= {f.name for f in record._meta.get_fields() if f.name not in keep}
     try:
-        validate_no_markup(value)
+        record.full_clean(exclude=skipped, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        errors[field] = exc.messages[0]
+        return {field: list(errors) for field, errors in exc.error_dict.items()}
+    return {}
 
 
-def check_not_future(field: str, value: datetime.date | None, errors: dict[str, Any]) -> None:
-    if value and value > timezone.localdate():
-        errors[field] = _("This date is in the future.")
+def value_problems(field: str, value: Any, validators: Iterable[Callable[[Any], None]]) -> Problems:
+    """A value checked by the validators of the field that will keep it, reported under `field`."""
+    messages: list[Any] = []
+    for validator in validators:
+        try:
+            validator(value)
+        except ValidationError as exc:
+            messages += exc.messages
+    return {field: messages} if messages else {}
 
 
-def raise_if(errors: dict[str, Any]) -> None:
-    if errors:
-        raise ValidationError(errors)
+def add(problems: Problems, field: str, message: Any) -> None:
+    problems.setdefault(field, []).append(message)
+
+
+def raise_if(problems: Problems | dict[str, Any]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+def full_clean_or_raise(record: models.Model, problems: Problems | dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """The record's own rules and the `problems` a service found in other records, refused at once."""
+    merged: Problems = {f: m if isinstance(m, list) else [m] for f, m in (problems or {}).items()}
+    try:
+        record.full_clean(**kwargs)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            merged.setdefault(field, []).extend(messages)
+    raise_if(merged)

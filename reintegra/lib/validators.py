@@ -3,7 +3,7 @@ a record is written from (a page, the API, the demo, an import)."""
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import pycountry
@@ -114,3 +114,7 @@ def validate_not_future(value: datetime.date | None) -> None:
 def validate_not_negative(value: Decimal | None) -> None:
     if value is not None and value < 0:
         raise ValidationError(_("An amount cannot be negative."), code="negative")
+
+
+# The reason given for a move (declining, revoking, going back a stage), as every workflow keeps it.
+REASON: list[Callable[[str], None]] = [TextLength(1000), validate_no_markup]

@@ -28,8 +28,8 @@ from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
 from reintegra.lib.phrases import day, label
-from reintegra.lib.validation import check_choices, check_not_future, check_text, raise_if
-from reintegra.lib.validators import validate_currency
+from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
+from reintegra.lib.validators import REASON, validate_not_future
 from reintegra.network.models import Agency
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
 
@@ -47,7 +47,6 @@ from .models import (
     Opportunity,
     Placement,
     StipendPayment,
-    full_clean_or_raise,
     group_values,
 )
 from .scope import EnrolmentAccess
@@ -71,23 +70,6 @@ def timeline_event(case: Case, *, actor: User, summary: str, params: dict[str, A
 
 def audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:
     audit_record(actor=actor, action=action, obj=obj, categories=["livelihood"], details=details)
-
-
-def check_money(
-    amount: Decimal | None, currency: str, errors: dict[str, Any], *, field: str, currency_field: str = "currency"
-) -> None:
-    """Money is an amount with its currency; never negative."""
-    if amount is None:
-        return
-    if amount < 0:
-        errors[field] = _("An amount cannot be negative.")
-    if not currency:
-        errors[currency_field] = _("Money needs its currency (ISO 4217, e.g. THB, PHP).")
-        return
-    try:
-        validate_currency(currency)
-    except ValidationError as exc:
-        errors[currency_field] = exc.messages[0]
 
 
 def _age_on(case: Case, when: datetime.date) -> int | None:
@@ -134,8 +116,8 @@ def enrolment_recommend(
     case = access.case
     Case.objects.select_for_update().filter(pk=case.pk).first()  # one recommendation at a time per case
     today = on or timezone.localdate()
-    errors = eligibility_problems(case, opportunity, today)
-    check_not_future("on", today, errors)
+    errors: dict[str, Any] = dict(eligibility_problems(case, opportunity, today))
+    errors |= value_problems("on", today, [validate_not_future])
     earlier = Enrolment.objects.filter(case=case, opportunity=opportunity)
     if earlier.filter(status__in=OPEN_ENROLMENT_STATUSES).exists():
         errors["opportunity"] = _("This option is already open for this person.")
@@ -175,7 +157,7 @@ def _referral_to_provider(case: Case, opportunity: Opportunity) -> Any:
 
 
 def _check_dates(enrolment: Enrolment, to: str, on: datetime.date, errors: dict[str, Any]) -> None:
-    check_not_future("on", on, errors)
+    errors |= value_problems("on", on, [validate_not_future])
     if on < enrolment.recommended_on:
         errors["on"] = _("This date is before the option was recommended (%(date)s).") % {
             "date": enrolment.recommended_on
@@ -208,9 +190,8 @@ def enrolment_move(
     placement has its own service."""
     enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
     check_version(enrolment, expected_version=version, submitted={"status": to}, fields=("status",))
+    raise_if(record_problems(Enrolment(status=to), only=("status",)))
     errors: dict[str, Any] = {}
-    check_choices("status", [to], EnrolmentStatus.values, errors)
-    raise_if(errors)
     if to == EnrolmentStatus.PLACED:
         if not parties_of(access):
             raise PermissionDenied
@@ -219,7 +200,7 @@ def enrolment_move(
     move = ENROLMENT.check(enrolment.status, to, parties_of(access), reason=reason)
     on = on or timezone.localdate()
     _check_dates(enrolment, to, on, errors)
-    check_text("reason", reason, errors, max_length=1000)
+    errors |= value_problems("reason", reason, REASON)
     if to in SEAT_STATUSES and enrolment.status not in SEAT_STATUSES:
         _check_seats(enrolment, errors)
     raise_if(errors)
@@ -285,21 +266,15 @@ def stipend_record(
     if not access.can_record_progress:
         raise PermissionDenied
     enrolment = Enrolment.objects.select_for_update().get(pk=access.enrolment.pk)
-    currency = (currency or "").upper()
+    payment = StipendPayment(enrolment=enrolment, paid_on=paid_on, currency=(currency or "").upper(), recorded_by=actor)
+    payment.amount = amount  # type: ignore[assignment]  # None is refused by full_clean, naming the field
     errors: dict[str, Any] = {}
     if enrolment.enrolled_on is None:
         errors["paid_on"] = _("Stipends are paid once the person is enrolled.")
     elif paid_on < enrolment.enrolled_on:
         errors["paid_on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
-    check_not_future("paid_on", paid_on, errors)
-    if amount is None or amount <= 0:
-        errors["amount"] = _("Give the amount paid (more than zero).")
-    check_money(amount, currency, errors, field="amount")
-    raise_if(errors)
-    assert amount is not None  # noqa: S101  checked above
-    payment = StipendPayment.objects.create(
-        enrolment=enrolment, paid_on=paid_on, amount=amount, currency=currency, recorded_by=actor
-    )
+    full_clean_or_raise(payment, errors)
+    payment.save()
     audit(payment, actor=actor, action=AuditEvent.Action.CREATE, enrolment=enrolment.pk)
     return payment
 

@@ -5,7 +5,6 @@ enrolment's state) are the services'. Each group of fields that forms, serialize
 demo write is declared once here (`PROFILE_FIELDS`, `PLACEMENT_FIELDS`, `FOLLOW_UP_FIELDS`,
 `OPTION_FIELDS`)."""
 
-import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -14,15 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.fields import EncryptedTextField
-from reintegra.lib.validators import validate_currency, validate_no_markup
-from reintegra.network.choices import Language
+from reintegra.lib.validators import validate_currency, validate_no_markup, validate_not_future
+from reintegra.network.models import validate_languages
 
 from . import isco as isco_groups
 from .choices import (
@@ -51,11 +49,6 @@ OPTION_NOT_NEGATIVE = MinValueValidator(Decimal(0), NOT_NEGATIVE)
 # Field validators (the rules of one value).
 
 
-def validate_not_future(value: datetime.date | None) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(_("This date is in the future."), code="future")
-
-
 def validate_isco(value: str) -> None:
     if not isco_groups.is_sub_major(str(value)):
         raise ValidationError(
@@ -73,14 +66,6 @@ def validate_area(value: str) -> None:
             code="area",
         )
 
-
-def validate_languages(value: Any) -> None:
-    codes = value if isinstance(value, list) else [value]
-    bad = [c for c in codes if c not in Language.values]
-    if bad:
-        raise ValidationError(
-            _("Unknown value(s): %(values)s."), params={"values": ", ".join(map(str, bad))}, code="choice"
-        )
 
 
 def validate_work_areas(value: Any) -> None:
@@ -201,19 +186,6 @@ def group_values(model: type[models.Model], fields: Iterable[str], arguments: Ma
 def values_of(record: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """A record's current values of a group of fields."""
     return {name: getattr(record, name) for name in fields}
-
-
-def full_clean_or_raise(record: models.Model, problems: dict[str, Any] | None = None, **kwargs: Any) -> None:
-    """Checks the record's fields and its `clean()`, with the `problems` a service found in other
-    records, and refuses them all at once, field by field."""
-    errors: dict[str, list[Any]] = {f: m if isinstance(m, list) else [m] for f, m in (problems or {}).items()}
-    try:
-        record.full_clean(**kwargs)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
 
 
 class LabourMarketDemand(models.Model):
@@ -428,11 +400,23 @@ class Enrolment(models.Model):
         return f"{self.case} on {self.opportunity_id}"
 
 
+def validate_paid(value: Decimal | None) -> None:
+    if value is not None and value <= 0:
+        raise ValidationError(AMOUNT_PAID, code="not_paid")
+
+
+AMOUNT_PAID = _("Give the amount paid (more than zero).")
+
+
 class StipendPayment(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="stipend_payments")
-    paid_on = models.DateField(_("paid on"))
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3)
+    paid_on = models.DateField(_("paid on"), validators=[validate_not_future])
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[validate_paid], error_messages={"null": AMOUNT_PAID}
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[validate_currency], error_messages={"blank": MONEY_NEEDS_CURRENCY}
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

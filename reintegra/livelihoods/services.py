@@ -16,11 +16,12 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.validation import full_clean_or_raise
 from reintegra.lib.validators import validate_currency, validate_no_markup
 from reintegra.network.models import Agency
 
 from . import isco
-from .models import EMPLOYER_TYPES, OPTION_FIELDS, LabourMarketDemand, Opportunity, full_clean_or_raise, group_values
+from .models import EMPLOYER_TYPES, OPTION_FIELDS, LabourMarketDemand, Opportunity, group_values
 
 CSV_COLUMNS = ["area", "isco", "vacancies", "demand_index", "monthly_wage", "currency", "source", "as_of"]
 MAX_ROWS = 20_000

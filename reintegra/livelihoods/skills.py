@@ -11,9 +11,10 @@ from django.utils.translation import gettext_noop
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.scope import CaseAccess
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.validation import full_clean_or_raise
 
 from .enrolments import audit, timeline_event
-from .models import PROFILE_FIELDS, SkillsProfile, full_clean_or_raise, group_values
+from .models import PROFILE_FIELDS, SkillsProfile, group_values
 
 __all__ = ["PROFILE_FIELDS", "profile_save"]
 

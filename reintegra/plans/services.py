@@ -22,7 +22,7 @@ from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
 from reintegra.lib.phrases import label
-from reintegra.lib.validation import raise_if
+from reintegra.lib.validation import full_clean_or_raise, raise_if
 from reintegra.livelihoods.models import Enrolment
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
@@ -208,11 +208,7 @@ def action_add(
     for name, linked in (("referral", referral), ("task", task), ("enrolment", enrolment)):
         if linked is not None and linked.case_id != case.pk:
             errors[name] = OTHER_CASE[name]
-    try:
-        action.full_clean(exclude=list(errors))
-    except ValidationError as exc:
-        errors = exc.message_dict | errors
-    raise_if(errors)
+    full_clean_or_raise(action, errors, exclude=list(errors))
     _revise_if_settled(goal.plan, actor)
     action.save()
     _audit(action, actor=actor, action=AuditEvent.Action.CREATE, case=case.code)

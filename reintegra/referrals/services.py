@@ -19,7 +19,8 @@ from reintegra.cases.scope import CaseAccess
 from reintegra.cases.timeline import timeline_write
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.phrases import label
-from reintegra.lib.validation import check_text, raise_if
+from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
+from reintegra.lib.validators import REASON
 from reintegra.lib.workflow import Move
 from reintegra.network.models import Agency, Service
 
@@ -107,12 +108,8 @@ def referral_send(
         sent_by=actor,
         sent_at=timezone.now(),
     )
-    errors = _between_agencies(referral)
-    try:
-        referral.full_clean(exclude=["consent", "override_by", *errors])
-    except ValidationError as exc:
-        errors = exc.message_dict | errors
-    raise_if(errors)
+    problems = _between_agencies(referral)
+    full_clean_or_raise(referral, problems, exclude=["consent", "override_by", *problems])
     referral.consent = consent_covering(case=case, to_agency=to_agency, categories=referral.categories)
     if referral.consent is None:
         if not override_reason.strip():
@@ -171,11 +168,8 @@ def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "
 
 
 def _check_reason(reason: str) -> None:
-    """The reason is kept as the referral's status_reason, under that field's rules."""
-    try:
-        Referral._meta.get_field("status_reason").run_validators(reason)
-    except ValidationError as exc:
-        raise ValidationError({"reason": exc.messages}) from exc
+    """The reason is kept as the referral's status_reason, under the rules of a move's reason."""
+    raise_if(value_problems("reason", reason, REASON))
 
 
 def _record(referral: Referral, step: Move, *, actor: User, reason: str) -> Referral:
@@ -223,7 +217,7 @@ def referral_record_service(*, actor: User, referral: Referral, text: str) -> Ca
     errors: dict[str, Any] = {}
     if not text.strip():
         errors["text"] = _("Describe the service provided.")
-    check_text("text", text, errors)
+    errors |= record_problems(CaseEvent(text=text), only=("text",))
     raise_if(errors)
     event = timeline_write(
         referral.case,

@@ -6,6 +6,7 @@ import reintegra.lib.fields
 import reintegra.lib.validators
 import reintegra.livelihoods.models
 from decimal import Decimal
+import reintegra.network.models
 from django.db import migrations, models
 
 
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='incomefollowup',
             name='done_on',
-            field=models.DateField(blank=True, null=True, validators=[reintegra.livelihoods.models.validate_not_future], verbose_name='done on'),
+            field=models.DateField(blank=True, null=True, validators=[reintegra.lib.validators.validate_not_future], verbose_name='done on'),
         ),
         migrations.AlterField(
             model_name='incomefollowup',
@@ -80,7 +81,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='opportunity',
             name='languages',
-            field=models.JSONField(blank=True, default=list, validators=[reintegra.livelihoods.models.validate_languages], verbose_name='languages'),
+            field=models.JSONField(blank=True, default=list, validators=[reintegra.network.models.validate_languages], verbose_name='languages'),
         ),
         migrations.AlterField(
             model_name='opportunity',
@@ -160,7 +161,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='placement',
             name='started_on',
-            field=models.DateField(error_messages={'null': 'Give the start date.'}, validators=[reintegra.livelihoods.models.validate_not_future], verbose_name='started on'),
+            field=models.DateField(error_messages={'null': 'Give the start date.'}, validators=[reintegra.lib.validators.validate_not_future], verbose_name='started on'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
@@ -180,7 +181,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='assessed_on',
-            field=models.DateField(blank=True, null=True, validators=[reintegra.livelihoods.models.validate_not_future], verbose_name='assessed on'),
+            field=models.DateField(blank=True, null=True, validators=[reintegra.lib.validators.validate_not_future], verbose_name='assessed on'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
@@ -215,7 +216,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='languages',
-            field=models.JSONField(blank=True, default=list, validators=[reintegra.livelihoods.models.validate_languages], verbose_name='languages'),
+            field=models.JSONField(blank=True, default=list, validators=[reintegra.network.models.validate_languages], verbose_name='languages'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
