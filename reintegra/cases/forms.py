@@ -209,6 +209,14 @@ class TaskForm(forms.Form):
     is_follow_up = forms.BooleanField(label=_("Follow-up with the returnee"), required=False)
 
 
+class ClosureDecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Approve closure")), ("0", _("Do not approve"))],
+        coerce=lambda v: v == "1",
+    )
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
 

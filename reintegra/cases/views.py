@@ -7,13 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra import pages
 from reintegra.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_case_owner, require_member
 from reintegra.accounts.models import Role, User
 from reintegra.lib.concurrency import EditConflict
 from reintegra.livelihoods import selectors as livelihood_selectors
+from reintegra.pages import CaseAction, case_action_view, run_case_action
 from reintegra.plans.models import Assessment
 from reintegra.plans.selectors import assessment_chart
 from reintegra.referrals.forms import referral_form_for
@@ -21,6 +22,7 @@ from reintegra.referrals.forms import referral_form_for
 from . import selectors, services, tasks
 from .choices import DataCategory, Stage
 from .forms import (
+    ClosureDecisionForm,
     ConsentForm,
     HistoryForm,
     IntakeForm,
@@ -172,136 +174,66 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/edit.html", {"form": form, "case": access.case})
 
 
-@login_required
-@require_POST
-def case_stage(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        StageForm,
-        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, **d),
-        _("Stage changed."),
-    )
+def _record_return(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+    agencies = data.pop("assisting_agencies")
+    return services.return_record(actor=user, case=access.case, assisting_agencies=agencies, **data)
 
 
-@login_required
-@require_POST
-def case_history(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        HistoryForm,
-        lambda u, a, d: services.history_add(actor=u, case=a.case, **d),
-        _("History recorded."),
-    )
+def _withdraw_consent(user: User, access: CaseAccess, data: dict[str, Any], consent_id: int) -> Any:
+    consent = Consent.objects.filter(case=access.case, pk=consent_id).first()
+    if consent is None:
+        raise ValidationError(_("No such consent on this case."))
+    return services.consent_withdraw(actor=user, consent=consent)
 
 
-@login_required
-@require_POST
-def case_return(request: HttpRequest, code: str) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        agencies = data.pop("assisting_agencies")
-        return services.return_record(actor=user, case=access.case, assisting_agencies=agencies, **data)
-
-    return pages.run_case_action(request, code, ReturnForm, run, _("Return recorded."))
+def _task_done(user: User, access: CaseAccess, data: dict[str, Any], task_id: int) -> Any:
+    task = Task.objects.filter(case=access.case, pk=task_id, agency=user.agency).first()
+    if task is None:
+        raise ValidationError(_("No such task."))
+    return tasks.task_done(actor=user, task=task)
 
 
-@login_required
-@require_POST
-def case_consent(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        ConsentForm,
+# The writes posted from a case's page: each URL of cases/urls.py names one.
+CASE_ACTIONS = {
+    "stage": CaseAction(
+        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, **d), gettext_lazy("Stage changed."), StageForm
+    ),
+    "history": CaseAction(
+        lambda u, a, d: services.history_add(actor=u, case=a.case, **d), gettext_lazy("History recorded."), HistoryForm
+    ),
+    "return": CaseAction(_record_return, gettext_lazy("Return recorded."), ReturnForm),
+    "consent": CaseAction(
         lambda u, a, d: services.consent_record(actor=u, case=a.case, **d),
-        _("Consent recorded."),
-    )
-
-
-@login_required
-@require_POST
-def consent_withdraw(request: HttpRequest, code: str, consent_id: int) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        consent = Consent.objects.filter(case=access.case, pk=consent_id).first()
-        if consent is None:
-            raise ValidationError(_("No such consent on this case."))
-        return services.consent_withdraw(actor=user, consent=consent)
-
-    return pages.run_case_action(request, code, None, run, _("Consent withdrawn; the access it allowed has ended."))
-
-
-@login_required
-@require_POST
-def case_note(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        NoteForm,
-        lambda u, a, d: services.note_add(actor=u, case=a.case, text=d["text"]),
-        _("Note added."),
-    )
-
-
-@login_required
-@require_POST
-def case_task(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        TaskForm,
-        lambda u, a, d: tasks.task_create(actor=u, case=a.case, assignee=u, **d),
-        _("Task added."),
-    )
-
-
-@login_required
-@require_POST
-def task_done(request: HttpRequest, code: str, task_id: int) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        task = Task.objects.filter(case=access.case, pk=task_id, agency=user.agency).first()
-        if task is None:
-            raise ValidationError(_("No such task."))
-        return tasks.task_done(actor=user, task=task)
-
-    return pages.run_case_action(request, code, None, run, _("Task done."))
-
-
-@login_required
-@require_POST
-def closure_request(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
-        ReasonForm,
+        gettext_lazy("Consent recorded."),
+        ConsentForm,
+    ),
+    "consent_withdraw": CaseAction(
+        _withdraw_consent, gettext_lazy("Consent withdrawn; the access it allowed has ended.")
+    ),
+    "note": CaseAction(
+        lambda u, a, d: services.note_add(actor=u, case=a.case, text=d["text"]), gettext_lazy("Note added."), NoteForm
+    ),
+    "task": CaseAction(
+        lambda u, a, d: tasks.task_create(actor=u, case=a.case, assignee=u, **d), gettext_lazy("Task added."), TaskForm
+    ),
+    "task_done": CaseAction(_task_done, gettext_lazy("Task done.")),
+    "closure": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="request", reason=d["reason"]),
-        _("Closure requested; a supervisor will decide."),
-    )
-
-
-@login_required
-@require_POST
-def closure_decide(request: HttpRequest, code: str) -> HttpResponse:
-    approve = request.POST.get("approve") == "1"
-    move = "approve" if approve else "decline"
-    return pages.run_case_action(
-        request,
-        code,
-        None,
-        lambda u, a, d: services.closure_move(actor=u, case=a.case, move=move),
-        _("Case closed.") if approve else _("Closure not approved."),
-    )
-
-
-@login_required
-@require_POST
-def case_reopen(request: HttpRequest, code: str) -> HttpResponse:
-    return pages.run_case_action(
-        request,
-        code,
+        gettext_lazy("Closure requested; a supervisor will decide."),
         ReasonForm,
+    ),
+    "closure_decide": CaseAction(
+        lambda u, a, d: services.closure_move(actor=u, case=a.case, move="approve" if d["approve"] else "decline"),
+        lambda d: gettext_lazy("Case closed.") if d["approve"] else gettext_lazy("Closure not approved."),
+        ClosureDecisionForm,
+    ),
+    "reopen": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="reopen", reason=d["reason"]),
-        _("Case reopened."),
-    )
+        gettext_lazy("Case reopened."),
+        ReasonForm,
+    ),
+}
+case_action = case_action_view(CASE_ACTIONS)
 
 
 @login_required
@@ -330,7 +262,7 @@ def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
         services.photo_check_size(upload.size or 0)  # before reading an oversized file into memory
         return services.photo_set(actor=user, case=access.case, data=upload.read())
 
-    return pages.run_case_action(request, code, None, run, _("Photo saved."))
+    return run_case_action(request, code, None, run, _("Photo saved."))
 
 
 @login_required

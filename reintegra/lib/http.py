@@ -16,7 +16,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def form_errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
+def form_errors_as_messages(request: HttpRequest, form: forms.BaseForm) -> None:
     """For small forms posted from a bigger page: each error becomes a message naming its field."""
     for field, errors in form.errors.items():
         text = " ".join(str(e) for e in errors)

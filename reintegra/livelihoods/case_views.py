@@ -5,10 +5,10 @@ to them (through `enrolment_get_for_user`), to record enrolment, stipends, compl
 """
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.forms import BaseForm, Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -81,9 +81,7 @@ def profile_post(request: HttpRequest, code: str) -> HttpResponse:
         values = ProfileForm.values_of(data)
         return skills.profile_save(actor=user, access=access, version=data.get("version"), **values)
 
-    # A model form: run_case_action uses only is_valid() and cleaned_data, which every form has.
-    form_class = cast(Callable[[Any], Form], ProfileForm)
-    return run_case_action(request, code, form_class, run, _("Profile saved."), back=BACK)
+    return run_case_action(request, code, ProfileForm, run, _("Profile saved."), back=BACK)
 
 
 @login_required
@@ -167,7 +165,7 @@ def _run_enrolment_action(
     access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
     user = require_member(request.user)
     if not form.is_valid():
-        form_errors_as_messages(request, cast(Form, form))  # it reads only errors and fields
+        form_errors_as_messages(request, form)
         return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
     run_as_messages(request, lambda: run(user, access, form.cleaned_data), done)
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)

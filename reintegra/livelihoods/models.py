@@ -67,7 +67,6 @@ def validate_area(value: str) -> None:
         )
 
 
-
 def validate_work_areas(value: Any) -> None:
     areas = value if isinstance(value, list) else [value]
     bad = [a for a in areas if not isinstance(a, str) or geo.area_get(a) is None]

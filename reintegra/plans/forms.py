@@ -36,8 +36,9 @@ class PriorityForm(forms.Form):
                     label=_("Their words about priority %(n)s") % {"n": rank}, required=False, max_length=2000
                 )
 
-    def ranking_and_words(self) -> tuple[list[str], dict[str, str]]:
-        data = self.cleaned_data
+    @staticmethod
+    def ranking_and_words(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+        """The ranking, most important first, and their words, from the form's cleaned data."""
         ranking = [data[f"rank_{r}"] for r in range(1, RANKS + 1) if data.get(f"rank_{r}")]
         words = {"overall": data.get("overall", "")}
         for rank in range(1, 4):

@@ -6,13 +6,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from reintegra.access import CaseAccess, require_member
 from reintegra.accounts.models import User
 from reintegra.cases.choices import DataCategory
-from reintegra.lib.http import form_errors_as_messages
-from reintegra.pages import run_case_action
+from reintegra.pages import CaseAction, case_action_view
 
 from . import selectors, services
 from .choices import Priority
@@ -88,107 +88,58 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "plans/plan.html", context)
 
 
-def _owner_post(request: HttpRequest, code: str, form: Any, run: Any, done: str) -> HttpResponse:
-    """A plan action; plan pages need the "plan" category as well as ownership."""
-    selectors.plan_access(user=request.user, code=code, for_edit=True)
-    return run_case_action(request, code, form, run, done, back=BACK)
-
-
-@login_required
-@require_POST
-def priorities_post(request: HttpRequest, code: str) -> HttpResponse:
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        form_errors_as_messages(request, form)
-        return redirect(BACK, code=code)
-    ranking, words = form.ranking_and_words()
-    return _owner_post(
-        request,
-        code,
-        None,
-        lambda u, a, d: services.priorities_record(
-            actor=u, case=a.case, ranking=ranking, words=words, context=form.cleaned_data["context"]
-        ),
-        _("Priorities recorded."),
+def _record_priorities(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+    ranking, words = PriorityForm.ranking_and_words(data)
+    return services.priorities_record(
+        actor=user, case=access.case, ranking=ranking, words=words, context=data["context"]
     )
 
 
-@login_required
-@require_POST
-def plan_start_post(request: HttpRequest, code: str) -> HttpResponse:
-    return _owner_post(
-        request, code, None, lambda u, a, d: services.plan_start(actor=u, case=a.case), _("Plan started.")
-    )
+def _save_details(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
+    return services.plan_update(actor=user, plan=_plan(access), version=data.pop("version"), **data)
 
 
-@login_required
-@require_POST
-def plan_meta_post(request: HttpRequest, code: str) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        return services.plan_update(actor=user, plan=_plan(access), version=data.pop("version"), **data)
-
-    return _owner_post(request, code, PlanMetaForm, run, _("Plan saved."))
-
-
-@login_required
-@require_POST
-def goal_post(request: HttpRequest, code: str) -> HttpResponse:
-    return _owner_post(
-        request, code, GoalForm, lambda u, a, d: services.goal_add(actor=u, plan=_plan(a), **d), _("Goal added.")
-    )
+def _add_action(user: User, access: CaseAccess, data: dict[str, Any], goal_id: int) -> Any:
+    goal = Goal.objects.filter(plan__case=access.case, pk=goal_id).first()
+    if goal is None:
+        raise ValidationError(_("No such goal."))
+    referral_id, enrolment_id = data.pop("referral"), data.pop("enrolment")
+    referral = access.case.referrals.filter(pk=referral_id).first() if referral_id else None
+    enrolment = access.case.enrolments.filter(pk=enrolment_id).first() if enrolment_id else None
+    return services.action_add(actor=user, goal=goal, referral=referral, enrolment=enrolment, **data)
 
 
-@login_required
-@require_POST
-def action_post(request: HttpRequest, code: str, goal_id: int) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        goal = Goal.objects.filter(plan__case=access.case, pk=goal_id).first()
-        if goal is None:
-            raise ValidationError(_("No such goal."))
-        referral_id = data.pop("referral")
-        referral = access.case.referrals.filter(pk=referral_id).first() if referral_id else None
-        enrolment_id = data.pop("enrolment")
-        enrolment = access.case.enrolments.filter(pk=enrolment_id).first() if enrolment_id else None
-        return services.action_add(actor=user, goal=goal, referral=referral, enrolment=enrolment, **data)
-
-    # The referral's choices only dress the page's select; the posted id is checked against the case in `run`.
-    return _owner_post(request, code, lambda data: ActionForm(data, referrals=[]), run, _("Action added."))
+def _action_done(user: User, access: CaseAccess, data: dict[str, Any], action_id: int) -> Any:
+    action = Action.objects.filter(goal__plan__case=access.case, pk=action_id).first()
+    if action is None:
+        raise ValidationError(_("No such action."))
+    return services.action_done(actor=user, action=action)
 
 
-@login_required
-@require_POST
-def action_done_post(request: HttpRequest, code: str, action_id: int) -> HttpResponse:
-    def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        action = Action.objects.filter(goal__plan__case=access.case, pk=action_id).first()
-        if action is None:
-            raise ValidationError(_("No such action."))
-        return services.action_done(actor=user, action=action)
-
-    return _owner_post(request, code, None, run, _("Action done."))
-
-
-@login_required
-@require_POST
-def plan_submit_post(request: HttpRequest, code: str) -> HttpResponse:
-    return _owner_post(
-        request,
-        code,
-        None,
+# The writes posted from the plan's page: each URL of plans/urls.py names one.
+PLAN_ACTIONS = {
+    "priorities": CaseAction(_record_priorities, gettext_lazy("Priorities recorded."), PriorityForm),
+    "start": CaseAction(lambda u, a, d: services.plan_start(actor=u, case=a.case), gettext_lazy("Plan started.")),
+    "meta": CaseAction(_save_details, gettext_lazy("Plan saved."), PlanMetaForm),
+    "goal": CaseAction(
+        lambda u, a, d: services.goal_add(actor=u, plan=_plan(a), **d), gettext_lazy("Goal added."), GoalForm
+    ),
+    # The referral's choices only dress the page's select; the posted id is checked against the case.
+    "action": CaseAction(_add_action, gettext_lazy("Action added."), lambda data: ActionForm(data, referrals=[])),
+    "action_done": CaseAction(_action_done, gettext_lazy("Action done.")),
+    "submit": CaseAction(
         lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="submit"),
-        _("Plan submitted for approval."),
-    )
-
-
-@login_required
-@require_POST
-def plan_approve_post(request: HttpRequest, code: str) -> HttpResponse:
-    return _owner_post(
-        request,
-        code,
-        None,
-        lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="approve"),
-        _("Plan approved."),
-    )
+        gettext_lazy("Plan submitted for approval."),
+    ),
+    "approve": CaseAction(
+        lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="approve"), gettext_lazy("Plan approved.")
+    ),
+}
+plan_action = case_action_view(
+    PLAN_ACTIONS,
+    back=BACK,
+    check=lambda request, code: selectors.plan_access(user=request.user, code=code, for_edit=True),
+)
 
 
 @login_required
