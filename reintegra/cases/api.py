@@ -210,47 +210,38 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = TimelineEventSerializer(event, context={"access": access}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
+    def _closure_move(
+        self, request: Request, move: str | None, serializer_class: type[serializers.Serializer]
+    ) -> Response:
+        """One move of the case's closure (cases/workflows.py); a decision names its move by `approve`."""
+        access = self._access(for_edit=True)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        move = move or ("approve" if data["approve"] else "decline")
+        actor = require_case_owner(request.user)
+        return self._state(
+            services.closure_move(actor=actor, case=access.case, move=move, reason=data.get("reason", ""))
+        )
+
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def closure(self, request: Request, code: str) -> Response:
         """Asks a supervisor to close the case."""
-        access = self._access(for_edit=True)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        case = services.closure_move(
-            actor=require_case_owner(request.user),
-            case=access.case,
-            move="request",
-            reason=serializer.validated_data["reason"],
-        )
-        return self._state(case)
+        return self._closure_move(request, "request", ReasonSerializer)
 
     @extend_schema(request=ClosureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="closure/decision")
     def closure_decision(self, request: Request, code: str) -> Response:
         """A supervisor of the owning agency approves or refuses the requested closure (403 for
         anyone else of that agency)."""
-        access = self._access(for_edit=True)
-        serializer = ClosureDecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        move = "approve" if serializer.validated_data["approve"] else "decline"
-        case = services.closure_move(actor=require_case_owner(request.user), case=access.case, move=move)
-        return self._state(case)
+        return self._closure_move(request, None, ClosureDecisionSerializer)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, code: str) -> Response:
         """Reopens a closed case at the stage it was closed from."""
-        access = self._access(for_edit=True)
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        case = services.closure_move(
-            actor=require_case_owner(request.user),
-            case=access.case,
-            move="reopen",
-            reason=serializer.validated_data["reason"],
-        )
-        return self._state(case)
+        return self._closure_move(request, "reopen", ReasonSerializer)
 
     @extend_schema(responses={200: TimelineEventSerializer(many=True), 404: NOT_FOUND})
     @action(detail=True, methods=["get"], pagination_class=None)
