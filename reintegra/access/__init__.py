@@ -23,10 +23,13 @@ from .cases import (
 )
 from .livelihoods import (
     EnrolmentAccess,
+    can_add_options,
     can_edit_opportunities_of,
     enrolment_get_for_user,
     enrolment_list_for_user,
     opportunity_get_for_user,
+    require_programme_viewer,
+    sees_programme_figures,
 )
 from .members import (
     AnyUser,
@@ -49,6 +52,9 @@ from .network import (
 )
 
 __all__ = [
+    "can_add_options",
+    "require_programme_viewer",
+    "sees_programme_figures",
     "AnyUser",
     "CASE_OWNER_ROLES",
     "CASE_RECEIVER_ROLES",

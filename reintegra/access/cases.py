@@ -1,10 +1,12 @@
 """Cases and referrals: owned by an agency, seen by another only through an active referral."""
 
+from typing import TypeGuard
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
@@ -18,16 +20,14 @@ from .members import AnyUser, is_member, require_member
 # is active (accepted or in progress), and only the categories that referral shares. M&E analysts
 # and network coordinators see no case (they get de-identified aggregates elsewhere); installation
 # administrators neither.
-CASE_OWNER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
-CASE_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF)
 
 
-def keeps_cases(user: AnyUser) -> bool:
+def keeps_cases(user: AnyUser) -> TypeGuard[User]:
     """A caseworker or supervisor of an agency: may open cases and keeps its agency's."""
     return is_member(user) and user.role in CASE_OWNER_ROLES and user.agency_id is not None
 
 
-def receives_cases(user: AnyUser) -> bool:
+def receives_cases(user: AnyUser) -> TypeGuard[User]:
     """May hold a case or a referral: a caseworker, supervisor or provider's staff of an agency."""
     return is_member(user) and user.role in CASE_RECEIVER_ROLES and user.agency_id is not None
 

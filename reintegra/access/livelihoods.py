@@ -1,16 +1,18 @@
 """Livelihood enrolments: the case's agency sees and records all of them; the provider of an option
 sees and records only the enrolments of people referred to it (an active referral), and nothing else."""
 
+from typing import TypeGuard
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from reintegra.accounts.models import Role
+from reintegra.accounts.models import Role, User
 from reintegra.livelihoods.models import Enrolment, Opportunity
 from reintegra.livelihoods.scope import EnrolmentAccess
 
 from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to
-from .members import AnyUser, can_manage_network, is_member
+from .members import AnyUser, can_manage_network, is_member, require_member
 
 
 def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
@@ -60,3 +62,25 @@ def opportunity_get_for_user(user: AnyUser, *, opportunity_id: int, for_edit: bo
     if for_edit and not can_edit_opportunities_of(user, opportunity.provider_id):
         raise PermissionDenied
     return opportunity
+
+
+# The programme's figures (the audit of options, the success prediction's quality) are for those
+# who run or watch the programme: supervisors, M&E analysts and network coordinators.
+PROGRAMME_ROLES = (Role.SUPERVISOR, Role.ME_ANALYST, Role.NETWORK_COORDINATOR)
+
+
+def sees_programme_figures(user: AnyUser) -> TypeGuard[User]:
+    return is_member(user) and user.role in PROGRAMME_ROLES
+
+
+def require_programme_viewer(user: AnyUser) -> User:
+    """Someone who may read the programme's figures; anyone else is refused (403)."""
+    member = require_member(user)
+    if not sees_programme_figures(member):
+        raise PermissionDenied
+    return member
+
+
+def can_add_options(user: AnyUser) -> bool:
+    """Network coordinators add options for any provider; a supervisor for their own agency."""
+    return can_manage_network(user) or (is_member(user) and user.role == Role.SUPERVISOR)

@@ -11,6 +11,12 @@ class Role(models.TextChoices):
     NETWORK_COORDINATOR = "network_coordinator", _("Network coordinator")
 
 
+# The roles that keep an agency's cases (open them, see them in full), and those that may also
+# receive a referred case. Who may see or do what with them is decided in reintegra/access.
+CASE_OWNER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR)
+CASE_RECEIVER_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF)
+
+
 class User(AbstractUser):
     """A member of an agency with one role. Installation administrators are superusers."""
 

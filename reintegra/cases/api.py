@@ -18,13 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reintegra.access import (
-    CASE_OWNER_ROLES,
-    CASE_RECEIVER_ROLES,
     AnyUser,
     CaseAccess,
     case_get_for_user,
     case_list_for_user,
     is_member,
+    keeps_cases,
+    receives_cases,
     require_case_owner,
     require_member,
 )
@@ -63,7 +63,7 @@ def _flag(request: Request, name: str) -> bool:
 
 def _owned_cases(user: AnyUser) -> QuerySet[Case]:
     """The cases of the user's own agency, for an owner role; none otherwise."""
-    if not is_member(user) or user.role not in CASE_OWNER_ROLES or user.agency_id is None:
+    if not keeps_cases(user) or user.agency_id is None:
         return Case.objects.none()
     return case_list_for_user(user).filter(agency_id=user.agency_id)
 
@@ -303,7 +303,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 def _agency_tasks(user: AnyUser) -> QuerySet[Task]:
     """Tasks belong to an agency: its caseworkers, supervisors and provider staff see them."""
-    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES or user.agency_id is None:
+    if not receives_cases(user) or user.agency_id is None:
         return Task.objects.none()
     return Task.objects.filter(agency_id=user.agency_id)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from reintegra.access import CASE_OWNER_ROLES, CaseAccess, agency_list_for_user, is_member
+from reintegra.access import CaseAccess, agency_list_for_user, is_member, keeps_cases
 from reintegra.accounts.models import User
 from reintegra.lib import geo
 from reintegra.network.choices import Language
@@ -90,7 +90,7 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def get_own(self, case: Case) -> bool:
         user = _request_user(self.context)
-        return bool(is_member(user) and user.role in CASE_OWNER_ROLES and case.agency_id == user.agency_id)
+        return bool(user is not None and keeps_cases(user) and case.agency_id == user.agency_id)
 
 
 class CaseStateSerializer(CaseListSerializer):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, Role, User
+from reintegra.accounts.models import CASE_OWNER_ROLES, AuditEvent, User
 from reintegra.lib import crypto
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.phrases import country as country_phrase
@@ -125,7 +125,7 @@ def case_open(
     trafficking_status: str = "",
     trafficking_status_decided_by: Agency | None = None,
 ) -> Case:
-    if actor.role not in (Role.CASEWORKER, Role.SUPERVISOR) or actor.agency is None:
+    if actor.role not in CASE_OWNER_ROLES or actor.agency is None:  # the opener keeps the case
         raise PermissionDenied
     returnee = Returnee(
         given_name=given_name,

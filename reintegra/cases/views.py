@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reintegra.access import CASE_OWNER_ROLES, CaseAccess, case_get_for_user, require_case_owner, require_member
-from reintegra.accounts.models import Role, User
+from reintegra.access import (
+    CaseAccess,
+    case_get_for_user,
+    is_supervisor,
+    keeps_cases,
+    require_case_owner,
+    require_case_receiver,
+    require_member,
+)
+from reintegra.accounts.models import User
 from reintegra.lib.concurrency import EditConflict
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.pages import CaseAction, case_action_view, run_case_action
@@ -42,9 +50,7 @@ from .workflows import CLOSURE, closure_state, parties_of
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = require_member(request.user)
-    if user.role not in (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF):
-        raise PermissionDenied
+    user = require_case_receiver(request.user)
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("name") or data.get("phone"):
@@ -60,8 +66,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
-    overdue = selectors.overdue_tasks(user=user, agency_wide=user.role == Role.SUPERVISOR)
-    context = {"form": form, "page": page, "overdue_count": overdue.count(), "can_open": user.role in CASE_OWNER_ROLES}
+    overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
+    context = {"form": form, "page": page, "overdue_count": overdue.count(), "can_open": keeps_cases(user)}
     return render(request, "cases/list.html", context)
 
 
@@ -239,9 +245,7 @@ case_action = case_action_view(CASE_ACTIONS)
 @login_required
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
-    user = require_member(request.user)
-    if user.role not in (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF):
-        raise PermissionDenied
+    user = require_case_receiver(request.user)
     agency_wide = request.GET.get("agency") == "1"
     tasks = selectors.overdue_tasks(user=user, agency_wide=agency_wide)
     alerts = livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide)

@@ -9,7 +9,7 @@ a supervisor who did not ask decides; a closed case is reopened, with a reason, 
 
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import CASE_OWNER_ROLES, Role, User
 from reintegra.lib.workflow import Move, Reason, Stamp, Workflow
 
 from .choices import Stage
@@ -129,7 +129,7 @@ def closure_state(case: Case) -> str:
 def parties_of(user: User, case: Case) -> frozenset[str]:
     parties = set()
     if user.agency_id is not None and user.agency_id == case.agency_id:
-        if user.role in (Role.CASEWORKER, Role.SUPERVISOR):
+        if user.role in CASE_OWNER_ROLES:
             parties.add(OWNER)
         if user.role == Role.SUPERVISOR:
             parties.add(SUPERVISOR)

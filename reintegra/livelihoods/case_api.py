@@ -18,12 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reintegra.access import (
-    CASE_OWNER_ROLES,
     agency_get_for_user,
     case_get_for_user,
     enrolment_get_for_user,
     enrolment_list_for_user,
-    is_member,
+    keeps_cases,
     opportunity_get_for_user,
     require_member,
 )
@@ -88,7 +87,7 @@ class SkillsViewSet(viewsets.GenericViewSet):
         """The profiles of your agency's cases."""
         user = require_member(request.user)
         profiles: QuerySet[SkillsProfile] = SkillsProfile.objects.none()
-        if user.role in CASE_OWNER_ROLES and user.agency_id is not None:
+        if keeps_cases(user) and user.agency_id is not None:
             profiles = SkillsProfile.objects.filter(case__agency_id=user.agency_id).select_related("case")
         page = self.paginate_queryset(profiles.order_by("-updated_at"))
         listed = list(page if page is not None else profiles)
@@ -268,7 +267,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[IncomeFollowUp]:
         user = self.request.user
-        if not is_member(user) or user.role not in CASE_OWNER_ROLES:
+        if not keeps_cases(user):
             return IncomeFollowUp.objects.none()
         rows = IncomeFollowUp.objects.filter(
             enrolment__in=enrolment_list_for_user(user), enrolment__case__agency_id=user.agency_id

@@ -2,21 +2,21 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from reintegra.access import (
-    CASE_OWNER_ROLES,
     AnyUser,
     CaseAccess,
     EnrolmentAccess,
     enrolment_list_for_user,
+    keeps_cases,
     require_member,
+    require_programme_viewer,
 )
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, Role
+from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import DataCategory
 from reintegra.lib import geo
 
@@ -24,7 +24,6 @@ from .choices import NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
 from .models import Enrolment, LabourMarketDemand, Opportunity, SkillsProfile
 
 # Aggregates only, no person: supervisors, M&E analysts and network coordinators.
-AUDIT_ROLES = (Role.SUPERVISOR, Role.ME_ANALYST, Role.NETWORK_COORDINATOR)
 
 
 def labour_market_list(
@@ -108,15 +107,14 @@ def opportunity_rows(
 def placement_alerts(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Enrolment]:
     """Trainings completed NO_PLACEMENT_ALERT_DAYS ago or more with no placement: an alert to the
     case's caseworker (to its supervisors with `agency_wide`)."""
-    member = require_member(user)
-    if member.role not in CASE_OWNER_ROLES or member.agency_id is None:
+    if not keeps_cases(user) or user.agency_id is None:
         return Enrolment.objects.none()
     since = timezone.localdate() - datetime.timedelta(days=NO_PLACEMENT_ALERT_DAYS)
     alerts = Enrolment.objects.filter(
-        case__agency_id=member.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since
+        case__agency_id=user.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since
     )
     if not agency_wide:
-        alerts = alerts.filter(case__caseworker=member)
+        alerts = alerts.filter(case__caseworker=user)
     return alerts.select_related("case", "opportunity").order_by("ended_on")
 
 
@@ -163,9 +161,7 @@ def option_outcomes(*, opportunities: list[Opportunity]) -> dict[int, OptionOutc
 def programme_audit(*, user: AnyUser) -> dict[str, Any]:
     """What the programme offers and what it leads to: gender restrictions with their justification,
     long unpaid courses, and per option the declines, drop-outs, completions and placements."""
-    member = require_member(user)
-    if member.role not in AUDIT_ROLES:
-        raise PermissionDenied
+    member = require_programme_viewer(user)
     rows = opportunity_rows(user=member, opportunities=Opportunity.objects.all())
     outcomes = option_outcomes(opportunities=[r.opportunity for r in rows])
     return {

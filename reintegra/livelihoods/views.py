@@ -10,15 +10,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from reintegra.access import (
     agency_list_for_user,
+    can_add_options,
     can_edit_opportunities_of,
     can_manage_network,
     case_get_for_user,
     labour_market_get_for_user,
     opportunity_get_for_user,
     require_member,
+    require_programme_viewer,
     require_supervisor,
+    sees_programme_figures,
 )
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.matching.prediction import FEATURES
@@ -137,8 +140,8 @@ def options(request: HttpRequest) -> HttpResponse:
             "editable": {
                 r.opportunity.provider_id for r in rows if can_edit_opportunities_of(user, r.opportunity.provider_id)
             },
-            "can_add": can_manage_network(user) or user.role == Role.SUPERVISOR,
-            "can_audit": user.role in selectors.AUDIT_ROLES,
+            "can_add": can_add_options(user),
+            "can_audit": sees_programme_figures(user),
         },
     )
 
@@ -210,9 +213,7 @@ def programme_audit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def prediction_quality(request: HttpRequest) -> HttpResponse:
     """For M&E analysts: which method predicts success, on how many outcomes, and how well."""
-    user = require_member(request.user)
-    if user.role not in selectors.AUDIT_ROLES:
-        raise PermissionDenied
+    require_programme_viewer(request.user)
     current = prediction.predictor()
     options = {o.pk: o for o in Opportunity.objects.filter(pk__in=current.track.per_option)}
     track = sorted(

@@ -3,7 +3,7 @@ neither wrote nor submitted it. Changing a submitted or approved plan starts its
 
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import CASE_OWNER_ROLES, Role, User
 from reintegra.lib.workflow import Move, Stamp, Workflow
 
 from .choices import PlanStatus as S
@@ -55,7 +55,7 @@ PLAN = Workflow(
 def parties_of(user: User, plan: Plan) -> frozenset[str]:
     parties = set()
     if user.agency_id is not None and user.agency_id == plan.case.agency_id:
-        if user.role in (Role.CASEWORKER, Role.SUPERVISOR):
+        if user.role in CASE_OWNER_ROLES:
             parties.add(OWNER)
         if user.role == Role.SUPERVISOR:
             parties.add(SUPERVISOR)
