@@ -1,6 +1,6 @@
 """Writes to user accounts. Each is audited."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -23,9 +23,11 @@ def user_create(
     role: str,
     password: str | None = None,
     validate: bool = True,
-    **fields: Any,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
 ) -> User:
-    user = User(username=username, agency=agency, role=role, **fields)
+    user = User(username=username, agency=agency, role=role, first_name=first_name, last_name=last_name, email=email)
     if password and validate:
         validate_password(password, user)
     user.set_password(password) if password else user.set_unusable_password()

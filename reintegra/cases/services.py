@@ -4,13 +4,16 @@ Each service is atomic, validates everything before writing anything, appends to
 timeline and to the audit log.
 """
 
+import base64
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -520,9 +523,6 @@ PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/
 
 
 def photo_check_size(size: int) -> None:
-    from django.conf import settings
-    from django.template.defaultfilters import filesizeformat
-
     limit = settings.MAX_UPLOAD_BYTES
     if size > limit:
         raise ValidationError(
@@ -536,8 +536,6 @@ def photo_check_size(size: int) -> None:
 @transaction.atomic
 def photo_set(*, actor: User, case: Case, data: bytes) -> Case:
     """Stores the returnee's photo, encrypted. JPEG or PNG, at most settings.MAX_UPLOAD_BYTES."""
-    import base64
-
     photo_check_size(len(data))
     kind = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
     if kind is None:

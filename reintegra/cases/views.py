@@ -1,3 +1,4 @@
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -273,8 +274,6 @@ def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def case_photo(request: HttpRequest, code: str) -> HttpResponse:
     """The photo, to those who may see identity data; every view is in the audit log."""
-    import base64
-
     access = case_get_for_user(request.user, code=code)
     returnee = access.case.returnee
     if not access.sees(DataCategory.IDENTITY) or not returnee.photo:

@@ -9,8 +9,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from reintegra.access import case_get_for_user, enrolment_get_for_user
+from reintegra.cases.models import Case
 from reintegra.demo.drawing import data_file
-from reintegra.livelihoods.models import OPTION_FIELDS, Opportunity
+from reintegra.livelihoods import enrolments as flow
+from reintegra.livelihoods import skills
+from reintegra.livelihoods.models import OPTION_FIELDS, Enrolment, Opportunity, SkillsProfile
 from reintegra.livelihoods.services import opportunity_save
 from reintegra.network.models import Agency
 
@@ -53,8 +57,6 @@ def load_demo_options() -> int:
 
 
 def _step(actor: Any, enrolment: Any, to: str, on: datetime.date, reason: str = "") -> None:
-    from reintegra.access import enrolment_get_for_user
-    from reintegra.livelihoods import enrolments as flow
 
     enrolment.refresh_from_db()
     flow.enrolment_move(
@@ -80,11 +82,6 @@ def load_demo_livelihoods(*, stdout: Any = None, seed: int = 2027) -> dict[str, 
     """Profiles for returnees in reintegration, and enrolment histories from recommendation to income:
     market-oriented options mostly end in work, stereotyped unpaid ones more often in drop-out or
     nothing; some declines (with the returnee's words) and some completions without placement."""
-    from reintegra.access import case_get_for_user, enrolment_get_for_user
-    from reintegra.cases.models import Case
-    from reintegra.livelihoods import enrolments as flow
-    from reintegra.livelihoods import skills
-    from reintegra.livelihoods.models import Enrolment, SkillsProfile
 
     counts = {"profiles": 0, "enrolments": 0, "placed": 0, "declined": 0, "dropped_out": 0, "no_placement": 0}
     if SkillsProfile.objects.exists() or Enrolment.objects.exists():

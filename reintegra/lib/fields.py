@@ -5,6 +5,7 @@ import datetime
 import json
 from typing import Any
 
+from django import forms
 from django.db import models
 
 from . import crypto
@@ -75,8 +76,6 @@ class EncryptedDateField(models.TextField):
         return None if value is None else crypto.encrypt(value.isoformat())
 
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        from django import forms
-
         return forms.DateField(**({"required": not self.blank} | kwargs))
 
 

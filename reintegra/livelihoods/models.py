@@ -3,15 +3,16 @@
 Rules that need other records (seats, a person's eligibility, dates relative to the enrolment, the
 enrolment's state) are the services'. Each group of fields that forms, serializers, services and the
 demo write is declared once here (`PROFILE_FIELDS`, `PLACEMENT_FIELDS`, `FOLLOW_UP_FIELDS`,
-`OPTION_FIELDS`)."""
+`OPTION_FIELDS`, `DEMAND_FIELDS`)."""
 
+import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -187,19 +188,61 @@ def values_of(record: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in fields}
 
 
+class DemandFields(TypedDict, total=False):
+    """A labour-market figure as its writers give it: the page, the API and the CSV import."""
+
+    area: str
+    isco: str
+    vacancies: int | None
+    demand_index: Decimal | None
+    monthly_wage: Decimal | None
+    wage_currency: str
+    source: str
+    as_of: datetime.date | None
+
+
+DEMAND_FIELDS: Final = tuple(DemandFields.__annotations__)
+DEMAND_INDEX_RANGE = _("The demand index runs from 0 to 100.")
+
+
 class LabourMarketDemand(models.Model):
     """Local demand for one occupation group in one area, from one source at one date."""
 
-    area = models.CharField(_("area"), max_length=8, help_text=_("ISO 3166-2 code (a province, a state…)"))
-    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2)
-    vacancies = models.PositiveIntegerField(_("vacancies"), null=True, blank=True)
-    demand_index = models.DecimalField(_("demand index (0–100)"), max_digits=5, decimal_places=1, null=True, blank=True)
-    monthly_wage = models.DecimalField(
-        _("typical monthly wage"), max_digits=12, decimal_places=2, null=True, blank=True
+    area = models.CharField(
+        _("area"), max_length=8, help_text=_("ISO 3166-2 code (a province, a state…)"), validators=[validate_area]
     )
-    wage_currency = models.CharField(_("currency"), max_length=3, blank=True)
-    source = models.CharField(_("source"), max_length=200)
-    as_of = models.DateField(_("as of"))
+    isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2, validators=[validate_isco])
+    vacancies = models.PositiveIntegerField(
+        _("vacancies"), null=True, blank=True, error_messages={"min_value": _("Vacancies cannot be negative.")}
+    )
+    demand_index = models.DecimalField(
+        _("demand index (0–100)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        error_messages={"min_value": DEMAND_INDEX_RANGE, "max_value": DEMAND_INDEX_RANGE},
+    )
+    monthly_wage = models.DecimalField(
+        _("typical monthly wage"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        error_messages={"min_value": _("A wage cannot be negative.")},
+    )
+    wage_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        validators=[validate_no_markup],
+        error_messages={"blank": _("Name the source of the figure.")},
+    )
+    as_of = models.DateField(
+        _("as of"), validators=[validate_not_future], error_messages={"null": _("Give the date of the figure.")}
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -211,6 +254,15 @@ class LabourMarketDemand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} {self.isco} {self.as_of}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.vacancies is None and self.demand_index is None:
+            errors["vacancies"] = _("Give the vacancies, a demand index, or both.")
+        if self.monthly_wage is not None and not self.wage_currency:
+            errors["wage_currency"] = _("A wage needs its currency (ISO 4217, e.g. THB, PHP).")
+        if errors:
+            raise ValidationError(errors)
 
 
 class OpportunityKind(models.TextChoices):

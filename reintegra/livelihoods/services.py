@@ -5,96 +5,62 @@ import datetime
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Unpack, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
-from reintegra.lib.validation import full_clean_or_raise
-from reintegra.lib.validators import validate_currency, validate_no_markup
+from reintegra.lib.validation import full_clean_or_raise, record_problems
 from reintegra.network.models import Agency
 
-from . import isco
-from .models import EMPLOYER_TYPES, OPTION_FIELDS, LabourMarketDemand, Opportunity, group_values
+from .models import (
+    DEMAND_FIELDS,
+    EMPLOYER_TYPES,
+    OPTION_FIELDS,
+    DemandFields,
+    LabourMarketDemand,
+    Opportunity,
+    group_values,
+)
 
 CSV_COLUMNS = ["area", "isco", "vacancies", "demand_index", "monthly_wage", "currency", "source", "as_of"]
 MAX_ROWS = 20_000
 MAX_ERRORS = 50
-FIELDS = ("area", "isco", "vacancies", "demand_index", "monthly_wage", "wage_currency", "source", "as_of")
 
 
-def _check_area_and_group(values: dict[str, Any], errors: dict[str, Any]) -> geo.Area | None:
-    """The area (ISO 3166-2) and the occupation group (ISCO-08 sub-major) of a figure."""
-    area = str(values.get("area") or "").upper()
-    found = geo.area_get(area) if area else None
-    if found is None:
-        errors["area"] = _("“%(code)s” is not an ISO 3166-2 area (or a country without areas).") % {"code": area}
-    if not isco.is_sub_major(str(values.get("isco") or "")):
-        errors["isco"] = _("“%(code)s” is not an ISCO-08 sub-major group (two digits, e.g. 72).") % {
-            "code": values.get("isco")
-        }
-    return found
-
-
-def _check(values: dict[str, Any]) -> dict[str, str]:
-    """The rules of one figure; returns {field: reason}."""
-    errors: dict[str, str] = {}
-    _check_area_and_group(values, errors)
-    vacancies, index, wage = values.get("vacancies"), values.get("demand_index"), values.get("monthly_wage")
-    if vacancies is None and index is None:
-        errors["vacancies"] = _("Give the vacancies, a demand index, or both.")
-    if vacancies is not None and vacancies < 0:
-        errors["vacancies"] = _("Vacancies cannot be negative.")
-    if index is not None and not 0 <= index <= 100:
-        errors["demand_index"] = _("The demand index runs from 0 to 100.")
-    if wage is not None:
-        if wage < 0:
-            errors["monthly_wage"] = _("A wage cannot be negative.")
-        if not values.get("wage_currency"):
-            errors["wage_currency"] = _("A wage needs its currency (ISO 4217, e.g. THB, PHP).")
-    if values.get("wage_currency"):
-        try:
-            validate_currency(values["wage_currency"])
-        except ValidationError as exc:
-            errors["wage_currency"] = exc.messages[0]
-    source = str(values.get("source") or "").strip()
-    if not source:
-        errors["source"] = _("Name the source of the figure.")
-    else:
-        try:
-            validate_no_markup(source)
-        except ValidationError as exc:
-            errors["source"] = exc.messages[0]
-    as_of = values.get("as_of")
-    if as_of is None:
-        errors["as_of"] = _("Give the date of the figure.")
-    elif as_of > timezone.localdate():
-        errors["as_of"] = _("This date is in the future.")
-    return errors
+def _problems(values: DemandFields) -> dict[str, str]:
+    """The rules of one figure (on the model), as {field: reason}; nothing is saved."""
+    figure = LabourMarketDemand(**values)
+    return {field: " ".join(map(str, messages)) for field, messages in record_problems(figure).items()}
 
 
 @transaction.atomic
 def demand_save(
-    *, actor: User, demand: LabourMarketDemand | None = None, version: int | None = None, **values: Any
+    *,
+    actor: User,
+    demand: LabourMarketDemand | None = None,
+    version: int | None = None,
+    **values: Unpack[DemandFields],
 ) -> LabourMarketDemand:
-    values = {k: v for k, v in values.items() if k in FIELDS}
+    """Records a figure, or changes the fields given of `demand` (a field left out keeps its value)."""
+    unknown = set(values) - set(DEMAND_FIELDS)
+    if unknown:
+        raise TypeError(f"demand_save() got unknown fields: {sorted(unknown)}")
     if "area" in values:
         values["area"] = str(values["area"]).upper()
     if values.get("wage_currency"):
         values["wage_currency"] = str(values["wage_currency"]).upper()
     if demand is not None:
         demand = LabourMarketDemand.objects.select_for_update().get(pk=demand.pk)
-        check_version(demand, expected_version=version, submitted=values, fields=FIELDS)
-        merged = {f: getattr(demand, f) for f in FIELDS} | values
+        check_version(demand, expected_version=version, submitted=dict(values), fields=DEMAND_FIELDS)
+        merged = cast(DemandFields, {f: getattr(demand, f) for f in DEMAND_FIELDS} | values)
     else:
         merged = values
-    errors = _check(merged)
+    errors = _problems(merged)
     if errors:
         raise ValidationError(errors)
     if demand is None:
@@ -177,7 +143,7 @@ def labour_market_import(*, actor: User | None, text: str) -> ImportResult:
             problems.append((number, "as_of", _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": raw["as_of"]}))
             values["as_of"] = datetime.date.min
         column_of = {"wage_currency": "currency"}
-        for field, reason in _check(values).items():
+        for field, reason in _problems(cast(DemandFields, values)).items():
             problems.append((number, column_of.get(field, field), reason))
         key = (values["area"], values["isco"], values["as_of"])
         if key in seen:

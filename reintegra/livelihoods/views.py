@@ -28,7 +28,7 @@ from reintegra.matching.prediction import FEATURES
 
 from . import allocation, isco, prediction, selectors, services
 from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm
-from .models import OPTION_FIELDS, Opportunity, OpportunityKind, values_of
+from .models import DEMAND_FIELDS, OPTION_FIELDS, Opportunity, OpportunityKind, values_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -98,7 +98,7 @@ def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpRespo
     demand = None
     if demand_id is not None:
         demand = labour_market_get_for_user(user, demand_id=demand_id, for_edit=True)
-    initial = {f: getattr(demand, f) for f in services.FIELDS} | {"version": demand.version} if demand else None
+    initial = {f: getattr(demand, f) for f in DEMAND_FIELDS} | {"version": demand.version} if demand else None
     form = DemandForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
