@@ -37,3 +37,19 @@ def timeline_write(
         text=text,
         category=category,
     )
+
+
+def edit_line(
+    case: Case, *, actor: User, category: str, summary: str, params: dict[str, Any] | None = None, text: str = ""
+) -> CaseEvent:
+    """A line saying what the actor's agency recorded in one category of the case (a plan, a livelihood)."""
+    return timeline_write(
+        case,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        agency=actor.agency,
+        summary=summary,
+        params=params,
+        text=text,
+        category=category,
+    )

@@ -9,6 +9,7 @@ months, each with a task for the caseworker.
 
 import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,10 +21,10 @@ from django.utils.translation import gettext_noop
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.models import Case, CaseEvent
+from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
 from reintegra.cases.tasks import task_close_linked, task_create
-from reintegra.cases.timeline import timeline_write
+from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
@@ -55,17 +56,7 @@ from .workflows import ENROLMENT, parties_of
 # Moves the provider's staff may record; the others are the returnee's and their caseworker's.
 
 
-def timeline_event(case: Case, *, actor: User, summary: str, params: dict[str, Any], text: str = "") -> None:
-    timeline_write(
-        case,
-        kind=CaseEvent.Kind.EDIT,
-        actor=actor,
-        agency=actor.agency,
-        summary=summary,
-        params=params,
-        text=text,
-        category=DataCategory.LIVELIHOOD,
-    )
+timeline_event = partial(edit_line, category=DataCategory.LIVELIHOOD)
 
 
 def audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:

@@ -14,13 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.fields import EncryptedTextField
-from reintegra.lib.validators import validate_currency, validate_no_markup, validate_not_future
+from reintegra.lib.validators import TextLength, validate_currency, validate_no_markup, validate_not_future
 from reintegra.network.models import validate_languages
 
 from . import isco as isco_groups
@@ -127,31 +126,9 @@ def validate_interests(value: Any) -> None:
             raise ValidationError(_("The score for “%(key)s” runs from 0 to 100."), params={"key": key})
 
 
-@deconstructible
-class TextLimit:
-    """At most `limit` characters; a text field's `max_length` is not checked by Django."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-
-    def __call__(self, value: str) -> None:
-        if value and len(value) > self.limit:
-            raise ValidationError(
-                _("Too long: at most %(max)s characters (this has %(n)s)."),
-                params={"max": self.limit, "n": len(value)},
-                code="max_length",
-            )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TextLimit) and other.limit == self.limit
-
-    def __hash__(self) -> int:
-        return hash(self.limit)
-
-
 def text(limit: int) -> list[Any]:
     """The validators of a plain text written by people: a length and no markup."""
-    return [TextLimit(limit), validate_no_markup]
+    return [TextLength(limit), validate_no_markup]
 
 
 def money_field(verbose_name: Any, *, never_below: MinValueValidator = AMOUNT_NOT_NEGATIVE) -> Any:

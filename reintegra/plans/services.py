@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, Unpack
 
 from django.conf import settings
@@ -15,9 +16,9 @@ from django.utils.translation import gettext_noop
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.models import Case, CaseEvent, Task
+from reintegra.cases.models import Case, Task
 from reintegra.cases.tasks import task_close_linked, task_create
-from reintegra.cases.timeline import timeline_write
+from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months
@@ -33,18 +34,7 @@ from .choices import ASSESSMENT_MONTHS, AssessmentPoint, PlanStatus
 from .models import PLAN_DETAILS, Action, Assessment, Goal, Plan, PlanDetails, PlanRevision, PriorityRanking
 from .workflows import PLAN, parties_of
 
-
-def _event(case: Case, *, actor: User, summary: str, params: dict[str, Any] | None = None, text: str = "") -> None:
-    timeline_write(
-        case,
-        kind=CaseEvent.Kind.EDIT,
-        actor=actor,
-        agency=actor.agency,
-        summary=summary,
-        params=params,
-        text=text,
-        category=DataCategory.PLAN,
-    )
+_event = partial(edit_line, category=DataCategory.PLAN)
 
 
 def _audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:

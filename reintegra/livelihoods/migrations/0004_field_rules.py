@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='incomefollowup',
             name='notes',
-            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.livelihoods.models.TextLimit(2000), reintegra.lib.validators.validate_no_markup], verbose_name='notes'),
+            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.lib.validators.TextLength(2000), reintegra.lib.validators.validate_no_markup], verbose_name='notes'),
         ),
         migrations.AlterField(
             model_name='opportunity',
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='opportunity',
             name='gender_restriction_reason',
-            field=models.TextField(blank=True, max_length=1000, validators=[reintegra.livelihoods.models.TextLimit(1000), reintegra.lib.validators.validate_no_markup], verbose_name='justification of the restriction'),
+            field=models.TextField(blank=True, max_length=1000, validators=[reintegra.lib.validators.TextLength(1000), reintegra.lib.validators.validate_no_markup], verbose_name='justification of the restriction'),
         ),
         migrations.AlterField(
             model_name='opportunity',
@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='aptitude_notes',
-            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.livelihoods.models.TextLimit(2000), reintegra.lib.validators.validate_no_markup], verbose_name='aptitude assessment results'),
+            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.lib.validators.TextLength(2000), reintegra.lib.validators.validate_no_markup], verbose_name='aptitude assessment results'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
@@ -176,7 +176,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='aspirations_words',
-            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.livelihoods.models.TextLimit(2000), reintegra.lib.validators.validate_no_markup], verbose_name='aspirations in their own words'),
+            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.lib.validators.TextLength(2000), reintegra.lib.validators.validate_no_markup], verbose_name='aspirations in their own words'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
@@ -186,7 +186,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='certificates',
-            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.livelihoods.models.TextLimit(2000), reintegra.lib.validators.validate_no_markup], verbose_name='certificates'),
+            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.lib.validators.TextLength(2000), reintegra.lib.validators.validate_no_markup], verbose_name='certificates'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='skillsprofile',
             name='health_limits',
-            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.livelihoods.models.TextLimit(2000), reintegra.lib.validators.validate_no_markup], verbose_name='health limits for work'),
+            field=reintegra.lib.fields.EncryptedTextField(blank=True, validators=[reintegra.lib.validators.TextLength(2000), reintegra.lib.validators.validate_no_markup], verbose_name='health limits for work'),
         ),
         migrations.AlterField(
             model_name='skillsprofile',
