@@ -293,3 +293,12 @@ def test_the_plan_offers_approval_only_to_a_supervisor_who_neither_wrote_nor_sub
     url = f"/api/v1/plans/{plan.case.code}/"
     assert api_client_for(users["sam"]).get(url).json()["moves"] == ["approve"]
     assert api_client_for(users["alice"]).get(url).json()["moves"] == []  # the author, a caseworker
+
+
+def test_after_a_closure_move_the_api_says_who_may_make_the_next(users, network):
+    case = open_case(users)
+    url = f"/api/v1/cases/{case.code}/closure/"
+    response = api_client_for(users["alice"]).post(url, {"reason": "Settled with her aunt."}, format="json")
+    assert response.status_code == 200 and response.json()["closure_moves"] == []  # alice asked: she waits
+    decision = api_client_for(users["sam"]).post(f"{url}decision/", {"approve": True}, format="json")
+    assert decision.status_code == 200 and decision.json()["closure_moves"] == ["reopen"]

@@ -14,12 +14,14 @@ from rest_framework import serializers
 
 from reintegra.access import CaseAccess, agency_list_for_user, is_member, keeps_cases
 from reintegra.accounts.models import User
+from reintegra.api import MovesField
 from reintegra.lib import geo
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
 from .choices import ControlMeans, DataCategory, DocumentType, Exploitation, Gender, RecruitmentMethod, Stage
 from .models import Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from .workflows import CLOSURE, closure_state, parties_of
 
 IDENTITY_DOCUMENT_TYPES = DocumentType.choices  # named in settings (SPECTACULAR_SETTINGS' enum names)
 # The returnee's fields by the category that shows them (the detail's other categories are whole
@@ -94,10 +96,13 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 class CaseStateSerializer(CaseListSerializer):
-    """The case's state after a stage, closure or reopening action."""
+    """The case's state after a stage, closure or reopening action, with the closure's moves the
+    user may make next (cases/workflows.py)."""
+
+    closure_moves = MovesField(CLOSURE, parties_of, state=closure_state)
 
     class Meta(CaseListSerializer.Meta):
-        fields = [*CaseListSerializer.Meta.fields, "version", "closed_at", "closure_requested_at"]
+        fields = [*CaseListSerializer.Meta.fields, "version", "closed_at", "closure_requested_at", "closure_moves"]
         read_only_fields = fields
 
 
