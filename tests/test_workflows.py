@@ -302,3 +302,45 @@ def test_after_a_closure_move_the_api_says_who_may_make_the_next(users, network)
     assert response.status_code == 200 and response.json()["closure_moves"] == []  # alice asked: she waits
     decision = api_client_for(users["sam"]).post(f"{url}decision/", {"approve": True}, format="json")
     assert decision.status_code == 200 and decision.json()["closure_moves"] == ["reopen"]
+
+
+# --- What the review of the engine found --------------------------------------------------------
+
+
+def test_a_note_typed_beside_a_move_that_takes_no_reason_does_not_reach_the_timeline(users, network):
+    case = open_case(users)
+    share_with(users["alice"], case, network.beta)
+    referral = refer(users["alice"], case, network.beta)
+    referral_services.referral_move(actor=users["bob"], referral=referral, move="accept", reason="a private note")
+    assert not CaseEvent.objects.filter(case=case, text__isnull=False).exclude(text="").filter(kind="referral").exists()
+
+
+def test_moving_a_case_to_the_stage_it_is_at_says_so_in_plain_words(users):
+    case = open_case(users, stage="follow_up")
+    with pytest.raises(ValidationError) as refused:
+        case_services.case_set_stage(actor=users["alice"], case=case, stage="follow_up", version=case.version)
+    assert refused.value.message_dict["stage"] == ["The case is already at this stage."]
+
+
+def test_work_a_case_schedules_for_itself_goes_to_no_one_once_its_caseworker_left_the_agency(users, network):
+    from reintegra.cases.models import Task
+
+    case = open_case(users)
+    alice = users["alice"]
+    alice.agency = network.beta
+    alice.save(update_fields=["agency"])
+    case_services.return_record(
+        actor=users["sam"], case=case, country_from="MY", returned_on=timezone.localdate(), return_type="deportation"
+    )
+    scheduled = Task.objects.filter(case=case, is_follow_up=True)
+    assert scheduled.count() == 4 and not scheduled.exclude(assignee=None).exists()
+
+
+def test_completing_an_option_with_a_long_title_schedules_its_follow_ups(users, network, request):
+    from reintegra.livelihoods.models import Opportunity
+
+    paid, _unpaid = request.getfixturevalue("catalogue")
+    Opportunity.objects.filter(pk=paid.pk).update(title="Electrical installation " * 8)  # 192 characters
+    enrolment, status = make_enrolment_move(users, network, request, "completed")
+    assert status == "completed" and enrolment.follow_ups.count() == 4
+    assert all(len(f.task.title) <= 200 for f in enrolment.follow_ups.all())

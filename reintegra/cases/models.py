@@ -462,11 +462,14 @@ class CaseEvent(models.Model):
         return render(self.summary, self.params)
 
 
+TASK_TITLE_LIMIT = 200
+
+
 class Task(models.Model):
     """A task or a follow-up, due on a date, for a person or an agency."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    title = EncryptedTextField(_("task"), validators=[TextLength(200), validate_no_markup])
+    title = EncryptedTextField(_("task"), validators=[TextLength(TASK_TITLE_LIMIT), validate_no_markup])
     due_on = models.DateField(_("due on"))
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="tasks")
     assignee = models.ForeignKey(

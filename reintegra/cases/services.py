@@ -250,8 +250,10 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, 
         raise ValidationError({"stage": _("A case is closed through a closure request and a supervisor's approval.")})
     if case.stage == Stage.CLOSED:
         raise ValidationError({"stage": _("The case is closed: reopen it first.")})
-    reason = reason.strip()
+    if stage == case.stage:
+        raise ValidationError({"stage": _("The case is already at this stage.")})
     move = CASE_STAGE.check(case.stage, stage_move_name(case.stage, stage), parties_of(actor, case), reason=reason)
+    reason = move.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     before = case.stage
     record_move(
@@ -484,8 +486,8 @@ CLOSURE_LINES = {
 def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Case:
     """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    reason = reason.strip()
     step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason)
+    reason = step.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()
     if step.name == "approve":

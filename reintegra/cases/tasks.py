@@ -19,6 +19,13 @@ from .models import Case, CaseEvent, ReturnJourney, Task
 from .timeline import timeline_write
 
 
+def case_keeper(case: Case) -> User | None:
+    """Who a task the case schedules for itself goes to: its caseworker, while they work for the
+    case's agency (someone who moved on is not given the old agency's work)."""
+    caseworker = case.caseworker
+    return caseworker if caseworker is not None and caseworker.agency_id == case.agency_id else None
+
+
 @transaction.atomic
 def task_create(
     *,

@@ -57,6 +57,11 @@ class Move:
     refusal: Any = None  # what to say to a party in `not_by` (otherwise a bare 403)
     automatic: bool = False  # made by another action (changing a plan revises it), never by a button
 
+    def kept_reason(self, reason: str) -> str:
+        """The reason as the move keeps it: none for a move that takes none (a note typed by
+        mistake beside "accept" must not reach the timeline)."""
+        return "" if self.reason is Reason.NONE else reason.strip()
+
     def __post_init__(self) -> None:
         if not self.by:
             raise ValueError(f"Move {self.name!r} says nobody may make it.")

@@ -15,15 +15,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.models import Case
+from reintegra.cases.models import TASK_TITLE_LIMIT, Case
 from reintegra.cases.scope import CaseAccess
-from reintegra.cases.tasks import task_close_linked, task_create
+from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
@@ -187,8 +188,8 @@ def enrolment_move(
         if not parties_of(access):
             raise PermissionDenied
         raise ValidationError({"status": _("Record the placement itself: employer or business, job, income.")})
-    reason = (reason or "").strip()
-    move = ENROLMENT.check(enrolment.status, to, parties_of(access), reason=reason)
+    move = ENROLMENT.check(enrolment.status, to, parties_of(access), reason=reason or "")
+    reason = move.kept_reason(reason or "")
     on = on or timezone.localdate()
     _check_dates(enrolment, to, on, errors)
     errors |= value_problems("reason", reason, REASON)
@@ -231,17 +232,17 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
     created = []
     for months in FOLLOW_UP_MONTHS:
         due = add_months(start, months)
+        title = _("Income follow-up, %(months)s months after %(option)s") % {
+            "months": months,
+            "option": enrolment.opportunity.title,
+        }
         task = task_create(
             actor=actor,
             case=case,
-            title=_("Income follow-up, %(months)s months after %(option)s")
-            % {
-                "months": months,
-                "option": enrolment.opportunity.title,
-            },
+            title=Truncator(title).chars(TASK_TITLE_LIMIT),
             due_on=due,
             agency=case.agency,
-            assignee=case.caseworker,
+            assignee=case_keeper(case),
             is_follow_up=True,
             announce=False,
         )

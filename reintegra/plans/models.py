@@ -24,9 +24,12 @@ DESCRIPTION: list[Callable[[str], None]] = [TextLength(1000), validate_no_markup
 WORDS_LIMIT = 2000
 
 
+RANK_ONE = _("Rank at least one priority, in the returnee's order.")
+
+
 def validate_ranking(value: list[str]) -> None:
     if not value:
-        raise ValidationError(_("Rank at least one priority, in the returnee's order."), code="empty")
+        raise ValidationError(RANK_ONE, code="empty")
     if len(set(value)) != len(value):
         raise ValidationError(_("Each priority appears once in a ranking."), code="repeated")
 
@@ -42,7 +45,10 @@ class PriorityRanking(models.Model):
         _("context"), max_length=16, choices=RankingContext.choices, error_messages=CHOICE_ERRORS
     )
     ranking = models.JSONField(
-        _("priorities, most important first"), default=list, validators=[validate_ranking, ValuesIn(Priority)]
+        _("priorities, most important first"),
+        default=list,
+        validators=[validate_ranking, ValuesIn(Priority)],
+        error_messages={"blank": RANK_ONE},
     )
     # {"overall": "...", "<priority>": "..."}: their own words, encrypted (they may name people).
     words = EncryptedJSONField(_("in their own words"), default=dict)

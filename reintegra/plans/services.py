@@ -17,7 +17,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case, Task
-from reintegra.cases.tasks import task_close_linked, task_create
+from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
 from reintegra.lib.concurrency import check_version
@@ -302,7 +302,7 @@ def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date)
                 title=str(_("Reintegration assessment: %(when)s") % {"when": AssessmentPoint(point).label}),
                 due_on=due,
                 agency=case.agency,
-                assignee=case.caseworker,
+                assignee=case_keeper(case),
                 is_follow_up=True,
                 announce=False,
             )

@@ -163,6 +163,7 @@ def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "
     )
     reason = reason.strip()
     step = REFERRAL.check(referral.status, move, parties_of(actor, referral), reason=reason)
+    reason = step.kept_reason(reason)
     _check_reason(reason)
     return _record(referral, step, actor=actor, reason=reason)
 

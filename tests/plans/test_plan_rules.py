@@ -64,3 +64,9 @@ def test_plan_details_follow_the_models_rules_and_unknown_details_are_a_programm
         services.plan_update(actor=users["alice"], plan=plan, version=plan.version, author=users["sam"])  # type: ignore[call-arg]
     plan.refresh_from_db()
     assert plan.returnee_agreed_on is None and plan.language != "klingon" and plan.author == users["alice"]
+
+
+def test_an_empty_ranking_asks_for_the_returnees_first_priority(case, users):
+    with pytest.raises(ValidationError) as refused:
+        services.priorities_record(actor=users["alice"], case=case, ranking=[])
+    assert refused.value.message_dict["ranking"] == ["Rank at least one priority, in the returnee's order."]
