@@ -344,3 +344,15 @@ def test_completing_an_option_with_a_long_title_schedules_its_follow_ups(users, 
     enrolment, status = make_enrolment_move(users, network, request, "completed")
     assert status == "completed" and enrolment.follow_ups.count() == 4
     assert all(len(f.task.title) <= 200 for f in enrolment.follow_ups.all())
+
+
+def test_the_api_lists_for_the_case_agency_and_the_provider_the_enrolment_moves_each_may_make(users, network, request):
+    enrolment, _status = make_enrolment_move(users, network, request, "accepted")
+    share_with(users["alice"], enrolment.case, network.trainer, categories=("identity", "profile", "livelihood"))
+    referral = refer(users["alice"], enrolment.case, network.trainer, categories=("identity", "profile", "livelihood"))
+    referral_services.referral_move(actor=users["pat"], referral=referral, move="accept")
+    detail = f"/api/v1/enrolments/{enrolment.pk}/"
+    assert api_client_for(users["alice"]).get(detail).json()["moves"] == ["declined", "enrolled"]
+    assert api_client_for(users["pat"]).get(detail).json()["moves"] == ["enrolled"]  # the provider
+    listed = api_client_for(users["pat"]).get("/api/v1/enrolments/").json()["results"]
+    assert [row["moves"] for row in listed] == [["enrolled"]]

@@ -18,9 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reintegra.access import (
+    EnrolmentAccess,
     agency_get_for_user,
     case_get_for_user,
     enrolment_get_for_user,
+    enrolment_grants_for_user,
     enrolment_list_for_user,
     keeps_cases,
     opportunity_get_for_user,
@@ -152,11 +154,14 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(self.get_queryset())
         listed = list(page or [])
         _audit_list(request, "livelihoods.enrolment", sorted({e.case.code for e in listed}))
-        return self.get_paginated_response(self.get_serializer(listed, many=True).data)
+        grants = enrolment_grants_for_user(request.user, listed)
+        return self.get_paginated_response(self.get_serializer(listed, many=True, context=self._context(grants)).data)
+
+    def _context(self, grants: dict[int, EnrolmentAccess]) -> dict[str, Any]:
+        return self.get_serializer_context() | {"grants": grants}
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
-        return Response(self.get_serializer(selectors.enrolment_view(user=request.user, access=access, via="api")).data)
+        return self._fresh(pk)
 
     @extend_schema(request=RecommendSerializer, responses={201: EnrolmentSerializer})
     def create(self, request: Request) -> Response:
@@ -194,9 +199,8 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _fresh(self, pk: str) -> Response:
         access = enrolment_get_for_user(self.request.user, enrolment_id=int(pk))
-        return Response(
-            self.get_serializer(selectors.enrolment_view(user=self.request.user, access=access, via="api")).data
-        )
+        enrolment = selectors.enrolment_view(user=self.request.user, access=access, via="api")
+        return Response(self.get_serializer(enrolment, context=self._context({enrolment.pk: access})).data)
 
     @extend_schema(request=MoveSerializer, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])

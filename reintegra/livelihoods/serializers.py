@@ -19,6 +19,7 @@ from .models import (
     SkillsProfile,
     StipendPayment,
 )
+from .workflows import ENROLMENT, parties_of
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -202,6 +203,9 @@ class EnrolmentSerializer(serializers.ModelSerializer):
     placement = serializers.SerializerMethodField()
     stipend_payments = StipendSerializer(many=True, read_only=True)
     follow_ups = FollowUpSerializer(many=True, read_only=True)
+    moves = serializers.SerializerMethodField(
+        help_text="The moves you may make now: a status for POST status/, or placed for PUT placement/."
+    )
 
     class Meta:
         model = Enrolment
@@ -222,8 +226,16 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "placement",
             "stipend_payments",
             "follow_ups",
+            "moves",
             "version",
         ]
+
+    def get_moves(self, enrolment: Enrolment) -> list[str]:
+        """From the grants the view put in the context (`grants`: enrolment id → EnrolmentAccess)."""
+        grant = self.context.get("grants", {}).get(enrolment.pk)
+        if grant is None:
+            return []
+        return [str(m.name) for m in ENROLMENT.allowed(enrolment.status, parties_of(grant))]
 
     def get_placement(self, enrolment: Enrolment) -> dict[str, Any] | None:
         placement = getattr(enrolment, "placement", None)
