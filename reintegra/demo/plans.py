@@ -14,8 +14,9 @@ from django.utils import timezone
 from reintegra.accounts.models import Role, User
 from reintegra.cases.choices import Stage
 from reintegra.cases.models import Case
-from reintegra.plans import services
+from reintegra.plans import scoring, services
 from reintegra.plans.models import Assessment, Plan, PriorityRanking
+from reintegra.plans.scoring import OUTSIDE_THE_SCALE
 
 
 class Writer(Protocol):
@@ -50,19 +51,8 @@ OTHER_PRIORITIES = [
     "children_schooling",
     "safe_migration",
 ]
-LEVELS = {
-    "employment": ["none", "irregular", "regular"],
-    "food_security": ["often", "sometimes", "never"],
-    "productive_assets": ["no", "partly", "yes"],
-    "housing": ["none", "temporary", "stable"],
-    "health_access": ["no", "partly", "yes"],
-    "children_education": ["none", "some", "all"],
-    "documentation": ["no", "in_process", "yes"],
-    "justice": ["no", "in_process", "yes"],
-    "stigma": ["often", "sometimes", "never"],
-    "distress": ["severe", "some", "none"],
-    "migrate_of_necessity": ["yes", "unsure", "no"],
-}
+# The levels on the worst-to-best scale: a drawn level picks among them.
+LEVELS = {code: [v for v in levels if v not in OUTSIDE_THE_SCALE] for code, levels in scoring.LEVELS.items()}
 
 
 def _answers(rng: random.Random, level: float, currency_income: int) -> dict[str, Any]:

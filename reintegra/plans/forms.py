@@ -8,7 +8,7 @@ from reintegra.network.models import Agency
 
 from .choices import ActionKind, Domain, Priority
 from .models import PLAN_DETAILS, Plan
-from .scoring import INDICATORS
+from .scoring import INDICATORS, LEVELS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 RANKS = 6  # a ranking lists up to six priorities, most important first
@@ -132,19 +132,6 @@ ANSWER_LABELS = {
     "not_sought": _("not sought"),
     "severe": _("severe"),
     "unsure": _("unsure"),
-}
-LEVELS = {
-    "employment": ["none", "irregular", "regular"],
-    "food_security": ["often", "sometimes", "never"],
-    "productive_assets": ["no", "partly", "yes"],
-    "housing": ["none", "temporary", "stable"],
-    "health_access": ["no", "partly", "yes"],
-    "children_education": ["none", "some", "all", "not_applicable"],
-    "documentation": ["no", "in_process", "yes"],
-    "justice": ["no", "in_process", "yes", "not_sought"],
-    "stigma": ["often", "sometimes", "never"],
-    "distress": ["severe", "some", "none"],
-    "migrate_of_necessity": ["yes", "unsure", "no"],
 }
 LIKERT = {"economic_satisfaction", "participation", "belonging", "feeling_safe"}
 

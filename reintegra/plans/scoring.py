@@ -18,13 +18,20 @@ class AnswerError(ValueError):
         super().__init__(f"{indicator}: {message}")
 
 
-def _levels(name: str, scores: Mapping[str, float]) -> Callable[[object], float]:
-    def score(answer: object) -> float:
-        if answer not in scores:
-            raise AnswerError(name, f"expected one of {', '.join(scores)}, got {answer!r}")
-        return scores[str(answer)]
+class _Levels:
+    """An answer among named levels, listed worst first (answers outside the scale last)."""
 
-    return score
+    def __init__(self, name: str, scores: Mapping[str, float]) -> None:
+        self.name, self.scores = name, dict(scores)
+        self.levels = tuple(scores)
+
+    def __call__(self, answer: object) -> float:
+        if answer not in self.scores:
+            raise AnswerError(self.name, f"expected one of {', '.join(self.scores)}, got {answer!r}")
+        return self.scores[str(answer)]
+
+
+_levels = _Levels
 
 
 def _likert(name: str) -> Callable[[object], float]:
@@ -217,3 +224,10 @@ def score(answers: Mapping[str, object], weights: Weights | None = None) -> Scor
         raise AnswerError("dimensions", "the dimension weights add up to zero")
     composite = sum(dimensions[d] * weights.of_dimension(d) for d in DIMENSIONS) / total
     return Scores(indicators=indicator_scores, dimensions=dimensions, composite=composite)
+
+
+# The answers of each indicator answered by a level, worst first: the assessment form offers them,
+# the demo draws from them. Some answers are outside the worst-to-best scale (no school-age
+# children, justice not sought).
+LEVELS: dict[str, tuple[str, ...]] = {i.code: i.score.levels for i in INDICATORS if isinstance(i.score, _Levels)}
+OUTSIDE_THE_SCALE = frozenset({"not_applicable", "not_sought"})
