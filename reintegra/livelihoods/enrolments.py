@@ -10,7 +10,7 @@ months, each with a task for the caseworker.
 import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,7 +32,6 @@ from reintegra.lib.dates import add_months
 from reintegra.lib.phrases import day, label
 from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
 from reintegra.lib.validators import REASON, validate_not_future
-from reintegra.network.models import Agency
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
 
 from .choices import (
@@ -45,9 +44,11 @@ from .models import (
     FOLLOW_UP_FIELDS,
     PLACEMENT_FIELDS,
     Enrolment,
+    FollowUpFields,
     IncomeFollowUp,
     Opportunity,
     Placement,
+    PlacementFields,
     StipendPayment,
     group_values,
 )
@@ -283,21 +284,10 @@ def placement_record(
     actor: User,
     access: EnrolmentAccess,
     version: int | None = None,
-    kind: str,
-    employer: Agency | None = None,
-    employer_name: str = "",
-    isco: str,
-    started_on: datetime.date,
-    contract: str = "",
-    monthly_income: Decimal | None = None,
-    currency: str = "",
-    business_type: str = "",
-    finance: str = "",
-    finance_amount: Decimal | None = None,
-    business_status: str = "",
+    **given: Unpack[PlacementFields],
 ) -> Placement:
     """Records (or corrects, with the values given) where the option led, and marks the enrolment placed."""
-    values = group_values(Placement, PLACEMENT_FIELDS, locals())
+    values = group_values(Placement, PLACEMENT_FIELDS, given)
     if not access.can_record_progress:
         raise PermissionDenied
     enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
@@ -312,7 +302,9 @@ def placement_record(
         move = ENROLMENT.check(enrolment.status, EnrolmentStatus.PLACED, parties_of(access))
         placement = Placement(enrolment=enrolment, recorded_by=actor, **values)
     full_clean_or_raise(
-        placement, _before_enrolment(enrolment, started_on, "started_on"), exclude=["enrolment", "recorded_by"]
+        placement,
+        _before_enrolment(enrolment, values["started_on"], "started_on"),
+        exclude=["enrolment", "recorded_by"],
     )
     placement.save()
     if existing is None:
@@ -344,22 +336,17 @@ def follow_up_record(
     actor: User,
     access: EnrolmentAccess,
     follow_up: IncomeFollowUp,
-    done_on: datetime.date,
-    employment: str,
-    monthly_income: Decimal | None = None,
-    currency: str = "",
-    business_operating: bool | None = None,
-    debt_outstanding: Decimal | None = None,
-    notes: str = "",
+    **given: Unpack[FollowUpFields],
 ) -> IncomeFollowUp:
     """Work and income at a follow-up point; the caseworker's, so only the case's agency records it."""
-    values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, locals())
+    values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, given)
     if not access.own:
         raise PermissionDenied
     enrolment = access.enrolment
     follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=enrolment)
     errors: dict[str, Any] = {}
     started = enrolment.enrolled_on or enrolment.recommended_on
+    done_on = values["done_on"]
     if done_on is not None and done_on < started:
         errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {"date": started}
     for key, value in values.items():

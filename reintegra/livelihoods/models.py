@@ -20,7 +20,7 @@ from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.fields import EncryptedTextField
 from reintegra.lib.validators import TextLength, validate_currency, validate_no_markup, validate_not_future
-from reintegra.network.models import validate_languages
+from reintegra.network.models import Agency, validate_languages
 
 from . import isco as isco_groups
 from .choices import (
@@ -149,11 +149,14 @@ def money_problems(record: models.Model, amounts: Iterable[str], currency: str =
 
 
 def group_values(model: type[models.Model], fields: Iterable[str], arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """A group's values from a service's arguments; None in a field that cannot be null stands for
-    its default (an empty list, text or False)."""
+    """A group's values from what a service was given: a field left out, or None in a field that
+    cannot be null, stands for its default (an empty list, text or False)."""
+    unknown = set(arguments) - set(fields)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)} in this group")
     values = {}
     for name in fields:
-        value = arguments[name]
+        value = arguments.get(name)
         field = model._meta.get_field(name)
         assert isinstance(field, models.Field)  # noqa: S101  a group holds the model's own fields
         values[name] = field.get_default() if value is None and not field.null else value
@@ -542,74 +545,96 @@ class IncomeFollowUp(models.Model):
 
 # The groups of fields that people write, each declared once: the forms, serializers, services and
 # the demo take them from here.
-PROFILE_FIELDS = (
-    "education",
-    "literacy",
-    "numeracy",
-    "languages",
-    "experience",
-    "certificates",
-    "interests",
-    "aptitude_notes",
-    "assessed_on",
-    "aspirations",
-    "aspirations_words",
-    "work_areas",
-    "can_travel",
-    "care_duties",
-    "health_limits",
-    "needs_income_now",
-    "income_needed_monthly",
-    "currency",
-    "debt_pressure",
-    "family_takes_part",
-)
-PLACEMENT_FIELDS = (
-    "kind",
-    "employer",
-    "employer_name",
-    "isco",
-    "started_on",
-    "contract",
-    "monthly_income",
-    "currency",
-    "business_type",
-    "finance",
-    "finance_amount",
-    "business_status",
-)
-FOLLOW_UP_FIELDS = (
-    "done_on",
-    "employment",
-    "monthly_income",
-    "currency",
-    "business_operating",
-    "debt_outstanding",
-    "notes",
-)
-OPTION_FIELDS = (
-    "kind",
-    "support",
-    "title",
-    "provider",
-    "isco",
-    "area",
-    "starts_on",
-    "ends_on",
-    "duration_weeks",
-    "seats",
-    "stipend_monthly",
-    "wage_monthly",
-    "cost",
-    "currency",
-    "min_age",
-    "max_age",
-    "min_education",
-    "literacy_required",
-    "pathway",
-    "certification",
-    "languages",
-    "gender_restriction",
-    "gender_restriction_reason",
-    "active",
-)
+class ProfileFields(TypedDict, total=False):
+    """A skills, aptitude and aspirations profile as its writers give it."""
+
+    education: str
+    literacy: str
+    numeracy: str
+    languages: list[str] | None
+    experience: list[dict[str, Any]] | None
+    certificates: str
+    interests: dict[str, float] | None
+    aptitude_notes: str
+    assessed_on: datetime.date | None
+    aspirations: list[dict[str, str]] | None
+    aspirations_words: str
+    work_areas: list[str] | None
+    can_travel: bool
+    care_duties: str
+    health_limits: str
+    needs_income_now: bool
+    income_needed_monthly: Decimal | None
+    currency: str
+    debt_pressure: str
+    family_takes_part: bool
+
+
+PROFILE_FIELDS: Final = tuple(ProfileFields.__annotations__)
+
+
+class PlacementFields(TypedDict, total=False):
+    """Where an option led: a job or a business."""
+
+    kind: str
+    employer: Agency | None
+    employer_name: str
+    isco: str
+    started_on: datetime.date
+    contract: str
+    monthly_income: Decimal | None
+    currency: str
+    business_type: str
+    finance: str
+    finance_amount: Decimal | None
+    business_status: str
+
+
+PLACEMENT_FIELDS: Final = tuple(PlacementFields.__annotations__)
+
+
+class FollowUpFields(TypedDict, total=False):
+    """Work and income at a follow-up point."""
+
+    done_on: datetime.date
+    employment: str
+    monthly_income: Decimal | None
+    currency: str
+    business_operating: bool | None
+    debt_outstanding: Decimal | None
+    notes: str
+
+
+FOLLOW_UP_FIELDS: Final = tuple(FollowUpFields.__annotations__)
+
+
+class OptionFields(TypedDict, total=False):
+    """An option of the catalogue."""
+
+    kind: str
+    support: str
+    title: str
+    provider: Agency
+    isco: str
+    area: str
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None
+    duration_weeks: int | None
+    seats: int | None
+    stipend_monthly: Decimal | None
+    wage_monthly: Decimal | None
+    cost: Decimal | None
+    currency: str
+    min_age: int | None
+    max_age: int | None
+    min_education: str
+    literacy_required: bool
+    pathway: str
+    certification: str
+    languages: list[str] | None
+    gender_restriction: str
+    gender_restriction_reason: str
+    active: bool
+
+
+OPTION_FIELDS: Final = tuple(OptionFields.__annotations__)

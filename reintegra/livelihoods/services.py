@@ -24,6 +24,7 @@ from .models import (
     DemandFields,
     LabourMarketDemand,
     Opportunity,
+    OptionFields,
     group_values,
 )
 
@@ -185,35 +186,12 @@ def opportunity_save(
     actor: User | None,
     opportunity: Opportunity | None = None,
     version: int | None = None,
-    kind: str,
-    support: str = "",
-    title: str,
-    provider: Agency,
-    isco: str,
-    area: str,
-    starts_on: datetime.date | None = None,
-    ends_on: datetime.date | None = None,
-    duration_weeks: int | None = None,
-    seats: int | None = None,
-    stipend_monthly: Decimal | None = None,
-    wage_monthly: Decimal | None = None,
-    cost: Decimal | None = None,
-    currency: str = "",
-    min_age: int | None = None,
-    max_age: int | None = None,
-    min_education: str = "",
-    literacy_required: bool = False,
-    pathway: str = "",
-    certification: str = "",
-    languages: list[str] | None = None,
-    gender_restriction: str = "",
-    gender_restriction_reason: str = "",
-    active: bool = True,
     placement_partners: list[Agency] | None = None,
+    **given: Unpack[OptionFields],
 ) -> Opportunity:
     """Adds an option to the catalogue, or (given `opportunity` and its `version`) rewrites it with the
     values given; `placement_partners` None leaves an option's partners as they are."""
-    values = group_values(Opportunity, OPTION_FIELDS, locals())
+    values = group_values(Opportunity, OPTION_FIELDS, given)
     problems: dict[str, Any] = {}
     partners = list(placement_partners or [])
     if any(p.type not in EMPLOYER_TYPES for p in partners):

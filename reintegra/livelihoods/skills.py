@@ -1,8 +1,6 @@
 """The skills, aptitudes and aspirations profile of a returnee: what they can do, want, and can manage."""
 
-import datetime
-from decimal import Decimal
-from typing import Any
+from typing import Unpack
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,7 +12,7 @@ from reintegra.lib.concurrency import check_version
 from reintegra.lib.validation import full_clean_or_raise
 
 from .enrolments import audit, timeline_event
-from .models import PROFILE_FIELDS, SkillsProfile, group_values
+from .models import PROFILE_FIELDS, ProfileFields, SkillsProfile, group_values
 
 __all__ = ["PROFILE_FIELDS", "profile_save"]
 
@@ -25,30 +23,11 @@ def profile_save(
     actor: User,
     access: CaseAccess,
     version: int | None = None,
-    education: str = "",
-    literacy: str = "",
-    numeracy: str = "",
-    languages: list[str] | None = None,
-    experience: list[dict[str, Any]] | None = None,
-    certificates: str = "",
-    interests: dict[str, float] | None = None,
-    aptitude_notes: str = "",
-    assessed_on: datetime.date | None = None,
-    aspirations: list[dict[str, str]] | None = None,
-    aspirations_words: str = "",
-    work_areas: list[str] | None = None,
-    can_travel: bool = False,
-    care_duties: str = "",
-    health_limits: str = "",
-    needs_income_now: bool = False,
-    income_needed_monthly: Decimal | None = None,
-    currency: str = "",
-    debt_pressure: str = "",
-    family_takes_part: bool = False,
+    **given: Unpack[ProfileFields],
 ) -> SkillsProfile:
     """Creates or updates the case's profile with the values given (the others are emptied); the
     case's agency writes it, with the returnee."""
-    values = group_values(SkillsProfile, PROFILE_FIELDS, locals())
+    values = group_values(SkillsProfile, PROFILE_FIELDS, given)
     if not access.own:
         raise PermissionDenied
     case = access.case

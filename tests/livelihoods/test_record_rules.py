@@ -207,3 +207,10 @@ def test_a_self_employment_option_through_the_api_needs_its_support(users, netwo
     response = api_client_for(users["cora"]).post("/api/v1/opportunities/", body, format="json")
     assert response.status_code == 400 and "support" in response.json()["error"]["fields"]
     assert not Opportunity.objects.exists()
+
+
+def test_a_field_outside_the_group_is_a_programming_error_not_a_silent_drop(users, case):
+    access = case_get_for_user(users["alice"], code=case.code, for_edit=True)
+    with pytest.raises(TypeError):
+        skills.profile_save(actor=users["alice"], access=access, education="UpperSecondaryEducation", salary=9000)  # type: ignore[call-arg]
+    assert not SkillsProfile.objects.exists()
