@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
+from reintegra.home import views as home_views
 from reintegra.livelihoods import api as livelihoods_api
 from reintegra.livelihoods import case_api as livelihood_case_api
 from reintegra.network import api as network_api
@@ -39,7 +40,8 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", accounts_views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("today/tasks/<int:task_id>/done/", home_views.home_task_done, name="home_task_done"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", accounts_views.staff, name="staff"),

@@ -5,10 +5,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from reintegra.access import can_manage_network, can_manage_staff, is_member, require_member, staff_get_for_user
-from reintegra.network.selectors import countries_in_network
+from reintegra.access import require_member, staff_get_for_user
 
 from . import selectors, services
 from .forms import LoginForm, StaffForm
@@ -18,18 +17,6 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "is_member": is_member(request.user),
-        "can_manage": can_manage_network(request.user),
-        "can_manage_staff": can_manage_staff(request.user),
-        "countries": countries_in_network(user=request.user),
-    }
-    return render(request, "home.html", context)
 
 
 @login_required

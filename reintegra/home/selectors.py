@@ -1,0 +1,137 @@
+"""What each role finds waiting on its home page: reads scoped through reintegra/access."""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from reintegra.access import enrolment_list_for_user, referral_list_for_user
+from reintegra.accounts.models import User
+from reintegra.cases.models import Case, Task
+from reintegra.livelihoods import selectors as livelihood_selectors
+from reintegra.livelihoods.choices import EnrolmentStatus
+from reintegra.livelihoods.models import Enrolment
+from reintegra.plans.choices import PlanStatus
+from reintegra.plans.models import Plan
+from reintegra.referrals.choices import ReferralStatus
+from reintegra.referrals.models import Referral
+
+WEEK = datetime.timedelta(days=7)
+RECENT = datetime.timedelta(days=14)
+
+
+@dataclass
+class Today:
+    """A caseworker's day: their open tasks by when they fall due, the referrals they sent that were
+    answered lately or still wait, and the trainings completed with no placement."""
+
+    overdue: list[Task] = field(default_factory=list)
+    due_today: list[Task] = field(default_factory=list)
+    this_week: list[Task] = field(default_factory=list)
+    answered: list[Referral] = field(default_factory=list)
+    waiting: list[Referral] = field(default_factory=list)
+    alerts: list[Enrolment] = field(default_factory=list)
+
+
+def today_for(*, user: User) -> Today:
+    day = timezone.localdate()
+    tasks = (
+        Task.objects.filter(agency=user.agency, done_at__isnull=True, due_on__lte=day + WEEK)
+        .filter(Q(assignee=user) | Q(assignee__isnull=True, case__caseworker=user))
+        .select_related("case")
+        .order_by("due_on", "pk")
+    )
+    today = Today()
+    for task in tasks:
+        if task.due_on < day:
+            today.overdue.append(task)
+        elif task.due_on == day:
+            today.due_today.append(task)
+        else:
+            today.this_week.append(task)
+    sent = (
+        referral_list_for_user(user)
+        .filter(from_agency_id=user.agency_id, case__caseworker=user)
+        .select_related("case", "to_agency")
+    )
+    today.answered = list(
+        sent.filter(responded_at__gte=timezone.now() - RECENT)
+        .exclude(status=ReferralStatus.PENDING)
+        .order_by("-responded_at")
+    )
+    today.waiting = list(sent.filter(status=ReferralStatus.PENDING).order_by("sent_at"))
+    today.alerts = list(livelihood_selectors.placement_alerts(user=user))
+    return today
+
+
+@dataclass
+class Queues:
+    """A supervisor's queues: what waits for their decision, and the team's overdue work."""
+
+    plans: list[Plan]
+    closures: list[Case]
+    overrides: list[Referral]
+    team_overdue: list[dict[str, Any]]
+
+
+def queues_for(*, user: User, agency: int) -> Queues:
+    plans = (
+        Plan.objects.filter(case__agency_id=agency, status=PlanStatus.SUBMITTED)
+        .exclude(author=user)
+        .exclude(submitted_by=user)
+        .select_related("case", "submitted_by")
+        .order_by("updated_at")
+    )
+    closures = (
+        Case.objects.filter(agency_id=agency, closure_requested_at__isnull=False)
+        .exclude(closure_requested_by=user)
+        .select_related("closure_requested_by")
+        .order_by("closure_requested_at")
+    )
+    overrides = (
+        Referral.objects.filter(
+            from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=timezone.now() - 4 * WEEK
+        )
+        .select_related("case", "to_agency", "override_by")
+        .order_by("-sent_at")
+    )
+    team_overdue = list(
+        Task.objects.filter(agency_id=agency, done_at__isnull=True, due_on__lt=timezone.localdate())
+        .values("assignee__username", "assignee__first_name", "assignee__last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    return Queues(plans=list(plans), closures=list(closures), overrides=list(overrides), team_overdue=team_overdue)
+
+
+@dataclass
+class Inbox:
+    """A provider's inbox: referrals to answer, and the people on its options with a step to record."""
+
+    to_answer: list[Referral]
+    to_enrol: list[Enrolment]
+    in_training: list[Enrolment]
+    to_place: list[Enrolment]
+
+
+def inbox_for(*, user: User) -> Inbox:
+    to_answer = (
+        referral_list_for_user(user)
+        .filter(to_agency_id=user.agency_id, status=ReferralStatus.PENDING)
+        .select_related("case", "from_agency", "service")
+        .order_by("sent_at")
+    )
+    provided: QuerySet[Enrolment] = (
+        enrolment_list_for_user(user)
+        .filter(opportunity__provider_id=user.agency_id)
+        .select_related("case", "opportunity")
+        .order_by("updated_at")
+    )
+    return Inbox(
+        to_answer=list(to_answer),
+        to_enrol=list(provided.filter(status=EnrolmentStatus.ACCEPTED)),
+        in_training=list(provided.filter(status=EnrolmentStatus.ENROLLED)),
+        to_place=list(provided.filter(status=EnrolmentStatus.COMPLETED, placement__isnull=True)),
+    )

@@ -1,0 +1,111 @@
+"""Each role lands on its own work: the caseworker on today, the supervisor on queues, the provider's
+staff on an inbox, the analyst and the coordinator on the programme's and the network's pages."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from reintegra.cases import services as case_services
+from reintegra.cases import tasks
+from reintegra.cases.models import Task
+from reintegra.plans import services as plan_services
+from reintegra.referrals import services as referral_services
+
+from ..cases.conftest import IDENTITY, refer, share_with
+from ..conftest import client_for
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def case(users):
+    return case_services.case_open(actor=users["alice"], **IDENTITY)
+
+
+def home(user):
+    response = client_for(user).get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def task(users, case, title, days):
+    return tasks.task_create(
+        actor=users["alice"], case=case, title=title, due_on=timezone.localdate() + days * DAY, assignee=users["alice"]
+    )
+
+
+def test_the_caseworker_lands_on_today_with_tasks_by_when_they_fall_due(users, case):
+    task(users, case, "Call the shelter", -2)
+    task(users, case, "Visit the family", 0)
+    task(users, case, "Book the clinic", 3)
+    task(users, case, "Next month's review", 30)
+    page = home(users["alice"])
+    overdue, today, week = page.index("Call the shelter"), page.index("Visit the family"), page.index("Book the clinic")
+    assert page.index('id="today"') < overdue < today < week
+    assert "Next month&#x27;s review" not in page and "Next month's review" not in page
+
+
+def test_a_task_is_done_in_one_click_from_the_home_page_and_another_agency_cannot(users, case):
+    open_task = task(users, case, "Call the shelter", 0)
+    response = client_for(users["bob"]).post(reverse("home_task_done", args=[open_task.pk]), follow=True)
+    assert Task.objects.get(pk=open_task.pk).done_at is None
+    assert "No such task." in response.content.decode()
+    response = client_for(users["alice"]).post(reverse("home_task_done", args=[open_task.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("home"), 302)]
+    assert Task.objects.get(pk=open_task.pk).done_at is not None
+    assert "Task done." in response.content.decode()
+    assert "Call the shelter" not in response.content.decode()
+
+
+def test_the_caseworker_sees_referrals_answered_and_still_waiting(users, case, network):
+    share_with(users["alice"], case, network.beta)
+    answered = refer(users["alice"], case, network.beta)
+    referral_services.referral_move(actor=users["bob"], referral=answered, move="accept")
+    waiting = refer(users["alice"], case, network.beta, reason_text="Second service.")
+    page = home(users["alice"])
+    assert reverse("referrals:detail", args=[answered.pk]) in page
+    assert reverse("referrals:detail", args=[waiting.pk]) in page
+
+
+def test_the_supervisor_lands_on_queues_of_plans_closures_and_overrides_not_their_own(users, case, network):
+    plan = plan_services.plan_start(actor=users["alice"], case=case)
+    plan = plan_services.plan_update(
+        actor=users["alice"],
+        plan=plan,
+        version=plan.version,
+        returnee_took_part=True,
+        returnee_agreed_on=timezone.localdate(),
+    )
+    plan_services.goal_add(actor=users["alice"], plan=plan, domain="economic", description="A steady income.")
+    plan_services.plan_move(actor=users["alice"], plan=plan, move="submit")
+    case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled in Lamphun.")
+    refer(users["sam"], case, network.beta, override_reason="A child at risk tonight.")
+    page = home(users["sam"])
+    queues = page[page.index('id="queues"') :]
+    assert reverse("plans:plan", args=[case.code]) in queues
+    assert reverse("cases:detail", args=[case.code]) in queues
+    assert network.beta.name in queues
+    assert 'id="queues"' not in home(users["alice"])  # a caseworker has no queues
+
+
+def test_the_provider_lands_on_an_inbox_of_referrals_to_answer(users, case, network):
+    share_with(users["alice"], case, network.trainer)
+    referral = refer(users["alice"], case, network.trainer)
+    page = home(users["pat"])
+    assert 'id="inbox"' in page and reverse("referrals:detail", args=[referral.pk]) in page
+    assert 'id="today"' not in page and 'id="queues"' not in page
+
+
+@pytest.mark.parametrize("persona", ["ana", "cora"])
+def test_the_analyst_and_the_coordinator_land_on_the_programme_and_the_network(users, persona):
+    page = home(users[persona])
+    assert reverse("livelihoods:audit") in page and reverse("network:coverage") in page
+    assert 'id="today"' not in page and 'id="inbox"' not in page and 'id="queues"' not in page
+
+
+def test_someone_without_an_agency_is_told_what_to_do(users):
+    page = home(users["charlie"])
+    assert "not attached to an agency" in page
+    assert "Empty cells are gaps in the network." not in page  # no cards of a member's home
