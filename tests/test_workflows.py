@@ -356,3 +356,10 @@ def test_the_api_lists_for_the_case_agency_and_the_provider_the_enrolment_moves_
     assert api_client_for(users["pat"]).get(detail).json()["moves"] == ["enrolled"]  # the provider
     listed = api_client_for(users["pat"]).get("/api/v1/enrolments/").json()["results"]
     assert [row["moves"] for row in listed] == [["enrolled"]]
+
+
+def test_the_first_income_follow_up_task_reads_one_month(users, network, request):
+    enrolment, _status = make_enrolment_move(users, network, request, "completed")
+    first = enrolment.follow_ups.get(months=1)
+    assert first.task.title.startswith("Income follow-up, 1 month after ")
+    assert enrolment.follow_ups.get(months=3).task.title.startswith("Income follow-up, 3 months after ")

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,12 +52,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def home_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
-    """Marks one of the user's tasks done from the home page, and comes back to it."""
+    """Marks one of the agency's tasks done in one click, and comes back to the page it was clicked on
+    (the home page, or the task list)."""
     user = require_case_receiver(request.user)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("home")
     task = Task.objects.filter(pk=task_id, agency=user.agency).select_related("case").first()
     if task is None:
         messages.error(request, _("No such task."))
-        return redirect("home")
-
+        return redirect(back)
     run_as_messages(request, lambda: task_done(actor=user, task=task), _("Task done."))
-    return redirect("home")
+    return redirect(back)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
@@ -233,10 +233,11 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
     created = []
     for months in FOLLOW_UP_MONTHS:
         due = add_months(start, months)
-        title = _("Income follow-up, %(months)s months after %(option)s") % {
-            "months": months,
-            "option": enrolment.opportunity.title,
-        }
+        title = ngettext(
+            "Income follow-up, %(months)s month after %(option)s",
+            "Income follow-up, %(months)s months after %(option)s",
+            months,
+        ) % {"months": months, "option": enrolment.opportunity.title}
         task = task_create(
             actor=actor,
             case=case,

@@ -109,3 +109,19 @@ def test_someone_without_an_agency_is_told_what_to_do(users):
     page = home(users["charlie"])
     assert "not attached to an agency" in page
     assert "Empty cells are gaps in the network." not in page  # no cards of a member's home
+
+
+def test_a_task_done_from_the_task_list_comes_back_to_it_and_an_outside_address_is_not_followed(users, case):
+    open_task = task(users, case, "Call the shelter", -1)
+    tasks_page = reverse("cases:tasks")
+    page = client_for(users["alice"]).get(tasks_page).content.decode()
+    assert reverse("home_task_done", args=[open_task.pk]) in page
+    response = client_for(users["alice"]).post(
+        reverse("home_task_done", args=[open_task.pk]), {"next": tasks_page}, follow=True
+    )
+    assert response.redirect_chain == [(tasks_page, 302)] and "Task done." in response.content.decode()
+    other = task(users, case, "Visit the family", -1)
+    response = client_for(users["alice"]).post(
+        reverse("home_task_done", args=[other.pk]), {"next": "https://example.org/"}
+    )
+    assert response["Location"] == reverse("home")
