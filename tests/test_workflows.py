@@ -13,10 +13,11 @@ from reintegra.access import case_get_for_user, enrolment_get_for_user
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases import services as case_services
 from reintegra.cases.management.commands.workflows import all_workflows
-from reintegra.cases.models import CaseEvent
+from reintegra.cases.models import CaseEvent, Task
 from reintegra.cases.workflows import closure_state
 from reintegra.lib.workflow import Reason
 from reintegra.livelihoods import enrolments
+from reintegra.livelihoods.models import Opportunity
 from reintegra.plans import services as plan_services
 from reintegra.referrals import services as referral_services
 
@@ -323,8 +324,6 @@ def test_moving_a_case_to_the_stage_it_is_at_says_so_in_plain_words(users):
 
 
 def test_work_a_case_schedules_for_itself_goes_to_no_one_once_its_caseworker_left_the_agency(users, network):
-    from reintegra.cases.models import Task
-
     case = open_case(users)
     alice = users["alice"]
     alice.agency = network.beta
@@ -337,8 +336,6 @@ def test_work_a_case_schedules_for_itself_goes_to_no_one_once_its_caseworker_lef
 
 
 def test_completing_an_option_with_a_long_title_schedules_its_follow_ups(users, network, request):
-    from reintegra.livelihoods.models import Opportunity
-
     paid, _unpaid = request.getfixturevalue("catalogue")
     Opportunity.objects.filter(pk=paid.pk).update(title="Electrical installation " * 8)  # 192 characters
     enrolment, status = make_enrolment_move(users, network, request, "completed")

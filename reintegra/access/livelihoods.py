@@ -37,11 +37,7 @@ def enrolment_get_for_user(user: AnyUser, *, enrolment_id: int) -> EnrolmentAcce
     )
     if enrolment is None or not is_member(user):
         raise Http404
-    own = enrolment.case.agency_id == user.agency_id and user.role in CASE_OWNER_ROLES
-    provider = enrolment.opportunity.provider_id == user.agency_id and (
-        own or _active_referrals_to(user.agency_id).filter(case_id=enrolment.case_id).exists()
-    )
-    return EnrolmentAccess(enrolment=enrolment, own=own, provider=provider)
+    return enrolment_grants_for_user(user, [enrolment])[enrolment.pk]
 
 
 def enrolment_grants_for_user(user: AnyUser, enrolments: Iterable[Enrolment]) -> dict[int, EnrolmentAccess]:
@@ -50,17 +46,19 @@ def enrolment_grants_for_user(user: AnyUser, enrolments: Iterable[Enrolment]) ->
     rows = list(enrolments)
     if not is_member(user) or not rows:
         return {}
-    referred = set(
-        _active_referrals_to(user.agency_id)
-        .filter(case_id__in={e.case_id for e in rows})
-        .values_list("case_id", flat=True)
-    )
-    grants = {}
-    for enrolment in rows:
-        own = enrolment.case.agency_id == user.agency_id and user.role in CASE_OWNER_ROLES
-        provider = enrolment.opportunity.provider_id == user.agency_id and (own or enrolment.case_id in referred)
-        grants[enrolment.pk] = EnrolmentAccess(enrolment=enrolment, own=own, provider=provider)
-    return grants
+    own = {e.pk for e in rows if e.case.agency_id == user.agency_id and user.role in CASE_OWNER_ROLES}
+    # Only the user's own options on cases it does not keep need the active referral: one query, if any.
+    asked = {e.case_id for e in rows if e.opportunity.provider_id == user.agency_id and e.pk not in own}
+    referrals = _active_referrals_to(user.agency_id).filter(case_id__in=asked) if asked else None
+    referred = set(referrals.values_list("case_id", flat=True)) if referrals is not None else set()
+    return {
+        e.pk: EnrolmentAccess(
+            enrolment=e,
+            own=e.pk in own,
+            provider=e.opportunity.provider_id == user.agency_id and (e.pk in own or e.case_id in referred),
+        )
+        for e in rows
+    }
 
 
 def can_edit_opportunities_of(user: AnyUser, provider_id: int) -> bool:

@@ -6,6 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from reintegra.cases import services as case_services
+
+from ..cases.conftest import IDENTITY
 from ..conftest import client_for
 
 
@@ -19,10 +22,6 @@ def test_a_page_a_role_does_not_use_explains_itself_and_leads_home(users, person
 
 
 def test_a_record_one_may_not_see_is_not_found_in_the_same_words_as_one_that_does_not_exist(users, network):
-    from reintegra.cases import services as case_services
-
-    from ..cases.conftest import IDENTITY
-
     case = case_services.case_open(actor=users["alice"], **IDENTITY)
     hidden = client_for(users["bob"]).get(reverse("cases:detail", args=[case.code]))
     missing = client_for(users["bob"]).get(reverse("cases:detail", args=["TH-0000-0000"]))

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from reintegra.access import case_get_for_user
+from reintegra.cases import services as case_services
 from reintegra.referrals import services
 from reintegra.referrals.models import Referral
 
@@ -13,8 +14,6 @@ from ..cases.conftest import IDENTITY, share_with
 
 @pytest.fixture
 def case(users):
-    from reintegra.cases import services as case_services
-
     return case_services.case_open(actor=users["alice"], **IDENTITY)
 
 
