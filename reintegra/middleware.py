@@ -1,4 +1,5 @@
-"""Project-wide middleware: security headers and the audit context of each request."""
+"""Project-wide middleware: security headers, the audit context and the reader's calendar of each
+request."""
 
 from collections.abc import Callable
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from reintegra.accounts.audit import audit_context
+from reintegra.lib.dates import GREGORIAN, calendar_override
 
 Middleware = Callable[[HttpRequest], HttpResponse]
 
@@ -40,6 +42,18 @@ def audit_context_middleware(get_response: Middleware) -> Middleware:
 
     def middleware(request: HttpRequest) -> HttpResponse:
         with audit_context(ip=client_ip(request)):
+            return get_response(request)
+
+    return middleware
+
+
+def reader_calendar_middleware(get_response: Middleware) -> Middleware:
+    """Shows the years of the request's pages in the calendar the user chose (lib/dates.py)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "calendar", GREGORIAN) if user is not None and user.is_authenticated else GREGORIAN
+        with calendar_override(chosen):
             return get_response(request)
 
     return middleware

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "reintegra.middleware.audit_context_middleware",
+    "reintegra.middleware.reader_calendar_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -94,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Dates and agency names as the reader reads them, on every page (`day`, `moment`, `agency_name`).
+            "builtins": ["reintegra.accounts.templatetags.display"],
         },
     },
 ]

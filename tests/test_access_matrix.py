@@ -40,6 +40,8 @@ PAGES = [
     ("/network/coverage.json?country=TH&dimension=category", READ_LIST),
     ("/network/agencies/no-such-agency/", expect(404, anon=302)),
     ("/staff/", expect(403, anon=302, sam=200, bella=200)),
+    ("/account/password/", expect(200, anon=302)),
+    ("/exit/", expect(200)),
 ]
 
 API_READ_LIST = expect(200, anon=401, charlie=403)

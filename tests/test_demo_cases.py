@@ -43,6 +43,7 @@ def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(d
 
     cases = Case.objects.count()
     assert cases >= 250
+    assert not Returnee.objects.filter(name_words__isnull=True).exists()  # searchable by part of a name
     assert set(Case.objects.values_list("agency__country", flat=True)) == {"TH", "PH"}
     assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
 

@@ -39,8 +39,8 @@ def test_dates_are_localised_in_all_three_languages():
 
     day = datetime.date(2026, 1, 15)
     with translation.override("en"):
-        assert date_format(day) == "Jan. 15, 2026"
+        assert date_format(day) == date_format(day, "SHORT_DATE_FORMAT") == "15 Jan 2026"
     with translation.override("th"):
-        assert "มกราคม" in date_format(day)
+        assert date_format(day) == "15 ม.ค. 2026"
     with translation.override("fil"):
-        assert date_format(day) == "15 Enero 2026"
+        assert date_format(day) == "15 Ene 2026"

@@ -144,7 +144,10 @@ ENROLMENT_PATHS = {
     "dropped_out": ["offered", "accepted", "enrolled"],
     "completed": ["offered", "accepted", "enrolled"],
     "placed": ["offered", "accepted", "enrolled", "completed"],
+    "withdrawn": ["offered"],
 }
+# Moves only a supervisor of the case's agency makes.
+SUPERVISOR_MOVES = {"withdrawn"}
 
 
 def make_enrolment_move(users, network, request, move_name):
@@ -157,7 +160,8 @@ def make_enrolment_move(users, network, request, move_name):
     )
     for step in [*ENROLMENT_PATHS[move_name], move_name]:
         enrolment.refresh_from_db()
-        grant = enrolment_get_for_user(users["alice"], enrolment_id=enrolment.pk)
+        actor = users["sam"] if step in SUPERVISOR_MOVES else users["alice"]
+        grant = enrolment_get_for_user(actor, enrolment_id=enrolment.pk)
         if step == "placed":
             enrolments.placement_record(
                 actor=users["alice"],
@@ -169,7 +173,7 @@ def make_enrolment_move(users, network, request, move_name):
             )
             continue
         enrolments.enrolment_move(
-            actor=users["alice"],
+            actor=actor,
             access=grant,
             to=step,
             on=today - DAY,
@@ -350,9 +354,10 @@ def test_the_api_lists_for_the_case_agency_and_the_provider_the_enrolment_moves_
     referral_services.referral_move(actor=users["pat"], referral=referral, move="accept")
     detail = f"/api/v1/enrolments/{enrolment.pk}/"
     assert api_client_for(users["alice"]).get(detail).json()["moves"] == ["declined", "enrolled"]
-    assert api_client_for(users["pat"]).get(detail).json()["moves"] == ["enrolled"]  # the provider
+    # the provider records the returnee's answer and the enrolment (decisions/0018)
+    assert api_client_for(users["pat"]).get(detail).json()["moves"] == ["declined", "enrolled"]
     listed = api_client_for(users["pat"]).get("/api/v1/enrolments/").json()["results"]
-    assert [row["moves"] for row in listed] == [["enrolled"]]
+    assert [row["moves"] for row in listed] == [["declined", "enrolled"]]
 
 
 def test_the_first_income_follow_up_task_reads_one_month(users, network, request):

@@ -23,6 +23,8 @@ from .cases import (
 )
 from .livelihoods import (
     EnrolmentAccess,
+    allocation_round_get_for_user,
+    allocation_round_list_for_user,
     can_add_options,
     can_edit_opportunities_of,
     enrolment_get_for_user,
@@ -53,6 +55,8 @@ from .network import (
 )
 
 __all__ = [
+    "allocation_round_get_for_user",
+    "allocation_round_list_for_user",
     "can_add_options",
     "require_programme_viewer",
     "sees_programme_figures",

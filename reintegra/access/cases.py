@@ -1,5 +1,6 @@
 """Cases and referrals: owned by an agency, seen by another only through an active referral."""
 
+from collections.abc import Iterable
 from typing import TypeGuard
 
 from django.core.exceptions import PermissionDenied
@@ -48,10 +49,15 @@ def require_case_owner(user: AnyUser) -> User:
     return member
 
 
-def _active_referrals_to(agency_id: int | None) -> QuerySet[Referral]:
-    return Referral.objects.filter(to_agency_id=agency_id, status__in=ACTIVE_REFERRAL_STATUSES).filter(
+def _referrals_to(agency_id: int | None, statuses: Iterable[str]) -> QuerySet[Referral]:
+    """Referrals to the agency in these statuses, under a consent not withdrawn (or an override)."""
+    return Referral.objects.filter(to_agency_id=agency_id, status__in=list(statuses)).filter(
         Q(consent__isnull=True, override_by__isnull=False) | Q(consent__withdrawn_at__isnull=True)
     )
+
+
+def _active_referrals_to(agency_id: int | None) -> QuerySet[Referral]:
+    return _referrals_to(agency_id, ACTIVE_REFERRAL_STATUSES)
 
 
 def case_list_for_user(user: AnyUser) -> QuerySet[Case]:

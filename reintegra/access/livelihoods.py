@@ -1,5 +1,8 @@
 """Livelihood enrolments: the case's agency sees and records all of them; the provider of an option
-sees and records only the enrolments of people referred to it (an active referral), and nothing else."""
+sees and records only the enrolments of people referred to it (an active referral), and nothing else.
+After the referral is completed, the provider keeps the enrolments linked to it whose work remains
+(to enrol, complete, place, follow up) until that work is done, and nothing else of the case
+(decisions/0018); a revocation or a withdrawn consent ends even that."""
 
 from collections.abc import Iterable
 from typing import TypeGuard
@@ -9,11 +12,19 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from reintegra.accounts.models import Role, User
-from reintegra.livelihoods.models import Enrolment, Opportunity
+from reintegra.livelihoods.handover import work_remains
+from reintegra.livelihoods.models import AllocationRound, Enrolment, Opportunity
 from reintegra.livelihoods.scope import EnrolmentAccess
+from reintegra.referrals.choices import ReferralStatus
 
-from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to
-from .members import AnyUser, can_manage_network, is_member, require_member
+from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to, _referrals_to
+from .members import AnyUser, can_manage_network, is_member, is_supervisor, require_member
+
+
+def _kept_after_completion(agency_id: int | None) -> Q:
+    """The provider's enrolments held through a completed referral while their work remains."""
+    completed = _referrals_to(agency_id, [ReferralStatus.COMPLETED])
+    return Q(opportunity__provider_id=agency_id, referral_id__in=completed.values("pk")) & work_remains()
 
 
 def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
@@ -22,7 +33,7 @@ def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
     provided = Q(
         opportunity__provider_id=user.agency_id,
         case_id__in=_active_referrals_to(user.agency_id).values("case_id"),
-    )
+    ) | _kept_after_completion(user.agency_id)
     if user.role in CASE_OWNER_ROLES:
         return Enrolment.objects.filter(Q(case__agency_id=user.agency_id) | provided)
     return Enrolment.objects.filter(provided)
@@ -51,14 +62,39 @@ def enrolment_grants_for_user(user: AnyUser, enrolments: Iterable[Enrolment]) ->
     asked = {e.case_id for e in rows if e.opportunity.provider_id == user.agency_id and e.pk not in own}
     referrals = _active_referrals_to(user.agency_id).filter(case_id__in=asked) if asked else None
     referred = set(referrals.values_list("case_id", flat=True)) if referrals is not None else set()
+    # Those not referred now may still be kept after a completed referral: one more query, if any.
+    after = {e.pk for e in rows if e.opportunity.provider_id == user.agency_id and e.pk not in own}
+    after -= {e.pk for e in rows if e.case_id in referred}
+    kept = (
+        set(Enrolment.objects.filter(_kept_after_completion(user.agency_id), pk__in=after).values_list("pk", flat=True))
+        if after
+        else set()
+    )
     return {
         e.pk: EnrolmentAccess(
             enrolment=e,
             own=e.pk in own,
-            provider=e.opportunity.provider_id == user.agency_id and (e.pk in own or e.case_id in referred),
+            provider=e.opportunity.provider_id == user.agency_id
+            and (e.pk in own or e.case_id in referred or e.pk in kept),
+            supervisor=e.pk in own and user.role == Role.SUPERVISOR,
+            residual=e.pk in kept,
         )
         for e in rows
     }
+
+
+def allocation_round_list_for_user(user: AnyUser) -> QuerySet[AllocationRound]:
+    """The cohort allocations of the user's agency, for its supervisors only."""
+    if not is_member(user) or not is_supervisor(user) or user.agency_id is None:
+        return AllocationRound.objects.none()
+    return AllocationRound.objects.filter(agency_id=user.agency_id)
+
+
+def allocation_round_get_for_user(user: AnyUser, *, round_id: int) -> AllocationRound:
+    round_ = allocation_round_list_for_user(user).select_related("made_by").filter(pk=round_id).first()
+    if round_ is None:
+        raise Http404
+    return round_
 
 
 def can_edit_opportunities_of(user: AnyUser, provider_id: int) -> bool:

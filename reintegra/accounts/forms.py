@@ -2,11 +2,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .lockout import login_is_locked, login_refused_while_locked_record
-from .models import Role
+from .models import Calendar, Role
 
 
 def locked_message() -> str:
@@ -34,7 +35,11 @@ class LoginForm(AuthenticationForm):
 
 
 class StaffForm(forms.Form):
-    username = forms.SlugField(label=_("Username"), max_length=150)
+    username = forms.SlugField(
+        label=_("Username"),
+        max_length=150,
+        error_messages={"invalid": _("A username has only letters, digits, hyphens and underscores (somchai_k).")},
+    )
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -52,3 +57,41 @@ class StaffForm(forms.Form):
         field = self.fields["role"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101
         field.choices = [(r, labels[r]) for r in roles]
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of the pages"))
+    calendar = forms.ChoiceField(
+        label=_("Years in"),
+        choices=Calendar.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Dates are kept the same; only how the year is shown changes (2026 in the Buddhist era is 2569)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101
+        field.choices = [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """A user's change of their own password. The rules are listed on the page (id
+    "password-rules"), so the new password's field points to them instead of Django's HTML list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("New password again")
+        self.fields["new_password1"].help_text = ""
+        self.fields["new_password1"].widget.attrs["aria-describedby"] = "password-rules"
+        # A new page: no browser should offer to fill the current password into the new ones.
+        self.fields["new_password1"].widget.attrs["autocomplete"] = "new-password"
+        self.fields["new_password2"].widget.attrs["autocomplete"] = "new-password"
+
+    def clean_old_password(self) -> str:
+        # The current password is a login secret: while the account is locked it is not checked.
+        if login_is_locked(self.user.get_username()):
+            raise forms.ValidationError(locked_message(), code="locked")
+        return str(super().clean_old_password())

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib.dates import BUDDHIST, GREGORIAN
+
 
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
@@ -9,6 +11,13 @@ class Role(models.TextChoices):
     PROVIDER_STAFF = "provider_staff", _("Service-provider staff")
     ME_ANALYST = "me_analyst", _("M&E analyst")
     NETWORK_COORDINATOR = "network_coordinator", _("Network coordinator")
+
+
+class Calendar(models.TextChoices):
+    """How a reader's pages count the years (lib/dates.py); dates are stored in the Gregorian one."""
+
+    GREGORIAN = GREGORIAN, _("Gregorian calendar (2026)")
+    BUDDHIST = BUDDHIST, _("Buddhist era (2569)")
 
 
 # The roles that keep an agency's cases (open them, see them in full), and those that may also
@@ -30,6 +39,9 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    calendar = models.CharField(
+        _("years in"), max_length=16, choices=Calendar.choices, default=Calendar.GREGORIAN, blank=True
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -68,6 +80,8 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("update")
         DELETE = "delete", _("delete")
         READ = "read", _("read")
+        # Identifying details shown at the user's request (the case page's "Show", the edit form).
+        REVEAL = "reveal", _("reveal")
         EXPORT = "export", _("export")
         LOGIN = "login", _("login")
         LOGIN_FAILED = "login_failed", _("failed login")

@@ -114,3 +114,32 @@ def staff_set_active(*, actor: User, member: User, active: bool) -> User:
         details={"changed": ["is_active"], "is_active": active},
     )
     return member
+
+
+@transaction.atomic
+def user_set_preferences(*, actor: User, user: User, language: str, calendar: str) -> User:
+    """The user's own reading preferences: the language of their pages and the calendar their
+    years are shown in (lib/dates.py). Each user sets only their own."""
+    user.preferred_language = language
+    user.calendar = calendar
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save(update_fields=["preferred_language", "calendar"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=user,
+        categories=["account"],
+        details={"changed": ["preferred_language", "calendar"], "language": language, "calendar": calendar},
+    )
+    return user
+
+
+def session_end_record(*, user: User, quick_exit: bool) -> None:
+    """Notes in the audit log that a user ended their session (through the quick exit or not)."""
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.LOGOUT,
+        obj=user,
+        categories=["credentials"],
+        details={"quick_exit": quick_exit},
+    )

@@ -26,6 +26,7 @@ from reintegra.access import (
     keeps_cases,
     receives_cases,
     require_case_owner,
+    require_case_receiver,
     require_member,
 )
 from reintegra.api import conflict_response
@@ -45,6 +46,7 @@ from .serializers import (
     DuplicateQuerySerializer,
     DuplicatesSerializer,
     HistoryEventSerializer,
+    IdentitySearchSerializer,
     NoteSerializer,
     ReasonSerializer,
     ReturnJourneySerializer,
@@ -55,6 +57,7 @@ from .serializers import (
 
 CONFLICT = OpenApiResponse(description="The record changed since the given version (error with current_version).")
 NOT_FOUND = OpenApiResponse(description="No such case, or not yours to change.")
+SEARCH_RESULTS = 100
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -132,6 +135,22 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         assert user.agency is not None  # noqa: S101 (an owner role always has an agency)
         found = services.possible_duplicates(agency=user.agency, **serializer.validated_data)
         return Response({"own": [c.code for c in found["own"]], "elsewhere": found["elsewhere"]})
+
+    @extend_schema(
+        request=IdentitySearchSerializer, responses={200: CaseListSerializer(many=True), 400: None, 403: None}
+    )
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def search(self, request: Request) -> Response:
+        """Finds your agency's cases by the person's name (every word given must be one of their
+        names, whole or by its first four letters or more) or phone number. Sent in the body, never
+        in the address; every search is in the audit log. Answers with codes and stages, no names
+        (at most 100 cases, newest first)."""
+        user = require_case_receiver(request.user)
+        serializer = IdentitySearchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        found = selectors.case_search_by_identity(user=user, **serializer.validated_data)
+        cases = found.select_related("agency").order_by("-opened_at")[:SEARCH_RESULTS]
+        return Response(CaseListSerializer(cases, many=True, context={"request": request}).data)
 
     @extend_schema(responses={200: CaseDetailSerializer, 404: NOT_FOUND})
     def retrieve(self, request: Request, code: str) -> Response:

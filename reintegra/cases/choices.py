@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reintegra.lib import labels
 
@@ -47,11 +48,11 @@ class Stage(models.TextChoices):
     """The case's stage; `cas_status` maps it onto HTCDS cas_Status."""
 
     IDENTIFICATION = "identification", _("Identification")
-    RETURN = "return", _("Return")
+    RETURN = "return", pgettext_lazy("case stage", "Return")
     SHELTER_ASSISTANCE = "shelter_assistance", _("Shelter & assistance")
     REINTEGRATION = "reintegration", _("Reintegration")
     FOLLOW_UP = "follow_up", _("Follow-up")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case stage", "Closed")
 
 
 STAGE_ORDER = list(Stage.values)
@@ -86,7 +87,7 @@ class RecruitmentMethod(models.TextChoices):  # HTCDS vic_MethodOfRecruitment
 
 
 class RecruiterRelation(models.TextChoices):  # HTCDS vic_RelationshipToTrafficker
-    FAMILIAL = "Familial", _("Family")
+    FAMILIAL = "Familial", pgettext_lazy("recruiter relation", "Family")
     ACQUAINTED = "Acquainted", _("Acquaintance")
     UNACQUAINTED = "Unaquainted", _("Stranger")  # sic: HTCDS spells it so
 
@@ -165,7 +166,7 @@ class DataCategory(models.TextChoices):
     CONTACT = "contact", _("Contact (phone, e-mail, address)")
     PROFILE = "profile", _("Profile (gender, age, citizenship, languages, education, family)")
     HISTORY = "history", _("Migration and exploitation history")
-    RETURN = "return", _("Return")
+    RETURN = "return", pgettext_lazy("data category", "Return")
     NOTES = "notes", _("Case notes")
     PLAN = "plan", _("Priorities, reintegration plan and assessments")
     LIVELIHOOD = "livelihood", _("Skills, aspirations, livelihood enrolments and income")

@@ -3,10 +3,11 @@
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.lib import geo
+from reintegra.lib import clock, crypto
+from reintegra.lib.formfields import CHECKLIST, FILTERABLE, CountriesField, CountryField, CurrencyField
+from reintegra.network.forms import ServiceSelect, group_agencies
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.choices import ReferralReason, Urgency
 
@@ -18,11 +19,6 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "—"), *choices]
-
-
-class CountriesField(forms.MultipleChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=geo.country_choices, widget=forms.SelectMultiple(attrs={"size": 4}), **kwargs)
 
 
 class ReturneeForm(forms.Form):
@@ -48,7 +44,9 @@ class ReturneeForm(forms.Form):
         choices=_blank(DocumentType.choices),
     )
     id_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
-    citizenships = CountriesField(label=_("Citizenship"), required=False)
+    citizenships = CountriesField(
+        label=_("Citizenship"), required=False, help_text=_("Tick each country the person is a citizen of.")
+    )
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         required=False,
@@ -68,6 +66,10 @@ class ReturneeForm(forms.Form):
     trafficking_status_decided_by = forms.ModelChoiceField(
         label=_("status decided by"), required=False, queryset=Agency.objects.filter(active=True)
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_agencies(self)
 
     def returnee_fields(self) -> dict[str, Any]:
         """The cleaned data as the services take it: `Returnee.FIELDS` (and an intake's own fields)."""
@@ -105,13 +107,13 @@ class StageForm(forms.Form):
         label=_("Reason (when going back to an earlier stage)"),
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2, "id": "id_stage_reason"}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class HistoryForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=choices_of(HistoryEvent, "type"))
-    country = forms.ChoiceField(label=_("Country"), choices=geo.country_choices)
+    country = CountryField(label=_("Country"))
     area = forms.CharField(label=_("Area or city"), required=False, max_length=120)
     started_on = forms.DateField(label=_("From"), required=False, widget=DATE)
     ended_on = forms.DateField(label=_("Until"), required=False, widget=DATE)
@@ -143,22 +145,26 @@ class HistoryForm(forms.Form):
     )
     duration_months = forms.IntegerField(label=_("Duration (months)"), required=False, min_value=0, max_value=600)
     debt_amount = forms.DecimalField(label=_("Debt owed on return"), required=False, max_digits=12, decimal_places=2)
-    debt_currency = forms.CharField(label=_("Currency (ISO 4217, e.g. THB, PHP)"), required=False, max_length=3)
+    debt_currency = CurrencyField(label=_("Currency of the debt"), required=False)
     creditor = forms.CharField(label=_("Creditor"), required=False, max_length=120)
 
 
 class ReturnForm(forms.Form):
-    country_from = forms.ChoiceField(label=_("Returned from"), choices=geo.country_choices)
+    country_from = CountryField(label=_("Returned from"))
     returned_on = forms.DateField(label=_("Date of return"), widget=DATE)
     return_type = forms.ChoiceField(label=_("Type of return"), choices=choices_of(ReturnJourney, "return_type"))
     assisting_agencies = forms.ModelMultipleChoiceField(
         label=_("Assisted by"),
         required=False,
         queryset=Agency.objects.filter(active=True),
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple(attrs=CHECKLIST),
     )
     documents_issued = forms.CharField(label=_("Documents issued"), required=False, max_length=300)
     point_of_arrival = forms.CharField(label=_("Point of arrival"), required=False, max_length=120)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_agencies(self)
 
 
 class ConsentForm(forms.Form):
@@ -175,14 +181,24 @@ class ConsentForm(forms.Form):
         choices=choices_of(Consent, "categories"),
         widget=forms.CheckboxSelectMultiple,
     )
-    given_on = forms.DateField(label=_("Given on"), widget=DATE, initial=timezone.localdate)
+    given_on = forms.DateField(label=_("Given on"), widget=DATE, initial=clock.today)
     language = forms.ChoiceField(label=_("Language used"), choices=choices_of(Consent, "language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_agencies(self)
 
 
 class ReferralForm(forms.Form):
-    to_agency = forms.ModelChoiceField(label=_("To agency"), queryset=Agency.objects.filter(active=True))
+    to_agency = forms.ModelChoiceField(
+        label=_("To agency"), queryset=Agency.objects.filter(active=True), widget=forms.Select(attrs=FILTERABLE)
+    )
     service = forms.ModelChoiceField(
-        label=_("Service"), required=False, queryset=Service.objects.filter(active=True).select_related("agency")
+        label=_("Service"),
+        required=False,
+        queryset=Service.objects.filter(active=True).select_related("agency"),
+        widget=ServiceSelect,
+        help_text=_("The services of the agency chosen above."),
     )
     reasons = forms.MultipleChoiceField(
         label=_("Reasons"), required=False, choices=ReferralReason.choices, widget=forms.CheckboxSelectMultiple
@@ -222,11 +238,41 @@ class ReasonForm(forms.Form):
 
 
 class SearchForm(forms.Form):
+    """The list's filters: nothing personal, so they may stay in the address."""
+
     q = forms.CharField(label=_("Case code"), required=False, max_length=20)
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[("", _("Open cases"))] + Stage.choices)
-    name = forms.CharField(label=_("Exact name"), required=False, max_length=200)
+
+
+class IdentitySearchForm(forms.Form):
+    """A search for a person, sent by POST: a name or a phone number never goes into an address."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        help_text=_("Any of the person's names: whole words, or the first four letters or more of a word."),
+    )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if name and not crypto.name_words(name):
+            raise forms.ValidationError(_("Give at least one word of the name."), code="name")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not crypto.phone_key(phone):
+            raise forms.ValidationError(_("A phone number needs at least 7 digits."), code="phone")
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not (data.get("name") or data.get("phone")):
+            raise forms.ValidationError(_("Give a name or a phone number to search for."), code="empty")
+        return data
 
 
 class PhotoForm(forms.Form):
-    photo = forms.FileField(label=_("Photo (JPEG or PNG)"))
+    photo = forms.FileField(label=_("Photo (JPEG or PNG)"), error_messages={"required": _("Choose a photo to upload.")})

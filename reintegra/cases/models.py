@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import crypto
-from reintegra.lib.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from reintegra.lib.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, StampField
 from reintegra.lib.phrases import render
 from reintegra.lib.validators import (
     CHOICE_ERRORS,
@@ -189,7 +189,7 @@ class Returnee(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("returnee")
@@ -203,6 +203,17 @@ class PhoneIndex(models.Model):
     """One keyed hash per phone number, for exact search and duplicate detection."""
 
     returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="phone_index")
+    key = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key[:8]
+
+
+class NameWordIndex(models.Model):
+    """One keyed hash per word of the returnee's names (a short word whole, a longer one by its
+    first four characters), for search by part of a name (decisions/0017)."""
+
+    returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="name_words")
     key = models.CharField(max_length=64, db_index=True)
 
     def __str__(self) -> str:
@@ -238,7 +249,7 @@ class Case(models.Model):
     closure_reason = EncryptedTextField(_("closure reason"), blank=True)
     stage_before_closure = models.CharField(max_length=24, choices=Stage.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         verbose_name = _("case")
@@ -399,7 +410,7 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         ordering = ["-given_on", "-pk"]
@@ -481,11 +492,21 @@ class Task(models.Model):
         related_name="tasks",
     )
     is_follow_up = models.BooleanField(_("follow-up"), default=False)
+    # A task the system schedules for a record (an assessment, an income follow-up) keeps its title
+    # as a phrase and parameters too (lib/phrases.py), so each reader reads it in their language;
+    # `title` holds its English wording. A task a person writes has no phrase.
+    title_phrase = models.CharField(max_length=200, blank=True, default="")
+    title_params = models.JSONField(default=dict, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language: the phrase of a system task, the words of a person's."""
+        return render(self.title_phrase, self.title_params) if self.title_phrase else self.title

@@ -1,19 +1,19 @@
 """Reads of cases. Every read of identifying data (identity, contact) is audited, with the
 categories the reader was shown."""
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.lib import crypto
+from reintegra.lib import clock, crypto
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
-from .models import Case, CaseEvent, Task
+from .models import Case, CaseEvent, Returnee, Task
 
 
 def audit_case_read(*, user: User, access: CaseAccess, shown: set[str], via: str) -> None:
@@ -27,10 +27,24 @@ def audit_case_read(*, user: User, access: CaseAccess, shown: set[str], via: str
     )
 
 
-def case_read(*, user: AnyUser, access: CaseAccess, via: str) -> CaseAccess:
-    """Logs the read of the case record as shown to this user (only the categories they may see)."""
-    audit_case_read(user=require_member(user), access=access, shown=set(access.categories), via=via)
+def case_read(*, user: AnyUser, access: CaseAccess, via: str, masked: bool = False) -> CaseAccess:
+    """Logs the read of the case record as shown to this user (only the categories they may see;
+    `masked`: without the identifying ones, which a page shows only when asked, see case_reveal)."""
+    shown = set(access.categories) - (IDENTIFYING_CATEGORIES if masked else set())
+    audit_case_read(user=require_member(user), access=access, shown=shown, via=via)
     return access
+
+
+def case_reveal(*, user: AnyUser, access: CaseAccess, shown: set[str], via: str) -> None:
+    """Logs that the user asked to see identifying details of the case: one `reveal` record naming
+    every category the answer shows (as far as the user may see it)."""
+    audit_record(
+        actor=require_member(user),
+        action=AuditEvent.Action.REVEAL,
+        obj=access.case,
+        categories=sorted(access.categories & shown),
+        details={"code": access.case.code, "via": via, "own": access.own},
+    )
 
 
 @dataclass
@@ -59,28 +73,60 @@ def case_list(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
     return cases.order_by("-opened_at")
 
 
+# A search names at most this many words of a name; a longer query is not a person's name.
+MAX_NAME_WORDS = 6
+
+
+def _has_words(searched: list[str], words: list[str]) -> bool:
+    """Every searched word is a word of the name: a short one whole, a longer one as the start of
+    a word (decisions/0017)."""
+    return all(any(w == s if len(s) < crypto.NAME_PREFIX_LENGTH else w.startswith(s) for w in words) for s in searched)
+
+
 def case_search_by_identity(*, user: AnyUser, name: str = "", phone: str = "") -> QuerySet[Case]:
-    """Exact search through the blind index, within the cases the user may see in full."""
+    """Cases of the user's own agency whose returnee goes by every word of `name` (a word, or its
+    first four letters or more), or has the phone number `phone`. The name-word index narrows the
+    candidates without any plaintext in the database; their names are then decrypted here to
+    confirm the words. Every search is audited, with how many cases it found."""
     member = require_member(user)
     cases = case_list_for_user(user).filter(agency=member.agency)
-    query = Q()
-    if name.strip():
-        query |= Q(returnee__name_index=crypto.blind_index(crypto.name_key(name), kind="name"))
+    searched = crypto.name_words(name)[:MAX_NAME_WORDS]
     key = crypto.phone_key(phone)
-    if key:
-        query |= Q(returnee__phone_index__key=crypto.blind_index(key, kind="phone"))
-    if not query:
+    if not searched and not key:
         return Case.objects.none()
-    found = cases.filter(query).distinct()
+    found: set[int] = set()
+    if searched:
+        candidates = cases
+        for word in searched:  # one join per word: every word must be there
+            candidates = candidates.filter(returnee__name_words__key=crypto.name_word_key(word))
+        rows = set(candidates.values_list("pk", "returnee_id"))
+        names = {
+            r.pk: crypto.name_words(r.given_name, r.family_name, r.other_names)
+            for r in Returnee.objects.filter(pk__in={returnee for _, returnee in rows}).only(
+                "given_name", "family_name", "other_names"
+            )
+        }
+        found |= {pk for pk, returnee in rows if _has_words(searched, names[returnee])}
+    if key:
+        found |= set(
+            cases.filter(returnee__phone_index__key=crypto.blind_index(key, kind="phone")).values_list("pk", flat=True)
+        )
+    result = cases.filter(pk__in=found)
     audit_record(
         actor=member,
         action=AuditEvent.Action.READ,
         object_type="cases.case",
         object_id="search",
-        categories=["identity"] if name.strip() else ["contact"],
-        details={"results": found.count()},
+        categories=(["identity"] if searched else []) + (["contact"] if key else []),
+        details={"results": len(found)},
     )
-    return found
+    return result
+
+
+def case_list_by_ids(*, user: AnyUser, ids: list[int]) -> QuerySet[Case]:
+    """The cases of an earlier search, as far as the user may still see them in full."""
+    member = require_member(user)
+    return case_list_for_user(user).filter(agency=member.agency, pk__in=ids).order_by("-opened_at")
 
 
 def case_timeline(*, access: CaseAccess) -> list[CaseEvent]:
@@ -104,9 +150,47 @@ def shows_identifying(access: CaseAccess) -> bool:
     return bool(access.categories & IDENTIFYING_CATEGORIES)
 
 
-def overdue_tasks(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Task]:
+def open_tasks(*, user: AnyUser, agency_wide: bool = False, until: datetime.date | None = None) -> QuerySet[Task]:
+    """The agency's open tasks, or only the user's own: assigned to them, or unassigned on a case
+    they keep. `until` keeps those falling due by that day."""
     member = require_member(user)
-    tasks = Task.objects.filter(done_at__isnull=True, due_on__lt=timezone.localdate(), agency=member.agency)
+    tasks = Task.objects.filter(done_at__isnull=True, agency=member.agency)
     if not agency_wide:
-        tasks = tasks.filter(assignee=member)
-    return tasks.select_related("case", "assignee").order_by("due_on")
+        tasks = tasks.filter(Q(assignee=member) | Q(assignee__isnull=True, case__caseworker=member))
+    if until is not None:
+        tasks = tasks.filter(due_on__lte=until)
+    return tasks.select_related("case", "assignee").order_by("due_on", "pk")
+
+
+def overdue_tasks(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Task]:
+    return open_tasks(user=user, agency_wide=agency_wide, until=clock.today() - datetime.timedelta(days=1))
+
+
+@dataclass
+class TasksByDay:
+    """Open tasks by when they fall due, as a person plans their day."""
+
+    overdue: list[Task] = field(default_factory=list)
+    due_today: list[Task] = field(default_factory=list)
+    this_week: list[Task] = field(default_factory=list)
+    later: list[Task] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.overdue) + len(self.due_today) + len(self.this_week) + len(self.later)
+
+
+WEEK = datetime.timedelta(days=7)
+
+
+def tasks_by_day(tasks: QuerySet[Task] | list[Task], *, day: datetime.date) -> TasksByDay:
+    grouped = TasksByDay()
+    for task in tasks:
+        if task.due_on < day:
+            grouped.overdue.append(task)
+        elif task.due_on == day:
+            grouped.due_today.append(task)
+        elif task.due_on <= day + WEEK:
+            grouped.this_week.append(task)
+        else:
+            grouped.later.append(task)
+    return grouped

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from reintegra.access import CaseAccess, agency_list_for_user, is_member, keeps_cases
 from reintegra.accounts.models import User
 from reintegra.api import MovesField
-from reintegra.lib import geo
+from reintegra.lib import crypto, geo
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
@@ -175,6 +175,34 @@ class DuplicateQuerySerializer(serializers.Serializer):
     phones = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=5, default=list
     )
+
+
+class IdentitySearchSerializer(serializers.Serializer):
+    """A search for a person: in the body of a POST, so no name or phone sits in an address."""
+
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Any of the person's names: whole words, or the first four letters or more of a word"),
+    )
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate_name(self, value: str) -> str:
+        if value.strip() and not crypto.name_words(value):
+            raise serializers.ValidationError(_("Give at least one word of the name."))
+        return value.strip()
+
+    def validate_phone(self, value: str) -> str:
+        if value.strip() and not crypto.phone_key(value):
+            raise serializers.ValidationError(_("A phone number needs at least 7 digits."))
+        return value.strip()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not (attrs.get("name") or attrs.get("phone")):
+            raise serializers.ValidationError(_("Give a name or a phone number to search for."))
+        return attrs
 
 
 class DuplicatesSerializer(serializers.Serializer):

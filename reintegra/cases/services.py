@@ -14,14 +14,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import CASE_OWNER_ROLES, AuditEvent, User
-from reintegra.lib import crypto
+from reintegra.lib import clock, crypto
 from reintegra.lib.concurrency import check_version
+from reintegra.lib.dates import show_day
 from reintegra.lib.phrases import country as country_phrase
 from reintegra.lib.phrases import day, label
 from reintegra.lib.validation import add, raise_if, record_problems, value_problems
@@ -30,7 +30,17 @@ from reintegra.network.models import Agency
 
 from . import reactions
 from .choices import DataCategory, Gender, Stage
-from .models import Case, CaseEvent, Consent, HistoryEvent, PhoneIndex, Returnee, ReturnJourney, new_case_code
+from .models import (
+    Case,
+    CaseEvent,
+    Consent,
+    HistoryEvent,
+    NameWordIndex,
+    PhoneIndex,
+    Returnee,
+    ReturnJourney,
+    new_case_code,
+)
 from .timeline import timeline_write
 from .transitions import Line, record_move
 from .workflows import CASE_STAGE, CLOSURE, closure_state, parties_of, stage_move_name
@@ -69,6 +79,17 @@ def _index_returnee(returnee: Returnee) -> None:
     )
 
 
+NAME_FIELDS = ("given_name", "family_name", "other_names")
+
+
+def _index_name_words(returnee: Returnee) -> None:
+    """The keyed hashes of the words of every name the person goes by, for search by part of a
+    name (decisions/0017); written after the returnee is saved."""
+    returnee.name_words.all().delete()
+    keys = crypto.name_word_keys(*(getattr(returnee, f) for f in NAME_FIELDS))
+    NameWordIndex.objects.bulk_create([NameWordIndex(returnee=returnee, key=k) for k in sorted(keys)])
+
+
 def _index_phones(returnee: Returnee) -> None:
     returnee.phone_index.all().delete()
     keys = {crypto.blind_index(crypto.phone_key(p), kind="phone") for p in returnee.phones if crypto.phone_key(p)}
@@ -99,7 +120,7 @@ def possible_duplicates(
         returnees |= Returnee.objects.filter(phone_index__key__in=phone_keys)
     cases = Case.objects.filter(returnee__in=returnees.values("pk")).select_related("agency").distinct()
     own = [c for c in cases if c.agency_id == agency.pk]
-    elsewhere = sorted({c.agency.name for c in cases if c.agency_id != agency.pk})
+    elsewhere = sorted({c.agency.display_name for c in cases if c.agency_id != agency.pk})  # in the reader's language
     return {"own": own, "elsewhere": elsewhere}
 
 
@@ -156,6 +177,7 @@ def case_open(
     raise_if(errors)
     _index_returnee(returnee)
     returnee.save()
+    _index_name_words(returnee)
     _index_phones(returnee)
     agency = actor.agency
     for _attempt in range(5):
@@ -168,7 +190,7 @@ def case_open(
                     caseworker=actor,
                     stage=stage,
                     notes=notes,
-                    opened_at=opened_at or timezone.now(),
+                    opened_at=opened_at or clock.now(),
                 )
             break
         except IntegrityError:  # a code collision: draw again
@@ -212,10 +234,13 @@ def case_update(
         errors |= record_problems(case, only=("notes",))
     journey = ReturnJourney.objects.filter(case=case).first()
     if journey and submitted.get("birth_date") and submitted["birth_date"] > journey.returned_on:
-        add(errors, "birth_date", _("The birth date is after the return (%(date)s).") % {"date": journey.returned_on})
+        message = _("The birth date is after the return (%(date)s).")
+        add(errors, "birth_date", message % {"date": show_day(journey.returned_on)})
     raise_if(errors)
     _index_returnee(returnee)
     returnee.save()
+    if any(f in submitted for f in NAME_FIELDS):
+        _index_name_words(returnee)
     if "phones" in submitted:
         _index_phones(returnee)
     update_fields = ["version", "updated_at"]
@@ -277,7 +302,7 @@ def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, 
 def _before_birth(case: Case, field: str, date: datetime.date | None, message: str, errors: Errors) -> None:
     birth = case.returnee.birth_date
     if birth and date and date < birth:
-        add(errors, field, message % {"date": birth})
+        add(errors, field, message % {"date": show_day(birth)})
 
 
 @transaction.atomic
@@ -431,7 +456,7 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at:
         raise ValidationError(_("This consent was already withdrawn."))
-    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_at = clock.now()
     consent.withdrawn_by = actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     revoked = sum(reactions.consent_withdrawn.fire(actor=actor, consent=consent))

@@ -5,17 +5,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.lib.phrases import day
+from reintegra.lib import clock
+from reintegra.lib.dates import show_day
+from reintegra.lib.phrases import day, render
 from reintegra.lib.validation import raise_if, record_problems
 from reintegra.network.models import Agency
 
-from .models import Case, CaseEvent, ReturnJourney, Task
+from .models import TASK_TITLE_LIMIT, Case, CaseEvent, ReturnJourney, Task
 from .timeline import timeline_write
 
 
@@ -31,31 +34,48 @@ def task_create(
     *,
     actor: User,
     case: Case,
-    title: str,
+    title: str = "",
     due_on: datetime.date,
     assignee: User | None = None,
     is_follow_up: bool = False,
     agency: Agency | None = None,
     announce: bool = True,
+    title_phrase: str = "",
+    title_params: dict[str, Any] | None = None,
 ) -> Task:
     """The one writer of tasks. A task belongs to `agency` (the actor's by default). A task that a
     record schedules for itself (an assessment, an income follow-up) is not `announce`d on the
-    timeline: the record's own line says what was scheduled."""
+    timeline: the record's own line says what was scheduled; its title is given as a phrase
+    (`title_phrase`, an English msgid, and `title_params`), shown in each reader's language, and
+    `title` is then its English wording."""
     agency = agency or actor.agency
+    title_params = title_params or {}
+    if title_phrase:
+        with translation.override("en"):
+            title = Truncator(render(title_phrase, title_params)).chars(TASK_TITLE_LIMIT)
     errors: dict[str, Any] = {}
     if not title.strip():
         errors["title"] = _("Say what is to be done.")
     errors |= record_problems(Task(title=title), only=("title",))
     journey = ReturnJourney.objects.filter(case=case).first()
     if is_follow_up and journey and due_on < journey.returned_on:
-        errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {"date": journey.returned_on}
+        errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {
+            "date": show_day(journey.returned_on)
+        }
     if assignee is not None and assignee.agency_id != (agency.pk if agency else None):
         errors["assignee"] = _("Assign the task to someone of your agency.")
     raise_if(errors)
     if agency is None:
         raise PermissionDenied
     task = Task.objects.create(
-        case=case, title=title, due_on=due_on, agency=agency, assignee=assignee, is_follow_up=is_follow_up
+        case=case,
+        title=title,
+        due_on=due_on,
+        agency=agency,
+        assignee=assignee,
+        is_follow_up=is_follow_up,
+        title_phrase=title_phrase,
+        title_params=title_params,
     )
     if announce:
         timeline_write(
@@ -77,14 +97,14 @@ def task_close_linked(task: Task | None) -> None:
     """Marks done the task that stood for a record just completed (an assessment, a follow-up); the
     record's own timeline line says what was done, so the task adds none."""
     if task is not None and task.done_at is None:
-        task.done_at = timezone.now()
+        task.done_at = clock.now()
         task.save(update_fields=["done_at"])
 
 
 @transaction.atomic
 def task_done(*, actor: User, task: Task) -> Task:
     if task.done_at is None:
-        task.done_at = timezone.now()
+        task.done_at = clock.now()
         task.save(update_fields=["done_at"])
         timeline_write(
             task.case,

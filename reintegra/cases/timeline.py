@@ -4,9 +4,8 @@ how a line is stored and shown in each reader's language)."""
 import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from reintegra.accounts.models import User
+from reintegra.lib import clock
 from reintegra.network.models import Agency
 
 from .models import Case, CaseEvent
@@ -28,7 +27,7 @@ def timeline_write(
     %(name)s placeholders filled from `params` when the line is shown."""
     return CaseEvent.objects.create(
         case=case,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         kind=kind,
         actor=actor,
         agency=agency or case.agency,

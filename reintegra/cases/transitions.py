@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.lib import workflow
+from reintegra.lib import clock, workflow
 from reintegra.network.models import Agency
 
 from .models import Case, CaseEvent
@@ -53,8 +52,8 @@ def record_move(
         move,
         state_field=state_field,
         actor=actor,
-        now=timezone.now(),
-        day=day or timezone.localdate(),
+        now=clock.now(),
+        day=day or clock.today(),
         reason=reason,
     )
     names = {f.name for f in record._meta.get_fields()}

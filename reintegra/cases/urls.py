@@ -5,10 +5,12 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("search/", views.case_search, name="search"),
     path("new/", views.case_intake, name="intake"),
     path("tasks/", views.task_list, name="tasks"),
     path("<str:code>/", views.case_detail, name="detail"),
     path("<str:code>/edit/", views.case_edit, name="edit"),
+    path("<str:code>/reveal/", views.case_reveal, name="reveal"),
     path("<str:code>/photo/", views.case_photo, name="photo"),
     path("<str:code>/photo/upload/", views.case_photo_upload, name="photo_upload"),
     path("<str:code>/stage/", views.case_action, {"action": "stage"}, name="stage"),

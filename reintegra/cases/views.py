@@ -1,12 +1,18 @@
 import base64
+import secrets
+import time
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +27,9 @@ from reintegra.access import (
     require_member,
 )
 from reintegra.accounts.models import User
+from reintegra.lib import clock
 from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.formfields import page_form, with_currency_of
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.pages import CaseAction, case_action_view, run_case_action
 from reintegra.plans.models import Assessment
@@ -29,11 +37,12 @@ from reintegra.plans.selectors import assessment_chart
 from reintegra.referrals.forms import referral_form_for
 
 from . import selectors, services, tasks
-from .choices import DataCategory, Stage
+from .choices import IDENTIFYING_CATEGORIES, DataCategory
 from .forms import (
     ClosureDecisionForm,
     ConsentForm,
     HistoryForm,
+    IdentitySearchForm,
     IntakeForm,
     NoteForm,
     PhotoForm,
@@ -44,32 +53,105 @@ from .forms import (
     StageForm,
     TaskForm,
 )
-from .models import Consent, Task
+from .models import Case, Consent, Task
 from .workflows import CLOSURE, closure_state, parties_of
+
+# A search for a person is posted, never put in an address; its result (case ids, nothing personal)
+# is kept in the searcher's session under a random token for a short while, so the list it leads to
+# can be paged and reloaded at /cases/?search=<token>.
+SEARCHES = "case_searches"
+SEARCH_MINUTES = 15
+SEARCH_RESULTS = 500  # a search is for finding one person; more than this is not a search
+SEARCHES_KEPT = 10
+
+
+def _search_store(request: HttpRequest, user: User, ids: list[int], by: list[str]) -> str:
+    now = time.time()
+    kept = {t: s for t, s in request.session.get(SEARCHES, {}).items() if s["expires"] > now}
+    kept = dict(sorted(kept.items(), key=lambda item: item[1]["expires"])[-(SEARCHES_KEPT - 1) :])
+    token = secrets.token_urlsafe(16)
+    kept[token] = {"user": user.pk, "expires": now + SEARCH_MINUTES * 60, "cases": ids[:SEARCH_RESULTS], "by": by}
+    request.session[SEARCHES] = kept
+    return token
+
+
+def _search_load(request: HttpRequest, user: User, token: str) -> dict[str, Any] | None:
+    """The search behind `token` if this user made it in this session and it has not expired."""
+    search = request.session.get(SEARCHES, {}).get(token)
+    if not search or search["user"] != user.pk or search["expires"] <= time.time():
+        return None
+    return dict(search)
+
+
+def _case_list_page(
+    request: HttpRequest,
+    user: User,
+    cases: Any,
+    *,
+    form: SearchForm | None = None,
+    identity_form: IdentitySearchForm | None = None,
+    search: dict[str, Any] | None = None,
+    refusal: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
+    overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
+    context = {
+        "form": form or SearchForm(),
+        "identity_form": identity_form or IdentitySearchForm(),
+        "search": search,
+        "search_refusal": refusal,
+        "search_minutes": SEARCH_MINUTES,
+        "page": page,
+        "overdue_count": overdue.count(),
+        "can_open": keeps_cases(user),
+    }
+    return render(request, "cases/list.html", context, status=status)
 
 
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The list by code, stage and assignment; or, with `?search=<token>`, the result of the user's
+    search for a person (case_search)."""
     user = require_case_receiver(request.user)
+    if "search" in request.GET:
+        search = _search_load(request, user, request.GET["search"])
+        if search is None:
+            refusal = _(
+                "This search has expired or was made by someone else. Search again: a search is kept for %(n)s minutes."
+            ) % {"n": SEARCH_MINUTES}
+            return _case_list_page(request, user, Case.objects.none(), refusal=refusal, status=404)
+        cases = selectors.case_list_by_ids(user=user, ids=search["cases"])
+        return _case_list_page(request, user, cases, search=search)
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    if data.get("name") or data.get("phone"):
-        cases = selectors.case_search_by_identity(user=user, name=data.get("name", ""), phone=data.get("phone", ""))
-    else:
-        cases = selectors.case_list(
-            user=user,
-            filters=selectors.CaseFilters(
-                q=data.get("q", ""),
-                stage=data.get("stage", ""),
-                mine=request.GET.get("mine") == "1",
-                referred=request.GET.get("referred") == "1",
-            ),
-        )
-    page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
-    overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
-    context = {"form": form, "page": page, "overdue_count": overdue.count(), "can_open": keeps_cases(user)}
-    return render(request, "cases/list.html", context)
+    cases = selectors.case_list(
+        user=user,
+        filters=selectors.CaseFilters(
+            q=data.get("q", ""),
+            stage=data.get("stage", ""),
+            mine=request.GET.get("mine") == "1",
+            referred=request.GET.get("referred") == "1",
+        ),
+    )
+    return _case_list_page(request, user, cases, form=form)
+
+
+@login_required
+@require_POST
+def case_search(request: HttpRequest) -> HttpResponse:
+    """A search for a person by name or phone (audited), answered by a redirect to its result under
+    a short-lived token: the name and phone travel in the request's body only."""
+    user = require_case_receiver(request.user)
+    form = IdentitySearchForm(request.POST)
+    if not form.is_valid():
+        return _case_list_page(request, user, Case.objects.none(), identity_form=form, status=400)
+    name, phone = form.cleaned_data["name"], form.cleaned_data["phone"]
+    found = selectors.case_search_by_identity(user=user, name=name, phone=phone)
+    ids = list(found.order_by("-opened_at").values_list("pk", flat=True))
+    token = _search_store(request, user, ids, [by for by, value in (("name", name), ("phone", phone)) if value])
+    return redirect(f"{reverse('cases:list')}?{urlencode({'search': token})}")
 
 
 @login_required
@@ -110,8 +192,24 @@ def _assessment_chart(case: Any) -> Any:
     return assessment_chart(list(Assessment.objects.filter(case=case)))
 
 
-def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
+# The forms of the case's page, each with ids of its own. A refused form comes back on the page as
+# posted, in its slot (the name under which the page's context holds it).
+STAGE_FORM = page_form(StageForm, "stage")
+HISTORY_FORM = page_form(HistoryForm, "history")
+RETURN_FORM = page_form(ReturnForm, "return")
+CONSENT_FORM = page_form(ConsentForm, "consent")
+NOTE_FORM = page_form(NoteForm, "note")
+TASK_FORM = page_form(TaskForm, "task")
+CLOSURE_FORM = page_form(ReasonForm, "closure")
+REOPEN_FORM = page_form(ReasonForm, "reopen")
+PHOTO_FORM = page_form(PhotoForm, "photo")
+
+
+def _detail_context(
+    request: HttpRequest, access: CaseAccess, bound: Mapping[str, BaseForm] | None = None
+) -> dict[str, Any]:
     case = access.case
+    bound = bound or {}
     context: dict[str, Any] = {
         "access": access,
         "case": case,
@@ -127,20 +225,24 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
         context |= {
             "consents": case.consents.select_related("recipient_agency", "explained_by"),
             "referrals": case.referrals.select_related("to_agency", "service"),
-            "stage_form": StageForm(initial={"version": case.version, "stage": case.stage}),
-            "consent_form": ConsentForm(),
-            "referral_form": referral_form_for(case),
-            "history_form": HistoryForm(),
-            "return_form": ReturnForm(),
-            "note_form": NoteForm(),
-            "photo_form": PhotoForm(),
-            "task_form": TaskForm(),
-            "reason_form": ReasonForm(),
+            "stage_form": STAGE_FORM(initial={"version": case.version, "stage": case.stage}),
+            "consent_form": CONSENT_FORM(),
+            "referral_form": referral_form_for(access),
+            "history_form": with_currency_of(HISTORY_FORM(), case.agency.country),
+            "return_form": RETURN_FORM(),
+            "note_form": NOTE_FORM(),
+            "photo_form": PHOTO_FORM(),
+            "task_form": TASK_FORM(),
+            "closure_form": CLOSURE_FORM(),
+            "reopen_form": REOPEN_FORM(),
             # The buttons are the moves this user may make now.
             "closure_moves": [
                 m.name for m in CLOSURE.allowed(closure_state(case), parties_of(require_member(request.user), case))
             ],
         }
+        context |= bound
+        # The form refused, if any: the page points to it from the top.
+        context["failed_form"] = next(iter(bound.values()), None)
     else:
         context["referrals"] = case.referrals.filter(to_agency_id=access.viewer_agency_id).select_related(
             "to_agency", "service"
@@ -148,12 +250,35 @@ def _detail_context(request: HttpRequest, access: CaseAccess) -> dict[str, Any]:
     return context
 
 
+def case_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, BaseForm] | None = None) -> HttpResponse:
+    """The case's page, the identifying details masked (not in the page at all) until revealed;
+    `bound` holds forms shown as they were posted (pages.CasePage)."""
+    selectors.case_read(user=request.user, access=access, via="page", masked=True)
+    return render(request, "cases/detail.html", _detail_context(request, access, bound) | {"revealed": False})
+
+
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The case, with the identifying details masked (not in the page at all) until revealed."""
+    return case_page(request, case_get_for_user(request.user, code=code))
+
+
+@login_required
+@require_POST
+def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
+    """Shows the identifying details the user may see, and writes one `reveal` audit record: to
+    htmx, the person's details alone; without JavaScript, the whole page with them shown."""
     access = case_get_for_user(request.user, code=code)
-    selectors.case_read(user=request.user, access=access, via="page")
-    return render(request, "cases/detail.html", _detail_context(request, access))
+    if not selectors.shows_identifying(access):
+        raise Http404
+    if getattr(request, "htmx", False):
+        selectors.case_reveal(user=request.user, access=access, shown=set(IDENTIFYING_CATEGORIES), via="page")
+        sees = {c: access.sees(c) for c in DataCategory.values}
+        context = {"case": access.case, "returnee": access.case.returnee, "sees": sees, "revealed": True}
+        return render(request, "cases/_identity.html", context)
+    selectors.case_reveal(user=request.user, access=access, shown=set(access.categories), via="page")
+    return render(request, "cases/detail.html", _detail_context(request, access) | {"revealed": True})
 
 
 @login_required
@@ -176,7 +301,8 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("Record saved."))
                 return redirect("cases:detail", code=code)
     else:
-        selectors.case_read(user=user, access=access, via="edit form")
+        # The form holds every identifying value: opening it is a reveal, like "Show" on the page.
+        selectors.case_reveal(user=user, access=access, shown=set(access.categories), via="edit form")
         form = ReturneeForm(initial=ReturneeForm.initial_from(access.case))
     return render(request, "cases/edit.html", {"form": form, "case": access.case})
 
@@ -203,31 +329,45 @@ def _task_done(user: User, access: CaseAccess, data: dict[str, Any], task_id: in
 # The writes posted from a case's page: each URL of cases/urls.py names one.
 CASE_ACTIONS = {
     "stage": CaseAction(
-        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, **d), gettext_lazy("Stage changed."), StageForm
+        lambda u, a, d: services.case_set_stage(actor=u, case=a.case, **d),
+        gettext_lazy("Stage changed."),
+        STAGE_FORM,
+        "stage_form",
     ),
     "history": CaseAction(
-        lambda u, a, d: services.history_add(actor=u, case=a.case, **d), gettext_lazy("History recorded."), HistoryForm
+        lambda u, a, d: services.history_add(actor=u, case=a.case, **d),
+        gettext_lazy("History recorded."),
+        HISTORY_FORM,
+        "history_form",
     ),
-    "return": CaseAction(_record_return, gettext_lazy("Return recorded."), ReturnForm),
+    "return": CaseAction(_record_return, gettext_lazy("Return recorded."), RETURN_FORM, "return_form"),
     "consent": CaseAction(
         lambda u, a, d: services.consent_record(actor=u, case=a.case, **d),
         gettext_lazy("Consent recorded."),
-        ConsentForm,
+        CONSENT_FORM,
+        "consent_form",
     ),
     "consent_withdraw": CaseAction(
         _withdraw_consent, gettext_lazy("Consent withdrawn; the access it allowed has ended.")
     ),
     "note": CaseAction(
-        lambda u, a, d: services.note_add(actor=u, case=a.case, text=d["text"]), gettext_lazy("Note added."), NoteForm
+        lambda u, a, d: services.note_add(actor=u, case=a.case, text=d["text"]),
+        gettext_lazy("Note added."),
+        NOTE_FORM,
+        "note_form",
     ),
     "task": CaseAction(
-        lambda u, a, d: tasks.task_create(actor=u, case=a.case, assignee=u, **d), gettext_lazy("Task added."), TaskForm
+        lambda u, a, d: tasks.task_create(actor=u, case=a.case, assignee=u, **d),
+        gettext_lazy("Task added."),
+        TASK_FORM,
+        "task_form",
     ),
     "task_done": CaseAction(_task_done, gettext_lazy("Task done.")),
     "closure": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="request", reason=d["reason"]),
         gettext_lazy("Closure requested; a supervisor will decide."),
-        ReasonForm,
+        CLOSURE_FORM,
+        "closure_form",
     ),
     "closure_decide": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="approve" if d["approve"] else "decline"),
@@ -237,23 +377,25 @@ CASE_ACTIONS = {
     "reopen": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="reopen", reason=d["reason"]),
         gettext_lazy("Case reopened."),
-        ReasonForm,
+        REOPEN_FORM,
+        "reopen_form",
     ),
 }
-case_action = case_action_view(CASE_ACTIONS)
+case_action = case_action_view(CASE_ACTIONS, page=case_page)
 
 
 @login_required
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
+    """The user's open tasks (or the agency's) by when they fall due: overdue, today, this week, later."""
     user = require_case_receiver(request.user)
     agency_wide = request.GET.get("agency") == "1"
-    tasks = selectors.overdue_tasks(user=user, agency_wide=agency_wide)
+    tasks = selectors.tasks_by_day(selectors.open_tasks(user=user, agency_wide=agency_wide), day=clock.today())
     alerts = livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide)
     return render(
         request,
         "cases/tasks.html",
-        {"tasks": tasks, "agency_wide": agency_wide, "Stage": Stage, "placement_alerts": alerts},
+        {"tasks": tasks, "agency_wide": agency_wide, "placement_alerts": alerts},
     )
 
 
@@ -261,13 +403,19 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
     def run(user: User, access: CaseAccess, data: dict[str, Any]) -> Any:
-        upload = request.FILES.get("photo")
-        if upload is None:
-            raise ValidationError(_("Choose a photo to upload."))
+        upload = data["photo"]
         services.photo_check_size(upload.size or 0)  # before reading an oversized file into memory
         return services.photo_set(actor=user, case=access.case, data=upload.read())
 
-    return run_case_action(request, code, None, run, _("Photo saved."))
+    return run_case_action(
+        request,
+        code,
+        lambda post: PHOTO_FORM(post, request.FILES),
+        run,
+        _("Photo saved."),
+        page=case_page,
+        slot="photo_form",
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ a supervisor who did not ask decides; a closed case is reopened, with a reason, 
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reintegra.accounts.models import CASE_OWNER_ROLES, Role, User
 from reintegra.lib.workflow import Move, Reason, Stamp, Workflow
@@ -66,7 +67,7 @@ CLOSURE = Workflow(
     name="case closure",
     states=(OPEN, REQUESTED, CLOSED),
     initial=(OPEN,),
-    state_labels={OPEN: _("Open"), REQUESTED: _("Closure requested"), CLOSED: _("Closed")},
+    state_labels={OPEN: _("Open"), REQUESTED: _("Closure requested"), CLOSED: pgettext_lazy("case stage", "Closed")},
     record_label=_("case"),
     moves=(
         Move(

@@ -1,26 +1,27 @@
 """Everything drawn for one demo case before any service runs: the person, the dates, the history,
 the return, the way through the stages, referrals, tasks, notes and the closure.
 
-The dates recorded in the data (opening, history, return, consent, due dates) are spread over the
-past three years and kept consistent with each other.
+The dates recorded in the data (opening, history, return, due dates) are spread over the past two
+years and kept consistent with each other: a case whose return is recorded was opened on the day of
+the return or later (people identified abroad are still in identification or return, their return
+not yet recorded). When each later step happened is drawn when the case is played (`playing`).
 """
 
 import datetime
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from reintegra.accounts.models import Role, User
 from reintegra.cases.choices import Stage, TraffickingStatus
-from reintegra.cases.models import Consent
+from reintegra.cases.models import Case
 from reintegra.demo.drawing import STAGES, Demo, Span, data_file, pick, pick_weighted, rank
 from reintegra.demo.histories import journey_draw, migration_draw
 from reintegra.demo.people import homes, person_draw
-from reintegra.demo.referrals import Option, PlannedReferral, referrals_draw
+from reintegra.demo.referrals import Option, PlannedReferral, Shared, referrals_draw
 from reintegra.demo.scenarios import scenarios
+from reintegra.demo.timing import day_of, zone_of
 
-ZONES = {"TH": ZoneInfo("Asia/Bangkok"), "PH": ZoneInfo("Asia/Manila")}
 ID, RET, SHEL, REINT, FOLLOW, CLOSED = STAGES
 
 
@@ -49,6 +50,7 @@ class CaseDraft:
     summary: str
     opened_at: datetime.datetime
     opened_on: datetime.date
+    returned_on: datetime.date | None
     history: list[dict[str, Any]]  # keyword arguments of `history_add`
     journey: dict[str, Any] | None  # keyword arguments of `return_record`
     assisting: list[str]  # agency slugs
@@ -63,7 +65,23 @@ class CaseDraft:
     override: Option | None = None
     withdraw_statistics: bool = False
     rolls: list[float] = field(default_factory=list)
-    shared: list[Consent] = field(default_factory=list)  # active sharing consents recorded so far
+    shared: list["Shared"] = field(default_factory=list)  # the sharing consents put on the case's script
+
+
+@dataclass
+class Played:
+    """What the steps of a case's script have written so far, for the steps that follow."""
+
+    _case: Case | None = None
+
+    @property
+    def case(self) -> Case:
+        assert self._case is not None  # noqa: S101  the opening is the first step
+        return self._case
+
+    @case.setter
+    def case(self, case: Case) -> None:
+        self._case = case
 
 
 @cache
@@ -105,16 +123,16 @@ def case_draft(
     anchor = demo.today - datetime.timedelta(days=since_return.draw(rng) if has_return else rng.randint(2, 25))
     # Out of the exploitation some days before the return (shelter, papers), or on the day of the rescue.
     ended = anchor - datetime.timedelta(days=rng.randint(1, 25) if has_return else 0)
-    # Identified abroad after the escape or rescue, at the border, or after coming home.
+    # Met at the border or the airport, or after coming home; or, not yet home, identified abroad
+    # after the escape or rescue.
     if has_return:
-        offset = datetime.timedelta(days=rng.randint(-25, 20 if stage in (ID, RET, SHEL) else 45))
-        opened_on = min(demo.today, max(ended, anchor + offset))
+        opened_on = demo.day(anchor, rng.randint(0, 20 if stage in (ID, RET, SHEL) else 45))
     else:
         opened_on = demo.day(anchor, rng.randint(0, 10))
     opened_time = datetime.time(rng.randint(8, 16), rng.randint(0, 59))
     opened_at = min(
-        datetime.datetime.combine(opened_on, opened_time, tzinfo=ZONES[country]),
-        demo.now - datetime.timedelta(minutes=5),
+        datetime.datetime.combine(opened_on, opened_time, tzinfo=zone_of(country)),
+        demo.now - datetime.timedelta(hours=1),
     )
 
     # The person.
@@ -154,7 +172,7 @@ def case_draft(
 
     # The way through the stages.
     final = FOLLOW if stage == CLOSED else stage
-    before_return = not has_return or opened_on < anchor
+    before_return = not has_return
     path = _path_draw(demo=demo, final=final, before_return=before_return)
     referrals = referrals_draw(
         demo=demo, slug=slug, gender=gender, minor=minor, home=home, stage=stage, final=final, path=path
@@ -184,7 +202,8 @@ def case_draft(
         returnee=returnee,
         summary=rng.choice(story.summaries),
         opened_at=opened_at,
-        opened_on=min(demo.today, opened_at.astimezone(ZONES[country]).date()),
+        opened_on=day_of(opened_at),
+        returned_on=anchor if has_return else None,
         history=migration.history,
         journey=journey.fields if journey else None,
         assisting=journey.assisting if journey else [],
@@ -231,7 +250,8 @@ def _tasks_draw(
         for follow_up in _follow_ups():
             roll, keep = rng.random(), rng.random() < 0.4
             due = returned_on + datetime.timedelta(days=follow_up.days)
-            if not keep or (stage == CLOSED and due >= demo.today) or (final == SHEL and follow_up.days > 30):
+            late = due <= opened_on  # due before the case was opened: not scheduled
+            if not keep or late or (stage == CLOSED and due >= demo.today) or (final == SHEL and follow_up.days > 30):
                 continue
             tasks.append(PlannedTask(title=follow_up.title, due=due, follow_up=True, roll=roll))
     return tasks

@@ -19,6 +19,7 @@ from django.utils import timezone
 from reintegra.accounts.models import Role, User
 from reintegra.cases.choices import Stage
 from reintegra.demo.network import USERS
+from reintegra.demo.timing import Pace
 from reintegra.network.models import Agency, Service
 
 SEED = 2026
@@ -76,14 +77,15 @@ class Demo:
     users: dict[str, User]
     agencies: dict[str, Agency]
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))  # reproducible, not security
-    today: datetime.date = field(default_factory=timezone.localdate)
-    now: datetime.datetime = field(default_factory=timezone.now)
+    now: datetime.datetime = field(default_factory=timezone.now)  # the moment the demo started: nothing is later
+    today: datetime.date = field(init=False)
     services: dict[int, list[Service]] = field(default_factory=dict)  # active services by agency id
     receivers: dict[str, User] = field(default_factory=dict)  # who answers referrals, by agency slug
     supervisors: dict[str, User] = field(default_factory=dict)
     phone_serial: int = 0  # makes every phone number and document number unique
 
     def __post_init__(self) -> None:
+        self.today = timezone.localdate(self.now)
         for service in Service.objects.filter(active=True).order_by("pk"):
             self.services.setdefault(service.agency_id, []).append(service)
         # Who acts for an agency: its demo users, caseworkers and providers before supervisors.
@@ -97,6 +99,10 @@ class Demo:
                 self.receivers.setdefault(slug, user)
         for slug, user in self.supervisors.items():
             self.receivers.setdefault(slug, user)
+
+    @property
+    def pace(self) -> Pace:
+        return Pace(rng=self.rng, latest=self.now)
 
     def day(self, base: datetime.date, offset: int) -> datetime.date:
         """`offset` days after `base`, but never after today."""

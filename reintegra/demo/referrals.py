@@ -1,7 +1,8 @@
 """Referrals between the demo agencies (data/referrals.json): which ones a case gets, and how they
-are sent, answered and ended through the referral services."""
+are sent, answered and ended through the referral services, each step at its moment (timing.py)."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -9,15 +10,18 @@ from typing import TYPE_CHECKING, Any
 from reintegra.access import case_get_for_user
 from reintegra.cases import services as case_services
 from reintegra.cases.choices import ConsentPurpose, DataCategory, Gender, Stage
-from reintegra.cases.models import Case, Consent
+from reintegra.cases.models import Consent
 from reintegra.cases.tasks import task_create
-from reintegra.demo.drawing import Demo, Span, data_file, pick, rank
+from reintegra.demo.drawing import Demo, data_file, pick, rank
 from reintegra.demo.people import WOMEN, Home
+from reintegra.demo.timing import DAY, HOUR, MINUTE, Script, day_of, zone_of
+from reintegra.network.models import Agency
 from reintegra.referrals import services as referral_services
 from reintegra.referrals.choices import ReferralReason, ReferralStatus, Urgency
+from reintegra.referrals.models import Referral
 
 if TYPE_CHECKING:
-    from reintegra.demo.drafts import CaseDraft
+    from reintegra.demo.drafts import CaseDraft, Played
 
 
 @dataclass(frozen=True)
@@ -148,18 +152,85 @@ def referrals_draw(
     return planned
 
 
-def referral_play(
+@dataclass
+class Shared:
+    """A sharing consent the demo records for a case: with whom, what, and from when."""
+
+    at: datetime.datetime
+    agency: Agency | None
+    agency_type: str
+    categories: frozenset[str]
+    for_one: bool = False  # to be withdrawn: it covers only the referral it was given for
+    record: Consent | None = None  # once recorded
+
+    def covers(self, to_agency: Agency, categories: tuple[DataCategory, ...], moment: datetime.datetime) -> bool:
+        """Whether the referral service will find this consent for a referral sent at `moment`
+        (as `referral_services.consent_covering` looks for one)."""
+        recipient = self.agency.pk == to_agency.pk if self.agency is not None else self.agency_type == to_agency.type
+        return not self.for_one and self.at < moment and recipient and set(categories) <= self.categories
+
+
+def _consent_plan(
+    *, script: Script, draft: "CaseDraft", played: "Played", at: datetime.datetime, shared: Shared
+) -> None:
+    """Records the sharing consent `shared` at `at`, given that day."""
+    at = shared.at = min(at, script.latest)
+    draft.shared.append(shared)
+
+    def record() -> None:
+        shared.record = case_services.consent_record(
+            actor=draft.opener,
+            case=played.case,
+            purpose=ConsentPurpose.SHARING,
+            given_on=day_of(at),
+            language=draft.consent_language,
+            recipient_agency=shared.agency,
+            recipient_agency_type="" if shared.agency is not None else shared.agency_type,
+            categories=sorted(shared.categories),
+        )
+
+    script.at(at, record)
+
+
+def _sent_at(
     *,
     demo: Demo,
-    case: Case,
     draft: "CaseDraft",
+    status: ReferralStatus,
+    window: tuple[datetime.datetime, datetime.datetime],
+    override: bool,
+) -> datetime.datetime:
+    """When the referral is sent: soon after the case reached the stage it belongs to. A referral
+    still unanswered was sent lately: nobody leaves one waiting for a year."""
+    pace, (start, end) = demo.pace, window
+    if override:
+        return min(start + HOUR * demo.rng.uniform(1, 5), demo.now)
+    if status == ReferralStatus.PENDING:
+        sent, anywhen = demo.now - pace.wait("waiting"), pace.within(start, demo.now)
+        sent = anywhen if sent < start else sent
+    else:
+        sent = pace.after(start, pace.wait("referral_after_stage"), zone_of(draft.country))
+        anywhen = pace.within(start, end)
+        sent = anywhen if sent > end else sent
+    return min(max(sent, start + 30 * MINUTE), demo.now)
+
+
+def referral_plan(
+    *,
+    demo: Demo,
+    script: Script,
+    draft: "CaseDraft",
+    played: "Played",
     option: Option,
     status: ReferralStatus,
-    opened_on: datetime.date,
+    window: tuple[datetime.datetime, datetime.datetime],
     override: bool = False,
 ) -> None:
-    """Sends the referral (after recording the sharing consent it needs) and plays it to `status`."""
-    rng, opener = demo.rng, draft.opener
+    """Puts on the script the sending of the referral (after recording the sharing consent it
+    needs, unless one covers it already) and its way to `status`. `window`: from when the case was
+    at the stage the referral belongs to until it moved on (or now)."""
+    rng, pace, opener = demo.rng, demo.pace, draft.opener
+    zone = zone_of(draft.country)
     to_agency = demo.agencies.get(option.to)
     if to_agency is None:
         return
@@ -167,93 +238,110 @@ def referral_play(
     if receiver is None and status not in (ReferralStatus.PENDING, ReferralStatus.CANCELLED):
         status = ReferralStatus.CANCELLED if draft.stage == Stage.CLOSED else ReferralStatus.PENDING
     through_withdrawal = status == ReferralStatus.REVOKED and rng.random() < 0.4
-    consent: Consent | None = None
-    covered = any(
-        (c.recipient_agency_id == to_agency.pk or c.recipient_agency_type == to_agency.type)
-        and set(option.data) <= set(c.categories)
-        for c in draft.shared
-    )
-    if not override and not covered:
-        days = Span(**data_file("case_mix.json")["sharing_consent_days"][option.stage.value])
+    sent = _sent_at(demo=demo, draft=draft, status=status, window=window, override=override)
+    consent: Shared | None = None
+    if not override and not any(c.covers(to_agency, option.data, sent) for c in draft.shared):
         by_type = not through_withdrawal and rng.random() < 0.15
         extra = [c for c in (DataCategory.CONTACT, DataCategory.NOTES) if c not in option.data and rng.random() < 0.2]
-        consent = case_services.consent_record(
-            actor=opener,
-            case=case,
-            purpose=ConsentPurpose.SHARING,
-            given_on=demo.day(opened_on, days.draw(rng)),
-            language=draft.consent_language,
-            recipient_agency=None if by_type else to_agency,
-            recipient_agency_type=to_agency.type if by_type else "",
-            categories=[*option.data, *extra],
+        consent = Shared(
+            at=max(window[0] + 10 * MINUTE, sent - pace.wait("consent_before_sending")),
+            agency=None if by_type else to_agency,
+            agency_type=to_agency.type if by_type else "",
+            categories=frozenset([*option.data, *extra]),
+            for_one=through_withdrawal,
         )
-        draft.shared.append(consent)
+        _consent_plan(script=script, draft=draft, played=played, at=consent.at, shared=consent)
     services = [s for s in demo.services.get(to_agency.pk, []) if s.category == option.category]
     service = next((s for s in services if option.service_hint and option.service_hint in s.name), None)
-    referral = referral_services.referral_send(
-        actor=opener,
-        access=case_get_for_user(opener, code=case.code, for_edit=True),
-        to_agency=to_agency,
-        service=service or (services[0] if services else None),
-        reasons=[option.reason],
-        reason_text=option.text,
-        urgency=Urgency.URGENT if override else option.urgency,
-        categories=option.data,
-        override_reason=_texts("override_reasons")[draft.country] if override else "",
-    )
+    referral: Referral | None = None
+
+    def send() -> None:
+        nonlocal referral
+        referral = referral_services.referral_send(
+            actor=opener,
+            access=case_get_for_user(opener, code=played.case.code, for_edit=True),
+            to_agency=to_agency,
+            service=service or (services[0] if services else None),
+            reasons=[option.reason],
+            reason_text=option.text,
+            urgency=Urgency.URGENT if override else option.urgency,
+            categories=option.data,
+            override_reason=_texts("override_reasons")[draft.country] if override else "",
+        )
+
+    def move(name: str, actor: Any, reason: str = "") -> Callable[[], None]:
+        def act() -> None:
+            nonlocal referral
+            assert referral is not None  # noqa: S101  sent before
+            referral = referral_services.referral_move(move=name, actor=actor, referral=referral, reason=reason)
+
+        return act
+
+    script.at(sent, send)
     if status == ReferralStatus.CANCELLED:
-        referral_services.referral_move(
-            move="cancel", actor=opener, referral=referral, reason=rng.choice(_texts("cancel_reasons"))
+        reason = rng.choice(_texts("cancel_reasons"))
+        script.at(pace.after(sent, pace.wait("cancellation"), zone), move("cancel", opener, reason))
+        return
+    if receiver is None or status == ReferralStatus.PENDING:
+        return
+    answered = pace.after(sent, pace.wait("response"), zone)
+    if status == ReferralStatus.DECLINED:
+        reason = rng.choice(_texts("decline_reasons"))
+        script.at(answered, move("decline", receiver, reason))
+        return
+    script.at(answered, move("accept", receiver))
+    started = status == ReferralStatus.IN_PROGRESS or (
+        status in (ReferralStatus.COMPLETED, ReferralStatus.REVOKED) and rng.random() < 0.7
+    )
+    last = answered
+    if started:
+        last = script.at(pace.after(answered, pace.wait("start"), zone), move("start", receiver))
+    ended: datetime.datetime | None = None
+    if status == ReferralStatus.COMPLETED:
+        completions = _texts("complete_reasons")
+        reason = rng.choice(completions.get(option.category, completions["*"]))
+        ended = script.at(pace.after(last, pace.wait("completion"), zone), move("complete", receiver, reason))
+    elif status == ReferralStatus.REVOKED:
+        ended = pace.after(last, pace.wait("revocation"), zone)
+        if through_withdrawal and consent is not None:
+            withdrawn = consent
+
+            def withdraw() -> None:
+                assert withdrawn.record is not None  # noqa: S101  recorded before the referral
+                case_services.consent_withdraw(actor=opener, consent=withdrawn.record)
+
+            script.at(ended, withdraw)
+        else:
+            reason = rng.choice(_texts("revoke_reasons"))
+            script.at(ended, move("revoke", opener, reason))
+    if not started:
+        return
+    note = _texts("provider_notes").get(option.category)
+    if note and rng.random() < 0.5:
+        # The provider writes while it works with the person, before the referral ends.
+        at, before_the_end = pace.after(last, pace.wait("note"), zone), pace.within(last, ended or last)
+        at = before_the_end if ended is not None and at >= ended else at
+        script.at(at, lambda: case_services.note_add(actor=receiver, case=played.case, text=note))
+    if status == ReferralStatus.IN_PROGRESS and rng.random() < 0.3:
+        due = demo.today + DAY * rng.randint(3, 21)
+        script.at(
+            max(last, demo.now - pace.days(1, 10)),
+            lambda: task_create(
+                actor=receiver,
+                case=played.case,
+                title="Check attendance and progress with the returnee",
+                due_on=due,
+                assignee=receiver,
+            ),
         )
-    elif status == ReferralStatus.DECLINED and receiver is not None:
-        referral_services.referral_move(
-            move="decline", actor=receiver, referral=referral, reason=rng.choice(_texts("decline_reasons"))
-        )
-    elif status != ReferralStatus.PENDING and receiver is not None:
-        referral = referral_services.referral_move(move="accept", actor=receiver, referral=referral)
-        started = status == ReferralStatus.IN_PROGRESS or (
-            status in (ReferralStatus.COMPLETED, ReferralStatus.REVOKED) and rng.random() < 0.7
-        )
-        if started:
-            referral = referral_services.referral_move(move="start", actor=receiver, referral=referral)
-            note = _texts("provider_notes").get(option.category)
-            if note and rng.random() < 0.5:
-                case_services.note_add(actor=receiver, case=case, text=note)
-            if status == ReferralStatus.IN_PROGRESS and rng.random() < 0.3:
-                task_create(
-                    actor=receiver,
-                    case=case,
-                    title="Check attendance and progress with the returnee",
-                    due_on=demo.today + datetime.timedelta(days=rng.randint(3, 21)),
-                    assignee=receiver,
-                )
-        if status == ReferralStatus.COMPLETED:
-            completions = _texts("complete_reasons")
-            reasons = completions.get(option.category, completions["*"])
-            referral_services.referral_move(
-                move="complete", actor=receiver, referral=referral, reason=rng.choice(reasons)
-            )
-        elif status == ReferralStatus.REVOKED:
-            if through_withdrawal and consent is not None:
-                case_services.consent_withdraw(actor=opener, consent=consent)
-                draft.shared.remove(consent)
-            else:
-                referral_services.referral_move(
-                    move="revoke", actor=opener, referral=referral, reason=rng.choice(_texts("revoke_reasons"))
-                )
 
 
-def advance_sharing_consent(*, demo: Demo, case: Case, draft: "CaseDraft", opened_on: datetime.date) -> None:
+def advance_sharing_consent(*, demo: Demo, script: Script, draft: "CaseDraft", played: "Played") -> None:
     """Some returnees agree in advance to share with a kind of agency, before any referral."""
     if draft.rolls[0] >= 0.1:
         return
     kind = "Microfinance" if draft.rolls[1] < 0.5 else "TrainingProvider"
-    case_services.consent_record(
-        actor=draft.opener,
-        case=case,
-        purpose=ConsentPurpose.SHARING,
-        given_on=demo.day(opened_on, int(draft.rolls[2] * 60)),
-        language=draft.consent_language,
-        recipient_agency_type=kind,
-        categories=shared_data("work"),
-    )
+    day = demo.day(draft.opened_on, int(draft.rolls[2] * 60))
+    at = max(draft.opened_at + 15 * MINUTE, demo.pace.on(day, zone_of(draft.country)))
+    shared = Shared(at=at, agency=None, agency_type=kind, categories=frozenset(shared_data("work")))
+    _consent_plan(script=script, draft=draft, played=played, at=at, shared=shared)

@@ -4,60 +4,47 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from reintegra.access import enrolment_list_for_user, referral_list_for_user
 from reintegra.accounts.models import User
 from reintegra.cases.models import Case, Task
+from reintegra.cases.selectors import WEEK, TasksByDay, open_tasks, tasks_by_day
+from reintegra.lib import clock
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.livelihoods.choices import EnrolmentStatus
+from reintegra.livelihoods.handover import LIVELIHOOD_SERVICE_CATEGORIES
 from reintegra.livelihoods.models import Enrolment
 from reintegra.plans.choices import PlanStatus
 from reintegra.plans.models import Plan
-from reintegra.referrals.choices import ReferralStatus
+from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from reintegra.referrals.models import Referral
 
-WEEK = datetime.timedelta(days=7)
 RECENT = datetime.timedelta(days=14)
 
 
 @dataclass
 class Today:
-    """A caseworker's day: their open tasks by when they fall due, the referrals they sent that were
-    answered lately or still wait, and the trainings completed with no placement."""
+    """A caseworker's day: their open tasks by when they fall due (overdue, today, this week), the
+    referrals they sent that were answered lately or still wait, and the trainings completed with
+    no placement."""
 
-    overdue: list[Task] = field(default_factory=list)
-    due_today: list[Task] = field(default_factory=list)
-    this_week: list[Task] = field(default_factory=list)
+    tasks: TasksByDay
     answered: list[Referral] = field(default_factory=list)
     waiting: list[Referral] = field(default_factory=list)
     alerts: list[Enrolment] = field(default_factory=list)
 
 
 def today_for(*, user: User) -> Today:
-    day = timezone.localdate()
-    tasks = (
-        Task.objects.filter(agency=user.agency, done_at__isnull=True, due_on__lte=day + WEEK)
-        .filter(Q(assignee=user) | Q(assignee__isnull=True, case__caseworker=user))
-        .select_related("case")
-        .order_by("due_on", "pk")
-    )
-    today = Today()
-    for task in tasks:
-        if task.due_on < day:
-            today.overdue.append(task)
-        elif task.due_on == day:
-            today.due_today.append(task)
-        else:
-            today.this_week.append(task)
+    day = clock.today()
+    today = Today(tasks=tasks_by_day(open_tasks(user=user, until=day + WEEK), day=day))
     sent = (
         referral_list_for_user(user)
         .filter(from_agency_id=user.agency_id, case__caseworker=user)
         .select_related("case", "to_agency")
     )
     today.answered = list(
-        sent.filter(responded_at__gte=timezone.now() - RECENT)
+        sent.filter(responded_at__gte=clock.now() - RECENT)
         .exclude(status=ReferralStatus.PENDING)
         .order_by("-responded_at")
     )
@@ -92,13 +79,13 @@ def queues_for(*, user: User, agency: int) -> Queues:
     )
     overrides = (
         Referral.objects.filter(
-            from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=timezone.now() - 4 * WEEK
+            from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=clock.now() - 4 * WEEK
         )
         .select_related("case", "to_agency", "override_by")
         .order_by("-sent_at")
     )
     team_overdue = list(
-        Task.objects.filter(agency_id=agency, done_at__isnull=True, due_on__lt=timezone.localdate())
+        Task.objects.filter(agency_id=agency, done_at__isnull=True, due_on__lt=clock.today())
         .values("assignee__username", "assignee__first_name", "assignee__last_name")
         .annotate(n=Count("pk"))
         .order_by("-n")
@@ -114,6 +101,8 @@ class Inbox:
     to_enrol: list[Enrolment]
     in_training: list[Enrolment]
     to_place: list[Enrolment]
+    # Accepted referrals for livelihood work, the person on none of the agency's options yet (decisions/0018).
+    to_take_on: list[Referral] = field(default_factory=list)
 
 
 def inbox_for(*, user: User) -> Inbox:
@@ -129,8 +118,21 @@ def inbox_for(*, user: User) -> Inbox:
         .select_related("case", "opportunity")
         .order_by("updated_at")
     )
+    on_our_options = Enrolment.objects.filter(case=OuterRef("case"), opportunity__provider_id=user.agency_id)
+    to_take_on = (
+        referral_list_for_user(user)
+        .filter(
+            to_agency_id=user.agency_id,
+            status__in=ACTIVE_REFERRAL_STATUSES,
+            service__category__in=LIVELIHOOD_SERVICE_CATEGORIES,
+        )
+        .exclude(Exists(on_our_options))
+        .select_related("case", "from_agency", "service")
+        .order_by("responded_at")
+    )
     return Inbox(
         to_answer=list(to_answer),
+        to_take_on=list(to_take_on),
         to_enrol=list(provided.filter(status=EnrolmentStatus.ACCEPTED)),
         in_training=list(provided.filter(status=EnrolmentStatus.ENROLLED)),
         to_place=list(provided.filter(status=EnrolmentStatus.COMPLETED, placement__isnull=True)),

@@ -26,7 +26,17 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "blind_index", "decrypt", "encrypt", "keyring", "phone_key", "name_key"]
+__all__ = [
+    "InvalidToken",
+    "blind_index",
+    "decrypt",
+    "encrypt",
+    "keyring",
+    "name_key",
+    "name_word_keys",
+    "name_words",
+    "phone_key",
+]
 
 _RELOAD_SECONDS = 1.0
 
@@ -156,6 +166,39 @@ def name_key(*parts: str) -> str:
     do not matter ("Santos, Maria" = "maria santos")."""
     text = unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).casefold()
     return " ".join(sorted(w for w in _NOT_WORD.split(text) if w))
+
+
+# Marks that decorate Latin, Greek and Cyrillic letters (é is e + U+0301 once decomposed): dropped,
+# so "José" finds "Jose" and "Niño" finds "Nino". Thai vowel and tone marks are other code points:
+# they stay, since they tell names apart.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+# Words of at least this many characters are indexed by their first NAME_PREFIX_LENGTH characters
+# only, and found by any beginning at least that long (decisions/0017).
+NAME_PREFIX_LENGTH = 4
+
+
+def name_words(*parts: str) -> list[str]:
+    """The words of a name as the search by part of a name sees them: case-folded, accents of Latin
+    letters dropped, split at spaces and punctuation; letters of any script with their combining
+    marks (Thai vowels and tone marks) stay whole. Each word once, in order."""
+    text = unicodedata.normalize("NFKD", " ".join(p for p in parts if p))
+    text = unicodedata.normalize("NFC", _DIACRITICS.sub("", text)).casefold()
+    spaced = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    return list(dict.fromkeys(spaced.split()))
+
+
+def name_word_key(word: str) -> str:
+    """The keyed hash a word of a name is indexed and looked up by: a short word whole, a longer
+    one by its first NAME_PREFIX_LENGTH characters (the searcher confirms the rest)."""
+    if len(word) < NAME_PREFIX_LENGTH:
+        return blind_index(word, kind="name-word")
+    return blind_index(word[:NAME_PREFIX_LENGTH], kind="name-prefix")
+
+
+def name_word_keys(*parts: str) -> set[str]:
+    """The keyed hashes of every word of a name, for the name-word index."""
+    return {name_word_key(word) for word in name_words(*parts)}
 
 
 def phone_key(number: str) -> str:

@@ -1,5 +1,6 @@
 """Model fields whose values are encrypted at rest (see crypto.py). They cannot be filtered on:
-search goes through blind-index columns kept beside them."""
+search goes through blind-index columns kept beside them. And the stamp of when a row was made or
+changed, read from the clock (clock.py)."""
 
 import datetime
 import json
@@ -8,7 +9,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
-from . import crypto
+from . import clock, crypto
 
 
 class EncryptedTextField(models.TextField):
@@ -77,6 +78,18 @@ class EncryptedDateField(models.TextField):
 
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         return forms.DateField(**({"required": not self.blank} | kwargs))
+
+
+class StampField(models.DateTimeField):
+    """`auto_now_add` (made at) or `auto_now` (changed at) with the clock's time, so a record
+    entered as of an earlier moment (the demo's past) says when it was made."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if self.auto_now or (self.auto_now_add and add):
+            value = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return getattr(model_instance, self.attname)
 
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)

@@ -12,6 +12,9 @@ from functools import lru_cache
 
 import pycountry
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .collation import sort_key
 
 
 @dataclass(frozen=True)
@@ -117,3 +120,44 @@ def area_choices(country: str) -> list[tuple[str, str]]:
     """Every area of the country an agency can serve: regions first, then the rest by name."""
     areas = all_areas(country) or tuple(leaf_areas(country))
     return sorted(((a.code, area_name(a.code)) for a in areas), key=lambda c: c[1])
+
+
+# --- Choices by name (forms never ask for a code) ----------------------------------------------------
+
+# The countries people choose from first: the first deployments' (Thailand, the Philippines) and their
+# neighbours in the region, where most returnees come from and go to.
+REGION = ("TH", "PH", "MM", "KH", "LA", "VN", "MY", "ID", "SG", "BN", "TL")
+
+
+def country_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every country, named in the active language: the region's first, then the rest by name."""
+    region = [(code, country_name(code)) for code in REGION]
+    rest = sorted(
+        ((code, country_name(code)) for code in _country_codes() if code not in REGION), key=lambda c: sort_key(c[1])
+    )
+    return [(_("In the region"), region), (_("Other countries"), rest)]
+
+
+def area_groups(countries: list[str], *, regions: bool = False) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The areas of these countries by name, one group per region (or per country where it has no
+    regions), named in the active language. With `regions`, a region can be chosen whole too (it
+    heads its group)."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for country in countries:
+        country = country.upper()
+        if not is_country(country):
+            continue
+        by_parent: dict[str, list[Area]] = {}
+        for area in leaf_areas(country):
+            by_parent.setdefault(area.parent_code or "", []).append(area)
+        named = {parent: area_name(parent) if parent else "" for parent in by_parent}
+        for parent in sorted(by_parent, key=lambda p: (p != "", sort_key(named[p]))):
+            options = sorted(((a.code, area_name(a.code)) for a in by_parent[parent]), key=lambda c: sort_key(c[1]))
+            label = country_name(country)
+            if parent:
+                label = f"{label} · {named[parent]}"
+                if regions:
+                    whole = _("%(region)s (the whole region)") % {"region": named[parent]}
+                    options.insert(0, (parent, whole))
+            groups.append((label, options))
+    return groups

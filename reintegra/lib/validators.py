@@ -9,11 +9,10 @@ from decimal import Decimal
 import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.lib import geo
+from reintegra.lib import clock, geo
 
 # A tag opener (`<b`, `</`, `<!`, `<?`): text is stored as typed and always rendered escaped, but
 # markup in a plain-text field is a mistake or an attack, so it is refused with a clear message.
@@ -107,7 +106,7 @@ def validate_country(value: str) -> None:
 
 
 def validate_not_future(value: datetime.date | None) -> None:
-    if value and value > timezone.localdate():
+    if value and value > clock.today():
         raise ValidationError(_("This date is in the future."), code="future")
 
 

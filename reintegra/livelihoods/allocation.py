@@ -2,26 +2,36 @@
 
 A supervisor picks returnees of their agency and open options, sets the constraints, and previews the
 optimal allocation with its metrics beside the greedy one (people in turn take their best option with a
-seat left). Confirming creates offers, never enrolments: each person still accepts or declines.
+seat left). Only people still looking are chosen by default (no placement, nothing open, the last
+offer not declined); the supervisor may add a person placed or who declined, never one with an
+option open. Confirming, once, with the numbers, creates offers, never enrolments: each person still
+accepts or declines, and a supervisor may withdraw an offer not yet answered (decisions/0014).
 """
 
+import uuid
+from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reintegra.accounts.models import User
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
+from reintegra.lib import geo
+from reintegra.lib.dates import show_day
 from reintegra.matching import GroupShare, InfeasibleError, allocate, greedy, metrics
 
-from . import prediction
+from . import isco, prediction
+from .choices import OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EmploymentStatus, EnrolmentStatus
 from .enrolments import enrolment_move, enrolment_recommend
-from .models import Enrolment, Opportunity, SkillsProfile
+from .models import AllocationRound, Enrolment, Opportunity, SkillsProfile
 from .scope import EnrolmentAccess
 
 WOMEN = ("Feminine", "TransgenderFeminine")
@@ -54,24 +64,134 @@ class Preview:
     options: int
     eligible_pairs: int
 
+    @property
+    def plans(self) -> tuple[Plan, Plan]:
+        return self.optimal, self.greedy
 
-def candidates(*, user: User) -> tuple[list[Case], list[Opportunity]]:
-    """Returnees of the supervisor's agency with a profile and nothing open; open options of its country."""
+
+class Standing(StrEnum):
+    """Where a returnee stands for a new round: only those still looking are chosen by default."""
+
+    LOOKING = "looking"  # no placement, nothing open, the last offer not declined
+    PLACED = "placed"  # in work (a placement), unless the last follow-up found them looking again
+    DECLINED = "declined"  # declined the last option put before them
+    OPEN = "open"  # an option is open for them (recommended, offered, accepted or in training)
+    NO_PROFILE = "no_profile"  # nothing to match on yet
+
+
+# A supervisor may tick these by hand (work that ended, a person who asked to be considered again);
+# people with an option open may not be given a second one, and without a profile there is no match.
+SELECTABLE = (Standing.LOOKING, Standing.PLACED, Standing.DECLINED)
+
+
+@dataclass
+class Candidate:
+    """One returnee of the supervisor's agency, as the selection shows them."""
+
+    case: Case
+    profile: SkillsProfile | None
+    standing: Standing
+    why: str = ""  # why they are not chosen by default, in the reader's language
+
+    @property
+    def selectable(self) -> bool:
+        return self.standing in SELECTABLE
+
+    @property
+    def by_default(self) -> bool:
+        return self.standing == Standing.LOOKING
+
+    @property
+    def areas(self) -> list[str]:
+        """Where they can work, by name in the reader's language."""
+        return [geo.area_name(code) for code in (self.profile.work_areas if self.profile else [])]
+
+    @property
+    def agency_areas(self) -> list[str]:
+        """Where matching looks when they gave no area: their agency's areas (prediction.person_areas)."""
+        return [geo.area_name(area.code) for area in self.case.agency.areas.all()]
+
+    @property
+    def aspirations(self) -> list[str]:
+        """Their wishes in their order (the first three), as occupation groups."""
+        wishes = self.profile.aspirations[:3] if self.profile else []
+        return [isco.name(wish.get("isco", "")) for wish in wishes]
+
+
+def _standing(case: Case, profile: SkillsProfile | None, enrolments: list[Enrolment]) -> tuple[Standing, str]:
+    """`enrolments` oldest first, with their placement and follow-ups."""
+    open_ = [e for e in enrolments if e.status in OPEN_ENROLMENT_STATUSES]
+    if open_:
+        e = open_[-1]
+        return Standing.OPEN, _("Has an option open: %(option)s (%(status)s).") % {
+            "option": e.opportunity.title,
+            "status": e.get_status_display(),
+        }
+    if profile is None:
+        return Standing.NO_PROFILE, _("No skills profile yet: fill it in with the person first.")
+    placed = [e for e in enrolments if e.status == EnrolmentStatus.PLACED]
+    if placed:
+        e = placed[-1]
+        done = sorted((f for f in e.follow_ups.all() if f.done_on is not None), key=lambda f: f.months)
+        if not (done and done[-1].employment == EmploymentStatus.LOOKING):
+            placement = getattr(e, "placement", None)
+            return Standing.PLACED, _("In work since %(date)s (%(option)s).") % {
+                "date": show_day(placement.started_on if placement else e.updated_at),
+                "option": e.opportunity.title,
+            }
+    if enrolments and enrolments[-1].status == EnrolmentStatus.DECLINED:
+        e = enrolments[-1]
+        return Standing.DECLINED, _("Declined %(option)s on %(date)s.") % {
+            "option": e.opportunity.title,
+            "date": show_day(e.decided_on) or "—",
+        }
+    return Standing.LOOKING, ""
+
+
+def candidates(*, user: User) -> tuple[list[Candidate], list[Opportunity]]:
+    """The open cases of the supervisor's agency, each with where they stand (only those still looking
+    are chosen by default), and the open options of its country."""
     assert user.agency is not None  # noqa: S101  required above
-    busy = Enrolment.objects.filter(status__in=("recommended", "offered", "accepted", "enrolled")).values("case_id")
-    people = list(
-        Case.objects.filter(agency=user.agency, skills_profile__isnull=False, closed_at__isnull=True)
-        .exclude(pk__in=busy)
+    cases = list(
+        Case.objects.filter(agency=user.agency, closed_at__isnull=True)
         .select_related("returnee", "agency")
         .prefetch_related("agency__areas")
         .order_by("code")
     )
+    profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=cases)}
+    history: dict[int, list[Enrolment]] = {case.pk: [] for case in cases}
+    for enrolment in (
+        Enrolment.objects.filter(case__in=cases)
+        .select_related("opportunity", "placement")
+        .prefetch_related("follow_ups")
+        .order_by("recommended_on", "pk")
+    ):
+        history[enrolment.case_id].append(enrolment)
+    people = []
+    for case in cases:
+        standing, why = _standing(case, profiles.get(case.pk), history[case.pk])
+        people.append(Candidate(case=case, profile=profiles.get(case.pk), standing=standing, why=why))
     options = list(
         Opportunity.objects.filter(active=True, provider__country=user.agency.country)
         .select_related("provider")
         .order_by("title")
     )
     return people, options
+
+
+# Offers waiting for an answer hold their seats for later rounds: two rounds must not offer the same
+# seat. A withdrawn or declined offer gives it back.
+HELD_STATUSES = (EnrolmentStatus.OFFERED, *SEAT_STATUSES)
+
+
+def seats_to_offer(options: list[Opportunity]) -> dict[int, int | None]:
+    """Per option, the seats no one holds (None: no limit)."""
+    held: dict[int, int] = {}
+    for option_id in Enrolment.objects.filter(opportunity__in=options, status__in=HELD_STATUSES).values_list(
+        "opportunity_id", flat=True
+    ):
+        held[option_id] = held.get(option_id, 0) + 1
+    return {o.pk: None if o.seats is None else max(o.seats - held.get(o.pk, 0), 0) for o in options}
 
 
 def _plan(
@@ -99,7 +219,7 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
         raise PermissionDenied
     profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=people)}
     predictor = prediction.predictor()
-    seats = prediction.seats_left(options)
+    seats = seats_to_offer(options)
     scores = np.full((len(people), len(options)), np.nan)
     cells, rows = [], []
     closed = prediction.closed_options(people)
@@ -194,18 +314,102 @@ def _infeasible_message(exc: InfeasibleError, options: list[Opportunity]) -> str
     return _("No allocation of this cohort can respect %(constraint)s.") % {"constraint": constraint}
 
 
+def offer_counts(pairs: list[tuple[int, int]]) -> tuple[int, int, int]:
+    """(offers, people, options) of a list of (case id, option id) pairs: the numbers a supervisor
+    confirms, and exactly those made."""
+    return len(pairs), len({case for case, _option in pairs}), len({option for _case, option in pairs})
+
+
 @transaction.atomic
-def cohort_offer(*, user: User, offers: list[tuple[CaseAccess, Opportunity]]) -> list[Enrolment]:
-    """Turns a confirmed allocation into offers (recommended, then offered), all or none. The person
-    still accepts or declines each offer; no one is enrolled here."""
-    offered = []
+def cohort_offer(
+    *,
+    user: User,
+    token: uuid.UUID,
+    offers: list[tuple[CaseAccess, Opportunity]],
+    constraints: dict[str, Any],
+) -> tuple[AllocationRound, bool]:
+    """Turns a confirmed allocation into offers (recommended, then offered), all or none, and returns
+    the round with True; the person still accepts or declines each offer, and no one is enrolled here.
+
+    The token is the confirmed preview's: a second confirmation of it (a reload, a double click)
+    makes nothing and returns the round the first made, with False. What changed since the preview
+    (an option opened for someone, a seat taken) refuses the whole round, naming who or what."""
+    if not user.agency_id or any(not access.is_supervisor for access, _option in offers):
+        raise PermissionDenied
+    if not offers:
+        raise ValidationError(_("This allocation gives no one an option: there is no offer to make."))
+    try:
+        with transaction.atomic():
+            round_ = AllocationRound.objects.create(
+                token=token, agency_id=user.agency_id, made_by=user, constraints=constraints
+            )
+    except IntegrityError:
+        return AllocationRound.objects.get(token=token, agency_id=user.agency_id), False
+    cases = [access.case for access, _option in offers]
+    list(Case.objects.select_for_update().filter(pk__in=[c.pk for c in cases]).order_by("pk").values_list("pk"))
+    options = list({option.pk: option for _access, option in offers}.values())
+    list(
+        Opportunity.objects.select_for_update().filter(pk__in=[o.pk for o in options]).order_by("pk").values_list("pk")
+    )
+    problems = []
+    busy = dict(
+        Enrolment.objects.filter(case__in=cases, status__in=OPEN_ENROLMENT_STATUSES).values_list(
+            "case_id", "opportunity__title"
+        )
+    )
+    for case in cases:
+        if case.pk in busy:
+            problems.append(
+                _("%(case)s now has an option open (%(option)s).") % {"case": case.code, "option": busy[case.pk]}
+            )
+    seats = seats_to_offer(options)
+    wanted = Counter(option.pk for _access, option in offers)
+    for option in options:
+        left = seats[option.pk]
+        if left is not None and wanted[option.pk] > left:
+            problems.append(
+                _("“%(option)s” has %(left)s seats left to offer, not %(wanted)s.")
+                % {"option": option.title, "left": left, "wanted": wanted[option.pk]}
+            )
+    if problems:
+        raise ValidationError([*problems, _("Nothing was offered: preview the allocation again.")])
     for access, option in offers:
-        enrolment = enrolment_recommend(actor=user, access=access, opportunity=option)
+        try:
+            enrolment = enrolment_recommend(actor=user, access=access, opportunity=option, allocation_round=round_)
+        except ValidationError as exc:
+            raise ValidationError(
+                [f"{access.case.code}: {message}" for message in exc.messages]
+                + [_("Nothing was offered: preview the allocation again.")]
+            ) from exc
         enrolment_move(
             actor=user,
             access=EnrolmentAccess.of_own_case(access, enrolment),
-            to="offered",
+            to=EnrolmentStatus.OFFERED,
             version=enrolment.version,
         )
-        offered.append(enrolment)
-    return offered
+    made, people, counted = offer_counts([(access.case.pk, option.pk) for access, option in offers])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CREATE,
+        obj=round_,
+        categories=["livelihood"],
+        details={"offers": made, "people": people, "options": counted, "constraints": constraints},
+    )
+    return round_, True
+
+
+@transaction.atomic
+def offers_withdraw(*, user: User, offers: list[EnrolmentAccess], reason: str) -> int:
+    """Withdraws every offer given that is still waiting for an answer, with one reason, all or none;
+    returns how many. Each is a move of the enrolment workflow (a timeline line and an audit record)."""
+    withdrawn = 0
+    for access in offers:
+        if access.enrolment.status != EnrolmentStatus.OFFERED:
+            continue
+        enrolment_move(
+            actor=user, access=access, to=EnrolmentStatus.WITHDRAWN, reason=reason, version=access.enrolment.version
+        )
+        withdrawn += 1
+    if not withdrawn:
+        raise ValidationError(_("No offer of this round is waiting for an answer: there is nothing to withdraw."))
+    return withdrawn

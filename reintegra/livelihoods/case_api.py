@@ -26,6 +26,8 @@ from reintegra.access import (
     enrolment_list_for_user,
     keeps_cases,
     opportunity_get_for_user,
+    receives_cases,
+    referral_get_for_user,
     require_member,
 )
 from reintegra.accounts.audit import audit_record
@@ -34,7 +36,7 @@ from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
 
-from . import enrolments, selectors, skills
+from . import enrolments, handover, selectors, skills
 from .choices import EnrolmentStatus
 from .models import (
     FOLLOW_UP_FIELDS,
@@ -148,7 +150,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         if params.get("case"):
             rows = rows.filter(case__code=params["case"][:40])
-        return rows.select_related("placement").prefetch_related("stipend_payments", "follow_ups")
+        return rows.select_related("placement", "case__agency").prefetch_related("stipend_payments", "follow_ups")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -165,11 +167,23 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=RecommendSerializer, responses={201: EnrolmentSerializer})
     def create(self, request: Request) -> Response:
-        """Puts an option before the returnee; a declined option needs `asked_by_returnee`."""
+        """Puts an option before the returnee; a declined option needs `asked_by_returnee`. The agency
+        an active referral went to gives the `referral` instead of the case, one of its own options,
+        and where the person stands (`to`: offered, accepted or enrolled; decisions/0018)."""
         user = require_member(request.user)
         serializer = RecommendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if "referral" in data:
+            referral = referral_get_for_user(user, referral_id=data["referral"])
+            enrolment = handover.enrolment_from_referral(
+                actor=user,
+                referral=referral,
+                opportunity=opportunity_get_for_user(user, opportunity_id=data["opportunity"]),
+                to=data["to"],
+                on=data.get("on"),
+            )
+            return self._fresh(str(enrolment.pk), code=status.HTTP_201_CREATED)
         access = case_get_for_user(user, code=data["case"], for_edit=True)
         opportunity = opportunity_get_for_user(user, opportunity_id=data["opportunity"])
         enrolment = enrolments.enrolment_recommend(
@@ -197,22 +211,23 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             }
         )
 
-    def _fresh(self, pk: str) -> Response:
+    def _fresh(self, pk: str, code: int = status.HTTP_200_OK) -> Response:
         access = enrolment_get_for_user(self.request.user, enrolment_id=int(pk))
         enrolment = selectors.enrolment_view(user=self.request.user, access=access, via="api")
-        return Response(self.get_serializer(enrolment, context=self._context({enrolment.pk: access})).data)
+        return Response(self.get_serializer(enrolment, context=self._context({enrolment.pk: access})).data, status=code)
 
     @extend_schema(request=MoveSerializer, responses=EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request: Request, pk: str) -> Response:
         """One step: offered, accepted, declined (with the returnee's reason), enrolled, dropped_out
-        (with the reason) or completed. Completion schedules the income follow-ups."""
+        (with the reason) or completed; withdrawn (an offer not yet answered, by a supervisor of the
+        case's agency, with the reason). Completion schedules the income follow-ups."""
         access = enrolment_get_for_user(request.user, enrolment_id=int(pk))
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            enrolments.enrolment_move(
+            moved = enrolments.enrolment_move(
                 actor=require_member(request.user),
                 access=access,
                 to=data["to"],
@@ -222,7 +237,12 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         except EditConflict as exc:
             return conflict_response(exc)
-        return self._fresh(pk)
+        try:
+            return self._fresh(pk)
+        except Http404:
+            # The step closed the last of the work a provider kept after its referral (decisions/0018):
+            # it is answered with what it recorded, and no further move.
+            return Response(self.get_serializer(moved, context=self._context({})).data)
 
     @extend_schema(request=StipendSerializer, responses={201: StipendSerializer})
     @action(detail=True, methods=["post"])
@@ -264,18 +284,19 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 @extend_schema(parameters=[OpenApiParameter("open", bool, description="Only follow-ups not yet done")])
 class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Income follow-ups 1, 3, 6 and 12 months after completion or start of work; your agency's cases."""
+    """Income follow-ups 1, 3, 6 and 12 months after completion or start of work: of your agency's
+    cases, and of the people on your agency's options that you still follow (decisions/0018)."""
 
     serializer_class = FollowUpSerializer
     queryset = IncomeFollowUp.objects.none()
 
     def get_queryset(self) -> QuerySet[IncomeFollowUp]:
         user = self.request.user
-        if not keeps_cases(user):
+        if not receives_cases(user):
             return IncomeFollowUp.objects.none()
-        rows = IncomeFollowUp.objects.filter(
-            enrolment__in=enrolment_list_for_user(user), enrolment__case__agency_id=user.agency_id
-        ).select_related("enrolment__case")
+        rows = IncomeFollowUp.objects.filter(enrolment__in=enrolment_list_for_user(user)).select_related(
+            "enrolment__case"
+        )
         if self.request.query_params.get("open") in ("1", "true"):
             rows = rows.filter(done_on__isnull=True)
         return rows.order_by("due_on", "pk")

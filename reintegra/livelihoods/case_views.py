@@ -4,10 +4,14 @@ The case's agency works on all of it; a provider's staff reach only the enrolmen
 to them (through `enrolment_get_for_user`), to record enrolment, stipends, completion and placement.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,27 +23,40 @@ from reintegra.access import (
     EnrolmentAccess,
     case_get_for_user,
     enrolment_get_for_user,
+    enrolment_grants_for_user,
+    enrolment_list_for_user,
     opportunity_get_for_user,
+    referral_get_for_user,
     require_member,
 )
-from reintegra.accounts.models import User
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
 from reintegra.lib import geo
-from reintegra.lib.http import form_errors_as_messages, run_as_messages
+from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.currencies import currency_of
+from reintegra.lib.formfields import page_form
+from reintegra.lib.http import form_add_refusal
 from reintegra.pages import run_case_action
+from reintegra.referrals.models import Referral
 
-from . import enrolments, isco, recommendations, selectors, skills
+from . import enrolments, handover, isco, recommendations, selectors, skills
 from .choices import EnrolmentStatus, Interest
-from .forms import FollowUpForm, MoveForm, PlacementForm, ProfileForm, RecommendForm, StipendForm
+from .forms import FollowUpForm, MoveForm, PlacementForm, ProfileForm, RecommendForm, ReferralEnrolForm, StipendForm
 from .models import Opportunity
 from .workflows import ENROLMENT, parties_of
 
 BACK = "livelihoods:case"
 
 
-@login_required
-@require_GET
-def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
-    access = case_get_for_user(request.user, code=code)
+def _profile_form(access: CaseAccess, data: Any = None, **kwargs: Any) -> ProfileForm:
+    return ProfileForm(data, countries=[access.case.agency.country], **kwargs)
+
+
+def _livelihood_page(
+    request: HttpRequest, access: CaseAccess, bound: Mapping[str, BaseForm] | None = None
+) -> HttpResponse:
+    """The returnee's livelihood page; `bound` holds a refused form as posted (pages.CasePage)."""
+    bound = bound or {}
     view = selectors.livelihood_view(user=request.user, access=access, via="page")
     profile = view.profile
     context: dict[str, Any] = {
@@ -59,6 +76,7 @@ def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
         "options": [
             (row, geo.area_name(row.opportunity.area), isco.label(row.opportunity.isco)) for row in view.options
         ],
+        "work_areas": [geo.area_name(code) for code in (profile.work_areas if profile else [])],
     }
     if access.own:
         recommended, predictor = recommendations.recommendations_for(access=access)
@@ -66,12 +84,19 @@ def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
             "recommendations": recommended,
             "prediction_method": predictor.method,
             "prediction_outcomes": predictor.outcomes,
-            "profile_form": ProfileForm(initial=ProfileForm.initial_from(profile)),
-            "recommend_form": RecommendForm(
-                options=[(row.opportunity.pk, row.opportunity.title) for row in view.options]
-            ),
+            "profile_form": bound.get("profile_form")
+            or _profile_form(access, initial=ProfileForm.initial_from(profile)),
+            "recommend_form": bound.get("recommend_form")
+            or RecommendForm(options=[(row.opportunity.pk, row.opportunity.title) for row in view.options]),
+            "failed_form": next(iter(bound.values()), None),
         }
     return render(request, "livelihoods/case.html", context)
+
+
+@login_required
+@require_GET
+def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
+    return _livelihood_page(request, case_get_for_user(request.user, code=code))
 
 
 @login_required
@@ -81,7 +106,17 @@ def profile_post(request: HttpRequest, code: str) -> HttpResponse:
         values = ProfileForm.values_of(data)
         return skills.profile_save(actor=user, access=access, version=data.get("version"), **values)
 
-    return run_case_action(request, code, ProfileForm, run, _("Profile saved."), back=BACK)
+    access = case_get_for_user(request.user, code=code, for_edit=True)  # the areas offered are its country's
+    return run_case_action(
+        request,
+        code,
+        lambda post: _profile_form(access, post),
+        run,
+        _("Profile saved."),
+        back=BACK,
+        page=_livelihood_page,
+        slot="profile_form",
+    )
 
 
 @login_required
@@ -96,7 +131,14 @@ def recommend_post(request: HttpRequest, code: str) -> HttpResponse:
         )
 
     return run_case_action(
-        request, code, lambda post: RecommendForm(post, options=options), run, _("Option recommended."), back=BACK
+        request,
+        code,
+        lambda post: RecommendForm(post, options=options),
+        run,
+        _("Option recommended."),
+        back=BACK,
+        page=_livelihood_page,
+        slot="recommend_form",
     )
 
 
@@ -119,10 +161,12 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
-    access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
+def _enrolment_page(
+    request: HttpRequest, access: EnrolmentAccess, bound: Mapping[str, BaseForm] | None = None
+) -> HttpResponse:
+    """The enrolment's page; `bound` holds a refused form as posted, by its slot ("move_form",
+    "stipend_form", "placement_form", "follow_up_form_<id>"), shown again with its errors (400)."""
+    bound = bound or {}
     enrolment = selectors.enrolment_view(user=request.user, access=access, via="page")
     # Placement is recorded with its own form (where the option led), not as a bare status.
     moves = [
@@ -139,19 +183,54 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         "moves": moves,
         "follow_ups": list(enrolment.follow_ups.all()),
         "payments": list(enrolment.stipend_payments.all()),
+        # Who acts next, in words, rather than a bare status (decisions/0018).
+        "next_step": _next_step(replace(access, enrolment=enrolment)),
     }
+    currency = enrolment.opportunity.currency or currency_of(enrolment.opportunity.provider.country)
     if moves:
-        context["move_form"] = MoveForm(initial={"version": enrolment.version})
+        move_form = bound.get("move_form") or _move_form(moves, initial={"version": enrolment.version})
+        move_form.fields["to"].choices = moves  # type: ignore[attr-defined]  # the moves open now
+        context["move_form"] = move_form
     if access.can_record_progress and enrolment.status in ("enrolled", "completed", "placed"):
-        context["stipend_form"] = StipendForm(initial={"currency": enrolment.opportunity.currency})
-        context["placement_form"] = (
-            PlacementForm(instance=placement, initial={"version": placement.version})
+        context["stipend_form"] = bound.get("stipend_form") or STIPEND_FORM(initial={"currency": currency})
+        context["placement_form"] = bound.get("placement_form") or (
+            PLACEMENT_FORM(instance=placement, initial={"version": placement.version})
             if placement
-            else PlacementForm(initial={"isco": enrolment.opportunity.isco, "currency": enrolment.opportunity.currency})
+            else PLACEMENT_FORM(initial={"isco": enrolment.opportunity.isco, "currency": currency})
         )
-    if access.own:
-        context["follow_up_form"] = FollowUpForm(initial={"currency": enrolment.opportunity.currency})
-    return render(request, "livelihoods/enrolment.html", context)
+    if access.can_record_progress:
+        context["follow_up_form"] = True  # each follow-up not yet recorded has its own form
+        for follow_up in context["follow_ups"]:
+            form = bound.get(f"follow_up_form_{follow_up.pk}") or _follow_up_form(
+                follow_up.pk, initial={"currency": currency}
+            )
+            setattr(follow_up, "form", form)  # noqa: B010  (the template reads it beside its row)
+    context["failed_form"] = next(iter(bound.values()), None)
+    return render(request, "livelihoods/enrolment.html", context, status=400 if bound else 200)
+
+
+@login_required
+@require_GET
+def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    return _enrolment_page(request, enrolment_get_for_user(request.user, enrolment_id=enrolment_id))
+
+
+# The forms of an enrolment's page, each with ids of its own.
+STIPEND_FORM = page_form(StipendForm, "stipend")
+PLACEMENT_FORM = page_form(PlacementForm, "placement")
+
+
+def _move_form(moves: list[tuple[str, Any]], data: Any = None, **kwargs: Any) -> MoveForm:
+    """The status form, offering the moves this user may make now."""
+    form = MoveForm(data, auto_id="move-%s", **kwargs)
+    to = form.fields["to"]
+    assert isinstance(to, forms.ChoiceField)  # noqa: S101
+    to.choices = moves
+    return form
+
+
+def _follow_up_form(follow_up_id: int, data: Any = None, **kwargs: Any) -> FollowUpForm:
+    return FollowUpForm(data, auto_id=f"follow-up-{follow_up_id}-%s", **kwargs)
 
 
 def _run_enrolment_action(
@@ -160,14 +239,33 @@ def _run_enrolment_action(
     form: BaseForm,
     run: Callable[[User, EnrolmentAccess, dict[str, Any]], Any],
     done: str,
+    slot: str,
 ) -> HttpResponse:
-    """One action posted from an enrolment's page; errors come back as messages, nothing saved."""
+    """One action posted from an enrolment's page; nothing is saved unless all of it is, and a
+    refused form comes back on the page as posted, in its `slot`, with its errors."""
     access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
     user = require_member(request.user)
-    if not form.is_valid():
-        form_errors_as_messages(request, form)
-        return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
-    run_as_messages(request, lambda: run(user, access, form.cleaned_data), done)
+    if form.is_valid():
+        try:
+            run(user, access, form.cleaned_data)
+        except (ValidationError, EditConflict) as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, done)
+            return _back_to_enrolment(request, user, enrolment_id, True)
+    # Read afresh: a refused service may have left changes on the objects it was given.
+    return _enrolment_page(request, enrolment_get_for_user(request.user, enrolment_id=enrolment_id), {slot: form})
+
+
+def _back_to_enrolment(request: HttpRequest, user: User, enrolment_id: int, done_it: bool) -> HttpResponse:
+    """Back to the enrolment's page, unless the step just recorded was the last of the work a provider
+    kept after its referral ended (decisions/0018): the page is then no longer theirs to see."""
+    if done_it and not enrolment_list_for_user(user).filter(pk=enrolment_id).exists():
+        messages.info(
+            request,
+            _("That was the last of your agency's work on this enrolment; it is no longer shown to you."),
+        )
+        return redirect("livelihoods:enrolments")
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
 
 
@@ -179,7 +277,9 @@ def enrolment_move_post(request: HttpRequest, enrolment_id: int) -> HttpResponse
             actor=user, access=access, to=data["to"], on=data["on"], reason=data["reason"], version=data["version"]
         )
 
-    return _run_enrolment_action(request, enrolment_id, MoveForm(request.POST), run, _("Status recorded."))
+    moves = [(value, value) for value in EnrolmentStatus.values]  # the service checks the move; the page offers it
+    form = _move_form(moves, request.POST)
+    return _run_enrolment_action(request, enrolment_id, form, run, _("Status recorded."), "move_form")
 
 
 @login_required
@@ -188,7 +288,9 @@ def stipend_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     def run(user: User, access: EnrolmentAccess, data: dict[str, Any]) -> Any:
         return enrolments.stipend_record(actor=user, access=access, **data)
 
-    return _run_enrolment_action(request, enrolment_id, StipendForm(request.POST), run, _("Payment recorded."))
+    return _run_enrolment_action(
+        request, enrolment_id, STIPEND_FORM(request.POST), run, _("Payment recorded."), "stipend_form"
+    )
 
 
 @login_required
@@ -200,7 +302,9 @@ def placement_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         values["employer"] = current.employer if current is not None else None
         return enrolments.placement_record(actor=user, access=access, version=values.pop("version"), **values)
 
-    return _run_enrolment_action(request, enrolment_id, PlacementForm(request.POST), run, _("Placement recorded."))
+    return _run_enrolment_action(
+        request, enrolment_id, PLACEMENT_FORM(request.POST), run, _("Placement recorded."), "placement_form"
+    )
 
 
 @login_required
@@ -210,4 +314,98 @@ def follow_up_post(request: HttpRequest, enrolment_id: int, follow_up_id: int) -
         follow_up = get_object_or_404(access.enrolment.follow_ups, pk=follow_up_id)
         return enrolments.follow_up_record(actor=user, access=access, follow_up=follow_up, **data)
 
-    return _run_enrolment_action(request, enrolment_id, FollowUpForm(request.POST), run, _("Follow-up recorded."))
+    return _run_enrolment_action(
+        request,
+        enrolment_id,
+        _follow_up_form(follow_up_id, request.POST),
+        run,
+        _("Follow-up recorded."),
+        f"follow_up_form_{follow_up_id}",
+    )
+
+
+# --- A referral's livelihood options (decisions/0018) ---------------------------------------------------
+
+
+def referral_livelihood(*, user: User, referral: Referral, form: BaseForm | None = None) -> dict[str, Any]:
+    """What the referral's page shows of the person's livelihood options at the receiving agency: the
+    enrolments the user sees there, each with who acts next; and, for the receiving agency while the
+    referral is active, the form to record where the person stands on one of its options."""
+    provider = referral.to_agency
+    rows = list(
+        enrolment_list_for_user(user)
+        .filter(case_id=referral.case_id, opportunity__provider_id=provider.pk)
+        .select_related("case", "case__agency", "opportunity", "opportunity__provider", "placement")
+        .prefetch_related("follow_ups")
+        .order_by("pk")
+    )
+    if rows:
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.READ,
+            obj=referral,
+            categories=["livelihood"],
+            details={"case": referral.case.code, "enrolments": [e.pk for e in rows], "via": "referral"},
+        )
+    grants = enrolment_grants_for_user(user, rows)
+    enrolled = [(e, _next_step(grants[e.pk])) for e in rows]
+    acting = user.agency_id == provider.pk and referral.gives_access()
+    if form is None and acting:
+        form = _referral_enrol_form(referral)
+    shown = form if form is not None and (acting or form.is_bound) else None
+    if not enrolled and shown is None:
+        return {}
+    return {
+        "livelihood": {
+            "provider": provider,
+            "enrolments": enrolled,
+            "form": shown,
+            "proposing": not handover.asks_for_livelihood(referral),
+        }
+    }
+
+
+def _referral_enrol_form(referral: Referral, data: Any = None) -> ReferralEnrolForm | None:
+    """The form, or None when the agency has no active option to put forward."""
+    options = list(Opportunity.objects.filter(provider_id=referral.to_agency_id, active=True).order_by("title"))
+    if not options and data is None:
+        return None
+    steps = handover.steps_for(referral, proposed=not handover.asks_for_livelihood(referral))
+    return ReferralEnrolForm(data, options=[(o.pk, o.title) for o in options], steps=steps)
+
+
+def _next_step(access: EnrolmentAccess) -> handover.NextStep:
+    enrolment = access.enrolment
+    return handover.next_step(
+        access, case_agency=enrolment.case.agency.display_name, provider=enrolment.opportunity.provider.display_name
+    )
+
+
+@login_required
+@require_POST
+def referral_enrol_post(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The receiving agency records where the person stands on one of its options; a refusal shows
+    the referral's page again with the form as posted."""
+    from reintegra.referrals.views import referral_page_with  # the referral's page, which shows this form
+
+    referral = referral_get_for_user(request.user, referral_id=referral_id)
+    user = require_member(request.user)
+    form = _referral_enrol_form(referral, request.POST)
+    assert form is not None  # noqa: S101  (bound: always a form)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            opportunity = opportunity_get_for_user(user, opportunity_id=data["opportunity"])
+            enrolment = handover.enrolment_from_referral(
+                actor=user, referral=referral, opportunity=opportunity, to=data["to"], on=data["on"]
+            )
+        except (ValidationError, EditConflict) as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(option)s: %(status)s.")
+                % {"option": enrolment.opportunity.title, "status": enrolment.get_status_display()},
+            )
+            return redirect("livelihoods:enrolment", enrolment_id=enrolment.pk)
+    return referral_page_with(request, referral, user, {"enrol": form})

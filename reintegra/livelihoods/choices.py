@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reintegra.lib import labels
 
@@ -55,6 +56,7 @@ class EnrolmentStatus(models.TextChoices):
     DROPPED_OUT = "dropped_out", _("Dropped out")
     COMPLETED = "completed", _("Completed")
     PLACED = "placed", _("Placed")
+    WITHDRAWN = "withdrawn", _("Offer withdrawn")
 
 
 OPEN_ENROLMENT_STATUSES = (
@@ -90,7 +92,7 @@ class BusinessStatus(models.TextChoices):
     STARTING = "starting", _("Starting")
     OPERATING = "operating", _("Operating")
     STRUGGLING = "struggling", _("Operating, struggling")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("business status", "Closed")
 
 
 class EmploymentStatus(models.TextChoices):

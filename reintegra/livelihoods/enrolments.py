@@ -1,10 +1,11 @@
 """From recommendation to income: the enrolment workflow, stipends, placement and income follow-ups.
 
 The returnee's choice wins: a declined option keeps its reason and is not recommended again unless
-the returnee asks for it. Provider staff record enrolment, stipends, drop-out, completion and placement
-for the people referred to them; recommending, offering and the returnee's decision belong to the
-case's agency. Completion (or the start of work) schedules income follow-ups at 1, 3, 6 and 12
-months, each with a task for the caseworker.
+the returnee asks for it. Provider staff record the offer, the returnee's answer, enrolment, stipends,
+drop-out, completion, placement and income follow-ups for the people referred to them (decisions/0018:
+not the acceptance of an option they put forward themselves); recommending belongs to the case's
+agency. Completion (or the start of work) schedules income follow-ups at 1, 3, 6 and 12 months, each
+with a task for the caseworker.
 """
 
 import datetime
@@ -14,22 +15,22 @@ from typing import Any, Unpack
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.models import TASK_TITLE_LIMIT, Case
+from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
 from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
+from reintegra.lib import clock
 from reintegra.lib.concurrency import check_version
-from reintegra.lib.dates import add_months
-from reintegra.lib.phrases import day, label
+from reintegra.lib.dates import add_months, show_day
+from reintegra.lib.phrases import day, label, plural
+from reintegra.lib.phrases import plural_msgids as ngettext  # marks both forms for makemessages
 from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
 from reintegra.lib.validators import REASON, validate_not_future
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
@@ -43,6 +44,7 @@ from .choices import (
 from .models import (
     FOLLOW_UP_FIELDS,
     PLACEMENT_FIELDS,
+    AllocationRound,
     Enrolment,
     FollowUpFields,
     IncomeFollowUp,
@@ -101,14 +103,16 @@ def enrolment_recommend(
     opportunity: Opportunity,
     asked_by_returnee: bool = False,
     on: datetime.date | None = None,
+    allocation_round: AllocationRound | None = None,
 ) -> Enrolment:
     """Puts an option before the returnee (`on` a past date when entering earlier records). An option
-    they declined is not put before them again unless they ask for it (`asked_by_returnee`)."""
+    they declined is not put before them again unless they ask for it (`asked_by_returnee`). A cohort
+    allocation names its round, so its offers can be reviewed and withdrawn together."""
     if not access.own:
         raise PermissionDenied
     case = access.case
     Case.objects.select_for_update().filter(pk=case.pk).first()  # one recommendation at a time per case
-    today = on or timezone.localdate()
+    today = on or clock.today()
     errors: dict[str, Any] = dict(eligibility_problems(case, opportunity, today))
     errors |= value_problems("on", today, [validate_not_future])
     earlier = Enrolment.objects.filter(case=case, opportunity=opportunity)
@@ -118,7 +122,7 @@ def enrolment_recommend(
     if declined is not None and not asked_by_returnee:
         errors["opportunity"] = _(
             "The returnee declined this option on %(date)s (“%(reason)s”). It is not offered again unless they ask."
-        ) % {"date": declined.decided_on, "reason": declined.decline_reason}
+        ) % {"date": show_day(declined.decided_on), "reason": declined.decline_reason}
     raise_if(errors)
     enrolment = Enrolment.objects.create(
         case=case,
@@ -128,6 +132,7 @@ def enrolment_recommend(
         recommended_by=actor,
         recommended_on=today,
         referral=_referral_to_provider(case, opportunity),
+        allocation_round=allocation_round,
     )
     timeline_event(
         case,
@@ -153,11 +158,13 @@ def _check_dates(enrolment: Enrolment, to: str, on: datetime.date, errors: dict[
     errors |= value_problems("on", on, [validate_not_future])
     if on < enrolment.recommended_on:
         errors["on"] = _("This date is before the option was recommended (%(date)s).") % {
-            "date": enrolment.recommended_on
+            "date": show_day(enrolment.recommended_on)
         }
     if to in (EnrolmentStatus.COMPLETED, EnrolmentStatus.DROPPED_OUT) and enrolment.enrolled_on:
         if on < enrolment.enrolled_on:
-            errors["on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
+            errors["on"] = _("This date is before the enrolment (%(date)s).") % {
+                "date": show_day(enrolment.enrolled_on)
+            }
 
 
 def _check_seats(enrolment: Enrolment, errors: dict[str, Any]) -> None:
@@ -191,7 +198,7 @@ def enrolment_move(
         raise ValidationError({"status": _("Record the placement itself: employer or business, job, income.")})
     move = ENROLMENT.check(enrolment.status, to, parties_of(access), reason=reason or "")
     reason = move.kept_reason(reason or "")
-    on = on or timezone.localdate()
+    on = on or clock.today()
     _check_dates(enrolment, to, on, errors)
     errors |= value_problems("reason", reason, REASON)
     if to in SEAT_STATUSES and enrolment.status not in SEAT_STATUSES:
@@ -224,6 +231,13 @@ def enrolment_move(
     return enrolment
 
 
+# The title of a follow-up's task, shown in each reader's language (lib/phrases.py).
+FOLLOW_UP_TASK = ngettext(
+    "Income follow-up, %(months)s month after %(option)s",
+    "Income follow-up, %(months)s months after %(option)s",
+)
+
+
 def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.date) -> list[IncomeFollowUp]:
     """Follow-ups 1, 3, 6 and 12 months after `start` (completion or start of work, whichever comes
     first), each with a task for the case's caseworker. Scheduled once; later calls change nothing."""
@@ -233,15 +247,15 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
     created = []
     for months in FOLLOW_UP_MONTHS:
         due = add_months(start, months)
-        title = ngettext(
-            "Income follow-up, %(months)s month after %(option)s",
-            "Income follow-up, %(months)s months after %(option)s",
-            months,
-        ) % {"months": months, "option": enrolment.opportunity.title}
         task = task_create(
             actor=actor,
             case=case,
-            title=Truncator(title).chars(TASK_TITLE_LIMIT),
+            title_phrase=FOLLOW_UP_TASK[0],
+            title_params={
+                "months": months,
+                "option": enrolment.opportunity.title,
+                **plural(FOLLOW_UP_TASK[1], "months"),
+            },
             due_on=due,
             agency=case.agency,
             assignee=case_keeper(case),
@@ -266,7 +280,9 @@ def stipend_record(
     if enrolment.enrolled_on is None:
         errors["paid_on"] = _("Stipends are paid once the person is enrolled.")
     elif paid_on < enrolment.enrolled_on:
-        errors["paid_on"] = _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}
+        errors["paid_on"] = _("This date is before the enrolment (%(date)s).") % {
+            "date": show_day(enrolment.enrolled_on)
+        }
     full_clean_or_raise(payment, errors)
     payment.save()
     audit(payment, actor=actor, action=AuditEvent.Action.CREATE, enrolment=enrolment.pk)
@@ -275,7 +291,7 @@ def stipend_record(
 
 def _before_enrolment(enrolment: Enrolment, on: datetime.date | None, field: str) -> dict[str, Any]:
     if on is not None and enrolment.enrolled_on and on < enrolment.enrolled_on:
-        return {field: _("This date is before the enrolment (%(date)s).") % {"date": enrolment.enrolled_on}}
+        return {field: _("This date is before the enrolment (%(date)s).") % {"date": show_day(enrolment.enrolled_on)}}
     return {}
 
 
@@ -339,9 +355,10 @@ def follow_up_record(
     follow_up: IncomeFollowUp,
     **given: Unpack[FollowUpFields],
 ) -> IncomeFollowUp:
-    """Work and income at a follow-up point; the caseworker's, so only the case's agency records it."""
+    """Work and income at a follow-up point, recorded by the case's agency or by the option's provider,
+    which follows the people it trained or placed (decisions/0018); its task, the caseworker's, closes."""
     values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, given)
-    if not access.own:
+    if not access.can_record_progress:
         raise PermissionDenied
     enrolment = access.enrolment
     follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=enrolment)
@@ -349,7 +366,9 @@ def follow_up_record(
     started = enrolment.enrolled_on or enrolment.recommended_on
     done_on = values["done_on"]
     if done_on is not None and done_on < started:
-        errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {"date": started}
+        errors["done_on"] = _("An income follow-up cannot come before the enrolment (%(date)s).") % {
+            "date": show_day(started)
+        }
     for key, value in values.items():
         setattr(follow_up, key, value)
     follow_up.done_by = actor

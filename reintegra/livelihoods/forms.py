@@ -1,9 +1,11 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib import geo
+from reintegra.lib.formfields import AreaField, AreasField, CurrencyField, posted, real_areas
 from reintegra.network.choices import Language
 
 from . import isco
@@ -23,25 +25,34 @@ from .models import (
 
 class DemandForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    area = forms.CharField(label=_("Area (ISO 3166-2, e.g. TH-57, PH-CEB)"), max_length=8)
+    area = AreaField(label=_("Area"))
     isco = forms.ChoiceField(label=_("Occupation group (ISCO-08)"))
     vacancies = forms.IntegerField(label=_("Vacancies"), required=False)
     demand_index = forms.DecimalField(label=_("Demand index (0–100)"), required=False, max_digits=5, decimal_places=1)
     monthly_wage = forms.DecimalField(label=_("Typical monthly wage"), required=False, max_digits=12, decimal_places=2)
-    wage_currency = forms.CharField(label=_("Currency (ISO 4217)"), required=False, max_length=3)
+    wage_currency = CurrencyField(label=_("Currency of the wage"), required=False)
     source = forms.CharField(label=_("Source"), max_length=200)
     as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, countries: Sequence[str] = (), **kwargs: Any) -> None:
+        """`countries`: those whose areas are offered (the network's); a figure's own area is kept."""
         super().__init__(*args, **kwargs)
         field = self.fields["isco"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101
         field.choices = isco.sub_major_choices()
+        area = self.fields["area"]
+        assert isinstance(area, AreaField)  # noqa: S101
+        area.set_countries(countries, keep=real_areas([str(self.initial.get("area") or ""), *posted(self, "area")]))
+        if len(countries) == 1:
+            wage_currency = self.fields["wage_currency"]
+            assert isinstance(wage_currency, CurrencyField)  # noqa: S101
+            wage_currency.set_default_country(countries[0])
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
+        error_messages={"required": _("Choose a CSV file.")},
         help_text=_(
             "Columns: area, isco, vacancies, demand_index, monthly_wage, currency, source, as_of. "
             "One bad row refuses the whole file, and nothing is saved."
@@ -50,35 +61,33 @@ class ImportForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    country = forms.CharField(label=_("Country"), required=False, max_length=2)
-    area = forms.CharField(label=_("Area"), required=False, max_length=8)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    area = AreaField(label=_("Area"), required=False)
     isco = forms.ChoiceField(label=_("Occupation group"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, countries: Sequence[str] = (), **kwargs: Any) -> None:
+        """`countries`: the network's, offered by name (and their areas)."""
         super().__init__(*args, **kwargs)
         field = self.fields["isco"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101
         field.choices = [("", _("Any group")), *isco.sub_major_choices()]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)  # noqa: S101
+        country.choices = [("", _("Any country")), *((c, geo.country_name(c)) for c in countries)]
+        area = self.fields["area"]
+        assert isinstance(area, AreaField)  # noqa: S101
+        chosen = str(self.data.get("country") or "").upper()
+        area.set_countries([chosen] if chosen in countries else countries, blank=_("Any area"))
 
 
 EXPERIENCE_ROWS = 3
 ASPIRATION_ROWS = 3
 ISCO_LABEL = _("Occupation group (ISCO-08)")
-CURRENCY_LABEL = _("Currency (ISO 4217)")
-AREA_LABEL = _("Area (ISO 3166-2, e.g. TH-57, PH-CEB)")
+CURRENCY_LABEL = _("Currency")
+AREA_LABEL = _("Area")
 
 # The profile's fields that map one to one onto form fields; experience, scores and wishes have rows.
 PROFILE_SIMPLE_FIELDS = tuple(f for f in PROFILE_FIELDS if f not in ("experience", "interests", "aspirations"))
-
-
-class AreaListField(forms.CharField):
-    """Area codes typed on one line, separated by commas."""
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        return [a.strip().upper() for a in (super().to_python(value) or "").split(",") if a.strip()]
-
-    def prepare_value(self, value: Any) -> Any:
-        return ", ".join(value) if isinstance(value, list) else value
 
 
 def _isco_choices(blank: Any) -> list[tuple[str, Any]]:
@@ -113,11 +122,12 @@ class ProfileForm(RecordForm):
     languages = forms.MultipleChoiceField(
         label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple, choices=Language.choices
     )
-    work_areas = AreaListField(
-        label=_("Areas where they can work (ISO 3166-2, separated by commas)"),
+    work_areas = AreasField(
+        label=_("Areas where they can work"),
         required=False,
-        widget=forms.TextInput(attrs={"maxlength": 200}),
+        help_text=_("Tick each province or area; type to find one."),
     )
+    currency = CurrencyField(label=CURRENCY_LABEL, required=False)
     field_order = ["version", *PROFILE_SIMPLE_FIELDS]
 
     class Meta:
@@ -125,9 +135,19 @@ class ProfileForm(RecordForm):
         fields = PROFILE_SIMPLE_FIELDS
         labels = {"assessed_on": _("Aptitude and interest assessment on"), "currency": CURRENCY_LABEL}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, countries: Sequence[str] = (), **kwargs: Any) -> None:
+        """`countries`: where the areas offered lie (the case agency's country, whose currency the
+        income starts in); areas already recorded elsewhere stay offered."""
         super().__init__(*args, **kwargs)
         self.fields["aspirations_words"].widget.attrs["rows"] = 3
+        areas = self.fields["work_areas"]
+        assert isinstance(areas, AreasField)  # noqa: S101
+        areas.set_countries(
+            countries, keep=real_areas([*(self.initial.get("work_areas") or []), *posted(self, "work_areas")])
+        )
+        currency = self.fields["currency"]
+        assert isinstance(currency, CurrencyField)  # noqa: S101
+        currency.set_default_country(countries[0] if countries else "")
         for value, label in Interest.choices:
             self.fields[f"interest_{value}"] = forms.IntegerField(
                 label=label, required=False, min_value=0, max_value=100, help_text=_("score 0–100")
@@ -217,7 +237,7 @@ class MoveForm(forms.Form):
 class StipendForm(forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2)
-    currency = forms.CharField(label=_("Currency (ISO 4217)"), max_length=3, required=False)
+    currency = CurrencyField(label=CURRENCY_LABEL, required=False)
 
 
 class PlacementForm(RecordForm):
@@ -225,6 +245,7 @@ class PlacementForm(RecordForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     isco = forms.ChoiceField(label=ISCO_LABEL)
+    currency = CurrencyField(label=CURRENCY_LABEL, required=False)
 
     class Meta:
         model = Placement
@@ -239,6 +260,8 @@ class PlacementForm(RecordForm):
 
 
 class FollowUpForm(RecordForm):
+    currency = CurrencyField(label=CURRENCY_LABEL, required=False)
+
     class Meta:
         model = IncomeFollowUp
         fields = FOLLOW_UP_FIELDS
@@ -261,6 +284,8 @@ class OpportunityForm(RecordForm):
     placement_partners = forms.TypedMultipleChoiceField(
         label=_("Placement partners (employers)"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
+    area = AreaField(label=AREA_LABEL)
+    currency = CurrencyField(label=CURRENCY_LABEL, required=False)
     languages = forms.MultipleChoiceField(
         label=_("Languages"), required=False, widget=forms.CheckboxSelectMultiple, choices=Language.choices
     )
@@ -287,9 +312,18 @@ class OpportunityForm(RecordForm):
         *args: Any,
         providers: list[tuple[int, str]] | None = None,
         employers: list[tuple[int, str]] | None = None,
+        countries: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
+        """`countries`: those of the providers, whose areas are offered (an option's own is kept)."""
         super().__init__(*args, **kwargs)
+        area = self.fields["area"]
+        assert isinstance(area, AreaField)  # noqa: S101
+        area.set_countries(countries, keep=real_areas([str(self.initial.get("area") or ""), *posted(self, "area")]))
+        if len(countries) == 1:
+            currency = self.fields["currency"]
+            assert isinstance(currency, CurrencyField)  # noqa: S101
+            currency.set_default_country(countries[0])
         for name, choices in (
             ("provider", providers or []),
             ("placement_partners", employers or []),
@@ -335,3 +369,44 @@ class AllocationForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("women_max", _("The upper bound is below the lower bound."))
         return data
+
+
+class WithdrawForm(forms.Form):
+    """Withdraws one offer of a cohort allocation (`offer`), or every offer of it not yet answered."""
+
+    offer = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label=_("Why the offer is withdrawn"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept on each person's timeline; the caseworker tells the person."),
+        error_messages={"required": _("Say why the offer is withdrawn.")},
+    )
+
+
+class ReferralEnrolForm(forms.Form):
+    """Where a person referred to a provider stands on one of its options (decisions/0018): the steps
+    offered are those the workflow lets the provider reach from this referral."""
+
+    STEP_LABELS: dict[str, Any] = {
+        EnrolmentStatus.OFFERED: _("Offered a place (no answer yet)"),
+        EnrolmentStatus.ACCEPTED: _("Accepted a place"),
+        EnrolmentStatus.ENROLLED: _("Enrolled"),
+    }
+
+    opportunity = forms.TypedChoiceField(label=_("Option"), coerce=int)
+    to = forms.ChoiceField(label=_("Where the person stands"))
+    on = forms.DateField(
+        label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Today if empty.")
+    )
+
+    def __init__(self, *args: Any, options: list[tuple[int, str]], steps: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "enrol-%s")
+        super().__init__(*args, **kwargs)
+        option = self.fields["opportunity"]
+        step = self.fields["to"]
+        assert isinstance(option, forms.ChoiceField) and isinstance(step, forms.ChoiceField)  # noqa: S101
+        option.choices = options
+        step.choices = [(value, self.STEP_LABELS[value]) for value in steps]
+        if steps:
+            step.initial = steps[-1]

@@ -47,3 +47,9 @@ def label(code: str) -> str:
 
 def sub_major_choices() -> list[tuple[str, str]]:
     return [(g.code, f"{g.code} {g.label}") for g in groups().values() if g.level == "sub-major"]
+
+
+def name(code: str) -> str:
+    """The group's name in the reader's language, without its code (the code if unknown)."""
+    group = groups().get(code)
+    return group.label if group else code

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Education
 from reintegra.lib import geo
-from reintegra.lib.fields import EncryptedTextField
+from reintegra.lib.fields import EncryptedTextField, StampField
 from reintegra.lib.validators import TextLength, validate_currency, validate_no_markup, validate_not_future
 from reintegra.network.models import Agency, validate_languages
 
@@ -224,7 +224,7 @@ class LabourMarketDemand(models.Model):
         _("as of"), validators=[validate_not_future], error_messages={"null": _("Give the date of the figure.")}
     )
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         verbose_name = _("labour-market figure")
@@ -312,7 +312,7 @@ class Opportunity(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         verbose_name = _("livelihood option")
@@ -375,7 +375,7 @@ class SkillsProfile(models.Model):
     debt_pressure = models.CharField(_("debt repayment"), max_length=12, choices=DebtPressure.choices, blank=True)
     family_takes_part = models.BooleanField(_("family members should take part"), default=False)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
@@ -400,6 +400,24 @@ class SkillsProfile(models.Model):
         return None
 
 
+class AllocationRound(models.Model):
+    """One confirmed cohort allocation (allocation.py): who confirmed it, when, under which constraints.
+    Its offers point to it, so they can be reviewed and withdrawn together. The token is the preview's:
+    confirming the same preview twice (a reload, a double click) finds the round and makes no offer."""
+
+    token = models.UUIDField(unique=True, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = StampField(_("made at"), auto_now_add=True)
+    constraints = models.JSONField(_("constraints"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"allocation round {self.pk}"
+
+
 class Enrolment(models.Model):
     """A person on an option, from recommendation to placement; the status moves by the ENROLMENT
     workflow (workflows.py)."""
@@ -412,6 +430,9 @@ class Enrolment(models.Model):
     referral = models.ForeignKey(
         "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
     )
+    # Put forward by the provider itself under a referral that asked for something else: the returnee's
+    # acceptance is then recorded by their caseworker (decisions/0018).
+    proposed_by_provider = models.BooleanField(_("put forward by the provider"), default=False)
     recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recommended_on = models.DateField(_("recommended on"))
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
@@ -419,8 +440,17 @@ class Enrolment(models.Model):
     enrolled_on = models.DateField(_("enrolled on"), null=True, blank=True)
     ended_on = models.DateField(_("completed or left on"), null=True, blank=True)
     dropout_reason = EncryptedTextField(_("reason for leaving"), blank=True)
+    # An offer withdrawn by a supervisor of the case's agency, before the person answered.
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = EncryptedTextField(_("why the offer was withdrawn"), blank=True)
+    # The cohort allocation that made this offer, if one did.
+    allocation_round = models.ForeignKey(
+        AllocationRound, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers"
+    )
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         verbose_name = _("enrolment")
@@ -449,7 +479,7 @@ class StipendPayment(models.Model):
         _("currency"), max_length=3, validators=[validate_currency], error_messages={"blank": MONEY_NEEDS_CURRENCY}
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = StampField(auto_now_add=True)
 
     class Meta:
         ordering = ["paid_on", "pk"]

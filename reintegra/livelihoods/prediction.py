@@ -12,11 +12,10 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.models import Case
-from reintegra.lib import geo
+from reintegra.lib import clock, geo
 from reintegra.matching import prediction as model
 
 from .choices import EARNING_STATUSES, OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EnrolmentStatus
@@ -117,7 +116,7 @@ def eligible(case: Case, profile: SkillsProfile | None, option: Opportunity, *, 
     the (justified) restriction, not closed to them (open already or declined), reachable and readable."""
     if option.provider.country != case.agency.country or option.pk in closed:
         return False
-    if eligibility_problems(case, option, timezone.localdate()):
+    if eligibility_problems(case, option, clock.today()):
         return False
     if profile is not None:
         if option.literacy_required and profile.literacy == "none":

@@ -4,6 +4,7 @@ handed to the services as proof that the decision was made."""
 from dataclasses import dataclass
 
 from reintegra.cases.scope import CaseAccess
+from reintegra.referrals.models import Referral
 
 from .models import Enrolment
 
@@ -13,10 +14,13 @@ class EnrolmentAccess:
     enrolment: Enrolment
     own: bool  # a caseworker or supervisor of the agency that owns the case
     provider: bool  # staff of the option's provider, the person being referred to them
+    supervisor: bool = False  # a supervisor of the agency that owns the case (withdraws offers)
+    # The provider holds it only through a completed referral, while work on it remains (decisions/0018).
+    residual: bool = False
 
     @property
     def can_record_progress(self) -> bool:
-        """Enrolment, stipends, drop-out, completion and placement."""
+        """Enrolment, stipends, drop-out, completion, placement and income follow-ups."""
         return self.own or self.provider
 
     @classmethod
@@ -24,4 +28,15 @@ class EnrolmentAccess:
         """The agency that keeps a case holds every enrolment of that case."""
         if not access.own or enrolment.case_id != access.case.pk:
             raise ValueError("Only the case's own agency holds its enrolments by right.")
-        return cls(enrolment=enrolment, own=True, provider=False)
+        return cls(enrolment=enrolment, own=True, provider=False, supervisor=access.is_supervisor)
+
+    @classmethod
+    def of_referral(cls, referral: Referral, enrolment: Enrolment) -> "EnrolmentAccess":
+        """The agency an active referral went to holds the person's enrolments on its own options."""
+        if (
+            enrolment.case_id != referral.case_id
+            or enrolment.opportunity.provider_id != referral.to_agency_id
+            or not referral.gives_access()
+        ):
+            raise ValueError("Only an active referral to the option's provider gives it the enrolment.")
+        return cls(enrolment=enrolment, own=False, provider=True)

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
 from reintegra.access import (
     AnyUser,
@@ -18,7 +17,7 @@ from reintegra.access import (
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.choices import DataCategory
-from reintegra.lib import geo
+from reintegra.lib import clock, geo
 
 from .choices import NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
 from .models import Enrolment, LabourMarketDemand, Opportunity, SkillsProfile
@@ -109,7 +108,7 @@ def placement_alerts(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[En
     case's caseworker (to its supervisors with `agency_wide`)."""
     if not keeps_cases(user) or user.agency_id is None:
         return Enrolment.objects.none()
-    since = timezone.localdate() - datetime.timedelta(days=NO_PLACEMENT_ALERT_DAYS)
+    since = clock.today() - datetime.timedelta(days=NO_PLACEMENT_ALERT_DAYS)
     alerts = Enrolment.objects.filter(
         case__agency_id=user.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since
     )

@@ -1,11 +1,14 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from reintegra.lib import geo
 
 from . import isco
+from .choices import EnrolmentStatus
+from .handover import STEPS, next_step
 from .models import (
     FOLLOW_UP_FIELDS,
     OPTION_FIELDS,
@@ -206,6 +209,9 @@ class EnrolmentSerializer(serializers.ModelSerializer):
     moves = serializers.SerializerMethodField(
         help_text="The moves you may make now: a status for POST status/, or placed for PUT placement/."
     )
+    next_step = serializers.SerializerMethodField(
+        help_text="Who acts next, in words: your next step, whom you wait for, or that nothing is left."
+    )
 
     class Meta:
         model = Enrolment
@@ -227,8 +233,11 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "stipend_payments",
             "follow_ups",
             "moves",
+            "next_step",
+            "proposed_by_provider",
             "version",
         ]
+        read_only_fields = ["proposed_by_provider"]
 
     def get_moves(self, enrolment: Enrolment) -> list[str]:
         """From the grants the view put in the context (`grants`: enrolment id → EnrolmentAccess)."""
@@ -237,15 +246,41 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             return []
         return [str(m.name) for m in ENROLMENT.allowed(enrolment.status, parties_of(grant))]
 
+    def get_next_step(self, enrolment: Enrolment) -> str | None:
+        grant = self.context.get("grants", {}).get(enrolment.pk)
+        if grant is None:
+            return None
+        return next_step(
+            grant,
+            case_agency=enrolment.case.agency.display_name,
+            provider=enrolment.opportunity.provider.display_name,
+        ).text
+
     def get_placement(self, enrolment: Enrolment) -> dict[str, Any] | None:
         placement = getattr(enrolment, "placement", None)
         return PlacementSerializer(placement).data if placement is not None else None
 
 
 class RecommendSerializer(serializers.Serializer):
-    case = serializers.CharField(max_length=40)
+    case = serializers.CharField(max_length=40, required=False, help_text="The case's own agency: its code.")
+    referral = serializers.IntegerField(
+        required=False,
+        help_text="The agency an active referral went to: the referral's id, for one of its own options.",
+    )
     opportunity = serializers.IntegerField()
     asked_by_returnee = serializers.BooleanField(default=False)
+    to = serializers.ChoiceField(
+        choices=STEPS,
+        required=False,
+        default=EnrolmentStatus.OFFERED,
+        help_text="With `referral`: where the person stands (offered, accepted or enrolled).",
+    )
+    on = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if bool(data.get("case")) == ("referral" in data):
+            raise serializers.ValidationError({"case": [gettext_lazy("Give either the case or the referral.")]})
+        return data
 
 
 class MoveSerializer(serializers.Serializer):

@@ -1,19 +1,29 @@
+import csv
+import uuid
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reintegra.access import (
     agency_list_for_user,
+    allocation_round_get_for_user,
+    allocation_round_list_for_user,
     can_add_options,
     can_edit_opportunities_of,
     can_manage_network,
     case_get_for_user,
+    enrolment_grants_for_user,
     labour_market_get_for_user,
     opportunity_get_for_user,
     require_member,
@@ -21,23 +31,26 @@ from reintegra.access import (
     require_supervisor,
     sees_programme_figures,
 )
-from reintegra.accounts.models import User
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.http import form_add_refusal
 from reintegra.matching.prediction import FEATURES
+from reintegra.network.selectors import countries_in_network
 
 from . import allocation, isco, prediction, selectors, services
-from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm
+from .choices import EnrolmentStatus
+from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm, WithdrawForm
 from .models import DEMAND_FIELDS, OPTION_FIELDS, Opportunity, OpportunityKind, values_of
+from .workflows import ENROLMENT, parties_of
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-@login_required
-@require_GET
-def labour_market(request: HttpRequest) -> HttpResponse:
-    user = require_member(request.user)
-    form = FilterForm(request.GET or None)
+def _labour_market_page(request: HttpRequest, user: User, import_form: ImportForm | None = None) -> HttpResponse:
+    """The figures, filtered; `import_form` is a refused import shown again with its errors (400)."""
+    form = FilterForm(request.GET or None, countries=countries_in_network(user=user))
     data = form.cleaned_data if form.is_valid() else {}
     figures = selectors.labour_market_list(
         user=user, country=data.get("country", ""), area=data.get("area", ""), isco=data.get("isco", "")
@@ -53,10 +66,17 @@ def labour_market(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "can_edit": can_edit,
-            "import_form": ImportForm() if can_edit else None,
-            "demand_form": DemandForm() if can_edit else None,
+            "import_form": (import_form or ImportForm(auto_id="import-%s")) if can_edit else None,
+            "failed_form": import_form,
         },
+        status=400 if import_form is not None else 200,
     )
+
+
+@login_required
+@require_GET
+def labour_market(request: HttpRequest) -> HttpResponse:
+    return _labour_market_page(request, require_member(request.user))
 
 
 @login_required
@@ -65,28 +85,29 @@ def labour_market_import(request: HttpRequest) -> HttpResponse:
     user = require_member(request.user)
     if not can_manage_network(user):
         raise PermissionDenied
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Choose a CSV file."))
-    elif (upload.size or 0) > MAX_UPLOAD:
-        messages.error(request, _("The file is too large (over 5 MB); split it."))
-    else:
-        try:
-            text = upload.read().decode("utf-8-sig")
-            result = services.labour_market_import(actor=user, text=text)
-        except UnicodeDecodeError:
-            messages.error(request, _("The file is not UTF-8 text; save it as “CSV UTF-8”."))
-        except ValidationError as exc:
-            messages.error(request, _("The file was refused; nothing was saved."))
-            for message in exc.messages:
-                messages.error(request, message)
+    # A refused file comes back as an error of the form, on the page (a browser cannot be given the
+    # file again; what it held is named in the errors).
+    form = ImportForm(request.POST, request.FILES, auto_id="import-%s")
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        if (upload.size or 0) > MAX_UPLOAD:
+            form.add_error("file", _("The file is too large (over 5 MB); split it."))
         else:
-            messages.success(
-                request,
-                _("Imported: %(created)s new figures, %(updated)s updated.")
-                % {"created": result.created, "updated": result.updated},
-            )
-    return redirect("livelihoods:labour_market")
+            try:
+                text = upload.read().decode("utf-8-sig")
+                result = services.labour_market_import(actor=user, text=text)
+            except UnicodeDecodeError:
+                form.add_error("file", _("The file is not UTF-8 text; save it as “CSV UTF-8”."))
+            except ValidationError as exc:
+                form.add_error("file", [_("The file was refused; nothing was saved."), *exc.messages])
+            else:
+                messages.success(
+                    request,
+                    _("Imported: %(created)s new figures, %(updated)s updated.")
+                    % {"created": result.created, "updated": result.updated},
+                )
+                return redirect("livelihoods:labour_market")
+    return _labour_market_page(request, user, import_form=form)
 
 
 @login_required
@@ -99,16 +120,14 @@ def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpRespo
     if demand_id is not None:
         demand = labour_market_get_for_user(user, demand_id=demand_id, for_edit=True)
     initial = {f: getattr(demand, f) for f in DEMAND_FIELDS} | {"version": demand.version} if demand else None
-    form = DemandForm(request.POST or None, initial=initial)
+    form = DemandForm(request.POST or None, initial=initial, countries=countries_in_network(user=user))
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         version = values.pop("version")
         try:
             services.demand_save(actor=user, demand=demand, version=version, **values)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except EditConflict as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, EditConflict) as exc:
+            form_add_refusal(form, exc)
         else:
             messages.success(request, _("Figure saved."))
             return redirect("livelihoods:labour_market")
@@ -121,7 +140,7 @@ def options(request: HttpRequest) -> HttpResponse:
     """The catalogue, with local demand and the stipend or wage beside every option."""
     user = require_member(request.user)
     kind = request.GET.get("kind", "")
-    country = request.GET.get("country", "")
+    country = request.GET.get("country", "")[:2].upper()
     rows = selectors.opportunity_rows(
         user=user,
         kind=kind if kind in OpportunityKind.values else "",
@@ -137,6 +156,7 @@ def options(request: HttpRequest) -> HttpResponse:
             "kinds": OpportunityKind.choices,
             "kind": kind,
             "country": country,
+            "countries": [(c, geo.country_name(c)) for c in countries_in_network(user=user)],
             "editable": {
                 r.opportunity.provider_id for r in rows if can_edit_opportunities_of(user, r.opportunity.provider_id)
             },
@@ -171,7 +191,11 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
             "version": option.version,
             "placement_partners": list(option.placement_partners.values_list("pk", flat=True)),
         }
-    form = OpportunityForm(request.POST or None, initial=initial, providers=providers, employers=employers)
+    provider_ids = [pk for pk, _name in providers]
+    countries = sorted(set(agency_list_for_user(user).filter(pk__in=provider_ids).values_list("country", flat=True)))
+    form = OpportunityForm(
+        request.POST or None, initial=initial, providers=providers, employers=employers, countries=countries
+    )
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         version = values.pop("version")
@@ -183,10 +207,8 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
         else:
             try:
                 services.opportunity_save(actor=user, opportunity=option, version=version, **values)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            except EditConflict as exc:
-                form.add_error(None, str(exc))
+            except (ValidationError, EditConflict) as exc:
+                form_add_refusal(form, exc)
             else:
                 messages.success(request, _("Option saved."))
                 return redirect("livelihoods:options")
@@ -195,9 +217,11 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
 
 @login_required
 @require_GET
-def programme_audit(request: HttpRequest) -> HttpResponse:
+def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     """Gender restrictions with their justification, long unpaid courses, and what each option leads to."""
     audit = selectors.programme_audit(user=request.user)
+    if fmt == "csv":
+        return _programme_audit_csv(audit)
     return render(
         request,
         "livelihoods/audit.html",
@@ -207,6 +231,52 @@ def programme_audit(request: HttpRequest) -> HttpResponse:
             "outcomes": [(row, outcome, isco.label(row.opportunity.isco)) for row, outcome in audit["outcomes"]],
         },
     )
+
+
+AUDIT_CSV_COUNTS = ("declined", "enrolled", "dropped_out", "completed", "placed")
+
+
+def _programme_audit_csv(audit: dict[str, Any]) -> HttpResponse:
+    """The audit's figures per option, as the page shows them: counts and rates, never a person."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="programme-audit.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino titles as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "option_id", "option", "kind", "provider", "country", "area", "isco", "occupation_group",
+            "active", "restricted_to", "restriction_justification", "duration_weeks", "stipend_monthly",
+            "currency", "long_without_stipend", *AUDIT_CSV_COUNTS, "completion_rate", "placement_rate",
+            "local_vacancies", "local_demand_index",
+        ]
+    )  # fmt: skip
+    for row, outcome in audit["outcomes"]:
+        option, demand = row.opportunity, row.demand
+        writer.writerow(
+            [
+                option.pk,
+                option.title,
+                option.kind,
+                option.provider.display_name,
+                option.provider.country,
+                option.area,
+                option.isco,
+                isco.label(option.isco),
+                "yes" if option.active else "no",
+                option.gender_restriction,
+                option.gender_restriction_reason,
+                "" if option.duration_weeks is None else option.duration_weeks,
+                "" if option.stipend_monthly is None else option.stipend_monthly,
+                option.currency,
+                "yes" if row.long_and_unpaid else "no",
+                *(outcome.counts.get(status, 0) for status in AUDIT_CSV_COUNTS),
+                "" if outcome.completion_rate is None else f"{outcome.completion_rate:.3f}",
+                "" if outcome.placement_rate is None else f"{outcome.placement_rate:.3f}",
+                "" if demand is None or demand.vacancies is None else demand.vacancies,
+                "" if demand is None or demand.demand_index is None else demand.demand_index,
+            ]
+        )
+    return response
 
 
 @login_required
@@ -239,43 +309,235 @@ def prediction_quality(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Previews waiting for confirmation, in the session: token → the form as posted and the offers it
+# proposes. Confirming makes exactly those offers; a few are kept (one per browser tab, say).
+PREVIEWS = "allocation_previews"
+KEPT_PREVIEWS = 5
+
+
+def _previews(request: HttpRequest) -> dict[str, Any]:
+    stored = request.session.get(PREVIEWS)
+    return stored if isinstance(stored, dict) else {}
+
+
+def _keep_preview(request: HttpRequest, token: str, preview: dict[str, Any]) -> None:
+    previews = _previews(request)
+    previews[token] = preview
+    request.session[PREVIEWS] = dict(list(previews.items())[-KEPT_PREVIEWS:])
+
+
+def _without_csrf(data: QueryDict) -> QueryDict:
+    kept = data.copy()
+    kept.pop("csrfmiddlewaretoken", None)
+    return kept
+
+
+def _token(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _audit_shown(user: User, codes: list[str], via: str) -> None:
+    """The selection shows each person's areas, wishes and need for income: an audited read."""
+    if codes:
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.READ,
+            object_type="cases.case",
+            categories=["livelihood"],
+            details={"codes": codes, "via": via},
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_allocation(request: HttpRequest) -> HttpResponse:
-    """A supervisor's programme round: preview the optimal allocation beside the greedy one, then
-    confirm to create offers (never enrolments: each person still accepts or declines)."""
+    """A supervisor's programme round: choose people (those still looking are chosen by default) and
+    options, preview the optimal allocation beside the greedy one, then go on to confirm. Nothing is
+    offered here; `allocation_confirm` asks once, with the numbers, and makes the offers."""
     user = require_supervisor(request.user)
     people, options = allocation.candidates(user=user)
+    data: QueryDict | None = request.POST if request.method == "POST" else None
+    back = _previews(request).get(request.GET.get("preview", ""))
+    if data is None and back is not None:  # "Back" from the confirmation: the same preview again
+        data = QueryDict(back["form"])
+    selectable = [c for c in people if c.selectable]
     form = AllocationForm(
-        request.POST or None,
-        people=[(c.pk, c.code) for c in people],
-        options=[(o.pk, f"{o.title} · {o.provider.name}") for o in options],
-        initial={"people": [c.pk for c in people], "options": [o.pk for o in options]},
+        data,
+        people=[(c.case.pk, c.case.code) for c in selectable],
+        options=[(o.pk, f"{o.title} · {o.provider.display_name}") for o in options],
+        initial={"people": [c.case.pk for c in people if c.by_default], "options": [o.pk for o in options]},
     )
-    result = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        chosen_people = [c for c in people if c.pk in set(data["people"])]
-        chosen_options = [o for o in options if o.pk in set(data["options"])]
+    result, token = None, None
+    if data is not None and form.is_valid():
+        values = form.cleaned_data
+        chosen_people = [c.case for c in selectable if c.case.pk in set(values["people"])]
+        chosen_options = [o for o in options if o.pk in set(values["options"])]
         constraints = allocation.Constraints(
-            women_min=None if data["women_min"] is None else data["women_min"] / 100,
-            women_max=None if data["women_max"] is None else data["women_max"] / 100,
-            min_assigned=data["min_assigned"],
-            budget=None if data["budget"] is None else float(data["budget"]),
-            min_total=data["min_total"] or 0,
+            women_min=None if values["women_min"] is None else values["women_min"] / 100,
+            women_max=None if values["women_max"] is None else values["women_max"] / 100,
+            min_assigned=values["min_assigned"],
+            budget=None if values["budget"] is None else float(values["budget"]),
+            min_total=values["min_total"] or 0,
         )
         try:
             result = allocation.preview(
                 user=user, people=chosen_people, options=chosen_options, constraints=constraints
             )
-            if request.POST.get("confirm"):
-                grants = [
-                    (case_get_for_user(user, code=case.code, for_edit=True), option)
-                    for case, option, _score in result.optimal.pairs
-                ]
-                offers = allocation.cohort_offer(user=user, offers=grants)
-                messages.success(request, _("%(n)s offers made. Each person accepts or declines.") % {"n": len(offers)})
-                return redirect("livelihoods:enrolments")
         except ValidationError as exc:
-            form.add_error(None, exc)
-    return render(request, "livelihoods/allocation.html", {"form": form, "result": result})
+            form_add_refusal(form, exc)
+        else:
+            token = str(uuid.uuid4())
+            _keep_preview(
+                request,
+                token,
+                {
+                    "form": _without_csrf(data).urlencode(),
+                    "pairs": [[case.pk, option.pk] for case, option, _p in result.optimal.pairs],
+                    "constraints": asdict(constraints),
+                },
+            )
+    chosen = {str(v) for v in (form["people"].value() or [])}
+    # People without a profile are counted, not listed: there is nothing to choose them on.
+    shown = [c for c in people if c.profile is not None]
+    _audit_shown(user, [c.case.code for c in shown], via="allocation")
+    return render(
+        request,
+        "livelihoods/allocation.html",
+        {
+            "form": form,
+            "result": result,
+            "token": token,
+            "looking": [(c, str(c.case.pk) in chosen) for c in people if c.by_default],
+            "others": [(c, str(c.case.pk) in chosen) for c in shown if not c.by_default],
+            "others_chosen": any(str(c.case.pk) in chosen for c in shown if not c.by_default),
+            "without_profile": len(people) - len(shown),
+            "rounds": allocation_round_list_for_user(user).select_related("made_by")[:5],
+        },
+    )
+
+
+@login_required
+@require_POST
+def allocation_confirm(request: HttpRequest) -> HttpResponse:
+    """Asks once, with the numbers ("Make 42 offers to 42 people across 7 options?"); posted again
+    with `confirm`, makes exactly those offers. A preview confirmed already (a reload, a second click)
+    leads to the offers made, and makes none."""
+    user = require_supervisor(request.user)
+    token = _token(request.POST.get("token"))
+    if token is None:
+        return HttpResponseBadRequest(_("This confirmation does not name a preview; preview the allocation again."))
+    made = allocation_round_list_for_user(user).filter(token=token).first()
+    if made is not None:
+        messages.info(request, _("These offers were made already; nothing more was offered."))
+        return redirect("livelihoods:allocation_round", round_id=made.pk)
+    stored = _previews(request).get(str(token))
+    if stored is None:
+        messages.error(request, _("This preview is no longer kept; preview the allocation again."))
+        return redirect("livelihoods:allocation")
+    pairs = [(int(case_id), int(option_id)) for case_id, option_id in stored["pairs"]]
+    offers, people, option_count = allocation.offer_counts(pairs)
+    candidates, options = allocation.candidates(user=user)
+    titles = {o.pk: o for o in options}
+    per_option = Counter(option_id for _case, option_id in pairs)
+    context: dict[str, Any] = {
+        "token": token,
+        "offers": offers,
+        "people": people,
+        "options": option_count,
+        "per_option": [(titles[pk], n) for pk, n in per_option.most_common() if pk in titles],
+        "errors": [],
+    }
+    if request.POST.get("confirm") == "1":
+        known = {c.case.pk: c for c in candidates}
+        cases = {pk: c.case for pk, c in known.items() if c.selectable}
+        changed = [f"{known[pk].case.code}: {known[pk].why}" for pk, _o in pairs if pk in known and pk not in cases]
+        if any(pk not in known for pk, _o in pairs) or any(o not in titles for _pk, o in pairs):
+            changed.append(_("A person or an option of this preview is no longer open."))
+        if changed:
+            context["errors"] = [*changed, _("Nothing was offered: preview the allocation again.")]
+        else:
+            grants = [(case_get_for_user(user, code=cases[pk].code, for_edit=True), titles[o]) for pk, o in pairs]
+            try:
+                round_, _new = allocation.cohort_offer(
+                    user=user, token=token, offers=grants, constraints=stored["constraints"]
+                )
+            except ValidationError as exc:
+                context["errors"] = exc.messages
+            else:
+                previews = _previews(request)
+                previews.pop(str(token), None)
+                request.session[PREVIEWS] = previews
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s offer made. Each person accepts or declines; until then you may withdraw it.",
+                        "%(n)s offers made. Each person accepts or declines; until then you may withdraw them.",
+                        offers,
+                    )
+                    % {"n": offers},
+                )
+                return redirect("livelihoods:allocation_round", round_id=round_.pk)
+    return render(request, "livelihoods/allocation_confirm.html", context, status=400 if context["errors"] else 200)
+
+
+def _round_page(request: HttpRequest, user: User, round_id: int, form: WithdrawForm | None = None) -> HttpResponse:
+    round_ = allocation_round_get_for_user(user, round_id=round_id)
+    offers = list(
+        round_.offers.select_related(
+            "case", "case__returnee", "case__agency", "opportunity", "opportunity__provider"
+        ).order_by("case__code")
+    )
+    grants = enrolment_grants_for_user(user, offers)
+    withdrawable = {
+        e.pk
+        for e in offers
+        if any(m.target == EnrolmentStatus.WITHDRAWN for m in ENROLMENT.allowed(e.status, parties_of(grants[e.pk])))
+    }
+    _audit_shown(user, [e.case.code for e in offers], via="allocation round")
+    status = Counter(e.get_status_display() for e in offers)
+    return render(
+        request,
+        "livelihoods/allocation_round.html",
+        {
+            "round": round_,
+            "offers": [(e, e.pk in withdrawable) for e in offers],
+            "waiting": len(withdrawable),
+            "by_status": sorted(status.items()),
+            "options": len({e.opportunity_id for e in offers}),
+            "form": form or WithdrawForm(),
+            "failed_offer": form.data.get("offer") if form is not None else None,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def allocation_round(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The offers one confirmed allocation made, where each stands, and withdrawal of those not answered."""
+    return _round_page(request, require_supervisor(request.user), round_id)
+
+
+@login_required
+@require_POST
+def allocation_round_withdraw(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Withdraws one offer of the round (`offer`) or every offer not yet answered, with a reason."""
+    user = require_supervisor(request.user)
+    round_ = allocation_round_get_for_user(user, round_id=round_id)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        offers = round_.offers.filter(status=EnrolmentStatus.OFFERED).select_related("case", "opportunity")
+        if form.cleaned_data["offer"] is not None:
+            offers = offers.filter(pk=form.cleaned_data["offer"])
+        grants = enrolment_grants_for_user(user, offers)
+        try:
+            n = allocation.offers_withdraw(user=user, offers=list(grants.values()), reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_add_refusal(form, exc)
+        else:
+            messages.success(request, ngettext("%(n)s offer withdrawn.", "%(n)s offers withdrawn.", n) % {"n": n})
+            return redirect("livelihoods:allocation_round", round_id=round_.pk)
+    return _round_page(request, user, round_id, form)

@@ -1,6 +1,9 @@
 """From recommendation to placement: where an enrolment may go, and who may move it. The case's own
-agency makes every move; the option's provider records enrolment, drop-out, completion and
-placement for the people referred to it. Each move is named after the status it leads to."""
+agency makes every move; the option's provider makes them too for the people referred to it
+(decisions/0018), except recording the returnee's acceptance of an option it put forward itself
+under a referral that did not ask for livelihood work: whoever proposes does not record the yes. A
+supervisor of the case's agency may withdraw an offer the person has not answered yet (a cohort
+allocation's offers, or one made by mistake). Each move is named after the status it leads to."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +12,9 @@ from reintegra.lib.workflow import Move, Reason, Stamp, Workflow
 from .choices import EnrolmentStatus as S
 from .scope import EnrolmentAccess
 
-OWNER, PROVIDER = "owner", "provider"
+OWNER, PROVIDER, SUPERVISOR = "owner", "provider", "supervisor"
+# The provider that put its own option forward under a referral that asked for something else.
+PROPOSER = "proposer"
 BOTH = frozenset({OWNER, PROVIDER})
 
 ENROLMENT = Workflow(
@@ -19,21 +24,26 @@ ENROLMENT = Workflow(
     state_labels=dict(S.choices),
     record_label=_("enrolment"),
     moves=(
-        Move(S.OFFERED, (S.RECOMMENDED,), S.OFFERED, by=frozenset({OWNER}), label=_("Offered")),
+        Move(S.OFFERED, (S.RECOMMENDED,), S.OFFERED, by=BOTH, label=_("Offered")),
         Move(
             S.ACCEPTED,
             (S.OFFERED,),
             S.ACCEPTED,
-            by=frozenset({OWNER}),
+            by=BOTH,
+            not_by=frozenset({PROPOSER}),
             stamps={"decided_on": Stamp.DAY},
             then=("takes a seat",),
             label=_("Accepted"),
+            refusal=_(
+                "Your agency put this option forward itself: the returnee's acceptance is recorded by their "
+                "caseworker at the case's agency."
+            ),
         ),
         Move(
             S.DECLINED,
             (S.RECOMMENDED, S.OFFERED, S.ACCEPTED),
             S.DECLINED,
-            by=frozenset({OWNER}),
+            by=BOTH,
             reason=Reason.REQUIRED,
             stamps={"decided_on": Stamp.DAY, "decline_reason": Stamp.REASON},
             then=("the option is not recommended again unless the returnee asks",),
@@ -78,9 +88,27 @@ ENROLMENT = Workflow(
             then=("schedules income follow-ups from the start of work, unless completion did",),
             label=_("Placed"),
         ),
+        Move(
+            S.WITHDRAWN,
+            (S.OFFERED,),
+            S.WITHDRAWN,
+            by=frozenset({SUPERVISOR}),
+            reason=Reason.REQUIRED,
+            stamps={"withdrawn_by": Stamp.ACTOR, "withdrawal_reason": Stamp.REASON},
+            then=("frees the person for another offer, and the seat the offer held in cohort allocations",),
+            label=_("Withdraw the offer"),
+            reason_prompt=_("Say why the offer is withdrawn; the caseworker tells the person."),
+        ),
     ),
 )
 
 
 def parties_of(access: EnrolmentAccess) -> frozenset[str]:
-    return frozenset({OWNER} if access.own else set()) | frozenset({PROVIDER} if access.provider else set())
+    proposer = access.provider and not access.own and access.enrolment.proposed_by_provider
+    held = (
+        (OWNER, access.own),
+        (PROVIDER, access.provider),
+        (SUPERVISOR, access.own and access.supervisor),
+        (PROPOSER, proposer),
+    )
+    return frozenset(party for party, holds in held if holds)

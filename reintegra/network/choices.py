@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reintegra.lib import labels
 
@@ -31,7 +32,7 @@ class AgencyType(models.TextChoices):
 
 class Stage(models.TextChoices):
     IDENTIFICATION = "identification", _("Identification")
-    RETURN = "return", _("Return")
+    RETURN = "return", pgettext_lazy("service stage", "Return")
     SHELTER_ASSISTANCE = "shelter_assistance", _("Shelter & assistance")
     REINTEGRATION = "reintegration", _("Reintegration assistance")
 

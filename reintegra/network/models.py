@@ -4,9 +4,11 @@ from typing import Any, Final, TypedDict
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import geo
+from reintegra.lib.fields import StampField
 from reintegra.lib.validators import validate_currency, validate_no_markup
 
 from .choices import AgencyType, GenderRestriction, Language, ServiceCategory, Stage
@@ -79,8 +81,8 @@ class NetworkRecord(models.Model):
 
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = StampField(auto_now_add=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         abstract = True
@@ -112,6 +114,36 @@ class Agency(NetworkRecord):
 
     def __str__(self) -> str:
         return self.name
+
+    def names(self) -> dict[str, str]:
+        """The agency's name by language: English, and its local name in its country's language."""
+        by_language = {"en": self.name}
+        local = LOCAL_LANGUAGES.get(self.country)
+        if local and self.name_local:
+            by_language[local] = self.name_local
+        return by_language
+
+    def name_for(self, language: str | None) -> str:
+        """The name a reader of `language` reads: the local one (in the script of the agency's
+        country) when the reader reads that country's language, the English one otherwise."""
+        return self.names().get((language or "").split("-")[0], self.name)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (see `name_for`); the `agency_name` filter shows it."""
+        return self.name_for(get_language())
+
+    @property
+    def other_name(self) -> str:
+        """The agency's other name, when it has two: the one `display_name` does not show."""
+        shown = self.display_name
+        other = self.name if shown == self.name_local else self.name_local
+        return other if other and other != shown else ""
+
+
+# The installation's language spoken in each country of the network: its readers read an agency of
+# that country by its local name.
+LOCAL_LANGUAGES: Final = {"TH": "th", "PH": "fil"}
 
 
 class AgencyArea(models.Model):

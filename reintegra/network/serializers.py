@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.plumbing import build_array_type, build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -60,6 +61,15 @@ class AgencySerializer(_NetworkRecordSerializer):
         model = Agency
         fields = [*AGENCY_FIELDS, "country_name", "areas", "version", "services", "updated_at"]
         read_only_fields = ["updated_at"]
+        # The short name is made from the name when it is left out (network.services.short_name_for).
+        extra_kwargs = {
+            "slug": {
+                "required": False,
+                "error_messages": {
+                    "invalid": gettext_lazy("A short name has only letters, digits and hyphens (sunrise-shelter).")
+                },
+            }
+        }
 
     def get_country_name(self, agency: Agency) -> str:
         return geo.country_name(agency.country)

@@ -12,6 +12,7 @@ from typing import Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
@@ -90,11 +91,21 @@ def _refuse_unknown(changes: dict[str, Any], fields: tuple[str, ...]) -> None:
         raise TypeError(f"Unknown field(s): {', '.join(unknown)}")
 
 
+def short_name_for(name: str) -> str:
+    """A short name (the agency's `slug`, in its address) made from its English name, unique: a
+    number is added when another agency has it ("sunrise-shelter-2")."""
+    base = slugify(name)[:56].strip("-") or "agency"
+    taken = set(Agency.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
+
+
 @transaction.atomic
 def agency_create(
     *,
     actor: User | None,
-    slug: str,
+    slug: str = "",
     name: str,
     type: str,
     country: str,
@@ -109,8 +120,9 @@ def agency_create(
     description: str = "",
     active: bool = True,
 ) -> Agency:
+    """Adds an agency; without a `slug` (the pages never ask for one), one is made from the name."""
     agency = Agency(
-        slug=slug,
+        slug=slug or short_name_for(name or ""),
         name=name,
         name_local=name_local,
         type=type,

@@ -45,9 +45,13 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def area_options(request: HttpRequest) -> HttpResponse:
-    """The <option>s of a country's areas, swapped in by htmx when the country changes."""
+    """The <option>s of a country's areas, swapped in by htmx when the country changes; with
+    `field=areas`, the agency form's ticks of the areas it serves."""
     require_member(request.user)
     country = request.GET.get("country", "").upper()
+    if request.GET.get("field") == "areas":
+        form = AgencyForm({"country": country})
+        return render(request, "network/_area_checklist.html", {"field": form["areas"]})
     choices = geo.area_choices(country) if geo.is_country(country) else []
     blank = request.GET.get("blank") == "1"
     return render(request, "network/_area_options.html", {"choices": choices, "blank": blank})
@@ -108,7 +112,6 @@ def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
 
         def save(data: dict[str, Any]) -> Any:
-            data = {k: v for k, v in data.items() if k != "slug"}
             return services.agency_update(actor=require_member(request.user), agency=agency, **data)
 
         if saved := _save_form(request, form, save):
@@ -129,7 +132,7 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def service_create(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_get_for_user(request.user, slug=slug, for_edit=True)
-    form = ServiceForm(request.POST or None)
+    form = ServiceForm(request.POST or None, country=agency.country)
     if request.method == "POST":
 
         def save(data: dict[str, Any]) -> Any:
@@ -146,7 +149,7 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = service_get_for_user(request.user, service_id=service_id, for_edit=True)
-    form = ServiceForm(request.POST or None, instance=service)
+    form = ServiceForm(request.POST or None, instance=service, country=service.agency.country)
     if request.method == "POST":
 
         def save(data: dict[str, Any]) -> Any:

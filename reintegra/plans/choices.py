@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reintegra.lib import labels
 
@@ -35,7 +36,7 @@ class Domain(models.TextChoices):
     HEALTH = "health", _("Health")
     HOUSING = "housing", _("Housing")
     LEGAL = "legal", _("Legal")
-    FAMILY = "family", _("Family")
+    FAMILY = "family", pgettext_lazy("plan goal area", "Family")
     EDUCATION = "education", _("Education")
     SAFETY = "safety", _("Safety")
 

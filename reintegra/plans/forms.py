@@ -3,7 +3,9 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from reintegra.lib.formfields import FILTERABLE
 from reintegra.network.models import Agency
 
 from .choices import ActionKind, Domain, Priority
@@ -79,7 +81,9 @@ class ActionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActionKind.choices)
     description = forms.CharField(label=_("Action"), max_length=1000)
     responsible_agency = forms.ModelChoiceField(
-        label=_("Responsible agency"), queryset=Agency.objects.filter(active=True)
+        label=_("Responsible agency"),
+        queryset=Agency.objects.filter(active=True),
+        widget=forms.Select(attrs=FILTERABLE),
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
     referral = forms.IntegerField(label=_("Linked referral"), required=False, widget=forms.Select)
@@ -89,8 +93,21 @@ class ActionForm(forms.Form):
         self, *args: Any, referrals: list[tuple[int, str]], enrolments: Sequence[tuple[int, str]] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.set_links(referrals=referrals, enrolments=enrolments)
+
+    def set_links(
+        self,
+        *,
+        referrals: Sequence[tuple[int, str]],
+        enrolments: Sequence[tuple[int, str]] = (),
+        agencies: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        """The case's referrals and enrolments the action may be linked to, shown by name; and the
+        agencies, grouped (network.forms.agency_groups, computed once for a page of several goals)."""
         self.fields["referral"].widget.choices = [("", "—"), *referrals]  # type: ignore[attr-defined]
         self.fields["enrolment"].widget.choices = [("", "—"), *enrolments]  # type: ignore[attr-defined]
+        if agencies:
+            self.fields["responsible_agency"].choices = [("", "—"), *agencies]  # type: ignore[attr-defined]
 
 
 INDICATOR_LABELS = {
@@ -125,7 +142,6 @@ ANSWER_LABELS = {
     "yes": _("yes"),
     "temporary": _("temporary"),
     "stable": _("stable"),
-    "some": _("some"),
     "all": _("all"),
     "not_applicable": _("no school-age children"),
     "in_process": _("in process"),
@@ -133,7 +149,18 @@ ANSWER_LABELS = {
     "severe": _("severe"),
     "unsure": _("unsure"),
 }
+# An answer whose English word reads two ways gets a label per indicator: "some" children in school
+# (some of them) is not "some" signs of distress (a few signs).
+INDICATOR_ANSWER_LABELS = {
+    ("children_education", "some"): pgettext_lazy("children in school", "some"),
+    ("distress", "some"): pgettext_lazy("signs of distress", "some"),
+}
 LIKERT = {"economic_satisfaction", "participation", "belonging", "feeling_safe"}
+
+
+def answer_label(indicator: str, answer: str) -> str:
+    """The label of one answer to one indicator, in the reader's language."""
+    return str(INDICATOR_ANSWER_LABELS.get((indicator, answer)) or ANSWER_LABELS[answer])
 
 
 class AssessmentForm(forms.Form):
@@ -158,7 +185,7 @@ class AssessmentForm(forms.Form):
                 self.fields[code] = forms.IntegerField(label=INDICATOR_LABELS[code], min_value=0, max_value=20)
             else:
                 self.fields[code] = forms.ChoiceField(
-                    label=INDICATOR_LABELS[code], choices=[(v, ANSWER_LABELS[v]) for v in LEVELS[code]]
+                    label=INDICATOR_LABELS[code], choices=[(v, answer_label(code, v)) for v in LEVELS[code]]
                 )
             self.fields[code if code != "debt_to_income" else "monthly_income"].help_text = indicator.rule
 

@@ -5,10 +5,10 @@ from typing import Any, Final, TypedDict
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.lib.fields import EncryptedJSONField, EncryptedTextField
+from reintegra.lib import clock
+from reintegra.lib.fields import EncryptedJSONField, EncryptedTextField, StampField
 from reintegra.lib.validators import (
     CHOICE_ERRORS,
     TextLength,
@@ -116,7 +116,7 @@ class Plan(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
     version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = StampField(auto_now=True)
 
     def __str__(self) -> str:
         return f"plan {self.case} r{self.revision}"
@@ -207,7 +207,7 @@ class Action(models.Model):
         )
         if done_at is not None:
             return "done"
-        return "overdue" if due is not None and due < timezone.localdate() else "planned"
+        return "overdue" if due is not None and due < clock.today() else "planned"
 
 
 class PlanRevision(models.Model):

@@ -8,7 +8,6 @@ from typing import Any, Unpack
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
@@ -20,8 +19,9 @@ from reintegra.cases.models import Case, Task
 from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
 from reintegra.cases.transitions import Line, record_move
+from reintegra.lib import clock
 from reintegra.lib.concurrency import check_version
-from reintegra.lib.dates import add_months
+from reintegra.lib.dates import add_months, show_day
 from reintegra.lib.phrases import label
 from reintegra.lib.validation import full_clean_or_raise, raise_if
 from reintegra.livelihoods.models import Enrolment
@@ -30,7 +30,7 @@ from reintegra.network.models import Agency, Service
 from reintegra.referrals.models import Referral
 
 from . import scoring
-from .choices import ASSESSMENT_MONTHS, AssessmentPoint, PlanStatus
+from .choices import ASSESSMENT_MONTHS, PlanStatus
 from .models import PLAN_DETAILS, Action, Assessment, Goal, Plan, PlanDetails, PlanRevision, PriorityRanking
 from .workflows import PLAN, parties_of
 
@@ -47,7 +47,7 @@ def priorities_record(
 ) -> PriorityRanking:
     record = PriorityRanking(
         case=case,
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
         recorded_by=actor,
         context=context,
         ranking=[str(p) for p in ranking],
@@ -208,7 +208,7 @@ def action_add(
 @transaction.atomic
 def action_done(*, actor: User, action: Action) -> Action:
     if action.done_at is None:
-        action.done_at = timezone.now()
+        action.done_at = clock.now()
         action.save(update_fields=["done_at"])
         _audit(action, actor=actor, action=AuditEvent.Action.UPDATE, done=True)
     return action
@@ -280,11 +280,15 @@ def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
         plan=plan,
         revision=plan.revision,
         event="submitted" if step.name == "submit" else "approved",
-        at=plan.approved_at or timezone.now(),
+        at=plan.approved_at or clock.now(),
         by=actor,
         snapshot=_snapshot(plan),
     )
     return plan
+
+
+# The title of an assessment's task, shown in each reader's language (lib/phrases.py).
+ASSESSMENT_TASK = gettext_noop("Reintegration assessment: %(when)s")
 
 
 @transaction.atomic
@@ -299,7 +303,8 @@ def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date)
             task = task_create(
                 actor=actor,
                 case=case,
-                title=str(_("Reintegration assessment: %(when)s") % {"when": AssessmentPoint(point).label}),
+                title_phrase=ASSESSMENT_TASK,
+                title_params={"when": label("assessment_point", point)},
                 due_on=due,
                 agency=case.agency,
                 assignee=case_keeper(case),
@@ -329,11 +334,13 @@ def assessment_record(
 ) -> Assessment:
     assessment = Assessment.objects.select_for_update().select_related("case").get(pk=assessment.pk)
     errors: dict[str, Any] = {}
-    if done_on > timezone.localdate():
+    if done_on > clock.today():
         errors["done_on"] = _("This date is in the future.")
     journey = getattr(assessment.case, "return_journey", None)
     if journey is not None and done_on < journey.returned_on:
-        errors["done_on"] = _("An assessment cannot be before the return (%(date)s).") % {"date": journey.returned_on}
+        errors["done_on"] = _("An assessment cannot be before the return (%(date)s).") % {
+            "date": show_day(journey.returned_on)
+        }
     try:
         result = scoring.score(answers, index_weights())
     except scoring.AnswerError as exc:

@@ -1,7 +1,9 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -11,7 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reintegra.access import CaseAccess, require_member
 from reintegra.accounts.models import User
+from reintegra.cases import selectors as case_selectors
 from reintegra.cases.choices import DataCategory
+from reintegra.lib.formfields import page_form
+from reintegra.network.forms import agency_groups
+from reintegra.network.models import Agency
 from reintegra.pages import CaseAction, case_action_view
 
 from . import selectors, services
@@ -30,10 +36,28 @@ def _plan(access: CaseAccess) -> Plan:
     return plan
 
 
+# The forms of the plan's page, each with ids of its own; a refused one comes back as posted.
+PRIORITY_FORM = page_form(PriorityForm, "priorities")
+GOAL_FORM = page_form(GoalForm, "goal")
+META_FORM = page_form(PlanMetaForm, "meta")
+
+
+def _action_form(goal_id: int, data: Any = None, **kwargs: Any) -> ActionForm:
+    kwargs.setdefault("referrals", [])
+    return ActionForm(data, auto_id=f"goal{goal_id}-action-%s", **kwargs)
+
+
 @login_required
 @require_GET
 def plan_page(request: HttpRequest, code: str) -> HttpResponse:
-    access = selectors.plan_access(user=request.user, code=code)
+    return _plan_page(request, selectors.plan_access(user=request.user, code=code))
+
+
+def _plan_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, BaseForm] | None = None) -> HttpResponse:
+    """The plan's page; `bound` holds a refused form as posted, by its slot (pages.CasePage)."""
+    bound = bound or {}
+    if not access.sees(DataCategory.PLAN):
+        raise Http404
     user = require_member(request.user)
     view = selectors.plan_view(user=user, access=access, via="page")
     goals = (
@@ -55,20 +79,25 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     }
     if access.own:
         referrals = [
-            (r.pk, f"{r.to_agency.name} ({r.get_status_display()})")
+            (r.pk, f"{r.to_agency.display_name} ({r.get_status_display()})")
             for r in access.case.referrals.select_related("to_agency")
         ]
+        enrolments = [
+            (e.pk, f"{e.opportunity.title} ({e.get_status_display()})")
+            for e in access.case.enrolments.select_related("opportunity")
+        ]
+        agencies = agency_groups(Agency.objects.filter(active=True), first_country=access.case.agency.country)
+        for goal in goals:
+            # Each goal has its own form (the same fields): a refused one comes back under its goal.
+            form = bound.get(f"action_form_{goal.pk}") or _action_form(goal.pk)
+            assert isinstance(form, ActionForm)  # noqa: S101
+            form.set_links(referrals=referrals, enrolments=enrolments, agencies=agencies)
+            setattr(goal, "action_form", form)  # noqa: B010
         context |= {
-            "priority_form": PriorityForm(),
-            "goal_form": GoalForm(),
-            "action_form": ActionForm(
-                referrals=referrals,
-                enrolments=[
-                    (e.pk, f"{e.opportunity.title} ({e.get_status_display()})")
-                    for e in access.case.enrolments.select_related("opportunity")
-                ],
-            ),
-            "meta_form": PlanMetaForm(
+            "priority_form": bound.get("priority_form") or PRIORITY_FORM(),
+            "goal_form": bound.get("goal_form") or GOAL_FORM(),
+            "meta_form": bound.get("meta_form")
+            or META_FORM(
                 initial={
                     "version": view.plan.version,
                     "returnee_took_part": view.plan.returnee_took_part,
@@ -78,6 +107,7 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
             )
             if view.plan
             else None,
+            "failed_form": next(iter(bound.values()), None),
             # The buttons are the moves this user may make now.
             "moves": [
                 m.name for m in PLAN.allowed(view.plan.status, parties_of(require_member(request.user), view.plan))
@@ -118,14 +148,24 @@ def _action_done(user: User, access: CaseAccess, data: dict[str, Any], action_id
 
 # The writes posted from the plan's page: each URL of plans/urls.py names one.
 PLAN_ACTIONS = {
-    "priorities": CaseAction(_record_priorities, gettext_lazy("Priorities recorded."), PriorityForm),
+    "priorities": CaseAction(_record_priorities, gettext_lazy("Priorities recorded."), PRIORITY_FORM, "priority_form"),
     "start": CaseAction(lambda u, a, d: services.plan_start(actor=u, case=a.case), gettext_lazy("Plan started.")),
-    "meta": CaseAction(_save_details, gettext_lazy("Plan saved."), PlanMetaForm),
+    "meta": CaseAction(_save_details, gettext_lazy("Plan saved."), META_FORM, "meta_form"),
     "goal": CaseAction(
-        lambda u, a, d: services.goal_add(actor=u, plan=_plan(a), **d), gettext_lazy("Goal added."), GoalForm
+        lambda u, a, d: services.goal_add(actor=u, plan=_plan(a), **d),
+        gettext_lazy("Goal added."),
+        GOAL_FORM,
+        "goal_form",
     ),
     # The referral's choices only dress the page's select; the posted id is checked against the case.
-    "action": CaseAction(_add_action, gettext_lazy("Action added."), lambda data: ActionForm(data, referrals=[])),
+    # (The form's ids are the goal's; the page shows the refused form under it again.)
+    "action": CaseAction(
+        _add_action,
+        gettext_lazy("Action added."),
+        lambda data, goal_id: _action_form(goal_id, data),
+        "action_form_{goal_id}",
+        form_takes_ids=True,
+    ),
     "action_done": CaseAction(_action_done, gettext_lazy("Action done.")),
     "submit": CaseAction(
         lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="submit"),
@@ -139,6 +179,7 @@ plan_action = case_action_view(
     PLAN_ACTIONS,
     back=BACK,
     check=lambda request, code: selectors.plan_access(user=request.user, code=code, for_edit=True),
+    page=_plan_page,
 )
 
 
@@ -177,6 +218,8 @@ def plan_print(request: HttpRequest, code: str) -> HttpResponse:
     view = selectors.plan_view(user=request.user, access=access, via="print")
     if view.plan is None:
         raise Http404
+    if access.sees(DataCategory.IDENTITY):  # the printed plan names the person: a reveal
+        case_selectors.case_reveal(user=request.user, access=access, shown={DataCategory.IDENTITY}, via="plan print")
     with translation.override(view.plan.language):
         context = {
             "case": access.case,

@@ -94,7 +94,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         """Runs one move of the referral's workflow, with the reason its table asks for. The
         referral is fetched first, so an outsider gets 404 whatever the body."""
         referral = self.get_object()
-        reason = ""
+        reason, confirmed = "", False
         takes = REFERRAL.move(move).reason
         if takes is not Reason.NONE:
             serializer_class = (
@@ -103,8 +103,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             reason = serializer.validated_data["reason"]
+            confirmed = serializer.validated_data["confirm"]
         referral = services.referral_move(
-            actor=require_member(request.user), referral=referral, move=move, reason=reason
+            actor=require_member(request.user), referral=referral, move=move, reason=reason, confirmed=confirmed
         )
         return Response(self.get_serializer(referral).data)
 
@@ -134,7 +135,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        """The receiving agency completes the referral; its access to the case ends."""
+        """The receiving agency completes the referral; its access to the case ends. While livelihood
+        work still depends on it, `confirm` must be true: the agency then keeps those enrolments only,
+        until their work is done (decisions/0018)."""
         return self._step(request, "complete")
 
     @extend_schema(
@@ -150,5 +153,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
-        """The sending agency ends an active referral; the other agency's access ends at once."""
+        """The sending agency ends an active referral; the other agency's access ends at once, to the
+        enrolments on its options too (`confirm` must be true while work on them remains)."""
         return self._step(request, "revoke")

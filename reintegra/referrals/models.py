@@ -61,6 +61,15 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"{self.case} → {self.to_agency}"
 
+    def gives_access(self) -> bool:
+        """Accepted or in progress, under a consent not withdrawn (or a supervisor's recorded override):
+        the rule by which the receiving agency sees the case (access/cases.py says it as a query)."""
+        if self.status not in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS):
+            return False
+        if self.consent_id is None:
+            return self.override_by_id is not None
+        return self.consent is not None and self.consent.withdrawn_at is None
+
     def clean(self) -> None:
         if not self.reasons and not self.reason_text.strip():
             raise ValidationError({"reasons": _("Give the reason for the referral.")})

@@ -91,9 +91,18 @@ class ReferralSerializer(serializers.ModelSerializer):
         return referral.override_by_id is not None
 
 
+CONFIRM_HELP = gettext_lazy(
+    "Completing or revoking a referral on which livelihood work still depends (an enrolment to make, a "
+    "training to complete, income follow-ups due) is refused, naming that work under `confirm`, unless "
+    "this is true."
+)
+
+
 class ReferralReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
+    confirm = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
 
 
 class ReferralOptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    confirm = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)

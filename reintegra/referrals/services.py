@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -18,7 +17,8 @@ from reintegra.cases.models import Case, CaseEvent, Consent
 from reintegra.cases.scope import CaseAccess
 from reintegra.cases.timeline import timeline_write
 from reintegra.cases.transitions import Line, record_move
-from reintegra.lib.phrases import label
+from reintegra.lib import clock
+from reintegra.lib.phrases import label, names
 from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
 from reintegra.lib.validators import REASON
 from reintegra.lib.workflow import Move
@@ -26,6 +26,7 @@ from reintegra.network.models import Agency, Service
 
 from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, Urgency
 from .models import Referral
+from .reactions import referral_ending
 from .workflows import CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
 
 
@@ -106,7 +107,7 @@ def referral_send(
         categories=sorted(set(categories)),
         override_reason=override_reason,
         sent_by=actor,
-        sent_at=timezone.now(),
+        sent_at=clock.now(),
     )
     problems = _between_agencies(referral)
     full_clean_or_raise(referral, problems, exclude=["consent", "override_by", *problems])
@@ -120,7 +121,7 @@ def referral_send(
                         "only a supervisor can send without it, with a recorded reason "
                         "(e.g. a child-protection emergency)."
                     )
-                    % {"agency": to_agency.name}
+                    % {"agency": to_agency.display_name}
                 }
             )
         if not access.is_supervisor:
@@ -135,7 +136,7 @@ def referral_send(
         if override_by
         else gettext_noop("Referral sent to %(agency)s (%(urgency)s).")
     )
-    params = {"agency": to_agency.name, "urgency": label("urgency", urgency)}
+    params = {"agency": names(to_agency.names()), "urgency": label("urgency", urgency)}
     _event(
         referral,
         actor=actor,
@@ -155,9 +156,14 @@ def referral_send(
     return referral
 
 
+# The moves that end a referral the receiving agency works on: work may still depend on it.
+ENDING_MOVES = ("complete", "revoke")
+
+
 @transaction.atomic
-def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "") -> Referral:
-    """One step of the referral's workflow (referrals/workflows.py), by the side the table names."""
+def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "", confirmed: bool = False) -> Referral:
+    """One step of the referral's workflow (referrals/workflows.py), by the side the table names.
+    Ending an active referral on which work still depends (`referral_ending`) needs `confirmed`."""
     referral = (
         Referral.objects.select_for_update().select_related("case", "to_agency", "from_agency").get(pk=referral.pk)
     )
@@ -165,7 +171,11 @@ def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "
     step = REFERRAL.check(referral.status, move, parties_of(actor, referral), reason=reason)
     reason = step.kept_reason(reason)
     _check_reason(reason)
-    return _record(referral, step, actor=actor, reason=reason)
+    kept: list[int] = []
+    if step.name in ENDING_MOVES:
+        for ids in referral_ending.fire(actor=actor, referral=referral, move=step.name, confirmed=confirmed):
+            kept += ids
+    return _record(referral, step, actor=actor, reason=reason, details={"dependent_enrolments": kept} if kept else {})
 
 
 def _check_reason(reason: str) -> None:
@@ -173,7 +183,9 @@ def _check_reason(reason: str) -> None:
     raise_if(value_problems("reason", reason, REASON))
 
 
-def _record(referral: Referral, step: Move, *, actor: User, reason: str) -> Referral:
+def _record(
+    referral: Referral, step: Move, *, actor: User, reason: str, details: dict[str, Any] | None = None
+) -> Referral:
     sender = RECEIVER not in step.by
     record_move(
         referral,
@@ -185,11 +197,11 @@ def _record(referral: Referral, step: Move, *, actor: User, reason: str) -> Refe
             kind=CaseEvent.Kind.REFERRAL,
             agency=referral.from_agency if sender else referral.to_agency,
             summary=gettext_noop("Referral to %(agency)s: %(status)s."),
-            params={"agency": referral.to_agency.name, "status": label("referral_status", step.target)},
+            params={"agency": names(referral.to_agency.names()), "status": label("referral_status", step.target)},
             text=reason,
         ),
         audit_categories=["referral"],
-        audit_details={"case": referral.case.code, "status": step.target},
+        audit_details={"case": referral.case.code, "status": step.target, **(details or {})},
     )
     return referral
 
@@ -226,7 +238,7 @@ def referral_record_service(*, actor: User, referral: Referral, text: str) -> Ca
         actor=actor,
         agency=referral.to_agency,
         summary=gettext_noop("Service provided by %(agency)s."),
-        params={"agency": referral.to_agency.name},
+        params={"agency": names(referral.to_agency.names())},
         text=text,
     )
     _audit(referral, actor=actor, action=AuditEvent.Action.CREATE, service_recorded=True)

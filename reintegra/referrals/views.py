@@ -1,7 +1,12 @@
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,9 +20,15 @@ from reintegra.access import (
     require_member,
 )
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent
+from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.forms import ReasonForm
-from reintegra.lib.http import form_errors_as_messages, run_as_messages
+from reintegra.cases.views import case_page
+from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.http import form_add_refusal, run_as_messages
+from reintegra.lib.workflow import Reason
+from reintegra.livelihoods import case_views as livelihood_views
+from reintegra.livelihoods import handover
+from reintegra.pages import again
 
 from . import selectors, services
 from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
@@ -45,11 +56,63 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/inbox.html", context)
 
 
-@login_required
-@require_GET
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = referral_get_for_user(request.user, referral_id=referral_id)
-    user = require_member(request.user)
+class ServiceRecordForm(forms.Form):
+    # Not required here: the service says what is missing, in its own words.
+    text = forms.CharField(
+        label=gettext_lazy("Service provided"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _reason_form(move: str, data: Any = None) -> ReasonForm:
+    """The reason box of a move, its own form; a missing reason is said in the workflow's words."""
+    form = ReasonForm(data, auto_id=f"{move}-%s")
+    step = REFERRAL.move(move)
+    form.fields["reason"].required = step.reason is Reason.REQUIRED
+    form.fields["reason"].error_messages["required"] = str(step.reason_prompt or _("Give the reason."))
+    return form
+
+
+def _has_reason_box(move: Any) -> bool:
+    return move.reason is Reason.REQUIRED
+
+
+class EndForm(forms.Form):
+    """Ends a referral on which work still depends: what remains is shown above it (decisions/0018),
+    and the end is made only once confirmed."""
+
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I have read what still depends on this referral, and want to go on"), required=False
+    )
+
+
+def _end_form(move: Any, data: Any = None) -> EndForm:
+    form = EndForm(data, auto_id=f"{move.name}-%s")
+    if move.reason is Reason.NONE:
+        del form.fields["reason"]
+    return form
+
+
+def _form_for(move: Any, dependents: list[handover.Dependent], data: Any = None) -> BaseForm | None:
+    """The form of a move: a reason box, or the confirmation of an end that work depends on; a button
+    (None) when it needs neither."""
+    if move.name in services.ENDING_MOVES and dependents:
+        return _end_form(move, data)
+    if _has_reason_box(move):
+        return _reason_form(move.name, data)
+    return None
+
+
+def _service_form(data: Any = None) -> ServiceRecordForm:
+    return ServiceRecordForm(data, auto_id="service-%s")
+
+
+def _referral_page(
+    request: HttpRequest, referral: Any, user: User, bound: Mapping[str, BaseForm] | None = None
+) -> HttpResponse:
+    """The referral's page; `bound` holds a form as it was posted (by the move's name, "service", or
+    "enrol" for the livelihood options), shown again with its errors (status 400)."""
+    bound = bound or {}
     # Its free-text reasons may speak of the person: the read is logged like a case's.
     audit_record(
         actor=user,
@@ -58,15 +121,37 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         categories=["referral"],
         details={"case": referral.case.code},
     )
-    context = {
+    context: dict[str, Any] = {
         "referral": referral,
         "receiving": referral.to_agency_id == user.agency_id,
         "sending": referral.from_agency_id == user.agency_id,
-        "reason_form": ReasonForm(),
         "active": referral.status in ACTIVE_REFERRAL_STATUSES,
         "moves": REFERRAL.allowed(referral.status, parties_of(user, referral)),
+        "service_form": bound.get("service") or _service_form(),
+        **livelihood_views.referral_livelihood(user=user, referral=referral, form=bound.get("enrol")),
     }
-    return render(request, "referrals/detail.html", context)
+    # What still needs the receiving agency, shown with the moves that end the referral (decisions/0018).
+    ending = any(move.name in services.ENDING_MOVES for move in context["moves"])
+    dependents = handover.dependent_work(referral) if ending else []
+    context["dependents"] = dependents
+    # A move that needs a reason, or a confirmation, is a form of its own, beside its button.
+    context["decisions"] = [(move, bound.get(move.name) or _form_for(move, dependents)) for move in context["moves"]]
+    context["primary_move"] = next((move.name for move, form in context["decisions"] if form is None), "")
+    context["failed_form"] = next(iter(bound.values()), None)
+    return render(request, "referrals/detail.html", context, status=400 if bound else 200)
+
+
+def referral_page_with(request: HttpRequest, referral: Any, user: User, bound: Mapping[str, BaseForm]) -> HttpResponse:
+    """The referral's page shown again with a form another app posts from it (the livelihood
+    options: "enrol"), as posted."""
+    return _referral_page(request, referral, user, bound)
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id=referral_id)
+    return _referral_page(request, referral, require_member(request.user))
 
 
 DONE = {
@@ -86,14 +171,35 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
     user = require_member(request.user)
     if action not in DONE:
         raise PermissionDenied
-    run_as_messages(
-        request,
-        lambda: services.referral_move(
-            actor=user, referral=referral, move=action, reason=request.POST.get("reason", "")
-        ),
-        str(DONE[action]),
-    )
-    return redirect("referrals:detail", referral_id=referral.pk)
+    move = REFERRAL.move(action)
+    shown = move in REFERRAL.allowed(referral.status, parties_of(user, referral))
+    dependents = handover.dependent_work(referral) if shown and action in services.ENDING_MOVES else []
+    form = _form_for(move, dependents, request.POST) if shown else None
+    if form is None:
+        # A button: nothing typed to keep, a refusal is said after the redirect.
+        run_as_messages(
+            request,
+            lambda: services.referral_move(
+                actor=user, referral=referral, move=action, reason=request.POST.get("reason", "")
+            ),
+            str(DONE[action]),
+        )
+        return redirect("referrals:detail", referral_id=referral.pk)
+    if form.is_valid():
+        try:
+            services.referral_move(
+                actor=user,
+                referral=referral,
+                move=action,
+                reason=form.cleaned_data.get("reason", ""),
+                confirmed=bool(form.cleaned_data.get("confirm")),
+            )
+        except (ValidationError, EditConflict) as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, str(DONE[action]))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return _referral_page(request, referral, user, {action: form})
 
 
 @login_required
@@ -101,17 +207,15 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
 def referral_send(request: HttpRequest, code: str) -> HttpResponse:
     access = case_get_for_user(request.user, code=code, for_edit=True)
     user = require_member(request.user)
-    form = referral_form_for(access.case, request.POST)
+    form = referral_form_for(access, request.POST)
     if not form.is_valid():
-        form_errors_as_messages(request, form)
-        return redirect("cases:detail", code=code)
+        return again(request, case_page, access, "referral_form", form)
     try:
         referral = services.referral_send(actor=user, access=access, **form.cleaned_data)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("cases:detail", code=code)
-    messages.success(request, _("Referral sent to %(agency)s.") % {"agency": referral.to_agency.name})
+    except (ValidationError, EditConflict) as refusal:
+        form_add_refusal(form, refusal)
+        return again(request, case_page, access, "referral_form", form)
+    messages.success(request, _("Referral sent to %(agency)s.") % {"agency": referral.to_agency.display_name})
     return redirect("referrals:detail", referral_id=referral.pk)
 
 
@@ -119,13 +223,19 @@ def referral_send(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def referral_service(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id=referral_id)
-    try:
-        services.referral_record_service(
-            actor=require_member(request.user), referral=referral, text=request.POST.get("text", "")
-        )
-    except ValidationError as exc:
-        for message in exc.messages:
+    user = require_member(request.user)
+    form = _service_form(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_record_service(actor=user, referral=referral, text=form.cleaned_data["text"])
+        except ValidationError as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Service recorded on the case's timeline."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    if not (referral.to_agency_id == user.agency_id and referral.status in ACTIVE_REFERRAL_STATUSES):
+        # The page no longer shows the form (the referral has ended): say why after the redirect.
+        for message in [str(m) for errors in form.errors.values() for m in errors]:
             messages.error(request, message)
-    else:
-        messages.success(request, _("Service recorded on the case's timeline."))
-    return redirect("referrals:detail", referral_id=referral.pk)
+        return redirect("referrals:detail", referral_id=referral.pk)
+    return _referral_page(request, referral, user, {"service": form})

@@ -45,6 +45,10 @@ REFERRAL = Workflow(
             by=frozenset({RECEIVER}),
             reason=Reason.OPTIONAL,
             stamps={"completed_at": Stamp.NOW, "status_reason": Stamp.REASON, **ENDED},
+            then=(
+                "confirmed first while work depends on it; the receiving agency's access to the case ends, "
+                "and it keeps only the enrolments whose work remains, until that work is done",
+            ),
             label=_("Mark completed"),
         ),
         Move(
@@ -63,7 +67,10 @@ REFERRAL = Workflow(
             by=frozenset({SENDER}),
             reason=Reason.REQUIRED,
             stamps={"status_reason": Stamp.REASON, **ENDED},
-            then=("the receiving agency's access ends",),
+            then=(
+                "confirmed first while work depends on it; the receiving agency's access ends, "
+                "to the enrolments on its options too",
+            ),
             label=_("Revoke access"),
         ),
         Move(

@@ -45,6 +45,22 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def axe_core() -> str:
+    """axe-core's source, downloaded once from the npm registry (a11y.py). Without it the journeys
+    skip loudly, unless REQUIRE_BROWSER=1 makes that a failure (CI sets it)."""
+    from .a11y import AxeUnavailable, axe_source
+
+    try:
+        return axe_source()
+    except AxeUnavailable as exc:
+        message = f"NO AXE-CORE: the journeys are SKIPPED. {exc}"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " (REQUIRE_BROWSER=1)")
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})

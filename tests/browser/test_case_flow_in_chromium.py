@@ -35,22 +35,35 @@ def test_intake_consent_referral_acceptance_and_timeline_across_two_agencies(liv
     page.click("button[type=submit].primary")
     expect(page.locator("h1 code")).to_be_visible()
     code = page.locator("h1 code").inner_text()
+    # Identifying details are masked until asked for; htmx swaps them in without leaving the page.
+    expect(page.locator("body")).not_to_contain_text("Wanida")
+    page.click("button:has-text('Show identifying details')")
     expect(page.locator(".pii").first).to_contain_text("Wanida")
+    assert page.url.endswith(f"/cases/{code}/")
+
+    # A search by part of the name finds the case, and the name never reaches the address.
+    page.goto(f"{base}/cases/")
+    page.fill("#identity-search #id_name", "Srisa")
+    page.click("#identity-search button[type=submit]")
+    expect(page.locator("#search-result")).to_contain_text("1 case found")
+    expect(page.locator("table")).to_contain_text(code)
+    assert "search=" in page.url and "Srisa" not in page.url and "Wanida" not in page.url
+    page.click(f"a:has-text('{code}')")
 
     page.click("summary:has-text('Record consent')")
-    page.select_option("#consent-form #id_purpose", "sharing")
-    page.select_option("#consent-form #id_recipient_agency", str(network.beta.pk))
+    page.select_option("#consent-purpose", "sharing")
+    page.select_option("#consent-recipient_agency", str(network.beta.pk))
     page.check("#consent-form input[name=categories][value=profile]")
     page.check("#consent-form input[name=categories][value=history]")
-    page.select_option("#consent-form #id_language", "th")
+    page.select_option("#consent-language", "th")
     page.click("#consent-form button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("Consent recorded")
 
     page.click("summary:has-text('Refer to another agency')")
-    page.select_option("#referral-form #id_to_agency", str(network.beta.pk))
+    page.select_option("#referral-to_agency", str(network.beta.pk))
     page.check("#referral-form input[name=reasons][value=AdditionalServicesRequired]")
     page.check("#referral-form input[name=categories][value=profile]")
-    page.select_option("#referral-form #id_urgency", "priority")
+    page.select_option("#referral-urgency", "priority")
     page.click("#referral-form button[type=submit]")
     expect(page.locator("#referral-status")).to_have_text("Pending")
     log_out(page)
@@ -69,3 +82,24 @@ def test_intake_consent_referral_acceptance_and_timeline_across_two_agencies(liv
     expect(timeline).to_contain_text("Case opened")
     expect(timeline).to_contain_text("Referral sent to Beta DSWD Office")
     expect(timeline).to_contain_text("Accepted")
+
+
+def test_escape_twice_clears_the_screen_ends_the_session_and_back_does_not_return(live_server, page, network):
+    from reintegra.cases import services
+
+    kanya = make_user("kanya", network.alpha, "caseworker", password=PASSWORD)
+    case = services.case_open(actor=kanya, given_name="Wanida", family_name="Srisai", phones=["+66 89 555 0101"])
+    base = live_server.url
+    log_in(page, base, "kanya")
+    page.goto(f"{base}/cases/{case.code}/")
+    page.click("button:has-text('Show identifying details')")
+    expect(page.locator(".pii").first).to_contain_text("Wanida")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.wait_for_url(f"{base}/exit/")
+    expect(page.locator("body")).not_to_contain_text("Wanida")
+    assert page.title() == "New page"
+    page.go_back()  # the case page was replaced in the history: Back goes to the page before it
+    assert f"/cases/{case.code}/" not in page.url
+    page.goto(f"{base}/cases/{case.code}/")
+    assert "/login/" in page.url  # the session is over

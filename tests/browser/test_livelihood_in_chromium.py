@@ -45,8 +45,8 @@ def test_profile_recommendation_and_decline_in_chromium(live_server, page, netwo
     expect(page.locator(".messages")).to_contain_text("Option recommended")
 
     page.click("#enrolments a:has-text('Electrician apprenticeship')")
-    page.select_option("#move-form #id_to", "declined")
-    page.fill("#move-form #id_reason", "I need to earn at once")
+    page.select_option("#move-to", "declined")
+    page.fill("#move-reason", "I need to earn at once")
     page.click("#move-form button[type=submit]")
     expect(page.locator(".messages")).to_contain_text("Status recorded")
     expect(page.locator("h2")).to_contain_text(["Status: Declined"])

@@ -29,7 +29,12 @@ PAGES = [
 ]
 POSTS = [
     ("/cases/{code}/notes/", {"text": "A note"}, expect(404, anon=302, alice=302, sam=302)),
-    ("/cases/{code}/stage/", {"stage": "return", "version": "1"}, expect(404, anon=302, alice=302, sam=302)),
+    # Beta sees the profile only: it has no identifying detail to reveal.
+    ("/cases/{code}/reveal/", {}, expect(404, anon=302, alice=200, sam=200)),
+    ("/cases/search/", {"name": "Somsri"}, expect(403, anon=302, alice=302, sam=302, bob=302, bella=302, pat=302)),
+    # Alice's change uses version 1 up: Sam's, posted from the same page, comes back as stale (the
+    # page again with his form, 400); both may change the stage, nobody else may.
+    ("/cases/{code}/stage/", {"stage": "return", "version": "1"}, expect(404, anon=302, alice=302, sam=400)),
     ("/referrals/{gamma_referral}/accept/", {}, expect(404, anon=302, alice=403, sam=403, pat=302)),
 ]
 

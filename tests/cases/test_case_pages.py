@@ -59,10 +59,15 @@ def test_bad_intake_input_names_the_field_and_saves_nothing(users):
     assert not Case.objects.exists()
 
 
-def test_the_owner_sees_identifying_data_and_the_read_is_audited(case, users):
-    body = client_for(users["alice"]).get(f"/cases/{case.code}/").content.decode()
+def test_the_owner_sees_identifying_data_once_revealed_and_the_reveal_is_audited(case, users):
+    client = client_for(users["alice"])
+    body = client.get(f"/cases/{case.code}/").content.decode()
+    assert "Somsri" not in body and "+66 81 234 5678" not in body  # masked
+    read = AuditEvent.objects.filter(action="read", actor=users["alice"]).latest("seq")
+    assert not {"identity", "contact"} & set(read.categories)
+    body = client.post(f"/cases/{case.code}/reveal/").content.decode()
     assert "Somsri" in body and "+66 81 234 5678" in body
-    event = AuditEvent.objects.filter(action="read", actor=users["alice"]).latest("seq")
+    event = AuditEvent.objects.filter(action="reveal", actor=users["alice"]).latest("seq")
     assert {"identity", "contact"} <= set(event.categories)
 
 

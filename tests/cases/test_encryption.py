@@ -54,10 +54,12 @@ def test_no_identifying_value_sits_in_plaintext_in_any_table(case, users, networ
     assert returnee.identity_documents[0]["number"] == "1-5701-00123-45-6"
 
 
-def test_exact_search_by_name_or_phone_goes_through_the_blind_index(case, users):
+def test_search_by_name_words_or_phone_goes_through_the_keyed_hashes(case, users):
     assert list(case_search_by_identity(user=users["sam"], name="kaewmanee  SOMSRI")) == [case]
     assert list(case_search_by_identity(user=users["sam"], phone="081-234-5678")) == [case]
-    assert list(case_search_by_identity(user=users["sam"], name="Somsri Kaew")) == []
+    assert list(case_search_by_identity(user=users["sam"], name="Somsri Kaew")) == [case]  # a beginning
+    assert list(case_search_by_identity(user=users["sam"], name="Somsri Kae")) == []  # too short to be one
+    assert list(case_search_by_identity(user=users["sam"], name="Somsri Kaewmanie")) == []
     assert list(case_search_by_identity(user=users["bob"], name="Somsri Kaewmanee")) == []  # another agency
 
 

@@ -125,3 +125,22 @@ def test_a_task_done_from_the_task_list_comes_back_to_it_and_an_outside_address_
         reverse("home_task_done", args=[other.pk]), {"next": "https://example.org/"}
     )
     assert response["Location"] == reverse("home")
+
+
+def test_the_task_list_shows_overdue_today_this_week_and_later_and_the_agency_view_adds_colleagues_tasks(users, case):
+    overdue = task(users, case, "Call the shelter", -3)
+    today = task(users, case, "Check the training list", 0)
+    week = task(users, case, "Visit the family", 5)
+    later = task(users, case, "Plan the review", 30)
+    response = client_for(users["alice"]).get(reverse("cases:tasks"))
+    by_day = response.context["tasks"]
+    assert (by_day.overdue, by_day.due_today, by_day.this_week, by_day.later) == ([overdue], [today], [week], [later])
+    page = response.content.decode()
+    assert page.index('id="tasks-overdue"') < page.index('id="tasks-today"') < page.index('id="tasks-week"')
+    assert page.index('id="tasks-week"') < page.index('id="tasks-later"')
+    colleague = tasks.task_create(
+        actor=users["alice"], case=case, title="Colleague's call", due_on=timezone.localdate(), assignee=users["sam"]
+    )
+    assert colleague not in client_for(users["alice"]).get(reverse("cases:tasks")).context["tasks"].due_today
+    agency_wide = client_for(users["alice"]).get(reverse("cases:tasks") + "?agency=1").context["tasks"]
+    assert colleague in agency_wide.due_today

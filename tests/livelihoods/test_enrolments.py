@@ -1,7 +1,7 @@
 """From recommendation to income: the workflow, its rules, and who may record what."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
@@ -146,9 +146,11 @@ def test_provider_staff_see_and_record_only_the_people_referred_to_them(users, c
         enrolment_get_for_user(pat, enrolment_id=not_referred.pk)
     access = enrolment_get_for_user(pat, enrolment_id=enrolled.pk)
     assert access.provider and not access.own
+    # the provider follows the people it trained (decisions/0018): its record closes the caseworker's task
     follow_up = enrolled.follow_ups.first()
-    with pytest.raises(PermissionDenied):
-        flow.follow_up_record(actor=pat, access=access, follow_up=follow_up, done_on=today, employment="looking")
+    flow.follow_up_record(actor=pat, access=access, follow_up=follow_up, done_on=today, employment="looking")
+    follow_up.refresh_from_db()
+    assert follow_up.done_by == pat and follow_up.task.done_at is not None
 
 
 def test_provider_staff_lose_sight_when_the_referral_ends(users, case, network, enrolled):
@@ -162,11 +164,24 @@ def test_provider_staff_lose_sight_when_the_referral_ends(users, case, network, 
         enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
 
 
-def test_provider_staff_cannot_decide_for_the_returnee(users, case, network, catalogue):
+def test_provider_staff_record_the_returnees_answer_to_an_option_the_caseworker_recommended(
+    users, case, network, catalogue
+):
     refer_to_trainer(users, case, network)
     enrolment = recommend(users, case, catalogue[0])
+    move(users["pat"], enrolment, "offered")
+    move(users["pat"], enrolment, "accepted")
+    enrolment.refresh_from_db()
+    assert enrolment.status == "accepted" and not enrolment.proposed_by_provider
+
+
+def test_another_agency_cannot_move_an_enrolment_it_does_not_provide(users, case, network, catalogue):
+    refer_to_trainer(users, case, network)
+    enrolment = recommend(users, case, catalogue[0])
+    access = enrolment_get_for_user(users["alice"], enrolment_id=enrolment.pk)
+    outsider = replace(access, own=False, provider=False)  # a grant no access helper would give
     with pytest.raises(PermissionDenied):
-        move(users["pat"], enrolment, "offered")
+        flow.enrolment_move(actor=users["bob"], access=outsider, to="offered", version=enrolment.version)
 
 
 def test_outsiders_see_no_enrolment(users, enrolled):

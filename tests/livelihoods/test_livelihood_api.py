@@ -70,8 +70,8 @@ def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue,
     for to in ("offered", "accepted"):
         version = Enrolment.objects.get(pk=pk).version
         assert alice.post(f"/api/v1/enrolments/{pk}/status/", {"to": to, "version": version}).status_code == 200
-    refused = pat.post(f"/api/v1/enrolments/{pk}/status/", {"to": "declined", "version": 3, "reason": "x"})
-    assert refused.status_code == 403
+    outsider = api_client_for(users["bob"]).post(f"/api/v1/enrolments/{pk}/status/", {"to": "enrolled", "version": 3})
+    assert outsider.status_code == 404
     assert pat.post(f"/api/v1/enrolments/{pk}/status/", {"to": "enrolled", "version": 3}).status_code == 200
     payment = pat.post(f"/api/v1/enrolments/{pk}/stipends/", {"paid_on": today, "amount": "6000", "currency": "THB"})
     assert payment.status_code == 201
@@ -91,7 +91,9 @@ def test_the_enrolment_workflow_through_the_api(users, case, network, catalogue,
     assert data["status"] == "placed" and len(data["follow_ups"]) == 4 and len(data["stipend_payments"]) == 1
     follow_ups = alice.get("/api/v1/follow-ups/", {"open": "true"}).json()["results"]
     assert [f["months"] for f in follow_ups] == [1, 3, 6, 12]
-    assert pat.get("/api/v1/follow-ups/").json()["results"] == []
+    # the provider follows the people it placed (decisions/0018); another agency sees none of it
+    assert [f["months"] for f in pat.get("/api/v1/follow-ups/").json()["results"]] == [1, 3, 6, 12]
+    assert api_client_for(users["bob"]).get("/api/v1/follow-ups/").json()["results"] == []
     early = alice.patch(
         f"/api/v1/follow-ups/{follow_ups[0]['id']}/", {"done_on": today - 400 * DAY, "employment": "employed"}
     )

@@ -33,7 +33,7 @@ PROFILE_POST = {
     "aspirations_words": "I want a steady job near home, then my own shop",
     "interest_realistic": "80",
     "interest_enterprising": "65",
-    "work_areas": "th-57, TH-50",
+    "work_areas": ["th-57", "TH-50"],
     "needs_income_now": "on",
     "income_needed_monthly": "9000",
     "currency": "thb",
@@ -130,13 +130,15 @@ def test_provider_staff_record_enrolment_completion_and_placement_from_the_page(
     enrolment.refresh_from_db()
     assert enrolment.status == "placed" and enrolment.stipend_payments.count() == 1
     assert enrolment.follow_ups.count() == 4
-    # the provider cannot record the caseworker's follow-up
+    # the provider follows the person it placed (decisions/0018): the follow-up closes the caseworker's task
     follow_up = enrolment.follow_ups.first()
     response = pat.post(
         f"/livelihoods/enrolments/{enrolment.pk}/follow-ups/{follow_up.pk}/",
         {"done_on": today.isoformat(), "employment": "employed"},
     )
-    assert response.status_code == 403
+    assert response.status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.employment == "employed" and follow_up.task.done_at is not None
 
 
 def test_a_coordinator_adds_an_option_and_a_restriction_needs_its_justification(users, network):

@@ -4,10 +4,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo.cases import load_demo_cases
+from reintegra.demo.closures import close_demo_cases
 from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
 from reintegra.demo.network import USERS, load_demo_network
 from reintegra.demo.plans import load_demo_plans
@@ -66,9 +68,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo labour market: {result.created} figures.")
         if created_options := load_demo_options():
             self.stdout.write(f"Demo livelihood options: {created_options}.")
-        load_demo_cases(stdout=self.stdout, count=options["cases"])
-        load_demo_plans(stdout=self.stdout)
-        load_demo_livelihoods(stdout=self.stdout)
+        # The demo's past ends now: every step of every case happened before this moment.
+        now = timezone.now()
+        cases = load_demo_cases(stdout=self.stdout, count=options["cases"], now=now)
+        closing = {c.case_id for c in cases["closings"] if c.closes}
+        load_demo_plans(stdout=self.stdout, now=now, closing=closing)
+        load_demo_livelihoods(stdout=self.stdout, now=now, closing=closing)
+        close_demo_cases(closings=cases["closings"], now=now, stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")
         for username, password, role, slug in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")

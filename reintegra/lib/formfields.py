@@ -1,0 +1,154 @@
+"""Form fields that let people choose by name what is stored as a code: countries, areas and
+currencies, named in the reader's language, the region's first. Long lists carry `data-filter`
+(a select) or the class `choice-list` (ticks): app.js puts a type-to-filter box above them; without
+the script the native select's type-ahead and a scrolling box of ticks still work."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import currencies, geo
+
+Choices = list[tuple[str, Any]]
+
+CHECKLIST = {"class": "choice-list"}
+FILTERABLE = {"data-filter": ""}
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _flat(choices: Iterable[tuple[Any, Any]]) -> set[str]:
+    values: set[str] = set()
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            values |= {str(v) for v, _label in label}
+        else:
+            values.add(str(value))
+    return values
+
+
+def posted(form: forms.BaseForm, name: str) -> list[str]:
+    """The values posted for a field, before any check (to keep offering what a record holds)."""
+    if not form.is_bound:
+        return []
+    data = form.data
+    values = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+    return [str(v) for v in (values if isinstance(values, list | tuple) else [values])]
+
+
+def real_areas(values: Iterable[str]) -> list[str]:
+    return [v.upper() for v in values if v and geo.area_get(v) is not None]
+
+
+def _with_kept(groups: Choices, kept: Iterable[str], name: Any) -> Choices:
+    """Groups plus a group of the values already recorded that the groups lack (an area of a
+    country no longer offered), so editing a record never drops what it holds."""
+    known = _flat(groups)
+    missing = [(v, geo.area_name(v) if "-" in v else geo.country_name(v)) for v in kept if v and v not in known]
+    return [*groups, (name, missing)] if missing else groups
+
+
+class CountryField(forms.ChoiceField):
+    """One country, chosen by name: the region's first."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Select(attrs=FILTERABLE))
+        super().__init__(choices=self._choices, **kwargs)
+
+    def _choices(self) -> Choices:
+        return [("", "—"), *geo.country_groups()] if not self.required else geo.country_groups()
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(_upper(value)))
+
+
+class CountriesField(forms.MultipleChoiceField):
+    """Several countries (a citizenship, a second one) as ticks in a box with a filter, the region's
+    first; never a list to Ctrl-click."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs=CHECKLIST))
+        super().__init__(choices=geo.country_groups, **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(_upper(v)) for v in super().to_python(value)]
+
+
+class AreaField(forms.ChoiceField):
+    """One area (ISO 3166-2) chosen by name, grouped by region, among the areas of some countries."""
+
+    def __init__(self, *, countries: Iterable[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Select(attrs=FILTERABLE))
+        super().__init__(**kwargs)
+        self.set_countries(countries)
+
+    def set_countries(self, countries: Iterable[str], *, keep: Iterable[str] = (), blank: Any = "—") -> None:
+        """Offers the areas of `countries`, and those in `keep` (a record's own); an optional field
+        starts with `blank`."""
+        groups: Choices = geo.area_groups(list(countries))
+        groups = _with_kept(groups, [_upper(k) for k in keep], _("Other areas"))
+        self.choices = groups if self.required else [("", blank), *groups]
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(_upper(value)))
+
+
+class AreasField(forms.MultipleChoiceField):
+    """Several areas as ticks grouped by region, with a filter; `regions` lets a whole region be
+    chosen."""
+
+    def __init__(self, *, countries: Iterable[str] = (), regions: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple(attrs=CHECKLIST))
+        super().__init__(**kwargs)
+        self.regions = regions
+        self.set_countries(countries)
+
+    def set_countries(self, countries: Iterable[str], *, keep: Iterable[str] = ()) -> None:
+        groups: Choices = geo.area_groups(list(countries), regions=self.regions)
+        self.choices = _with_kept(groups, [str(_upper(k)) for k in keep], _("Other areas"))
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(_upper(v)) for v in super().to_python(value)]
+
+
+class CurrencyField(forms.ChoiceField):
+    """A currency chosen from a list, the region's first; `default_country` sets the initial one."""
+
+    def __init__(self, *, default_country: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Select(attrs=FILTERABLE))
+        super().__init__(choices=self._choices, **kwargs)
+        self.set_default_country(default_country)
+
+    def _choices(self) -> Choices:
+        groups: Choices = currencies.currency_groups()
+        return groups if self.required else [("", "—"), *groups]
+
+    def set_default_country(self, country: str) -> None:
+        if country and currencies.currency_of(country):
+            self.initial = currencies.currency_of(country)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(_upper(value)))
+
+
+def with_currency_of(form: forms.BaseForm, country: str) -> forms.BaseForm:
+    """The form, its currency fields starting at the currency of `country` (an agency's)."""
+    for field in form.fields.values():
+        if isinstance(field, CurrencyField):
+            field.set_default_country(country)
+    return form
+
+
+def page_form(form_class: Any, name: str) -> Any:
+    """A maker of `form_class` whose ids start with `name` (several forms of one page share field
+    names; an error's link in the summary must lead to its own field)."""
+
+    def make(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("auto_id", f"{name}-%s")
+        return form_class(*args, **kwargs)
+
+    return make
