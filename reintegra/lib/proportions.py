@@ -32,9 +32,10 @@ def _rounded(value: Decimal) -> int:
 
 
 def _percent_sign(number: int) -> str:
-    # Translators: a percentage, e.g. "80 %". The space before the sign is a no-break space; write the
-    # number and the sign as your language does (e.g. "80%").
-    return pgettext("percentage", "%(number)s\u00a0%%") % {"number": number_format(number, use_l10n=True)}
+    # Translators: a percentage, e.g. "80 %"; write the number and the sign as your language does
+    # (e.g. "80%"). A space here becomes a no-break space, so "80 %" never breaks across lines.
+    text = pgettext("percentage", "%(number)s %%") % {"number": number_format(number, use_l10n=True)}
+    return text.replace(" ", "\u00a0")
 
 
 def percent(value: float | None) -> str:

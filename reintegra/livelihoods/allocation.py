@@ -18,7 +18,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
@@ -368,7 +368,11 @@ def cohort_offer(
         left = seats[option.pk]
         if left is not None and wanted[option.pk] > left:
             problems.append(
-                _("“%(option)s” has %(left)s seats left to offer, not %(wanted)s.")
+                ngettext(
+                    "“%(option)s” has %(left)s seat left to offer, not %(wanted)s.",
+                    "“%(option)s” has %(left)s seats left to offer, not %(wanted)s.",
+                    left,
+                )
                 % {"option": option.title, "left": left, "wanted": wanted[option.pk]}
             )
     if problems:

@@ -95,8 +95,8 @@ def remaining_work(enrolment: Enrolment) -> list[str]:
     if due:
         work.append(
             ngettext(
-                "%(n)s income follow-up (the next at %(months)s months)",
-                "%(n)s income follow-ups (the next at %(months)s months)",
+                "%(n)s income follow-up (the next at month %(months)s)",
+                "%(n)s income follow-ups (the next at month %(months)s)",
                 len(due),
             )
             % {"n": len(due), "months": due[0].months}
@@ -311,7 +311,7 @@ def next_step(access: EnrolmentAccess, *, case_agency: str, provider: str) -> Ne
         elif ENROLMENT.may(move, provider_parties):
             text = _("Waiting for %(agency)s to %(what)s.") % {"agency": provider, "what": what}
         else:
-            text = _("Waiting for %(what)s.") % {"what": what}
+            text = _("Still to do: %(what)s.") % {"what": what}
         return NextStep(text=text, yours=False)
     due = _follow_ups_due(enrolment) if status in (S.COMPLETED, S.PLACED) else []
     if due:

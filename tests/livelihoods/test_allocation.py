@@ -285,7 +285,7 @@ def test_the_service_refuses_more_offers_than_seats_left_and_makes_none(users, c
     grants = [(case_get_for_user(users["sam"], code=c.code, for_edit=True), paid) for c in people]
     with pytest.raises(ValidationError) as refused:
         allocation.cohort_offer(user=users["sam"], token=uuid.uuid4(), offers=grants, constraints={})
-    assert "1 seats left to offer, not 2" in str(refused.value)
+    assert "1 seat left to offer, not 2" in str(refused.value)
     assert not Enrolment.objects.exists() and not AllocationRound.objects.exists()
 
 
