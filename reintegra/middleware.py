@@ -1,6 +1,7 @@
 """Project-wide middleware: security headers, the audit context and the reader's calendar of each
 request."""
 
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -26,15 +27,42 @@ def security_headers_middleware(get_response: Middleware) -> Middleware:
     return middleware
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind the one trusted proxy (BEHIND_PROXY), the last X-Forwarded-For
-    entry is the address that proxy saw; entries before it are whatever the client sent, so a
-    forged one can neither hide who made a request nor dodge the lock-out."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+def valid_ip(value: str) -> str | None:
+    """`value` as a normalised IP address, or None when it is not one (a port after the address, as
+    some proxies write it, is dropped; a zone such as `%eth0` is not an address a log can keep)."""
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [2001:db8::1]:443
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # 192.0.2.1:443
+        value = value.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        return None
+    return str(address)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address, or None when no valid one is known.
+
+    With REINTEGRA_TRUSTED_PROXIES = N proxies in front, each appends the address it saw to
+    X-Forwarded-For, so the client is the Nth entry from the right; entries further left are
+    whatever the client sent and are never taken, so a forged one can neither hide who made a request
+    nor dodge the lock-out. With no proxy trusted (0, the default without BEHIND_PROXY), or when the
+    header has fewer entries than proxies or that entry is not an address, the connecting address
+    (REMOTE_ADDR) is taken. Only valid addresses ever reach the audit log.
+    """
+    remote = valid_ip(request.META.get("REMOTE_ADDR", ""))
+    proxies = getattr(settings, "REINTEGRA_TRUSTED_PROXIES", 0)
+    if proxies <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    entries = forwarded.split(",")  # empty entries keep their place: positions count from the right
+    if not forwarded.strip() or len(entries) < proxies:
+        return remote
+    return valid_ip(entries[-proxies]) or remote
 
 
 def audit_context_middleware(get_response: Middleware) -> Middleware:

@@ -113,7 +113,11 @@ else:
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so the audit chain's
                 # head is read and advanced by one writer at a time (as SELECT … FOR UPDATE does
-                # on PostgreSQL).
+                # on PostgreSQL). With the write-ahead log readers never wait for the writer, and
+                # `timeout` (SQLite's busy timeout, seconds) makes a writer wait its turn instead of
+                # failing with "database is locked". No ATOMIC_REQUESTS: a read's audit record is a
+                # short transaction of its own, not one held while the page renders (finding 13 of
+                # issue 12; tests/test_concurrency.py).
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -167,6 +171,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_PROXY", False) else None
+# How many proxies in front append to X-Forwarded-For: the client is that many entries from the
+# right (reintegra/middleware.py, client_ip). 0 ignores the header.
+REINTEGRA_TRUSTED_PROXIES = max(
+    0, int(os.environ.get("REINTEGRA_TRUSTED_PROXIES", "1" if SECURE_PROXY_SSL_HEADER else "0"))
+)
 # Strict: no inline script or style anywhere, nothing from another origin.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -205,6 +214,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "reintegra.api.exception_handler",
+    # JSON refusing deep nesting and non-finite numbers (issue 12); forms and files as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "reintegra.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "reintegra API",

@@ -102,11 +102,15 @@ def make_referral_move(users, network, request, move_name):
         "complete": ["accept"],
         "revoke": ["accept"],
         "consent_withdrawn": ["accept"],
+        "case_closed": ["accept"],
     }[move_name]
     for step in before:
         referral_services.referral_move(actor=users["bob"], referral=referral, move=step)
     if move_name == "consent_withdrawn":
         case_services.consent_withdraw(actor=users["alice"], consent=consent)
+    elif move_name == "case_closed":
+        case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled in Lamphun.")
+        case_services.closure_move(actor=users["sam"], case=case, move="approve")
     else:
         actor = users["alice"] if move_name in ("cancel", "revoke") else users["bob"]
         referral_services.referral_move(
@@ -365,3 +369,83 @@ def test_the_first_income_follow_up_task_reads_one_month(users, network, request
     first = enrolment.follow_ups.get(months=1)
     assert first.task.title.startswith("Income follow-up, 1 month after ")
     assert enrolment.follow_ups.get(months=3).task.title.startswith("Income follow-up, 3 months after ")
+
+
+# --- The person who asked never decides: a rule of the engine (issue 12, finding 6) ---------------
+
+DECISIONS = {("case closure", "approve"), ("case closure", "decline"), ("plan", "approve")}
+
+
+def test_every_decision_names_who_asked_and_only_decisions_do():
+    assert {(w.name, m.name) for w in WORKFLOWS.values() for m in w.moves if m.asked_by} == DECISIONS
+
+
+def test_the_engine_refuses_a_decision_checked_without_the_record_or_the_actor():
+    closure = WORKFLOWS["case closure"]
+    with pytest.raises(TypeError):
+        closure.check("requested", "approve", {"supervisor"})
+
+
+def test_the_engine_refuses_the_asker_even_when_the_app_forgot_to_name_them(users, network, monkeypatch):
+    """A parties_of that forgets the requester (the dodge of the outside test) changes nothing."""
+    from reintegra.cases import services as services_module
+
+    monkeypatch.setattr(services_module, "parties_of", lambda user, case: frozenset({"owner", "supervisor"}))
+    case = open_case(users)
+    case = case_services.closure_move(actor=users["sam"], case=case, move="request", reason="Settled in Lamphun.")
+    for move in ("approve", "decline"):
+        with pytest.raises(ValidationError) as refused:
+            case_services.closure_move(actor=users["sam"], case=case, move=move)
+        assert "does not decide" in str(refused.value)
+    case.refresh_from_db()
+    assert case.stage == "identification" and case.closure_requested_by == users["sam"]
+
+
+def test_stamping_a_decision_refuses_whoever_asked_whatever_the_service_checked(users):
+    from reintegra.lib.workflow import stamp
+
+    case = open_case(users)
+    case = case_services.closure_move(actor=users["sam"], case=case, move="request", reason="Settled in Lamphun.")
+    approve = WORKFLOWS["case closure"].move("approve")
+    with pytest.raises(ValidationError):
+        stamp(case, approve, state_field=None, actor=users["sam"], now=timezone.now(), day=None)
+
+
+def test_whoever_asked_for_a_closure_is_not_offered_the_decision_but_another_supervisor_is(users, network):
+    from reintegra.accounts.models import Role
+
+    from .conftest import make_user
+
+    case = open_case(users)
+    url = f"/api/v1/cases/{case.code}/closure/"
+    response = api_client_for(users["sam"]).post(url, {"reason": "Settled in Lamphun."}, format="json")
+    assert response.status_code == 200 and response.json()["closure_moves"] == []  # sam asked: he waits
+    other = make_user("sara", network.alpha, Role.SUPERVISOR)
+    case.refresh_from_db()
+    offered = WORKFLOWS["case closure"].allowed("requested", {"owner", "supervisor"}, record=case, actor=other)
+    assert {m.name for m in offered} == {"approve", "decline"}
+    assert not WORKFLOWS["case closure"].allowed("requested", {"owner", "supervisor"}, record=case, actor=users["sam"])
+    refused = api_client_for(users["sam"]).post(f"{url}decision/", {"approve": True}, format="json")
+    assert refused.status_code == 400
+    decision = api_client_for(other).post(f"{url}decision/", {"approve": False}, format="json")
+    assert decision.status_code == 200
+    case.refresh_from_db()
+    assert case.closure_requested_at is None and case.stage == "identification"
+
+
+@pytest.mark.parametrize("asker", ["author", "submitter"])
+def test_a_plan_is_never_approved_by_who_wrote_or_submitted_it_even_if_the_app_forgot(
+    users, network, request, monkeypatch, asker
+):
+    from reintegra.plans import services as plan_module
+
+    plan, _status = make_plan_move(users, network, request, "submit")
+    plan.refresh_from_db()
+    field = "author" if asker == "author" else "submitted_by"
+    type(plan).objects.filter(pk=plan.pk).update(**{field: users["sam"]})
+    monkeypatch.setattr(plan_module, "parties_of", lambda user, plan: frozenset({"owner", "supervisor"}))
+    with pytest.raises(ValidationError) as refused:
+        plan_services.plan_move(actor=users["sam"], plan=plan, move="approve")
+    assert "never approved" in str(refused.value)
+    plan.refresh_from_db()
+    assert plan.status == "submitted" and plan.approved_by is None

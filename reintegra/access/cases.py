@@ -9,9 +9,9 @@ from django.http import Http404
 
 from reintegra.accounts.models import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, User
 from reintegra.cases.choices import DataCategory
-from reintegra.cases.models import Case
+from reintegra.cases.models import Case, Task
 from reintegra.cases.scope import CaseAccess
-from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES
+from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from reintegra.referrals.models import Referral
 
 from .members import AnyUser, is_member, require_member
@@ -97,10 +97,31 @@ def referral_list_for_user(user: AnyUser) -> QuerySet[Referral]:
     return Referral.objects.filter(received)
 
 
+def task_list_for_user(user: AnyUser) -> QuerySet[Task]:
+    """The tasks of the user's agency on the cases it may still see: once a receiving agency's
+    referral ends (revoked, a consent withdrawn, the case closed), its tasks on that case are neither
+    read (their titles may speak of the person) nor marked done by it."""
+    if not is_member(user) or user.role not in CASE_RECEIVER_ROLES or user.agency_id is None:
+        return Task.objects.none()
+    return Task.objects.filter(agency_id=user.agency_id, case__in=case_list_for_user(user).values("pk"))
+
+
+def referral_details_withheld(user: AnyUser, referral: Referral) -> bool:
+    """Whether `user` reads only the referral's status, not what it says of the person (its reasons,
+    in codes and in words, and the reason it ended): the receiving agency, once the referral was
+    revoked (by the sending agency, a withdrawn consent or the case's closure) or its consent
+    withdrawn. It keeps the referral in its list, with who sent it, when, and that it ended, so it
+    knows to stop; the sending agency reads everything."""
+    if not is_member(user) or referral.to_agency_id != user.agency_id or referral.from_agency_id == user.agency_id:
+        return False
+    consent_withdrawn = referral.consent is not None and referral.consent.withdrawn_at is not None
+    return referral.status == ReferralStatus.REVOKED or consent_withdrawn
+
+
 def referral_get_for_user(user: AnyUser, *, referral_id: int) -> Referral:
     referral = (
         referral_list_for_user(user)
-        .select_related("case", "from_agency", "to_agency", "service")
+        .select_related("case", "from_agency", "to_agency", "service", "consent")
         .filter(pk=referral_id)
         .first()
     )

@@ -2,7 +2,7 @@
 sees and records only the enrolments of people referred to it (an active referral), and nothing else.
 After the referral is completed, the provider keeps the enrolments linked to it whose work remains
 (to enrol, complete, place, follow up) until that work is done, and nothing else of the case
-(decisions/0018); a revocation or a withdrawn consent ends even that."""
+(decisions/0018); a revocation, a withdrawn consent or the closure of the case ends even that."""
 
 from collections.abc import Iterable
 from typing import TypeGuard
@@ -12,31 +12,59 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from reintegra.accounts.models import Role, User
+from reintegra.cases.choices import DataCategory, Stage
 from reintegra.livelihoods.handover import work_remains
-from reintegra.livelihoods.models import AllocationRound, Enrolment, Opportunity
+from reintegra.livelihoods.models import AllocationRound, Enrolment, IncomeFollowUp, Opportunity
 from reintegra.livelihoods.scope import EnrolmentAccess
 from reintegra.referrals.choices import ReferralStatus
+from reintegra.referrals.models import Referral
 
 from .cases import CASE_OWNER_ROLES, CASE_RECEIVER_ROLES, _active_referrals_to, _referrals_to
 from .members import AnyUser, can_manage_network, is_member, is_supervisor, require_member
 
 
-def _kept_after_completion(agency_id: int | None) -> Q:
-    """The provider's enrolments held through a completed referral while their work remains."""
-    completed = _referrals_to(agency_id, [ReferralStatus.COMPLETED])
-    return Q(opportunity__provider_id=agency_id, referral_id__in=completed.values("pk")) & work_remains()
+def _sharing_income(referrals: QuerySet[Referral]) -> list[int]:
+    """Those of the referrals that share the livelihood category (work, income, debt): read in Python,
+    as a JSON list cannot be searched alike on SQLite and PostgreSQL; an agency holds few at a time."""
+    return [pk for pk, shared in referrals.values_list("pk", "categories") if DataCategory.LIVELIHOOD in shared]
 
 
-def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
+def _kept_after_completion(agency_id: int | None, *, income: bool = False) -> Q:
+    """The provider's enrolments held through a completed referral while their work remains, and
+    while the case is open: a closed case is the agency's work done, follow-ups included."""
+    completed = _referrals_to(agency_id, [ReferralStatus.COMPLETED]).exclude(case__stage=Stage.CLOSED)
+    held = _sharing_income(completed) if income else completed.values("pk")
+    return Q(opportunity__provider_id=agency_id, referral_id__in=held) & work_remains()
+
+
+def _enrolments(user: AnyUser, *, income: bool) -> QuerySet[Enrolment]:
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
         return Enrolment.objects.none()
+    active = _active_referrals_to(user.agency_id)
+    referred = active.filter(pk__in=_sharing_income(active)) if income else active
     provided = Q(
         opportunity__provider_id=user.agency_id,
-        case_id__in=_active_referrals_to(user.agency_id).values("case_id"),
-    ) | _kept_after_completion(user.agency_id)
+        case_id__in=referred.values("case_id"),
+    ) | _kept_after_completion(user.agency_id, income=income)
     if user.role in CASE_OWNER_ROLES:
         return Enrolment.objects.filter(Q(case__agency_id=user.agency_id) | provided)
     return Enrolment.objects.filter(provided)
+
+
+def enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
+    return _enrolments(user, income=False)
+
+
+def income_enrolment_list_for_user(user: AnyUser) -> QuerySet[Enrolment]:
+    """The enrolments whose income follow-ups (work, income, debt, the notes) the user reads and
+    records: all of the agency's own cases; of the provider's, only those it holds through a referral
+    that shares the livelihood category, active or completed with work left (decisions/0018). The one
+    rule for the follow-ups endpoint, the follow-ups nested in an enrolment and the enrolment's page."""
+    return _enrolments(user, income=True)
+
+
+def follow_up_list_for_user(user: AnyUser) -> QuerySet[IncomeFollowUp]:
+    return IncomeFollowUp.objects.filter(enrolment__in=income_enrolment_list_for_user(user))
 
 
 def enrolment_get_for_user(user: AnyUser, *, enrolment_id: int) -> EnrolmentAccess:
@@ -70,6 +98,13 @@ def enrolment_grants_for_user(user: AnyUser, enrolments: Iterable[Enrolment]) ->
         if after
         else set()
     )
+    # Whose income the user reads: the same rule as the follow-ups' own endpoint, one more query, if any.
+    provided = {e.pk for e in rows if e.case_id in referred} | kept
+    income = own | (
+        set(income_enrolment_list_for_user(user).filter(pk__in=provided).values_list("pk", flat=True))
+        if provided
+        else set()
+    )
     return {
         e.pk: EnrolmentAccess(
             enrolment=e,
@@ -78,6 +113,7 @@ def enrolment_grants_for_user(user: AnyUser, enrolments: Iterable[Enrolment]) ->
             and (e.pk in own or e.case_id in referred or e.pk in kept),
             supervisor=e.pk in own and user.role == Role.SUPERVISOR,
             residual=e.pk in kept,
+            reads_income=e.pk in income,
         )
         for e in rows
     }

@@ -82,22 +82,21 @@ def audit_record(
 ) -> AuditEvent:
     if obj is not None:
         object_type, object_id = object_label(obj)
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     fields: dict[str, Any] = {
-        "seq": head.last_seq + 1,
-        # Microseconds survive every database we support, so the hash recomputes exactly.
-        "at": timezone.now(),
         "actor_username": actor.get_username() if actor else "",
         "action": action,
         "object_type": object_type,
         "object_id": object_id,
         "categories": sorted(set(categories)),
         "ip_address": _request_ip.get(),
-        "details": details or {},
-        "prev_hash": head.last_hash,
+        # Round-trip the details through JSON so what is hashed is what the database gives back.
+        "details": json.loads(json.dumps(details or {}, default=str)),
     }
-    # Round-trip the details through JSON so what is hashed is what the database gives back.
-    fields["details"] = json.loads(json.dumps(fields["details"], default=str))
+    # The chain's head is held from here to the end of the caller's transaction (one writer at a
+    # time: SELECT … FOR UPDATE, or SQLite's IMMEDIATE transaction): only the link is made under it.
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    # Microseconds survive every database we support, so the hash recomputes exactly.
+    fields |= {"seq": head.last_seq + 1, "at": timezone.now(), "prev_hash": head.last_hash}
     event = AuditEvent(actor=actor, hash=event_hash(**fields), **fields)
     event.save(force_insert=True)
     head.last_seq, head.last_hash = event.seq, event.hash

@@ -4,7 +4,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .lockout import login_failure_record, login_is_locked, login_refused_while_locked_record, login_success_record
+from .lockout import (
+    login_attempt_failed_record,
+    login_attempt_reserve,
+    login_refused_while_locked_record,
+    login_success_record,
+)
 from .models import User
 
 
@@ -19,7 +24,9 @@ class LockoutModelBackend(ModelBackend):
     ) -> User | None:
         if username is None or password is None:
             return None
-        if login_is_locked(username):
+        # The attempt is counted before the password is checked, atomically, so parallel guesses
+        # cannot all pass a check of the count made before any of them failed.
+        if login_attempt_reserve(username) is None:
             # PermissionDenied stops Django trying any other backend.
             login_refused_while_locked_record(username=username)
             raise PermissionDenied
@@ -29,5 +36,5 @@ class LockoutModelBackend(ModelBackend):
         elif user.check_password(password) and self.user_can_authenticate(user):
             login_success_record(user=user)
             return user
-        login_failure_record(username=username)
+        login_attempt_failed_record(username=username)
         return None

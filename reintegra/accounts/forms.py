@@ -6,7 +6,13 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .lockout import login_is_locked, login_refused_while_locked_record
+from .lockout import (
+    login_attempt_failed_record,
+    login_attempt_release,
+    login_attempt_reserve,
+    login_is_locked,
+    login_refused_while_locked_record,
+)
 from .models import Calendar, Role
 
 
@@ -91,7 +97,16 @@ class OwnPasswordForm(PasswordChangeForm):
         self.fields["new_password2"].widget.attrs["autocomplete"] = "new-password"
 
     def clean_old_password(self) -> str:
-        # The current password is a login secret: while the account is locked it is not checked.
-        if login_is_locked(self.user.get_username()):
+        # The current password is a login secret: it is checked only within a reserved attempt of the
+        # lock-out (never while locked), and a wrong one stays counted as a failed login.
+        username = self.user.get_username()
+        reservation = login_attempt_reserve(username)
+        if reservation is None:
             raise forms.ValidationError(locked_message(), code="locked")
-        return str(super().clean_old_password())
+        try:
+            old_password = str(super().clean_old_password())
+        except forms.ValidationError:
+            login_attempt_failed_record(username=username)
+            raise
+        login_attempt_release(reservation)
+        return old_password

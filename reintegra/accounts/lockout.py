@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import _request_ip, audit_record
-from .models import AuditEvent, LoginFailure, User
+from .models import AuditEvent, LoginFailure, LoginGate, User
 
 
 def _window_start():  # type: ignore[no-untyped-def]
@@ -15,14 +15,42 @@ def _window_start():  # type: ignore[no-untyped-def]
 
 
 def login_is_locked(username: str) -> bool:
-    recent = LoginFailure.objects.filter(username=username.strip().lower(), at__gte=_window_start())
+    recent = LoginFailure.objects.filter(username=_normal(username), at__gte=_window_start())
     return recent.count() >= settings.LOGIN_FAILURE_LIMIT
 
 
-@transaction.atomic
-def login_failure_record(*, username: str) -> None:
-    username = username.strip().lower()[:150]
-    LoginFailure.objects.create(username=username, ip_address=_request_ip.get(), at=timezone.now())
+def _normal(username: str) -> str:
+    return username.strip().lower()[:150]
+
+
+def login_attempt_reserve(username: str) -> int | None:
+    """Reserves one password check for `username`, or None when the username is locked.
+
+    The reservation is a failure record written before the password is checked (a right password
+    deletes it, see `login_success_record` and `login_attempt_release`). Counting and writing happen
+    while the username's gate row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's immediate
+    transactions take the database's write lock), so however many attempts arrive at once, no more
+    than LOGIN_FAILURE_LIMIT passwords are ever checked in the window.
+    """
+    username = _normal(username)
+    with transaction.atomic():
+        LoginGate.objects.select_for_update().get_or_create(username=username)
+        if (
+            LoginFailure.objects.filter(username=username, at__gte=_window_start()).count()
+            >= settings.LOGIN_FAILURE_LIMIT
+        ):
+            return None
+        return LoginFailure.objects.create(username=username, ip_address=_request_ip.get(), at=timezone.now()).pk
+
+
+def login_attempt_release(reservation: int) -> None:
+    """A reserved check that found the right password (where that is no login): it counts for nothing."""
+    LoginFailure.objects.filter(pk=reservation).delete()
+
+
+def login_attempt_failed_record(*, username: str) -> None:
+    """The reserved check found a wrong password: its reservation stays as the failure; audited."""
+    username = _normal(username)
     audit_record(
         actor=None,
         action=AuditEvent.Action.LOGIN_FAILED,

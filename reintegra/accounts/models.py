@@ -68,6 +68,16 @@ class LoginFailure(models.Model):
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
 
 
+class LoginGate(models.Model):
+    """One row per username that has tried to log in, locked while an attempt is reserved, so
+    parallel attempts on one username are counted one at a time (see `lockout.login_attempt_reserve`)."""
+
+    username = models.CharField(max_length=150, unique=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+
 class AuditEvent(models.Model):
     """An append-only, hash-chained record of a write or of a read of personal data.
 

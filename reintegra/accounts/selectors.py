@@ -1,11 +1,14 @@
 """Reads of user accounts. Staff names and e-mails are personal data: every read is audited."""
 
+import datetime
+
 from django.db.models import QuerySet
 
 from reintegra.access import AnyUser, require_member, staff_list_for_user
+from reintegra.lib import clock
 
 from .audit import audit_record
-from .models import AuditEvent, User
+from .models import AuditEvent, Role, User
 
 
 def staff_list(*, user: AnyUser) -> QuerySet[User]:
@@ -20,3 +23,33 @@ def staff_list(*, user: AnyUser) -> QuerySet[User]:
         details={"count": staff.count()},
     )
     return staff
+
+
+SUPERVISOR_CHANGES_SHOWN_FOR = datetime.timedelta(days=90)
+
+
+def supervisor_account_changes(*, user: AnyUser) -> list[dict[str, object]]:
+    """What was done to the agency's supervisor accounts in the last 90 days (created, deactivated,
+    reactivated), newest first, for the agency's supervisors to see: nobody appoints a second
+    supervisor unnoticed. Shown with the staff list, whose read is audited."""
+    reader = require_member(user)
+    accounts = {str(u.pk): u for u in staff_list_for_user(reader).filter(role=Role.SUPERVISOR)}
+    events = AuditEvent.objects.filter(
+        object_type="accounts.user",
+        object_id__in=list(accounts),
+        action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE],
+        at__gte=clock.now() - SUPERVISOR_CHANGES_SHOWN_FOR,
+    ).order_by("-seq")
+    changes = []
+    for event in events:
+        changed = set(event.details.get("changed", []))
+        if event.action == AuditEvent.Action.CREATE:
+            what = "created"
+        elif "is_active" in changed:
+            what = "reactivated" if event.details.get("is_active") else "deactivated"
+        elif changed & {"role", "agency"}:
+            what = "role"
+        else:  # a password or the reading preferences are the person's own business
+            continue
+        changes.append({"at": event.at, "by": event.actor_username, "member": accounts[event.object_id], "what": what})
+    return changes[:20]

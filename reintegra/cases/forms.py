@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import clock, crypto
 from reintegra.lib.formfields import CHECKLIST, FILTERABLE, CountriesField, CountryField, CurrencyField
+from reintegra.lib.validators import validate_no_markup
 from reintegra.network.forms import ServiceSelect, group_agencies
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.choices import ReferralReason, Urgency
 
 from .choices import DataCategory, DocumentType, Gender, Stage
-from .models import Consent, HistoryEvent, Returnee, ReturnJourney, choices_of
+from .models import DOCUMENT_NUMBER_LENGTH, Consent, HistoryEvent, Returnee, ReturnJourney, choices_of
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -43,7 +44,12 @@ class ReturneeForm(forms.Form):
         required=False,
         choices=_blank(DocumentType.choices),
     )
-    id_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
+    id_number = forms.CharField(
+        label=_("Document number"),
+        required=False,
+        max_length=DOCUMENT_NUMBER_LENGTH,
+        validators=[validate_no_markup],
+    )
     citizenships = CountriesField(
         label=_("Citizenship"), required=False, help_text=_("Tick each country the person is a citizen of.")
     )

@@ -33,6 +33,7 @@ from .choices import (
     ConsentPurpose,
     ControlMeans,
     DataCategory,
+    DocumentType,
     Education,
     Exploitation,
     Gender,
@@ -101,10 +102,22 @@ def validate_phones(value: list[str]) -> None:
         raise ValidationError(_("A phone number needs at least 7 digits."), code="phone")
 
 
+# A document number as people write it (letters, digits, dashes): the form's and the API's limit.
+DOCUMENT_NUMBER_LENGTH = 60
+
+
 def validate_identity_documents(value: list[Any]) -> None:
+    """Each document a known type and a number, both plain text like every other typed value (no
+    markup, no NUL, a bounded length), whichever way it came in: the form, the API or a service."""
     for doc in value:
         if not isinstance(doc, dict) or not str(doc.get("number", "")).strip():
             raise ValidationError(_("Each identity document needs a type and a number."), code="document")
+        if any(not isinstance(part, str) for part in doc.values()):
+            raise ValidationError(_("Each identity document needs a type and a number."), code="document")
+        ValuesIn(DocumentType)([doc.get("type", "")])
+        TextLength(DOCUMENT_NUMBER_LENGTH)(doc["number"])
+        for part in doc.values():
+            validate_no_markup(part)
 
 
 class Returnee(models.Model):
@@ -453,6 +466,8 @@ class CaseEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="+")
+    # A referral line: the agency the referral went to. Another receiving agency does not see the line.
+    referred_to = models.ForeignKey("network.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     # What the line says: a phrase (an English msgid, translated when shown) and its parameters,
     # never identifying data; free text (a note, a reason, a task) goes in `text`, encrypted.

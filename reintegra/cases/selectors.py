@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member
+from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member, task_list_for_user
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.lib import clock, crypto
@@ -131,14 +131,15 @@ def case_list_by_ids(*, user: AnyUser, ids: list[int]) -> QuerySet[Case]:
 
 def case_timeline(*, access: CaseAccess) -> list[CaseEvent]:
     """Every stage change, referral, note, task and follow-up in time order, as far as the reader
-    may see: the owning agency sees all; a receiving agency sees its own lines, the referral lines
+    may see: the owning agency sees all; a receiving agency sees its own lines, the lines of the
+    referrals to itself (not those to other agencies: who else helps the person is not its to know)
     and the lines of the categories its referral shares."""
     events = access.case.events.select_related("agency", "actor")
     if not access.own:
         agency_id = access.viewer_agency_id
         events = events.filter(
             Q(agency_id=agency_id)
-            | Q(kind=CaseEvent.Kind.REFERRAL)
+            | Q(kind=CaseEvent.Kind.REFERRAL, referred_to_id=agency_id)
             | Q(kind=CaseEvent.Kind.STAGE)
             | Q(category__in=access.categories)
             | Q(kind=CaseEvent.Kind.OPENED)
@@ -152,9 +153,9 @@ def shows_identifying(access: CaseAccess) -> bool:
 
 def open_tasks(*, user: AnyUser, agency_wide: bool = False, until: datetime.date | None = None) -> QuerySet[Task]:
     """The agency's open tasks, or only the user's own: assigned to them, or unassigned on a case
-    they keep. `until` keeps those falling due by that day."""
+    they keep, on the cases the agency may still see. `until` keeps those falling due by that day."""
     member = require_member(user)
-    tasks = Task.objects.filter(done_at__isnull=True, agency=member.agency)
+    tasks = task_list_for_user(member).filter(done_at__isnull=True)
     if not agency_wide:
         tasks = tasks.filter(Q(assignee=member) | Q(assignee__isnull=True, case__caseworker=member))
     if until is not None:

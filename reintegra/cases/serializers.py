@@ -16,11 +16,12 @@ from reintegra.access import CaseAccess, agency_list_for_user, is_member, keeps_
 from reintegra.accounts.models import User
 from reintegra.api import MovesField
 from reintegra.lib import crypto, geo
+from reintegra.lib.validators import validate_no_markup
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
 from .choices import ControlMeans, DataCategory, DocumentType, Exploitation, Gender, RecruitmentMethod, Stage
-from .models import Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from .models import DOCUMENT_NUMBER_LENGTH, Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
 from .workflows import CLOSURE, closure_state, parties_of
 
 IDENTITY_DOCUMENT_TYPES = DocumentType.choices  # named in settings (SPECTACULAR_SETTINGS' enum names)
@@ -108,7 +109,7 @@ class CaseStateSerializer(CaseListSerializer):
 
 class IdentityDocumentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=IDENTITY_DOCUMENT_TYPES)
-    number = serializers.CharField(max_length=60)
+    number = serializers.CharField(max_length=DOCUMENT_NUMBER_LENGTH, validators=[validate_no_markup])
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
 
     def validate_country(self, value: str) -> str:

@@ -511,7 +511,7 @@ CLOSURE_LINES = {
 def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Case:
     """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason)
+    step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason, record=case, actor=actor)
     reason = step.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()
@@ -521,12 +521,14 @@ def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
     elif step.name == "reopen":
         case.stage = case.stage_before_closure or Stage.FOLLOW_UP
         also = ("stage",)
-    details = {
+    details: dict[str, Any] = {
         "request": {"closure_requested": True},
         "approve": {"closure_approved": True},
         "decline": {"closure_approved": False},
         "reopen": {"reopened": True},
     }[step.name]
+    if step.name == "approve":  # the agency's work is done: no other agency keeps reading the case
+        details["referrals_ended"] = sum(reactions.case_closed.fire(actor=actor, case=case))
     record_move(
         case,
         step,

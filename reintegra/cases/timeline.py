@@ -22,6 +22,7 @@ def timeline_write(
     category: str = "",
     agency: Agency | None = None,
     at: datetime.datetime | None = None,
+    referred_to: Agency | None = None,
 ) -> CaseEvent:
     """The one writer of timeline lines. `summary` is an English msgid (gettext_noop) with
     %(name)s placeholders filled from `params` when the line is shown."""
@@ -35,6 +36,7 @@ def timeline_write(
         params=params or {},
         text=text,
         category=category,
+        referred_to=referred_to,
     )
 
 

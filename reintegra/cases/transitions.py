@@ -30,6 +30,7 @@ class Line:
     kind: str = CaseEvent.Kind.EDIT
     category: str = ""
     agency: Agency | None = None  # the agency that made the move; the case's by default
+    referred_to: Agency | None = None  # a referral's line: the agency it went to (who else may read it)
 
 
 def record_move(
@@ -72,6 +73,7 @@ def record_move(
         params=line.params,
         text=line.text,
         category=line.category,
+        referred_to=line.referred_to,
     )
     audit_record(
         actor=actor,

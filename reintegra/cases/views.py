@@ -237,7 +237,10 @@ def _detail_context(
             "reopen_form": REOPEN_FORM(),
             # The buttons are the moves this user may make now.
             "closure_moves": [
-                m.name for m in CLOSURE.allowed(closure_state(case), parties_of(require_member(request.user), case))
+                m.name
+                for m in CLOSURE.allowed(
+                    closure_state(case), parties_of(require_member(request.user), case), record=case, actor=request.user
+                )
             ],
         }
         context |= bound
@@ -371,7 +374,11 @@ CASE_ACTIONS = {
     ),
     "closure_decide": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="approve" if d["approve"] else "decline"),
-        lambda d: gettext_lazy("Case closed.") if d["approve"] else gettext_lazy("Closure not approved."),
+        lambda d: (
+            gettext_lazy("Case closed; its referrals have ended and no other agency reads it any more.")
+            if d["approve"]
+            else gettext_lazy("Closure not approved.")
+        ),
         ClosureDecisionForm,
     ),
     "reopen": CaseAction(

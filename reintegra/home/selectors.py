@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from reintegra.access import enrolment_list_for_user, referral_list_for_user
+from reintegra.access import enrolment_list_for_user, referral_list_for_user, task_list_for_user
 from reintegra.accounts.models import User
-from reintegra.cases.models import Case, Task
+from reintegra.cases.models import Case
 from reintegra.cases.selectors import WEEK, TasksByDay, open_tasks, tasks_by_day
 from reintegra.lib import clock
 from reintegra.livelihoods import selectors as livelihood_selectors
@@ -85,7 +85,8 @@ def queues_for(*, user: User, agency: int) -> Queues:
         .order_by("-sent_at")
     )
     team_overdue = list(
-        Task.objects.filter(agency_id=agency, done_at__isnull=True, due_on__lt=clock.today())
+        task_list_for_user(user)
+        .filter(done_at__isnull=True, due_on__lt=clock.today())
         .values("assignee__username", "assignee__first_name", "assignee__last_name")
         .annotate(n=Count("pk"))
         .order_by("-n")

@@ -19,8 +19,8 @@ from reintegra.access import (
     receives_cases,
     require_case_receiver,
     sees_programme_figures,
+    task_list_for_user,
 )
-from reintegra.cases.models import Task
 from reintegra.cases.tasks import task_done
 from reintegra.lib.http import run_as_messages
 from reintegra.network.selectors import countries_in_network
@@ -57,7 +57,7 @@ def home_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("home")
-    task = Task.objects.filter(pk=task_id, agency=user.agency).select_related("case").first()
+    task = task_list_for_user(user).filter(pk=task_id).select_related("case").first()
     if task is None:
         messages.error(request, _("No such task."))
         return redirect(back)

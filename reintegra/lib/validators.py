@@ -2,6 +2,7 @@
 a record is written from (a page, the API, the demo, an import)."""
 
 import datetime
+import math
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -20,6 +21,9 @@ _MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
 
 
 def validate_no_markup(value: str) -> None:
+    """No markup, and no NUL character (which PostgreSQL cannot store in text and no person types)."""
+    if value and "\x00" in value:
+        raise ValidationError(_("This text contains a NUL character; remove it."), code="null_characters_not_allowed")
     if value and _MARKUP.search(value):
         raise ValidationError(_("Markup such as HTML tags is not allowed here; write plain text."), code="markup")
 
@@ -113,6 +117,55 @@ def validate_not_future(value: datetime.date | None) -> None:
 def validate_not_negative(value: Decimal | None) -> None:
     if value is not None and value < 0:
         raise ValidationError(_("An amount cannot be negative."), code="negative")
+
+
+# --- Numbers: finite, and within the range a person could mean (docs/security.md, "Numbers") -------
+
+# An amount of money in its currency (a wage, a debt, a cost, a stipend): the fields hold 12 digits
+# with 2 decimals; no amount a returnee meets is above ten billion, even in the weakest currency.
+MAX_AMOUNT = 10_000_000_000
+# A count of people, seats or vacancies.
+MAX_COUNT = 1_000_000
+
+
+@deconstructible
+class FiniteRange:
+    """A finite number from `low` to `high`: NaN, ±infinity and absurd magnitudes (10^20, 1e999999)
+    are refused by name, wherever the number came from (a form, the API, an import)."""
+
+    def __init__(self, low: float | int | Decimal, high: float | int | Decimal) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, value: float | int | Decimal | None) -> None:
+        if value is None:
+            return
+        if not is_finite_number(value):
+            raise ValidationError(_("Give a finite number."), code="not_finite")
+        if not self.low <= value <= self.high:
+            raise ValidationError(
+                _("Give a number from %(low)s to %(high)s."),
+                params={"low": f"{self.low:,}", "high": f"{self.high:,}"},
+                code="out_of_range",
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FiniteRange) and (other.low, other.high) == (self.low, self.high)
+
+    def __hash__(self) -> int:
+        return hash((self.low, self.high))
+
+
+def is_finite_number(value: object) -> bool:
+    """A real number that is neither NaN (quiet or signalling) nor infinite; bools are not numbers."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return False
 
 
 # The reason given for a move (declining, revoking, going back a stage), as every workflow keeps it.

@@ -11,7 +11,12 @@ A party is who the actor is *to this record*: "owner" (the agency that keeps the
 or "receiver" of a referral, "supervisor", "author" of a plan, "requester" of a closure,
 "provider" of a livelihood option. Each app computes the parties of an actor for its record
 (`parties_of`) from facts of the record; the table says which parties may make each move and which
-may not (`not_by`: the person who asks never approves).
+may not (`not_by`).
+
+The person who asks never decides, and the engine itself holds that rule: a decision move names
+the fields of its record that say who asked (`asked_by`: who requested a closure, who wrote or
+submitted a plan), and the engine refuses that person the move, in `check` and again in `stamp`,
+which every recorded move passes, so a service that forgot a party still cannot let it through.
 
 The engine writes nothing: the service locks the row, asks `check`, sets the fields the move
 stamps (`stamp`), saves them with update_fields, and writes one timeline line and one audit record.
@@ -56,6 +61,17 @@ class Move:
     reason_prompt: Any = None  # what to say when a required reason is missing
     refusal: Any = None  # what to say to a party in `not_by` (otherwise a bare 403)
     automatic: bool = False  # made by another action (changing a plan revises it), never by a button
+    # A decision: the record's fields (user foreign keys) naming who asked; none of them may decide.
+    asked_by: tuple[str, ...] = ()
+
+    def asked(self, record: Any, actor: Any) -> bool:
+        """Whether `actor` is one who asked for this decision on `record`."""
+        pk = getattr(actor, "pk", None)
+        return pk is not None and any(getattr(record, f"{name}_id", None) == pk for name in self.asked_by)
+
+    def refuse_asker(self, record: Any, actor: Any) -> None:
+        if self.asked(record, actor):
+            raise ValidationError(str(self.refusal or _("The person who asked does not decide.")))
 
     def kept_reason(self, reason: str) -> str:
         """The reason as the move keeps it: none for a move that takes none (a note typed by
@@ -100,16 +116,32 @@ class Workflow:
         parties = frozenset(parties)
         return bool(move.by & parties) and not (move.not_by & parties)
 
-    def allowed(self, state: str, parties: Iterable[str]) -> list[Move]:
-        """The moves this party may make from `state` by hand (the buttons), in table order."""
+    def allowed(self, state: str, parties: Iterable[str], *, record: Any = None, actor: Any = None) -> list[Move]:
+        """The moves this party may make from `state` by hand (the buttons), in table order; with the
+        record and the actor, never a decision the actor asked for."""
         parties = frozenset(parties)
-        return [m for m in self.moves if state in m.sources and not m.automatic and self.may(m, parties)]
+        return [
+            m
+            for m in self.moves
+            if state in m.sources
+            and not m.automatic
+            and self.may(m, parties)
+            and not (record is not None and m.asked(record, actor))
+        ]
 
-    def check(self, state: str, name: str, parties: Iterable[str], *, reason: str = "") -> Move:
+    def check(
+        self, state: str, name: str, parties: Iterable[str], *, reason: str = "", record: Any = None, actor: Any = None
+    ) -> Move:
         """The move, if this party may make it from `state` with this reason; otherwise a refusal
-        (PermissionDenied when the party may not, ValidationError when the state or reason is wrong)."""
+        (PermissionDenied when the party may not, ValidationError when the state or reason is wrong,
+        or when the actor asked for the decision). A decision needs the record and the actor."""
         move = self.move(name)
         parties = frozenset(parties)
+        if move.asked_by:
+            if record is None or actor is None:
+                raise TypeError(f"Move {move.name!r} is a decision: check it with the record and the actor.")
+            if self.may(move, parties):
+                move.refuse_asker(record, actor)
         if move.refusal and move.by & parties and move.not_by & parties:
             raise ValidationError(str(move.refusal))
         if not self.may(move, parties):
@@ -149,7 +181,9 @@ def stamp(
     record: Any, move: Move, *, state_field: str | None, actor: Any, now: Any, day: Any, reason: str = ""
 ) -> list[str]:
     """Sets the state and what the move stamps on `record`; returns the fields to save. A workflow
-    whose state is read from several fields (a case's closure) has no `state_field`."""
+    whose state is read from several fields (a case's closure) has no `state_field`. A decision is
+    refused to whoever asked for it, whatever the service checked before."""
+    move.refuse_asker(record, actor)
     if state_field is not None:
         setattr(record, state_field, move.target)
     values = {Stamp.NOW: now, Stamp.DAY: day, Stamp.ACTOR: actor, Stamp.REASON: reason}
@@ -173,14 +207,14 @@ def markdown(workflow: Workflow) -> str:
         "",
         f"States: {names(workflow.states)}; a new record starts in {names(workflow.initial)}.",
         "",
-        "| move | from | to | by | never by | reason | stamps | then |",
-        "|---|---|---|---|---|---|---|---|",
+        "| move | from | to | by | never by | never who asked (fields) | reason | stamps | then |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for move in workflow.moves:
         stamps = ", ".join(f"{field} ← {kind.value}" for field, kind in move.stamps.items())
         lines.append(
             f"| {move.name} | {names(move.sources)} | {move.target} | {names(sorted(move.by))} "
-            f"| {names(sorted(move.not_by)) or '—'} | {move.reason.value} | {stamps or '—'} "
-            f"| {'; '.join(move.then) or '—'} |"
+            f"| {names(sorted(move.not_by)) or '—'} | {names(move.asked_by) or '—'} | {move.reason.value} "
+            f"| {stamps or '—'} | {'; '.join(move.then) or '—'} |"
         )
     return "\n".join(lines) + "\n"

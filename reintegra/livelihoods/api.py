@@ -46,6 +46,7 @@ class LabourMarketViewSet(
 
     serializer_class = DemandSerializer
     queryset = LabourMarketDemand.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[LabourMarketDemand]:
         params = self.request.query_params

@@ -8,7 +8,7 @@ personal data is written to the audit log.
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +23,7 @@ from reintegra.access import (
     case_get_for_user,
     enrolment_get_for_user,
     enrolment_grants_for_user,
-    enrolment_list_for_user,
+    follow_up_list_for_user,
     keeps_cases,
     opportunity_get_for_user,
     receives_cases,
@@ -141,6 +141,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = EnrolmentSerializer
     queryset = Enrolment.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Enrolment]:
         params = self.request.query_params
@@ -150,7 +151,9 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         if params.get("case"):
             rows = rows.filter(case__code=params["case"][:40])
-        return rows.select_related("placement", "case__agency").prefetch_related("stipend_payments", "follow_ups")
+        # The follow-ups nested in each enrolment pass their own endpoint's rule (and the serializer's grant).
+        follow_ups = Prefetch("follow_ups", queryset=follow_up_list_for_user(self.request.user))
+        return rows.select_related("placement", "case__agency").prefetch_related("stipend_payments", follow_ups)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -289,14 +292,13 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = FollowUpSerializer
     queryset = IncomeFollowUp.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[IncomeFollowUp]:
         user = self.request.user
         if not receives_cases(user):
             return IncomeFollowUp.objects.none()
-        rows = IncomeFollowUp.objects.filter(enrolment__in=enrolment_list_for_user(user)).select_related(
-            "enrolment__case"
-        )
+        rows = follow_up_list_for_user(user).select_related("enrolment__case")
         if self.request.query_params.get("open") in ("1", "true"):
             rows = rows.filter(done_on__isnull=True)
         return rows.order_by("due_on", "pk")

@@ -358,7 +358,8 @@ def follow_up_record(
     """Work and income at a follow-up point, recorded by the case's agency or by the option's provider,
     which follows the people it trained or placed (decisions/0018); its task, the caseworker's, closes."""
     values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, given)
-    if not access.can_record_progress:
+    # Income is the livelihood category: a provider whose referral does not share it neither reads nor records it.
+    if not access.can_record_progress or not access.reads_income:
         raise PermissionDenied
     enrolment = access.enrolment
     follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=enrolment)

@@ -313,6 +313,16 @@ def next_step(access: EnrolmentAccess, *, case_agency: str, provider: str) -> Ne
         else:
             text = _("Still to do: %(what)s.") % {"what": what}
         return NextStep(text=text, yours=False)
+    if status in (S.COMPLETED, S.PLACED) and not access.reads_income:
+        # A provider whose referral does not share income sees no follow-up (decisions/0018, issue 12).
+        if status == S.COMPLETED and not hasattr(enrolment, "placement"):
+            text = _(
+                "Next: record the placement when the person starts work; the caseworker at %(agency)s records "
+                "the income follow-ups."
+            ) % {"agency": case_agency}
+            return NextStep(text=text, yours=True)
+        text = _("The caseworker at %(agency)s records the income follow-ups.") % {"agency": case_agency}
+        return NextStep(text=text, yours=False)
     due = _follow_ups_due(enrolment) if status in (S.COMPLETED, S.PLACED) else []
     if due:
         months = due[0].months

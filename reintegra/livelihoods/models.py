@@ -19,7 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from reintegra.cases.choices import Education
 from reintegra.lib import geo
 from reintegra.lib.fields import EncryptedTextField, StampField
-from reintegra.lib.validators import TextLength, validate_currency, validate_no_markup, validate_not_future
+from reintegra.lib.validators import (
+    MAX_AMOUNT,
+    MAX_COUNT,
+    FiniteRange,
+    TextLength,
+    validate_currency,
+    validate_no_markup,
+    validate_not_future,
+)
 from reintegra.network.models import Agency, validate_languages
 
 from . import isco as isco_groups
@@ -134,7 +142,12 @@ def text(limit: int) -> list[Any]:
 def money_field(verbose_name: Any, *, never_below: MinValueValidator = AMOUNT_NOT_NEGATIVE) -> Any:
     """An optional amount; its currency is the record's `currency` (see `money_problems`)."""
     return models.DecimalField(
-        verbose_name, max_digits=12, decimal_places=2, null=True, blank=True, validators=[never_below]
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[never_below, FiniteRange(0, MAX_AMOUNT)],
     )
 
 
@@ -193,7 +206,11 @@ class LabourMarketDemand(models.Model):
     )
     isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2, validators=[validate_isco])
     vacancies = models.PositiveIntegerField(
-        _("vacancies"), null=True, blank=True, error_messages={"min_value": _("Vacancies cannot be negative.")}
+        _("vacancies"),
+        null=True,
+        blank=True,
+        validators=[FiniteRange(0, MAX_COUNT)],
+        error_messages={"min_value": _("Vacancies cannot be negative.")},
     )
     demand_index = models.DecimalField(
         _("demand index (0–100)"),
@@ -210,7 +227,7 @@ class LabourMarketDemand(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), FiniteRange(0, MAX_AMOUNT)],
         error_messages={"min_value": _("A wage cannot be negative.")},
     )
     wage_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
@@ -283,7 +300,13 @@ class Opportunity(models.Model):
     duration_weeks = models.PositiveSmallIntegerField(
         _("duration (weeks)"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE}
     )
-    seats = models.PositiveIntegerField(_("seats"), null=True, blank=True, error_messages={"min_value": NOT_NEGATIVE})
+    seats = models.PositiveIntegerField(
+        _("seats"),
+        null=True,
+        blank=True,
+        validators=[FiniteRange(0, MAX_COUNT)],
+        error_messages={"min_value": NOT_NEGATIVE},
+    )
     stipend_monthly = money_field(_("stipend per month"), never_below=OPTION_NOT_NEGATIVE)
     wage_monthly = money_field(_("wage per month"), never_below=OPTION_NOT_NEGATIVE)
     cost = money_field(_("cost per person"), never_below=OPTION_NOT_NEGATIVE)

@@ -3,6 +3,7 @@ handed to the services as proof that the decision was made."""
 
 from dataclasses import dataclass
 
+from reintegra.cases.choices import DataCategory
 from reintegra.cases.scope import CaseAccess
 from reintegra.referrals.models import Referral
 
@@ -17,6 +18,9 @@ class EnrolmentAccess:
     supervisor: bool = False  # a supervisor of the agency that owns the case (withdraws offers)
     # The provider holds it only through a completed referral, while work on it remains (decisions/0018).
     residual: bool = False
+    # Reads and records the income follow-ups: the case's agency always, the provider only when the
+    # referral it holds the enrolment by shares the livelihood category (access.income_enrolment_list_for_user).
+    reads_income: bool = False
 
     @property
     def can_record_progress(self) -> bool:
@@ -28,7 +32,7 @@ class EnrolmentAccess:
         """The agency that keeps a case holds every enrolment of that case."""
         if not access.own or enrolment.case_id != access.case.pk:
             raise ValueError("Only the case's own agency holds its enrolments by right.")
-        return cls(enrolment=enrolment, own=True, provider=False, supervisor=access.is_supervisor)
+        return cls(enrolment=enrolment, own=True, provider=False, supervisor=access.is_supervisor, reads_income=True)
 
     @classmethod
     def of_referral(cls, referral: Referral, enrolment: Enrolment) -> "EnrolmentAccess":
@@ -39,4 +43,9 @@ class EnrolmentAccess:
             or not referral.gives_access()
         ):
             raise ValueError("Only an active referral to the option's provider gives it the enrolment.")
-        return cls(enrolment=enrolment, own=False, provider=True)
+        return cls(
+            enrolment=enrolment,
+            own=False,
+            provider=True,
+            reads_income=DataCategory.LIVELIHOOD in referral.categories,
+        )

@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from reintegra.access import (
@@ -20,7 +20,7 @@ from reintegra.cases.choices import DataCategory
 from reintegra.lib import clock, geo
 
 from .choices import NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
-from .models import Enrolment, LabourMarketDemand, Opportunity, SkillsProfile
+from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Opportunity, SkillsProfile
 
 # Aggregates only, no person: supervisors, M&E analysts and network coordinators.
 
@@ -206,10 +206,12 @@ def livelihood_view(*, user: AnyUser, access: CaseAccess, via: str) -> Livelihoo
 
 
 def enrolment_view(*, user: AnyUser, access: EnrolmentAccess, via: str) -> Enrolment:
-    """One enrolment with its placement, payments and follow-ups; an audited read."""
+    """One enrolment with its placement, payments and follow-ups; an audited read. The income
+    follow-ups only when the grant reads them (`reads_income`, the follow-ups' own rule): else none."""
+    follow_ups = IncomeFollowUp.objects.all() if access.reads_income else IncomeFollowUp.objects.none()
     enrolment = (
         Enrolment.objects.select_related("case", "case__returnee", "opportunity", "opportunity__provider")
-        .prefetch_related("follow_ups", "stipend_payments")
+        .prefetch_related(Prefetch("follow_ups", queryset=follow_ups), "stipend_payments")
         .get(pk=access.enrolment.pk)
     )
     audit_record(

@@ -2,6 +2,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reintegra.lib import geo
@@ -205,7 +206,10 @@ class EnrolmentSerializer(serializers.ModelSerializer):
     provider = serializers.CharField(source="opportunity.provider.slug", read_only=True)
     placement = serializers.SerializerMethodField()
     stipend_payments = StipendSerializer(many=True, read_only=True)
-    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    follow_ups = serializers.SerializerMethodField(
+        help_text="The income follow-ups, when you may read them: empty for a provider whose referral "
+        "does not share the livelihood category."
+    )
     moves = serializers.SerializerMethodField(
         help_text="The moves you may make now: a status for POST status/, or placed for PUT placement/."
     )
@@ -255,6 +259,15 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             case_agency=enrolment.case.agency.display_name,
             provider=enrolment.opportunity.provider.display_name,
         ).text
+
+    @extend_schema_field(FollowUpSerializer(many=True))
+    def get_follow_ups(self, enrolment: Enrolment) -> Any:
+        """Nested income follow-ups pass their own rule: the grant (`reads_income`) computed from
+        `access.income_enrolment_list_for_user`, the rule of the follow-ups' endpoint. No grant, none."""
+        grant = self.context.get("grants", {}).get(enrolment.pk)
+        if grant is None or not grant.reads_income:
+            return []
+        return FollowUpSerializer(enrolment.follow_ups.all(), many=True, context=self.context).data
 
     def get_placement(self, enrolment: Enrolment) -> dict[str, Any] | None:
         placement = getattr(enrolment, "placement", None)

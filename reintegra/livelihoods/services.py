@@ -117,8 +117,17 @@ def _number(raw: str, kind: type, column: str, row: int, problems: list[tuple[in
 def labour_market_import(*, actor: User | None, text: str) -> ImportResult:
     """Imports a CSV (columns: area, isco, vacancies, demand_index, monthly_wage, currency, source,
     as_of). Any bad row refuses the whole file, naming every problem's row, column and reason."""
+    # newline=None: universal newlines, so a file with CR-only line endings (old Mac Excel) is read.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None))
+    try:
+        return _labour_market_import(actor, reader)
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL in a line, a broken quote
+        reason = _("the file is not readable CSV: %(reason)s") % {"reason": exc}
+        raise ImportRefused([(reader.line_num or 1, "", reason)]) from None
+
+
+def _labour_market_import(actor: User | None, reader: "csv.DictReader[str]") -> ImportResult:
     problems: list[tuple[int, str, str]] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:

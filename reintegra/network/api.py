@@ -65,6 +65,7 @@ class AgencyViewSet(
 
     serializer_class = AgencySerializer
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self) -> QuerySet[Agency]:
         user = require_member(self.request.user)
@@ -109,6 +110,7 @@ class ServiceViewSet(
     """Services by stage and category."""
 
     serializer_class = ServiceSerializer
+    lookup_value_regex = r"\d+"
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return ServiceCreateSerializer if self.action == "create" else ServiceSerializer

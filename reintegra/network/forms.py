@@ -144,8 +144,13 @@ class AgencyForm(_NetworkRecordForm):
         fields = [f for f in (*AGENCY_FIELDS[:_AREAS_AT], "areas", *AGENCY_FIELDS[_AREAS_AT:]) if f != "slug"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "description": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, may_rename: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk and not may_rename:
+            # Only coordinators rename an agency (network.services.agency_update); others see the names.
+            for name in ("name", "name_local"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Only a network coordinator can rename an agency.")
         country_field = self.fields["country"]
         # Choosing a country brings its areas (htmx; without it, saving shows them, keeping the rest).
         country_field.widget.attrs |= {

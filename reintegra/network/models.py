@@ -1,15 +1,16 @@
 from decimal import Decimal
 from typing import Any, Final, TypedDict
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import geo
 from reintegra.lib.fields import StampField
-from reintegra.lib.validators import validate_currency, validate_no_markup
+from reintegra.lib.validators import MAX_AMOUNT, MAX_COUNT, FiniteRange, validate_currency, validate_no_markup
 
 from .choices import AgencyType, GenderRestriction, Language, ServiceCategory, Stage
 
@@ -88,6 +89,12 @@ class NetworkRecord(models.Model):
         abstract = True
 
 
+AGENCY_NAME_TAKEN: Final = "agency_name_taken"
+AGENCY_LOCAL_NAME_TAKEN: Final = "agency_local_name_taken"
+AGENCY_NAME_TAKEN_MESSAGE = _("Another agency in this country already has this name.")
+_NAME_CLASHES = {AGENCY_NAME_TAKEN: "name", AGENCY_LOCAL_NAME_TAKEN: "name_local"}
+
+
 class Agency(NetworkRecord):
     """An organisation of the referral network, in a country of origin or of destination."""
 
@@ -111,9 +118,39 @@ class Agency(NetworkRecord):
         verbose_name_plural = _("agencies")
         ordering = ["country", "name"]
         indexes = [models.Index(fields=["country", "type"])]
+        # No agency can pass for another of its country by taking its name, in either script
+        # (case aside). `network.services` reports a clash against the field.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "country",
+                name="network_agency_name_unique_in_country",
+                violation_error_code=AGENCY_NAME_TAKEN,
+                violation_error_message=AGENCY_NAME_TAKEN_MESSAGE,
+            ),
+            models.UniqueConstraint(
+                Lower("name_local"),
+                "country",
+                condition=~models.Q(name_local=""),
+                name="network_agency_local_name_unique_in_country",
+                violation_error_code=AGENCY_LOCAL_NAME_TAKEN,
+                violation_error_message=AGENCY_NAME_TAKEN_MESSAGE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """As Django's, but a name taken by another agency of the country is said next to that name
+        (a constraint over two columns is otherwise reported for the whole record)."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            for error in errors.pop(NON_FIELD_ERRORS, []):
+                errors.setdefault(_NAME_CLASHES.get(str(error.code), NON_FIELD_ERRORS), []).append(error)
+            raise ValidationError(errors) from exc
 
     def names(self) -> dict[str, str]:
         """The agency's name by language: English, and its local name in its country's language."""
@@ -188,10 +225,18 @@ class Service(NetworkRecord):
         _("justification of the restriction"), max_length=1000, blank=True, validators=[validate_no_markup]
     )
     capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("People at a time; empty when not limited.")
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("People at a time; empty when not limited."),
+        validators=[FiniteRange(0, MAX_COUNT)],
     )
     cost_to_client = models.DecimalField(
-        _("cost to the client"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+        _("cost to the client"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), FiniteRange(0, MAX_AMOUNT)],
     )
     cost_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])

@@ -16,11 +16,19 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, User
+from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.lib import geo
 from reintegra.lib.concurrency import check_version
 
-from .models import AGENCY_FIELDS, SERVICE_FIELDS, Agency, AgencyArea, AgencyFields, Service, ServiceFields
+from .models import (
+    AGENCY_FIELDS,
+    SERVICE_FIELDS,
+    Agency,
+    AgencyArea,
+    AgencyFields,
+    Service,
+    ServiceFields,
+)
 
 
 def _clean_area_codes(*, country: str, codes: Iterable[str]) -> list[str]:
@@ -67,6 +75,15 @@ def _full_clean_with_areas(
     if errors:
         raise ValidationError(errors)
     return area_codes
+
+
+# An agency's names are how the others know who they refer a person to: only those who keep the
+# network (coordinators, administrators) change them (issue 12).
+AGENCY_NAME_FIELDS = ("name", "name_local")
+
+
+def may_rename_agency(actor: User | None) -> bool:
+    return actor is None or actor.is_superuser or actor.role == Role.NETWORK_COORDINATOR
 
 
 def _set_areas(agency: Agency, codes: list[str]) -> None:
@@ -166,6 +183,9 @@ def agency_update(
         submitted["country"] = str(submitted["country"]).upper()
     check_version(agency, expected_version=version, submitted=submitted, fields=AGENCY_FIELDS)
     before = {k: getattr(agency, k) for k in submitted}
+    renamed = {k: [before[k], submitted[k]] for k in AGENCY_NAME_FIELDS if k in submitted and before[k] != submitted[k]}
+    if renamed and not may_rename_agency(actor):
+        raise ValidationError({k: _("Only a network coordinator can rename an agency.") for k in renamed})
     for key, value in submitted.items():
         setattr(agency, key, value)
     country_changed = before.get("country", agency.country) != agency.country
@@ -183,7 +203,8 @@ def agency_update(
         action=AuditEvent.Action.UPDATE,
         obj=agency,
         categories=["agency"],
-        details={"changed": changed, "version": agency.version},
+        # Old and new names side by side: a rename is how one agency could pass for another.
+        details={"changed": changed, "version": agency.version} | ({"renamed": renamed} if renamed else {}),
     )
     return agency
 

@@ -108,7 +108,7 @@ def agency_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
     agency = agency_get_for_user(request.user, slug=slug, for_edit=True)
-    form = AgencyForm(request.POST or None, instance=agency)
+    form = AgencyForm(request.POST or None, instance=agency, may_rename=can_manage_network(request.user))
     if request.method == "POST":
 
         def save(data: dict[str, Any]) -> Any:

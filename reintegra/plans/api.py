@@ -119,6 +119,7 @@ class PlanViewSet(viewsets.GenericViewSet):
     queryset = Plan.objects.none()  # for the schema; every fetch goes through plan_access
     lookup_field = "case__code"
     lookup_url_kwarg = "code"
+    lookup_value_regex = "[A-Za-z0-9-]+"
 
     def _access(self, *, for_edit: bool) -> CaseAccess:
         return selectors.plan_access(user=self.request.user, code=self.kwargs["code"], for_edit=for_edit)

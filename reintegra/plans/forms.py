@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reintegra.lib.formfields import FILTERABLE
+from reintegra.lib.validators import MAX_AMOUNT, FiniteRange
 from reintegra.network.models import Agency
 
 from .choices import ActionKind, Domain, Priority
@@ -173,9 +174,11 @@ class AssessmentForm(forms.Form):
         for indicator in INDICATORS:
             code = indicator.code
             if code == "debt_to_income":
-                self.fields["debt"] = forms.DecimalField(label=INDICATOR_LABELS["debt"], min_value=0)
+                self.fields["debt"] = forms.DecimalField(
+                    label=INDICATOR_LABELS["debt"], validators=[FiniteRange(0, MAX_AMOUNT)]
+                )
                 self.fields["monthly_income"] = forms.DecimalField(
-                    label=INDICATOR_LABELS["monthly_income"], min_value=0
+                    label=INDICATOR_LABELS["monthly_income"], validators=[FiniteRange(0, MAX_AMOUNT)]
                 )
             elif code in LIKERT:
                 self.fields[code] = forms.TypedChoiceField(

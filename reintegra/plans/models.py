@@ -11,6 +11,7 @@ from reintegra.lib import clock
 from reintegra.lib.fields import EncryptedJSONField, EncryptedTextField, StampField
 from reintegra.lib.validators import (
     CHOICE_ERRORS,
+    FiniteRange,
     TextLength,
     ValuesIn,
     validate_no_markup,
@@ -239,10 +240,11 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     answers = EncryptedJSONField(default=dict)
-    economic = models.FloatField(null=True, blank=True)
-    social = models.FloatField(null=True, blank=True)
-    psychosocial = models.FloatField(null=True, blank=True)
-    composite = models.FloatField(null=True, blank=True)
+    # Scores run from 0 to 1 (plans/scoring.py); a non-finite score is refused, never stored.
+    economic = models.FloatField(null=True, blank=True, validators=[FiniteRange(0, 1)])
+    social = models.FloatField(null=True, blank=True, validators=[FiniteRange(0, 1)])
+    psychosocial = models.FloatField(null=True, blank=True, validators=[FiniteRange(0, 1)])
+    composite = models.FloatField(null=True, blank=True, validators=[FiniteRange(0, 1)])
 
     class Meta:
         ordering = ["due_on"]

@@ -5,11 +5,14 @@ Pure: plain data in, numbers out; no Django. The rules and a worked example are 
 docs/reintegration-index.md. Out-of-range answers raise `AnswerError` naming the indicator.
 """
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 ECONOMIC, SOCIAL, PSYCHOSOCIAL = "economic", "social", "psychosocial"
 DIMENSIONS = (ECONOMIC, SOCIAL, PSYCHOSOCIAL)
+# The largest amount of money accepted (lib.validators.MAX_AMOUNT; this module imports no Django).
+MAX_AMOUNT = 10_000_000_000
 
 
 class AnswerError(ValueError):
@@ -65,8 +68,10 @@ def _debt_to_income(name: str) -> Callable[[object], float]:
             raise AnswerError(name, "expected {'debt': amount, 'monthly_income': amount}")
         try:
             debt, income = float(answer["debt"]), float(answer["monthly_income"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise AnswerError(name, "expected {'debt': amount, 'monthly_income': amount}") from None
+        if not (math.isfinite(debt) and math.isfinite(income)) or max(debt, income) > MAX_AMOUNT:
+            raise AnswerError(name, f"amounts must be finite numbers up to {MAX_AMOUNT:,}")
         if debt < 0 or income < 0:
             raise AnswerError(name, "amounts cannot be negative")
         if debt == 0:

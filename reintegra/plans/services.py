@@ -246,7 +246,7 @@ def _snapshot(plan: Plan) -> dict[str, Any]:
 def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
     """Submits or approves the plan (plans/workflows.py); each keeps the revision as it stands."""
     plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
-    step = PLAN.check(plan.status, move, parties_of(actor, plan))
+    step = PLAN.check(plan.status, move, parties_of(actor, plan), record=plan, actor=actor)
     if step.name == "revise":
         raise ValidationError(_("A plan is revised by changing it."))
     if step.name == "submit":

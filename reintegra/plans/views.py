@@ -110,7 +110,13 @@ def _plan_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, Bas
             "failed_form": next(iter(bound.values()), None),
             # The buttons are the moves this user may make now.
             "moves": [
-                m.name for m in PLAN.allowed(view.plan.status, parties_of(require_member(request.user), view.plan))
+                m.name
+                for m in PLAN.allowed(
+                    view.plan.status,
+                    parties_of(require_member(request.user), view.plan),
+                    record=view.plan,
+                    actor=request.user,
+                )
             ]
             if view.plan
             else [],

@@ -33,6 +33,7 @@ PLAN = Workflow(
             S.APPROVED,
             by=frozenset({SUPERVISOR}),
             not_by=frozenset({AUTHOR, SUBMITTER}),
+            asked_by=("author", "submitted_by"),
             stamps={"approved_by": Stamp.ACTOR, "approved_at": Stamp.NOW},
             then=("keeps the approved revision as it stands",),
             label=_("Approve the plan"),

@@ -55,7 +55,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Referral]:
         user = self.request.user
-        referrals = referral_list_for_user(user).select_related("case", "from_agency", "to_agency", "service")
+        referrals = referral_list_for_user(user).select_related(
+            "case", "from_agency", "to_agency", "service", "consent"
+        )
         if not is_member(user):
             return referrals
         params = self.request.query_params

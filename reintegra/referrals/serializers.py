@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from reintegra.access import service_list_for_user
+from reintegra.access import referral_details_withheld, service_list_for_user
 from reintegra.api import MovesField
 from reintegra.cases.choices import DataCategory
 from reintegra.cases.serializers import AgencySlugField
@@ -50,6 +50,12 @@ class ReferralSerializer(serializers.ModelSerializer):
         help_text=gettext_lazy("Supervisors only: why the referral goes without the returnee's consent."),
     )
     override = serializers.SerializerMethodField()
+    withheld = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "True for the receiving agency once the referral was revoked or its consent withdrawn: "
+            "its reasons and the reason it ended are no longer shown to it (empty)."
+        )
+    )
     moves = MovesField(REFERRAL, parties_of)
 
     class Meta:
@@ -66,6 +72,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "categories",
             "override_reason",
             "override",
+            "withheld",
             "status",
             "moves",
             "status_reason",
@@ -78,6 +85,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "id",
             "from_agency",
             "override",
+            "withheld",
             "status",
             "status_reason",
             "sent_at",
@@ -89,6 +97,16 @@ class ReferralSerializer(serializers.ModelSerializer):
     def get_override(self, referral: Referral) -> bool:
         """Sent without consent, by a supervisor's recorded decision."""
         return referral.override_by_id is not None
+
+    def get_withheld(self, referral: Referral) -> bool:
+        request = self.context.get("request")
+        return request is not None and referral_details_withheld(request.user, referral)
+
+    def to_representation(self, instance: Referral) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data.get("withheld"):  # revoked, or its consent withdrawn: the receiver keeps the status only
+            data.update(reasons=[], reason_text="", status_reason="")
+        return data
 
 
 CONFIRM_HELP = gettext_lazy(

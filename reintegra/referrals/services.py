@@ -27,7 +27,7 @@ from reintegra.network.models import Agency, Service
 from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, Urgency
 from .models import Referral
 from .reactions import referral_ending
-from .workflows import CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
+from .workflows import CASE_CLOSURE, CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
 
 
 def _between_agencies(referral: Referral) -> dict[str, Any]:
@@ -65,6 +65,7 @@ def _event(
         summary=summary,
         params=params,
         text=text,
+        referred_to=referral.to_agency,
     )
 
 
@@ -199,6 +200,7 @@ def _record(
             summary=gettext_noop("Referral to %(agency)s: %(status)s."),
             params={"agency": names(referral.to_agency.names()), "status": label("referral_status", step.target)},
             text=reason,
+            referred_to=referral.to_agency,
         ),
         audit_categories=["referral"],
         audit_details={"case": referral.case.code, "status": step.target, **(details or {})},
@@ -217,6 +219,22 @@ def referrals_revoke_for_consent(*, actor: User, consent: Consent) -> int:
     for referral in referrals:
         step = REFERRAL.check(referral.status, "consent_withdrawn", {CONSENT_WITHDRAWAL})
         _record(referral, step, actor=actor, reason=_("Consent withdrawn."))
+    return len(referrals)
+
+
+def referrals_end_for_closure(*, actor: User, case: Case) -> int:
+    """Connected to case_closed (referrals/apps.py): a closed case is the agency's work done, so
+    every referral of the case still open ends now, each with its timeline line and audit record.
+    Returns how many."""
+    referrals = list(
+        Referral.objects.select_for_update()
+        .select_related("case", "to_agency", "from_agency")
+        .filter(case=case, status__in=OPEN_REFERRAL_STATUSES)
+        .order_by("pk")
+    )
+    for referral in referrals:
+        step = REFERRAL.check(referral.status, "case_closed", {CASE_CLOSURE})
+        _record(referral, step, actor=actor, reason=_("Case closed."))
     return len(referrals)
 
 

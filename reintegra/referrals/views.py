@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reintegra.access import (
     case_get_for_user,
+    referral_details_withheld,
     referral_get_for_user,
     require_case_receiver,
     require_member,
@@ -126,6 +127,7 @@ def _referral_page(
         "receiving": referral.to_agency_id == user.agency_id,
         "sending": referral.from_agency_id == user.agency_id,
         "active": referral.status in ACTIVE_REFERRAL_STATUSES,
+        "withheld": referral_details_withheld(user, referral),
         "moves": REFERRAL.allowed(referral.status, parties_of(user, referral)),
         "service_form": bound.get("service") or _service_form(),
         **livelihood_views.referral_livelihood(user=user, referral=referral, form=bound.get("enrol")),

@@ -9,8 +9,9 @@ from reintegra.lib.workflow import Move, Reason, Stamp, Workflow
 from .choices import ReferralStatus as S
 from .models import Referral
 
-# The parties: the two agencies, and the withdrawal of consent, which no user is.
-SENDER, RECEIVER, CONSENT_WITHDRAWAL = "sender", "receiver", "consent withdrawal"
+# The parties: the two agencies, and the withdrawal of consent and the closure of the case, which
+# no user is.
+SENDER, RECEIVER, CONSENT_WITHDRAWAL, CASE_CLOSURE = "sender", "receiver", "consent withdrawal", "case closure"
 ENDED = {"ended_at": Stamp.NOW}
 
 REFERRAL = Workflow(
@@ -80,6 +81,14 @@ REFERRAL = Workflow(
             by=frozenset({CONSENT_WITHDRAWAL}),
             stamps={"status_reason": Stamp.REASON, **ENDED},
             then=("the receiving agency's access ends",),
+        ),
+        Move(
+            "case_closed",
+            (S.PENDING, S.ACCEPTED, S.IN_PROGRESS),
+            S.REVOKED,
+            by=frozenset({CASE_CLOSURE}),
+            stamps={"status_reason": Stamp.REASON, **ENDED},
+            then=("the receiving agency's access ends, to the enrolments it kept after a completion too",),
         ),
     ),
 )

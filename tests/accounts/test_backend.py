@@ -17,7 +17,7 @@ from ..conftest import make_user
 
 PASSWORD = "a-long-secret-pass"
 # What settings.py sets when BEHIND_PROXY is on; client_ip trusts X-Forwarded-For only then.
-BEHIND_PROXY = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")}
+BEHIND_PROXY = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"), "REINTEGRA_TRUSTED_PROXIES": 1}
 
 
 @pytest.fixture

@@ -1,3 +1,6 @@
+import pytest
+from django.core.exceptions import ValidationError
+
 from reintegra.accounts.models import AuditEvent, User
 
 from ..conftest import client_for
@@ -60,3 +63,57 @@ def test_a_supervisor_cannot_touch_another_agencys_accounts_or_deactivate_themse
     users["sam"].refresh_from_db()
     users["bob"].refresh_from_db()
     assert users["sam"].is_active and users["bob"].is_active
+
+
+# --- Four eyes: a supervisor does not appoint a supervisor (issue 12, finding 6) -----------------
+
+
+def test_a_supervisor_cannot_create_another_supervisor_account_and_is_told_who_can(users):
+    from reintegra.accounts import services
+
+    response = client_for(users["sam"]).post("/staff/", NEW | {"role": "supervisor"})
+    assert response.status_code == 200 and not User.objects.filter(username="noi").exists()
+    assert 'value="supervisor"' not in response.content.decode()  # not offered either
+    with pytest.raises(ValidationError) as refused:
+        services.staff_create(actor=users["sam"], **(NEW | {"role": "supervisor"}))
+    assert "administrator" in str(refused.value.message_dict["role"])
+    assert not User.objects.filter(username="noi").exists()
+
+
+def test_an_appointed_supervisor_is_audited_and_shown_to_the_agencys_other_supervisors(users, network):
+    from reintegra.accounts import services
+
+    admin = User.objects.create_superuser("root", password="a-long-admin-password")  # noqa: S106
+    sara = services.user_create(
+        actor=admin, username="sara", agency=network.alpha, role="supervisor", password="a-long-first-password"
+    )
+    event = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(sara.pk), action="create").get()
+    assert event.actor == admin and event.details["role"] == "supervisor"
+    body = client_for(users["sam"]).get("/staff/").content.decode()
+    changes = body[body.index("Recent changes to supervisor accounts") : body.index("Add an account")]
+    assert "sara" in changes and "account created" in changes and "root" in changes
+    services.staff_set_active(actor=users["sam"], member=sara, active=False)
+    changes = client_for(users["sam"]).get("/staff/").content.decode()
+    assert "deactivated" in changes[changes.index("Recent changes") :]
+    # another agency's supervisors do not see it; a caseworker's creation is not listed
+    other = client_for(users["bella"]).get("/staff/").content.decode()
+    assert "sara" not in other
+    client_for(users["sam"]).post("/staff/", NEW)
+    listed = client_for(users["sam"]).get("/staff/").content.decode()
+    assert "noi" not in listed[listed.index("Recent changes") : listed.index("Add an account")]
+
+
+def test_raising_someone_to_supervisor_in_the_admin_is_shown_to_the_agencys_supervisors(users, rf):
+    from django.contrib.admin.sites import site
+
+    from reintegra.accounts.admin import UserAdmin
+
+    admin = User.objects.create_superuser("root", password="a-long-admin-password")  # noqa: S106
+    request = rf.post("/admin/")
+    request.user = admin
+    alice = users["alice"]
+    alice.role = "supervisor"
+    UserAdmin(User, site).save_model(request, alice, type("Form", (), {"changed_data": ["role"]})(), True)
+    body = client_for(users["sam"]).get("/staff/").content.decode()
+    changes = body[body.index("Recent changes to supervisor accounts") : body.index("Add an account")]
+    assert "alice" in changes and "role changed" in changes and "root" in changes

@@ -30,16 +30,18 @@ def test_a_coordinator_adds_an_agency_with_its_areas(users, network):
 def test_a_supervisor_edits_their_own_agency_and_the_version_moves_on(users, network):
     version = network.alpha.version
     form = {
-        "name": "Alpha Welfare",
+        "name": "Alpha Welfare",  # the names are not the supervisor's to change: ignored
         "type": "SocialWelfare",
         "country": "TH",
         "areas": ["TH-57", "TH-56"],
+        "contact_phone": "+66 2 123 4567",
         "version": version,
     }
     response = client_for(users["sam"]).post("/network/agencies/alpha-welfare/edit/", form)
     assert response.status_code == 302
     network.alpha.refresh_from_db()
-    assert network.alpha.name == "Alpha Welfare" and network.alpha.version == version + 1
+    assert network.alpha.name == "Alpha Welfare Office" and network.alpha.version == version + 1
+    assert network.alpha.contact_phone == "+66 2 123 4567"
     assert set(network.alpha.areas.values_list("code", flat=True)) == {"TH-57", "TH-56"}
 
 

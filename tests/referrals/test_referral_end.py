@@ -309,3 +309,121 @@ def test_the_api_asks_for_the_same_confirmation(users, referral, in_training):
     assert fresh(referral).status == "accepted"
     done = api.post(url, {"confirm": True}, format="json")
     assert done.status_code == 200 and done.json()["status"] == "completed" and done.json()["moves"] == []
+
+
+# --- Closing the case ends every referral and what a completion kept (issue 12, finding 7) --------
+
+
+def close(users, case):
+    case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled in Lamphun.")
+    return case_services.closure_move(actor=users["sam"], case=case, move="approve")
+
+
+def test_closing_the_case_ends_its_open_referrals_with_a_line_and_an_audit_record_each(users, case, referral):
+    pat = client_for(users["pat"])
+    assert pat.get(f"/cases/{case.code}/").status_code == 200
+    close(users, case)
+    ended = fresh(referral)
+    assert ended.status == "revoked" and ended.status_reason == "Case closed." and ended.ended_at is not None
+    assert pat.get(f"/cases/{case.code}/").status_code == 404
+    assert api_client_for(users["pat"]).get(f"/api/v1/cases/{case.code}/").status_code == 404
+    moved = AuditEvent.objects.filter(
+        object_type="referrals.referral", object_id=str(referral.pk), details__move="case_closed"
+    )
+    assert moved.count() == 1
+    closure = AuditEvent.objects.filter(object_type="cases.case", details__closure_approved=True).get()
+    assert closure.details["referrals_ended"] == 1
+    assert any(e.text == "Case closed." for e in case.events.filter(kind="referral"))
+
+
+def test_the_closure_decision_says_what_ends(users, case, referral):
+    case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled in Lamphun.")
+    page = read(client_for(users["sam"]).get(f"/cases/{case.code}/"))
+    assert "Approving ends the case's open referrals" in page
+    done = client_for(users["sam"]).post(f"/cases/{case.code}/closure/decision/", {"approve": "1"}, follow=True)
+    assert "its referrals have ended" in read(done)
+
+
+def test_closing_the_case_ends_what_a_completed_referral_kept(users, case, referral, placed):
+    complete(users, referral)
+    assert client_for(users["pat"]).get(enrolment_url(placed)).status_code == 200
+    close(users, case)
+    assert client_for(users["pat"]).get(enrolment_url(placed)).status_code == 404
+    assert api_client_for(users["pat"]).get(f"/api/v1/enrolments/{placed.pk}/").status_code == 404
+
+
+# --- After revocation or a withdrawn consent the receiver reads the status only (finding 7) -------
+
+SECRET = "Her creditor waits at the bus station in Mae Sai."
+
+
+def referral_with_words(users, case, network):
+    share_with(users["alice"], case, network.trainer, categories=SHARED)
+    referral = refer(
+        users["alice"],
+        case,
+        network.trainer,
+        categories=SHARED,
+        service=network.trainer.services.get(),
+        reason_text=SECRET,
+    )
+    referral_services.referral_move(actor=users["pat"], referral=referral, move="accept")
+    return fresh(referral)
+
+
+@pytest.mark.parametrize("end", ["revoke", "consent", "closure"])
+def test_once_access_ends_the_receiver_reads_the_referrals_status_but_not_its_reasons(users, case, network, end):
+    referral = referral_with_words(users, case, network)
+    pat_page, pat_api = client_for(users["pat"]), api_client_for(users["pat"])
+    assert SECRET in read(pat_page.get(referral_url(referral)))
+    assert pat_api.get(f"/api/v1/referrals/{referral.pk}/").json()["reason_text"] == SECRET
+    if end == "revoke":
+        referral_services.referral_move(
+            actor=users["alice"], referral=referral, move="revoke", reason="Mae Sai is not safe.", confirmed=True
+        )
+    elif end == "consent":
+        case_services.consent_withdraw(actor=users["alice"], consent=referral.consent)
+    else:
+        close(users, case)
+    page = read(pat_page.get(referral_url(referral)))
+    assert SECRET not in page and "Mae Sai is not safe." not in page and "Additional services required" not in page
+    assert 'id="referral-withheld"' in page and "Revoked" in page
+    for body in (
+        pat_api.get(f"/api/v1/referrals/{referral.pk}/").json(),
+        next(r for r in pat_api.get("/api/v1/referrals/").json()["results"] if r["id"] == referral.pk),
+    ):
+        assert body["withheld"] is True and body["status"] == "revoked"
+        assert body["reason_text"] == "" and body["reasons"] == [] and body["status_reason"] == ""
+    # the sending agency still reads everything
+    assert SECRET in read(client_for(users["alice"]).get(referral_url(referral)))
+    assert api_client_for(users["alice"]).get(f"/api/v1/referrals/{referral.pk}/").json()["withheld"] is False
+
+
+@pytest.mark.parametrize("end", ["revoke", "consent", "closure"])
+def test_once_access_ends_the_receiver_cannot_see_or_mark_done_its_tasks_on_the_case(users, case, network, end):
+    from reintegra.cases import tasks as case_tasks
+    from reintegra.cases.models import Task
+
+    referral = referral_with_words(users, case, network)
+    task = case_tasks.task_create(
+        actor=users["pat"],
+        case=case,
+        title="Call about the welding course",
+        due_on=timezone.localdate(),
+        assignee=users["pat"],
+    )
+    pat_page, pat_api = client_for(users["pat"]), api_client_for(users["pat"])
+    assert any(t["id"] == task.pk for t in pat_api.get("/api/v1/tasks/").json()["results"])
+    if end == "revoke":
+        referral_services.referral_move(
+            actor=users["alice"], referral=referral, move="revoke", reason="Safety concern.", confirmed=True
+        )
+    elif end == "consent":
+        case_services.consent_withdraw(actor=users["alice"], consent=referral.consent)
+    else:
+        close(users, case)
+    assert pat_api.post(f"/api/v1/tasks/{task.pk}/done/").status_code == 404
+    assert not any(t["id"] == task.pk for t in pat_api.get("/api/v1/tasks/").json()["results"])
+    pat_page.post(f"/today/tasks/{task.pk}/done/", {"next": "/"})
+    assert Task.objects.get(pk=task.pk).done_at is None
+    assert "Call about the welding course" not in read(pat_page.get("/"))

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serves reintegra with waitress and runs the background worker (db_worker) beside it."
+    help = "Serves reintegra with waitress and runs the background worker (`reintegra worker`) beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -27,7 +27,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "reintegra", "db_worker"])  # noqa: S603
+            # `worker` is db_worker made to survive a passing database error (worker.py).
+            worker = subprocess.Popen([sys.executable, "-m", "reintegra", "worker"])  # noqa: S603
         self.stdout.write(f"reintegra serving on http://{options['host']}:{options['port']}/")
         if not settings.HTTPS:
             self.stdout.write("Plain HTTP (REINTEGRA_HTTPS=0): use it on this machine only.")
