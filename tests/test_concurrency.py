@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_smoke import _processes_of, free_port
+from tests.serving import serve_demo
+from tests.test_smoke import _processes_of
 
 CLIENTS = 16
 STEPS = 6  # each client: two case pages, a task added and done, two case pages, another task
@@ -56,28 +56,11 @@ def database_env(tmp_path) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def served(database_env, tmp_path) -> Iterator[str]:
-    run = [sys.executable, "-m", "reintegra"]
-    env = database_env
-    subprocess.run([*run, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
-    subprocess.run(
-        [*run, "demo", "--password", PASSWORD, "--cases", "20"], env=env, check=True, timeout=300, capture_output=True
-    )
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([*run, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with (
+        (tmp_path / "serve.log").open("wb") as log,
+        serve_demo(database_env, password=PASSWORD, demo_args=("--cases", "20"), log=log) as base,
+    ):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 class Client:

@@ -2,20 +2,13 @@
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .serving import serve_demo
 
 
 @pytest.fixture
@@ -24,30 +17,13 @@ def served(tmp_path):
         "REINTEGRA_VAR_DIR": str(tmp_path),
         "REINTEGRA_HTTPS": "0",
     }
-    run = [sys.executable, "-m", "reintegra"]
-    subprocess.run([*run, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
-    subprocess.run([*run, "demo", "--password", "smoke-test-pw"], env=env, check=True, timeout=300, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*run, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serve_demo(env, password="smoke-test-pw") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
         # The background worker stops with the server (it would otherwise be orphaned).
-        deadline = time.monotonic() + 15
-        while _processes_of(tmp_path) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not _processes_of(tmp_path), "the db_worker outlived `reintegra serve`"
+    deadline = time.monotonic() + 15
+    while _processes_of(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_of(tmp_path), "the worker outlived `reintegra serve`"
 
 
 def _processes_of(var_dir) -> list[str]:
