@@ -1,20 +1,28 @@
 """Shared API pieces: pagination and the one error shape of the API."""
 
-import codecs
 import json
 import math
 import re
+import sys
 from collections.abc import Callable
 from operator import attrgetter
 from typing import IO, Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, parsers, serializers, status
 from rest_framework.response import Response
 
 from reintegra.access import is_member
 from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_shown
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.workflow import Workflow
 
@@ -52,6 +60,11 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing what it cannot hold with a 400: nesting deeper than
     MAX_JSON_DEPTH, NaN and Infinity, and numbers beyond a float's range (1e999999)."""
@@ -59,8 +72,14 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
         # DRF refuses bytes-to-bytes codecs (a compressed body) in naming the charset.
         encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
+        # Django limits the bodies it reads itself (forms) to DATA_UPLOAD_MAX_MEMORY_SIZE, but DRF
+        # reads a JSON body from the stream: the same limit here, or a body of any size is parsed.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(raw) > limit:
+            raise BodyTooLarge(_("The body is larger than %(n)s bytes.") % {"n": f"{limit:,}"})
         try:
-            text = codecs.getreader(encoding)(stream).read()
+            text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise exceptions.ParseError(_("The body is not valid text: %(reason)s") % {"reason": exc}) from None
         if json_depth(text, stop_above=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
@@ -89,6 +108,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, Http404):  # DRF answers these too, but the code is read from the exception
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -105,6 +128,39 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = getattr(exc, "default_code", "error")
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 handler (urls.handler404): an address under /api/ that matches no route (an id
+    that is not a number, a path that does not exist) answers in the API's error shape, every other
+    one with the 404 page."""
+    if request.path.startswith("/api/"):
+        error = {"code": "not_found", "message": str(exceptions.NotFound.default_detail), "fields": {}}
+        return JsonResponse({"error": error}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+# How long a client is asked to wait before trying again when the database is out of reach.
+RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler (urls.handler500). When what failed is the database being out of reach
+    (PostgreSQL restarting, a connection lost, SQLite's write lock waited for too long) the answer is
+    503 with Retry-After: the API's error shape under /api/, else a page that needs no database (no
+    user, no session); nothing was saved in part, since every write is one transaction. The next
+    request opens a fresh connection (CONN_HEALTH_CHECKS), so the same process serves again once
+    the database is back (tests/test_faults.py). Any other error keeps Django's 500."""
+    if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    message = _("The database is unavailable; try again in a moment.")
+    if request.path.startswith("/api/"):
+        error = {"code": "database_unavailable", "message": message, "fields": {}}
+        response: HttpResponse = JsonResponse({"error": error}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -129,6 +185,7 @@ def conflict_response(exc: EditConflict) -> Response:
     )
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class MovesField(serializers.Field):
     """The moves of the record's workflow that the requesting user may make now: the same table the
     pages take their buttons from, so what the API lists is what it will accept."""
@@ -153,3 +210,96 @@ class MovesField(serializers.Field):
             m.name
             for m in self.workflow.allowed(self.state(record), self.parties_of(user, record), record=record, actor=user)
         ]
+
+
+class PersonalReads:
+    """A viewset that shows personal data (decisions/0025): what its GET actions hand to
+    `get_serializer` (a page of a list, one object) is noted as read, with `read_categories`. The
+    record is written by `reintegra.middleware.read_audit_middleware`. Declares the viewset personal
+    with `personal_data` (model labels)."""
+
+    personal_data: tuple[str, ...]
+    read_categories: tuple[str, ...] = ()
+    request: Any
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and args[0] is not None and self.request.method in ("GET", "HEAD"):
+            note_shown(actor=self.request.user, shown=args[0], categories=self.read_categories, via="api")
+        return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+
+
+# --- The errors in the schema ---------------------------------------------------------------------
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error of the API (exception_handler above).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "What went wrong, for programs: invalid, not_found, …"},
+                "message": {"type": "string", "description": "What went wrong, for people, in their language."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "For each field that is wrong, what is wrong with it.",
+                },
+                "current_version": {"type": "integer", "description": "With a 409: the version to start again from."},
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "The request is not valid, or the record's state refuses it: the error names each field that is wrong.",
+    "401": "No valid token or session.",
+    "403": "Signed in, but this is not yours to see or do.",
+    "404": "No such record among those you may see, or no such page of the list.",
+    "409": "The record changed since the given version (the error has current_version).",
+    "413": "The body is larger than the API takes.",
+}
+_METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: each operation declares the errors it can answer, each
+    with the one error shape. Every operation can answer 401 and 403; every write (a body that is
+    not valid, or a move the record's state refuses) and every read with query parameters 400; one
+    with an id in its path, or paginated, 404; one whose body carries a `version` 409; one with a
+    body 413. Errors an annotation declares keep their description and get the shape."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    shape = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            codes = {"401", "403"}
+            if method != "get" or any(p.get("in") == "query" for p in parameters):
+                codes.add("400")
+            if any(p.get("in") == "path" or p.get("name") == "page" for p in parameters):
+                codes.add("404")
+            if "version" in _body_properties(operation, schemas):
+                codes.add("409")
+            if operation.get("requestBody"):
+                codes.add("413")
+            for code in codes:
+                responses.setdefault(code, {"description": _ERROR_DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    response.setdefault("content", shape)
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+def _body_properties(operation: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        if ref := schema.get("$ref"):
+            schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+        names.update(schema.get("properties", {}))
+    return names

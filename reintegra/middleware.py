@@ -1,12 +1,15 @@
-"""Project-wide middleware: security headers, the audit context and the reader's calendar of each
-request."""
+"""Project-wide middleware: security headers, text that is not UTF-8, the audit context and the
+reader's calendar of each request."""
 
 import ipaddress
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
+from reintegra.accounts import reads
 from reintegra.accounts.audit import audit_context
 from reintegra.lib.dates import GREGORIAN, calendar_override
 
@@ -19,10 +22,43 @@ def security_headers_middleware(get_response: Middleware) -> Middleware:
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if request.user.is_authenticated if hasattr(request, "user") else False:
-            # Pages behind login may hold personal data: never keep them in a shared cache.
+        # Pages behind login may hold personal data: never keep them in a shared cache. An error
+        # page is not kept either, and asks nothing of the user (the database may be what failed).
+        if response.status_code >= 500 or (request.user.is_authenticated if hasattr(request, "user") else False):
             response.setdefault("Cache-Control", "no-store")
         return response
+
+    return middleware
+
+
+def _is_utf8_form_encoded(raw: bytes) -> bool:
+    """Whether every name and value of `a=b&c=d` (percent-encoded) is UTF-8 once decoded."""
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def utf8_only_middleware(get_response: Middleware) -> Middleware:
+    """Refuses with a 400 an address or a form whose text is not UTF-8 (issue 12, hostile input).
+    Django would read each bad byte as U+FFFD and a form would store the damaged text; a JSON body
+    is refused by the API's parser, and a body over DATA_UPLOAD_MAX_MEMORY_SIZE by Django (400)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        try:
+            raw_query = query.encode("latin-1")  # PEP 3333: the address's bytes, one character each
+        except UnicodeEncodeError:
+            raw_query = query.encode("utf-8")
+        body_ok = True
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/x-www-form-urlencoded":
+            body_ok = _is_utf8_form_encoded(request.body)
+        if not (body_ok and _is_utf8_form_encoded(raw_query)):
+            return HttpResponseBadRequest(
+                _("The request is not valid UTF-8 text; nothing was saved."), content_type="text/plain; charset=utf-8"
+            )
+        return get_response(request)
 
     return middleware
 
@@ -71,6 +107,44 @@ def audit_context_middleware(get_response: Middleware) -> Middleware:
     def middleware(request: HttpRequest) -> HttpResponse:
         with audit_context(ip=client_ip(request)):
             return get_response(request)
+
+    return middleware
+
+
+SHOWING = ("GET", "HEAD")
+# Answers that show nothing of what was asked for; a refused form (400) or a conflict (409) shows
+# the page again, with the data, and is recorded.
+REFUSALS = {401, 403, 404, 405, 410, 429}
+
+
+def read_audit_middleware(get_response: Middleware) -> Middleware:
+    """The one place reads of personal data are written to the audit log (decisions/0025): what the
+    views noted while the request ran, written when the answer is ready, in one short transaction.
+    A successful GET of a route declared personal that noted nothing gets a record naming the route
+    and the ids of its path. A refusal or a failure writes nothing. A failure to write is a failure
+    of the request: nothing unaudited is shown."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        with reads.collecting() as ledger:
+            response = get_response(request)
+        if response.status_code >= 500 or response.status_code in REFUSALS:
+            return response  # nothing was shown: what a view noted before it refused is not a read
+        unnoted = None
+        match = getattr(request, "resolver_match", None)
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+        if request.method in SHOWING and response.status_code < 300 and match is not None and actor is not None:
+            kinds = reads.declared(match.func, match.namespaces)
+            if kinds:
+                ids = {name: str(value) for name, value in match.kwargs.items() if name != "format"}
+                unnoted = {
+                    "kinds": list(kinds),
+                    "route": match.view_name,
+                    "object_id": list(ids.values())[-1] if ids else "route",
+                    "path_ids": ids,
+                }
+        reads.write(ledger, unnoted=unnoted, actor=actor)
+        return response
 
     return middleware
 

@@ -8,9 +8,13 @@ import dj_database_url
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.lib.files import private_dir
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
-VAR_DIR = Path(os.environ.get("REINTEGRA_VAR_DIR", PROJECT_DIR / "var"))
+# The database, the keys and the secret live here: readable by the service's user only (0700;
+# the SQLite files themselves are made 0600 as they are opened, see lib/files.py).
+VAR_DIR = private_dir(Path(os.environ.get("REINTEGRA_VAR_DIR", PROJECT_DIR / "var")))
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -49,12 +53,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "reintegra.accounts",
     "reintegra.network",
     "reintegra.cases",
@@ -67,13 +73,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "reintegra.middleware.security_headers_middleware",
+    "reintegra.middleware.utf8_only_middleware",  # issue 12: text that is not UTF-8 is refused (400)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: marks a session verified by a code, and keeps an unverified one that
+    # needs it on the code or set-up page (decisions/0023-two-factor.md).
+    "django_otp.middleware.OTPMiddleware",
+    "reintegra.accounts.middleware.two_factor_middleware",
     "reintegra.middleware.audit_context_middleware",
+    "reintegra.middleware.read_audit_middleware",
     "reintegra.middleware.reader_calendar_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,7 +116,9 @@ TEMPLATES = [
 # --- Database: embedded SQLite unless DATABASE_URL names another (PostgreSQL in production).
 SQLITE_PATH = VAR_DIR / "reintegra.sqlite3"
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Connections are kept a minute and checked before reuse, so after a database restart the next
+    # request opens a fresh one instead of failing on a dead one (tests/test_faults.py).
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -153,6 +167,14 @@ LOGOUT_REDIRECT_URL = "login"
 # Failed logins within the window after which a username is locked for the window's length.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+# Two-factor sign-in (reintegra/accounts/two_factor.py): the name authenticator apps show; only the
+# code of the current 30-second step and the one on either side are taken.
+OTP_TOTP_ISSUER = "reintegra"
+# The admin lists devices without their secrets (no key, no QR code).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Days an API token lives from its issue (each sign-in through the API issues a new one); a token
+# also ends when revoked, on a password change and on deactivation (accounts.models.ApiToken).
+API_TOKEN_DAYS = max(1, int(os.environ.get("API_TOKEN_DAYS", "30")))
 
 # --- Security. HTTPS is assumed; REINTEGRA_HTTPS=0 is for serving plain HTTP on loopback only.
 HTTPS = env_flag("REINTEGRA_HTTPS", True)
@@ -206,7 +228,8 @@ WHITENOISE_USE_FINDERS = True
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <key>`, the key checked against its stored hash, expiry and revocation.
+        "reintegra.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -240,7 +263,16 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "reintegra.network.choices.Language",
         "PriorityEnum": "reintegra.plans.choices.Priority",
         "PlanActionKindEnum": "reintegra.plans.choices.ActionKind",
+        "PlacementKindEnum": "reintegra.livelihoods.choices.PlacementKind",
+        "EducationEnum": "reintegra.cases.choices.Education",
+        "EnrolmentStatusEnum": "reintegra.livelihoods.choices.EnrolmentStatus",
     },
+    # Enums as components, then every error each operation can answer, with the one error shape
+    # (reintegra/api.py; checked by the API fuzz, tests/test_api_fuzz.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "reintegra.api.document_errors",
+    ],
 }
 
 # --- Background work: Django's tasks framework (backport) on the database, run by `db_worker`.

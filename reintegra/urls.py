@@ -15,6 +15,9 @@ from reintegra.plans import api as plans_api
 from reintegra.referrals import api as referrals_api
 
 router = DefaultRouter()
+# The API speaks JSON only: no `.json` twin of each route (`/api/v1/cases/X.json`), which no client
+# uses and several actions did not accept (a 500 for `timeline.json`; tests/test_route_matrix.py).
+router.include_format_suffixes = False
 router.register("labour-market", livelihoods_api.LabourMarketViewSet, basename="labour-market")
 router.register("agencies", network_api.AgencyViewSet, basename="agency")
 router.register("services", network_api.ServiceViewSet, basename="service")
@@ -31,6 +34,9 @@ router.register("follow-ups", livelihood_case_api.FollowUpViewSet, basename="fol
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", accounts_api.token_obtain, name="token"),
+    path("auth/logout/", accounts_api.token_logout, name="token-logout"),
+    path("auth/tokens/", accounts_api.token_list, name="tokens"),
+    path("auth/tokens/<int:pk>/", accounts_api.token_revoke, name="token-revoke"),
     path("coverage/", network_api.coverage, name="coverage"),
     path("opportunities/", livelihoods_api.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", livelihoods_api.opportunity_detail, name="opportunity"),
@@ -46,8 +52,21 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", accounts_views.staff, name="staff"),
     path("staff/<int:user_id>/active/", accounts_views.staff_set_active, name="staff_set_active"),
+    path("staff/<int:user_id>/tokens/", accounts_views.staff_tokens, name="staff_tokens"),
     path("account/preferences/", accounts_views.preferences, name="preferences"),
     path("account/password/", accounts_views.password_change, name="password_change"),
+    path("login/code/", accounts_views.two_factor_verify, name="two_factor_verify"),
+    path("account/two-factor/", accounts_views.two_factor_page, name="two_factor"),
+    path("account/two-factor/set-up/", accounts_views.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/set-up/qr.svg", accounts_views.two_factor_qr, name="two_factor_qr"),
+    path("account/two-factor/off/", accounts_views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "account/two-factor/recovery-codes/",
+        accounts_views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("account/tokens/", accounts_views.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", accounts_views.api_token_revoke, name="api_token_revoke"),
     path("exit/", accounts_views.exit_page, name="exit"),
     path("exit/now/", accounts_views.quick_exit, name="quick_exit"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -59,3 +78,8 @@ urlpatterns = [
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
+
+# An address under /api/ that matches no route answers in the API's error shape (reintegra/api.py).
+handler404 = "reintegra.api.not_found"
+# The database out of reach answers 503, clearly, in the API's shape or as a page (reintegra/api.py).
+handler500 = "reintegra.api.server_error"

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from reintegra.accounts.models import Role, User
-from reintegra.accounts.services import user_create
+from reintegra.accounts.services import api_token_issue, user_create
+from reintegra.accounts.two_factor import two_factor_required
 from reintegra.network import services as network_services
 from reintegra.network.models import Agency
 
@@ -44,6 +46,10 @@ def make_user(username: str, agency: Agency | None, role: str, password: str | N
 
 @pytest.fixture
 def network(db) -> Network:
+    return build_network()
+
+
+def build_network() -> Network:
     alpha = make_agency(
         "alpha-welfare", name="Alpha Welfare Office", name_local="สำนักงานอัลฟา", areas=["TH-57"], country="TH"
     )
@@ -82,6 +88,10 @@ def network(db) -> Network:
 
 @pytest.fixture
 def users(network: Network) -> dict[str, User]:
+    return build_users(network)
+
+
+def build_users(network: Network) -> dict[str, User]:
     return {
         "alice": make_user("alice", network.alpha, Role.CASEWORKER),  # caseworker, Alpha
         "sam": make_user("sam", network.alpha, Role.SUPERVISOR),  # supervisor, Alpha
@@ -98,14 +108,28 @@ def client_for(user: User | None) -> Client:
     client = Client()
     if user is not None:
         client.force_login(user)
+        if two_factor_required(user):
+            two_factor_sign_in(client, user)
     return client
+
+
+def two_factor_sign_in(client: Client, user: User) -> TOTPDevice:
+    """Completes a signed-in client's second factor as the code page does (django_otp.login keeps
+    the device's id in the session), giving the user a confirmed authenticator first if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
 
 
 def api_client_for(user: User | None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_issue(user=user, name="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

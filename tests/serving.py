@@ -10,11 +10,47 @@ import urllib.request
 from collections.abc import Iterator
 from typing import IO
 
+RUN = [sys.executable, "-m", "reintegra"]
+
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def load_demo(env: dict[str, str], *, password: str, demo_args: tuple[str, ...] = ()) -> None:
+    """Migrates the database `env` names and loads the demo into it."""
+    subprocess.run([*RUN, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
+    subprocess.run(
+        [*RUN, "demo", "--password", password, *demo_args], env=env, check=True, timeout=300, capture_output=True
+    )
+
+
+def start_server(
+    env: dict[str, str], *, log: IO[bytes] | int = subprocess.PIPE, own_session: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts `reintegra serve` (and its worker) on a free port; returns the process and the base
+    address once the login page answers. With `own_session` the server and its worker are a process
+    group of their own, so a test can kill both at once (os.killpg)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*RUN, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=own_session,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/login/", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.2)
+    return server, base
 
 
 @contextlib.contextmanager
@@ -23,21 +59,9 @@ def serve_demo(
 ) -> Iterator[str]:
     """Migrates, loads the demo and serves it; yields the base address once the login page answers,
     and stops the server at the end."""
-    run = [sys.executable, "-m", "reintegra"]
-    subprocess.run([*run, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
-    subprocess.run(
-        [*run, "demo", "--password", password, *demo_args], env=env, check=True, timeout=300, capture_output=True
-    )
-    port = free_port()
-    server = subprocess.Popen([*run, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    load_demo(env, password=password, demo_args=demo_args)
+    server, base = start_server(env, log=log)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
         yield base
     finally:
         server.terminate()

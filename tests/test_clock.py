@@ -19,9 +19,9 @@ from reintegra.lib.fields import StampField
 from .cases.conftest import IDENTITY
 
 CODE = Path(__file__).resolve().parents[1] / "reintegra"
-# The clock itself; the audit log and the lock-out, which keep the real time; the demo, which runs
-# the clock.
-REAL_TIME = {"lib/clock.py", "accounts/audit.py", "accounts/lockout.py"}
+# The clock itself; the audit log, the lock-out, the duplicate check's throttle (counted over the
+# audit log), which keep the real time; the demo, which runs the clock.
+REAL_TIME = {"lib/clock.py", "accounts/audit.py", "accounts/lockout.py", "cases/duplicates.py"}
 
 
 def test_the_clock_tells_the_real_time_unless_a_block_runs_at_another_moment():

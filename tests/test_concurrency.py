@@ -18,9 +18,11 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from tests.otp import key_of_secret_text, totp_code
 from tests.serving import serve_demo
 from tests.test_smoke import _processes_of
 
@@ -76,6 +78,30 @@ class Client:
         form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": match.group(1)}
         self.post(f"{base}/login/", urllib.parse.urlencode(form).encode(), {})
         self.csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
+        self._second_factor(username)
+
+    # The recovery codes of each supervisor, kept by the client that set up two-factor sign-in for the
+    # other clients of the same person (each code signs in once; a code of the app, once per 30 s).
+    recovery_codes: ClassVar[dict[str, list[str]]] = {}
+    second_factor_lock = threading.Lock()
+
+    def _second_factor(self, username: str) -> None:
+        """A supervisor of the demo sets up two-factor sign-in at the first sign-in (the secret read
+        off the set-up page, a code of it typed back, as an authenticator app would); their other
+        sessions then sign in with one of the recovery codes that set-up showed."""
+        with self.second_factor_lock:
+            with self.opener.open(f"{self.base}/", timeout=60) as response:
+                url, page = response.geturl(), response.read().decode()
+            if "/account/two-factor/set-up/" in url:
+                secret = re.search(r'id="two-factor-secret">([^<]+)<', page)
+                assert secret, "no secret on the two-factor set-up page"
+                form = {"code": totp_code(key_of_secret_text(secret.group(1))), "csrfmiddlewaretoken": self.csrf}
+                shown = self.post(f"{self.base}/account/two-factor/set-up/", urllib.parse.urlencode(form).encode(), {})
+                self.recovery_codes[username] = re.findall(r"<li><code>([^<]+)</code></li>", shown.decode())
+                assert self.recovery_codes[username], "no recovery codes after the set-up"
+            elif "/login/code/" in url:
+                form = {"code": self.recovery_codes[username].pop(), "csrfmiddlewaretoken": self.csrf}
+                self.post(f"{self.base}/login/code/", urllib.parse.urlencode(form).encode(), {})
 
     def get(self, path: str) -> bytes:
         with self.opener.open(f"{self.base}{path}", timeout=60) as response:

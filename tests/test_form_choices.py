@@ -248,7 +248,8 @@ def test_citizenship_is_ticked_from_the_region_first_then_every_country_by_name(
 
 
 def test_the_citizenships_ticked_are_saved_and_shown_again(users):
-    data = {"given_name": "Nilar", "gender": "Feminine", "stage": "return", "citizenships": ["MM", "TH"]}
+    data = {"given_name": "Nilar", "birth_date": "1999-02-03", "gender": "Feminine", "stage": "return"}
+    data["citizenships"] = ["MM", "TH"]
     response = client_for(users["alice"]).post("/cases/new/", data)
     assert response.status_code == 302
     code = response["Location"].strip("/").split("/")[-1]

@@ -10,7 +10,6 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DataError, connection, transaction
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from reintegra.api import MAX_JSON_DEPTH, json_depth
@@ -23,6 +22,7 @@ from reintegra.urls import router
 
 from .cases.test_api import NEW_CASE
 from .conftest import api_client_for, client_for
+from .routes import walk
 
 HEADER = "area,isco,vacancies,demand_index,monthly_wage,currency,source,as_of\n"
 ROW = "TH-57,72,120,,{wage},THB,{source},2026-06-30"
@@ -37,20 +37,12 @@ _PK_LIKE = re.compile(r"^(pk|id|.+_id)$")
 _NOT_IDS = {"format", "url", "app_label", "object_id", "content_type_id"}
 
 
-def _patterns(patterns=None, prefix=""):
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix + str(entry.pattern))
-        else:
-            assert isinstance(entry, URLPattern)
-            yield prefix + str(entry.pattern), entry.pattern
-
-
 def untyped_parameters(patterns=None, prefix="") -> list[str]:
     """Each path parameter that takes any text: a DRF route left at its default `[^/.]+`, a Django
     route whose id is not an <int:…>, or a `path` converter outside the admin."""
     bad = []
-    for where, pattern in _patterns(patterns, prefix):
+    for route in walk(patterns, prefix):
+        where, pattern = route.path, route.pattern
         if where.startswith("admin/"):
             continue
         if isinstance(pattern, RoutePattern):

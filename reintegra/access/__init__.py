@@ -40,6 +40,8 @@ from .livelihoods import (
 )
 from .members import (
     AnyUser,
+    api_token_get_for_user,
+    api_token_list_for_user,
     can_manage_network,
     can_manage_staff,
     is_member,
@@ -59,6 +61,8 @@ from .network import (
 )
 
 __all__ = [
+    "api_token_get_for_user",
+    "api_token_list_for_user",
     "allocation_round_get_for_user",
     "allocation_round_list_for_user",
     "can_add_options",

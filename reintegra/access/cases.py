@@ -100,10 +100,14 @@ def referral_list_for_user(user: AnyUser) -> QuerySet[Referral]:
 def task_list_for_user(user: AnyUser) -> QuerySet[Task]:
     """The tasks of the user's agency on the cases it may still see: once a receiving agency's
     referral ends (revoked, a consent withdrawn, the case closed), its tasks on that case are neither
-    read (their titles may speak of the person) nor marked done by it."""
+    read (their titles may speak of the person) nor marked done by it. A task on no case is its
+    assignee's alone."""
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES or user.agency_id is None:
         return Task.objects.none()
-    return Task.objects.filter(agency_id=user.agency_id, case__in=case_list_for_user(user).values("pk"))
+    on_cases = Q(case__in=case_list_for_user(user).values("pk"))
+    # A task on no case (a supervisor's alert, decisions/0022) is read by its assignee only.
+    for_them = Q(case__isnull=True, assignee_id=user.pk)
+    return Task.objects.filter(on_cases | for_them, agency_id=user.agency_id)
 
 
 def referral_details_withheld(user: AnyUser, referral: Referral) -> bool:

@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from reintegra.accounts.models import Role, User
+from reintegra.accounts.models import ApiToken, Role, User
+from reintegra.lib import clock
 
 # What request.user may be, in a Django view or a DRF view.
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -61,3 +62,26 @@ def staff_get_for_user(user: AnyUser, *, user_id: int) -> User:
     if member is None:
         raise Http404
     return member
+
+
+def api_token_list_for_user(user: AnyUser, *, owner: User) -> QuerySet[ApiToken]:
+    """The live API tokens of `owner`: the user's own, or those of an account they manage."""
+    if not isinstance(user, User) or not user.is_active:
+        raise PermissionDenied
+    if owner.pk != user.pk:
+        staff_get_for_user(user, user_id=owner.pk)  # 403 to who manages no staff, 404 outside their agency
+    return ApiToken.objects.filter(user=owner, revoked_at__isnull=True, expires_at__gt=clock.now())
+
+
+def api_token_get_for_user(user: AnyUser, *, token_id: int) -> ApiToken:
+    """A token the user may end: their own, or one of an account they manage; otherwise 404."""
+    if not isinstance(user, User) or not user.is_active:
+        raise Http404
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise Http404
+    if token.user_id != user.pk and not (
+        can_manage_staff(user) and staff_list_for_user(user).filter(pk=token.user_id).exists()
+    ):
+        raise Http404
+    return token

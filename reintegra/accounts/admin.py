@@ -1,12 +1,18 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from .audit import audit_record
-from .models import AuditEvent, User
+from .models import ApiToken, AuditEvent, User
+from .services import api_tokens_revoke_all
+
+
+def _actor(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 @admin.register(User)
@@ -25,6 +31,17 @@ class UserAdmin(BaseUserAdmin):
                 categories=["account"],
                 details={"changed": sorted(form.changed_data), "via": "admin"},
             )
+            if change and "is_active" in form.changed_data and not obj.is_active:
+                api_tokens_revoke_all(actor=_actor(request), user=obj, because=ApiToken.Ended.DEACTIVATED)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """The administrator's password form: a password set here ends the user's API tokens too."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                api_tokens_revoke_all(actor=_actor(request), user=user, because=ApiToken.Ended.PASSWORD)
+        return response
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         with transaction.atomic():

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
+
+from reintegra.lib.files import sqlite_files_private
 
 
 class AccountsConfig(AppConfig):
     name = "reintegra.accounts"
     verbose_name = _("Accounts and audit")
+
+    def ready(self) -> None:
+        # Connects the sign-in receiver that notes whether the session owes a two-factor code.
+        from . import middleware  # noqa: F401
+
+        # The embedded database's files are the service user's only (issue 12, finding 9).
+        connection_created.connect(sqlite_files_private, dispatch_uid="sqlite_files_private")

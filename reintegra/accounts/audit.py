@@ -1,7 +1,8 @@
 """The audit log: append an event to the hash chain, and verify the chain.
 
-Every service that writes calls `audit_record` inside its transaction; every selector or view
-that shows personal data calls it with `Action.READ`. The request's address comes from the
+Every service that writes calls `audit_record` inside its transaction; a selector or view that
+shows personal data notes it (`reads.note_read`), and the read audit middleware writes the notes
+once per request (decisions/0025). The request's address comes from the
 context set by `reintegra.middleware.audit_context_middleware`.
 """
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from .lockout import (
     login_attempt_failed_record,
+    login_attempt_release,
     login_attempt_reserve,
     login_refused_while_locked_record,
     login_success_record,
@@ -26,7 +27,8 @@ class LockoutModelBackend(ModelBackend):
             return None
         # The attempt is counted before the password is checked, atomically, so parallel guesses
         # cannot all pass a check of the count made before any of them failed.
-        if login_attempt_reserve(username) is None:
+        reservation = login_attempt_reserve(username)
+        if reservation is None:
             # PermissionDenied stops Django trying any other backend.
             login_refused_while_locked_record(username=username)
             raise PermissionDenied
@@ -34,6 +36,7 @@ class LockoutModelBackend(ModelBackend):
         if user is None:
             User().set_password(password)  # same work as a real check, so timing does not reveal usernames
         elif user.check_password(password) and self.user_can_authenticate(user):
+            login_attempt_release(reservation)
             login_success_record(user=user)
             return user
         login_attempt_failed_record(username=username)

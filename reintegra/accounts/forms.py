@@ -110,3 +110,25 @@ class OwnPasswordForm(PasswordChangeForm):
             raise
         login_attempt_release(reservation)
         return old_password
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The second step of signing in: a code of the authenticator app, or one recovery code."""
+
+    code = forms.CharField(
+        label=_("Sign-in code"),
+        max_length=32,
+        help_text=_("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class TwoFactorSetupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your app"),
+        max_length=8,
+        help_text=_("After adding the account to your app, type the 6 digits it shows."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

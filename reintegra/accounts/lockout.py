@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp import user_has_device
 
 from .audit import _request_ip, audit_record
 from .models import AuditEvent, LoginFailure, LoginGate, User
@@ -48,15 +49,19 @@ def login_attempt_release(reservation: int) -> None:
     LoginFailure.objects.filter(pk=reservation).delete()
 
 
-def login_attempt_failed_record(*, username: str) -> None:
-    """The reserved check found a wrong password: its reservation stays as the failure; audited."""
+def login_attempt_failed_record(*, username: str, two_factor: bool = False) -> None:
+    """The reserved check found a wrong password (or, with `two_factor`, a wrong sign-in code): its
+    reservation stays as the failure; audited."""
     username = _normal(username)
+    details: dict[str, object] = {"username": username, "locked": login_is_locked(username)}
+    if two_factor:
+        details["two_factor"] = "wrong_code"
     audit_record(
         actor=None,
         action=AuditEvent.Action.LOGIN_FAILED,
         object_type="accounts.user",
         categories=["credentials"],
-        details={"username": username, "locked": login_is_locked(username)},
+        details=details,
     )
 
 
@@ -73,5 +78,12 @@ def login_refused_while_locked_record(*, username: str) -> None:
 
 @transaction.atomic
 def login_success_record(*, user: User) -> None:
-    LoginFailure.objects.filter(username=user.get_username().lower()).delete()
+    # With two-factor sign-in on, the right password is only half a sign-in: the count goes on
+    # until a right code (two_factor.py), so knowing the password never resets the guesses at codes.
+    if not user_has_device(user):
+        login_failures_clear(user=user)
     audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, categories=["credentials"])
+
+
+def login_failures_clear(*, user: User) -> None:
+    LoginFailure.objects.filter(username=user.get_username().lower()).delete()

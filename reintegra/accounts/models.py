@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +78,45 @@ class LoginGate(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class ApiToken(models.Model):
+    """A key for the API (`Authorization: Token <key>`), one of many a user may hold.
+
+    Only the key's SHA-256 is stored: the key is shown once, when issued, and a copy of the
+    database authenticates no one. A token ends when it expires or is revoked (by its user, their
+    supervisor, a password change, a deactivation, or the API's logout), and is kept, ended, for
+    the record. The times are the real time, as the lock-out's: they say when something reached
+    this system (lib/clock.py).
+    """
+
+    class Ended(models.TextChoices):
+        REVOKED = "revoked", _("revoked")
+        LOGOUT = "logout", _("signed out")
+        PASSWORD = "password", _("password changed")
+        DEACTIVATED = "deactivated", _("account deactivated")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # The key's first characters, shown in lists so a holder can tell their keys apart.
+    prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ended_because = models.CharField(max_length=16, choices=Ended.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    def is_usable_at(self, moment: datetime.datetime) -> bool:
+        return self.revoked_at is None and moment < self.expires_at
 
 
 class AuditEvent(models.Model):

@@ -4,19 +4,18 @@ import datetime
 
 from django.db.models import QuerySet
 
-from reintegra.access import AnyUser, require_member, staff_list_for_user
+from reintegra.access import AnyUser, api_token_list_for_user, require_member, staff_list_for_user
 from reintegra.lib import clock
 
-from .audit import audit_record
-from .models import AuditEvent, Role, User
+from .models import ApiToken, AuditEvent, Role, User
+from .reads import note_read
 
 
 def staff_list(*, user: AnyUser) -> QuerySet[User]:
     staff = staff_list_for_user(user).order_by("-is_active", "last_name", "first_name", "username")
     reader = require_member(user)
-    audit_record(
+    note_read(
         actor=reader,
-        action=AuditEvent.Action.READ,
         object_type="accounts.user",
         object_id=f"agency:{reader.agency_id}" if not reader.is_superuser else "all",
         categories=["identity", "contact", "account"],
@@ -53,3 +52,18 @@ def supervisor_account_changes(*, user: AnyUser) -> list[dict[str, object]]:
             continue
         changes.append({"at": event.at, "by": event.actor_username, "member": accounts[event.object_id], "what": what})
     return changes[:20]
+
+
+def api_token_list(*, user: AnyUser, owner: User) -> QuerySet[ApiToken]:
+    """The live API tokens of `owner`, for themselves or for a supervisor of theirs (that read of
+    another's account is audited)."""
+    tokens = api_token_list_for_user(user, owner=owner)
+    if owner.pk != user.pk:
+        note_read(
+            actor=require_member(user),
+            object_type="accounts.user",
+            object_id=str(owner.pk),
+            categories=["credentials"],
+            details={"api_tokens": tokens.count()},
+        )
+    return tokens

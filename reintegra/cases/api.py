@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,11 +30,12 @@ from reintegra.access import (
     require_member,
     task_list_for_user,
 )
-from reintegra.api import conflict_response
+from reintegra.api import PersonalReads, conflict_response
 from reintegra.lib.concurrency import EditConflict
 
 from . import selectors, services, tasks
 from .choices import Stage
+from .duplicates import DuplicateCheckThrottled, duplicate_advice, duplicate_check
 from .models import Case, Consent, Task
 from .serializers import (
     CaseDetailSerializer,
@@ -58,6 +59,7 @@ from .serializers import (
 
 CONFLICT = OpenApiResponse(description="The record changed since the given version (error with current_version).")
 NOT_FOUND = OpenApiResponse(description="No such case, or not yours to change.")
+TOO_MANY_CHECKS = OpenApiResponse(description="Too many duplicate checks in the last hour, by you or your agency.")
 SEARCH_RESULTS = 100
 
 
@@ -88,10 +90,11 @@ def _detail(request: Request, access: CaseAccess, *, via: str) -> dict[str, Any]
         ]
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Cases. Lists show codes and stages, never names; a case's record shows only the data
     categories the reader may see."""
 
+    personal_data = ("cases.case",)
     serializer_class = CaseListSerializer
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z0-9-]+"
@@ -126,17 +129,34 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         access = case_get_for_user(user, code=case.code)
         return Response(_detail(request, access, via="api open"), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DuplicateQuerySerializer, responses={200: DuplicatesSerializer, 403: None})
+    @extend_schema(
+        request=DuplicateQuerySerializer,
+        responses={200: DuplicatesSerializer, 400: None, 403: None, 429: TOO_MANY_CHECKS},
+    )
     @action(detail=False, methods=["post"])
     def duplicates(self, request: Request) -> Response:
-        """Likely duplicates of a returnee about to be registered: your agency's case codes, and the
-        names of other agencies that have a likely match (ask them; their records stay theirs)."""
+        """Whether a returnee about to be registered may already have a case (decisions/0022). Give a
+        `reason` and the name with the whole birth date, or the name with a phone number; a phone
+        alone or a name alone is refused. Answers with your agency's case codes and, elsewhere, only
+        whether a possible match exists: the agency holding it is told of your check and may get in
+        touch if the returnee agrees; your network coordinators are the people to ask. Every check
+        is audited; at most 20 an hour per person and 60 per agency (429 beyond)."""
         user = require_case_owner(request.user)
         serializer = DuplicateQuerySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assert user.agency is not None  # noqa: S101 (an owner role always has an agency)
-        found = services.possible_duplicates(agency=user.agency, **serializer.validated_data)
-        return Response({"own": [c.code for c in found["own"]], "elsewhere": found["elsewhere"]})
+        try:
+            found = duplicate_check(actor=user, via="api", **serializer.validated_data)
+        except DuplicateCheckThrottled as exc:
+            raise exceptions.Throttled(detail=str(exc)) from None
+        return Response(
+            {
+                "own": [c.code for c in found.own],
+                "elsewhere": found.elsewhere,
+                "reference": found.reference,
+                "ask": duplicate_advice(found),
+                "coordinators": [vars(c) for c in found.coordinators],
+            }
+        )
 
     @extend_schema(
         request=IdentitySearchSerializer, responses={200: CaseListSerializer(many=True), 400: None, 403: None}
@@ -284,10 +304,12 @@ class CaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(parameters=[OpenApiParameter("case", str, description="A case code")]),
 )
-class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConsentViewSet(PersonalReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The consents of your agency's cases (caseworkers and supervisors of the owning agency
     only; a consent of another agency's case is a 404)."""
 
+    personal_data = ("cases.consent",)
+    read_categories = ("consent",)
     serializer_class = ConsentSerializer
     lookup_value_regex = r"\d+"
     queryset = Consent.objects.none()  # for the schema; get_queryset is what runs
@@ -339,9 +361,12 @@ def _agency_tasks(user: AnyUser) -> QuerySet[Task]:
         ]
     ),
 )
-class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TaskViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your agency's tasks and follow-ups."""
 
+    # A task's title is free text about the person (encrypted at rest).
+    personal_data = ("cases.task",)
+    read_categories = ("task",)
     serializer_class = TaskSerializer
     lookup_value_regex = r"\d+"
     queryset = Task.objects.none()  # for the schema; get_queryset is what runs

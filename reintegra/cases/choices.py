@@ -188,6 +188,14 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class DuplicateCheckReason(models.TextChoices):
+    """Why someone asks whether a person already has a case (decisions/0022)."""
+
+    NEW_CASE = "new_case", _("Registering a new case")
+    HELPED_BEFORE = "helped_before", _("The returnee says an agency helped them before")
+    OTHER = "other", _("Another reason (say which)")
+
+
 # Names under which timeline lines and the `labels` filter find these vocabularies.
 labels.register(
     stage=Stage,
@@ -199,4 +207,5 @@ labels.register(
     recruitment=RecruitmentMethod,
     category=DataCategory,
     document=DocumentType,
+    duplicate_check_reason=DuplicateCheckReason,
 )

@@ -114,6 +114,8 @@ class StageForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        # Refused beside the field even when the move keeps no reason (issue 12, hostile input).
+        validators=[validate_no_markup],
     )
 
 
@@ -217,7 +219,9 @@ class ReferralForm(forms.Form):
     override_reason = forms.CharField(
         label=_("Supervisors only: reason for sending without consent"),
         required=False,
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_no_markup],
     )
 
 

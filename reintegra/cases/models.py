@@ -12,7 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import crypto
-from reintegra.lib.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField, StampField
+from reintegra.lib.fields import (
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedLineField,
+    EncryptedTextField,
+    StampField,
+)
 from reintegra.lib.phrases import render
 from reintegra.lib.validators import (
     CHOICE_ERRORS,
@@ -164,9 +170,11 @@ class Returnee(models.Model):
     identity_documents = EncryptedJSONField(_("identity documents"), validators=[validate_identity_documents])
     photo = EncryptedTextField(_("photo"), blank=True, help_text="Base64 of the image, encrypted.")
     photo_type = models.CharField(max_length=16, blank=True)
-    # Blind index: HMAC of the normalised name, and of the name with the birth year.
+    # Blind index: HMAC of the normalised name, of the name with the birth year, and of the name
+    # with the whole birth date (what the duplicate check across agencies matches, decisions/0022).
     name_index = models.CharField(max_length=64, db_index=True, editable=False)
     name_year_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
+    name_birth_index = models.CharField(max_length=64, db_index=True, blank=True, editable=False)
 
     gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices, error_messages=CHOICE_ERRORS)
     age_at_intake = models.PositiveSmallIntegerField(
@@ -302,7 +310,9 @@ class HistoryEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
     type = models.CharField(_("type"), max_length=16, choices=HistoryType.choices, error_messages=CHOICE_ERRORS)
     country = models.CharField(_("country"), max_length=2, validators=[validate_country])
-    area = models.CharField(_("area or city"), max_length=120, blank=True, validators=[validate_no_markup])
+    # Where the person was held, whom they owe, how they came back: a trafficker or a creditor could
+    # find them by it; encrypted (issue 12, finding 9; decisions/0024). The country stays plain (statistics).
+    area = EncryptedLineField(_("area or city"), max_length=120, blank=True, validators=[validate_no_markup])
     started_on = models.DateField(_("from"), null=True, blank=True, validators=[validate_not_future])
     ended_on = models.DateField(_("until"), null=True, blank=True, validators=[validate_not_future])
     recruitment_methods = vocabulary_list(_("recruitment methods"), RecruitmentMethod)
@@ -328,7 +338,7 @@ class HistoryEvent(models.Model):
         validators=[validate_not_negative],
     )
     debt_currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
-    creditor = models.CharField(_("creditor"), max_length=120, blank=True, validators=[validate_no_markup])
+    creditor = EncryptedLineField(_("creditor"), max_length=120, blank=True, validators=[validate_no_markup])
 
     class Meta:
         ordering = ["started_on", "pk"]
@@ -369,10 +379,10 @@ class ReturnJourney(models.Model):
     assisting_agencies = models.ManyToManyField(
         "network.Agency", verbose_name=_("assisted by"), blank=True, related_name="+"
     )
-    documents_issued = models.CharField(
+    documents_issued = EncryptedLineField(
         _("documents issued"), max_length=300, blank=True, validators=[validate_no_markup]
     )
-    point_of_arrival = models.CharField(
+    point_of_arrival = EncryptedLineField(
         _("point of arrival"), max_length=120, blank=True, validators=[validate_no_markup]
     )
 
@@ -494,7 +504,9 @@ TASK_TITLE_LIMIT = 200
 class Task(models.Model):
     """A task or a follow-up, due on a date, for a person or an agency."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    # A task on no case is one the system gives a supervisor about their agency (an alert of unusual
+    # duplicate checks, decisions/0022): only its assignee sees it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", null=True, blank=True)
     title = EncryptedTextField(_("task"), validators=[TextLength(TASK_TITLE_LIMIT), validate_no_markup])
     due_on = models.DateField(_("due on"))
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="tasks")

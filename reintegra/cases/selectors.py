@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member, task_list_for_user
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
+from reintegra.accounts.reads import note_read
 from reintegra.lib import clock, crypto
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
@@ -18,9 +19,8 @@ from .models import Case, CaseEvent, Returnee, Task
 
 def audit_case_read(*, user: User, access: CaseAccess, shown: set[str], via: str) -> None:
     categories = sorted(access.categories & shown)
-    audit_record(
+    note_read(
         actor=user,
-        action=AuditEvent.Action.READ,
         obj=access.case,
         categories=categories,
         details={"code": access.case.code, "via": via, "own": access.own},
@@ -38,7 +38,7 @@ def case_read(*, user: AnyUser, access: CaseAccess, via: str, masked: bool = Fal
 def case_reveal(*, user: AnyUser, access: CaseAccess, shown: set[str], via: str) -> None:
     """Logs that the user asked to see identifying details of the case: one `reveal` record naming
     every category the answer shows (as far as the user may see it)."""
-    audit_record(
+    note_read(
         actor=require_member(user),
         action=AuditEvent.Action.REVEAL,
         obj=access.case,
@@ -112,6 +112,7 @@ def case_search_by_identity(*, user: AnyUser, name: str = "", phone: str = "") -
             cases.filter(returnee__phone_index__key=crypto.blind_index(key, kind="phone")).values_list("pk", flat=True)
         )
     result = cases.filter(pk__in=found)
+    # Written at once, whatever becomes of the answer: a search is audited as it is made.
     audit_record(
         actor=member,
         action=AuditEvent.Action.READ,
@@ -178,6 +179,9 @@ class TasksByDay:
 
     def __len__(self) -> int:
         return len(self.overdue) + len(self.due_today) + len(self.this_week) + len(self.later)
+
+    def all(self) -> list[Task]:
+        return [*self.overdue, *self.due_today, *self.this_week, *self.later]
 
 
 WEEK = datetime.timedelta(days=7)

@@ -20,7 +20,17 @@ from reintegra.lib.validators import validate_no_markup
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
-from .choices import ControlMeans, DataCategory, DocumentType, Exploitation, Gender, RecruitmentMethod, Stage
+from .choices import (
+    ControlMeans,
+    DataCategory,
+    DocumentType,
+    DuplicateCheckReason,
+    Exploitation,
+    Gender,
+    RecruitmentMethod,
+    Stage,
+)
+from .duplicates import missing_identity
 from .models import DOCUMENT_NUMBER_LENGTH, Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
 from .workflows import CLOSURE, closure_state, parties_of
 
@@ -170,12 +180,51 @@ class CaseUpdateSerializer(ReturneeInputSerializer):
 
 
 class DuplicateQuerySerializer(serializers.Serializer):
+    """A duplicate check (decisions/0022): why, and enough of the person to tell them apart — the
+    name with the whole birth date, or the name with a phone number."""
+
+    reason = serializers.ChoiceField(choices=DuplicateCheckReason.choices)
+    reason_text = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("Why, in a few words (required with the reason “other”)"),
+    )
     given_name = serializers.CharField(max_length=500)
     family_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    birth_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text=gettext_lazy("The whole date; a year is not enough")
+    )
     phones = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=5, default=list
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = missing_identity(
+            given_name=attrs["given_name"], birth_date=attrs["birth_date"], phones=attrs["phones"]
+        )
+        if attrs["reason"] == DuplicateCheckReason.OTHER and not attrs["reason_text"].strip():
+            errors.setdefault("reason_text", []).append(_("Say in a few words why you are checking."))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class CoordinatorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    agency = serializers.CharField()
+    email = serializers.CharField()
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    own = serializers.ListField(child=serializers.CharField(), help_text=gettext_lazy("Codes of your agency's cases"))
+    elsewhere = serializers.BooleanField(
+        help_text=gettext_lazy("Whether another agency may hold this person (which one is not said)")
+    )
+    reference = serializers.CharField(help_text=gettext_lazy("The check's reference, to quote when you ask"))
+    ask = serializers.CharField(help_text=gettext_lazy("How to ask about a match at another agency"))
+    coordinators = CoordinatorSerializer(many=True, help_text=gettext_lazy("Your country's network coordinators"))
 
 
 class IdentitySearchSerializer(serializers.Serializer):
@@ -204,13 +253,6 @@ class IdentitySearchSerializer(serializers.Serializer):
         if not (attrs.get("name") or attrs.get("phone")):
             raise serializers.ValidationError(_("Give a name or a phone number to search for."))
         return attrs
-
-
-class DuplicatesSerializer(serializers.Serializer):
-    own = serializers.ListField(child=serializers.CharField(), help_text=gettext_lazy("Codes of your agency's cases"))
-    elsewhere = serializers.ListField(
-        child=serializers.CharField(), help_text=gettext_lazy("Names of other agencies with a likely match")
-    )
 
 
 class HistoryEventSerializer(serializers.ModelSerializer):
@@ -389,7 +431,8 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    case = serializers.CharField(source="case.code", max_length=16)
+    # Null for a task on no case (a supervisor's alert, decisions/0022); a task added here names one.
+    case = serializers.CharField(source="case.code", max_length=16, allow_null=True)
     assignee = ColleagueField(required=False, allow_null=True)
     agency: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     title = serializers.CharField(max_length=200)
@@ -402,3 +445,8 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def get_done(self, task: Task) -> bool:
         return task.done_at is not None
+
+    def validate_case(self, value: str | None) -> str:
+        if not value:
+            raise serializers.ValidationError(_("Name the case the task is on."))
+        return value

@@ -77,6 +77,13 @@ def _index_returnee(returnee: Returnee) -> None:
     returnee.name_year_index = (
         crypto.blind_index(f"{key}|{returnee.birth_date.year}", kind="name-year") if returnee.birth_date else ""
     )
+    returnee.name_birth_index = name_birth_index(key, returnee.birth_date) if returnee.birth_date else ""
+
+
+def name_birth_index(key: str, birth_date: datetime.date) -> str:
+    """The keyed hash of a name key (`crypto.name_key`) with the whole birth date: what the duplicate
+    check matches across agencies (decisions/0022; migration cases/0009 computes the same)."""
+    return crypto.blind_index(f"{key}|{birth_date.isoformat()}", kind="name-birth")
 
 
 NAME_FIELDS = ("given_name", "family_name", "other_names")
@@ -94,34 +101,6 @@ def _index_phones(returnee: Returnee) -> None:
     returnee.phone_index.all().delete()
     keys = {crypto.blind_index(crypto.phone_key(p), kind="phone") for p in returnee.phones if crypto.phone_key(p)}
     PhoneIndex.objects.bulk_create([PhoneIndex(returnee=returnee, key=k) for k in keys])
-
-
-def possible_duplicates(
-    *,
-    agency: Agency,
-    given_name: str,
-    family_name: str = "",
-    birth_date: datetime.date | None = None,
-    phones: Iterable[str] = (),
-) -> dict[str, Any]:
-    """Cases whose returnee has the same keyed name and birth year, or the same phone number.
-
-    Matches in the user's own agency are listed; elsewhere, only how many and which agencies, so
-    the caseworker can ask them without seeing their records.
-    """
-    key = crypto.name_key(given_name, family_name)
-    phone_keys = [crypto.blind_index(crypto.phone_key(p), kind="phone") for p in phones if crypto.phone_key(p)]
-    returnees = Returnee.objects.none()
-    if birth_date and key:
-        returnees |= Returnee.objects.filter(
-            name_year_index=crypto.blind_index(f"{key}|{birth_date.year}", kind="name-year")
-        )
-    if phone_keys:
-        returnees |= Returnee.objects.filter(phone_index__key__in=phone_keys)
-    cases = Case.objects.filter(returnee__in=returnees.values("pk")).select_related("agency").distinct()
-    own = [c for c in cases if c.agency_id == agency.pk]
-    elsewhere = sorted({c.agency.display_name for c in cases if c.agency_id != agency.pk})  # in the reader's language
-    return {"own": own, "elsewhere": elsewhere}
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ def case_keeper(case: Case) -> User | None:
 def task_create(
     *,
     actor: User,
-    case: Case,
+    case: Case | None,
     title: str = "",
     due_on: datetime.date,
     assignee: User | None = None,
@@ -47,7 +47,8 @@ def task_create(
     record schedules for itself (an assessment, an income follow-up) is not `announce`d on the
     timeline: the record's own line says what was scheduled; its title is given as a phrase
     (`title_phrase`, an English msgid, and `title_params`), shown in each reader's language, and
-    `title` is then its English wording."""
+    `title` is then its English wording. A task on no `case` is one the system gives a supervisor
+    about their agency (decisions/0022): it has an assignee, and only they see it."""
     agency = agency or actor.agency
     title_params = title_params or {}
     if title_phrase:
@@ -57,13 +58,15 @@ def task_create(
     if not title.strip():
         errors["title"] = _("Say what is to be done.")
     errors |= record_problems(Task(title=title), only=("title",))
-    journey = ReturnJourney.objects.filter(case=case).first()
+    journey = ReturnJourney.objects.filter(case=case).first() if case is not None else None
     if is_follow_up and journey and due_on < journey.returned_on:
         errors["due_on"] = _("A follow-up cannot be due before the return (%(date)s).") % {
             "date": show_day(journey.returned_on)
         }
     if assignee is not None and assignee.agency_id != (agency.pk if agency else None):
         errors["assignee"] = _("Assign the task to someone of your agency.")
+    if case is None and assignee is None:
+        errors["assignee"] = _("A task on no case is for someone: assign it.")
     raise_if(errors)
     if agency is None:
         raise PermissionDenied
@@ -77,7 +80,7 @@ def task_create(
         title_phrase=title_phrase,
         title_params=title_params,
     )
-    if announce:
+    if announce and case is not None:
         timeline_write(
             case,
             kind=CaseEvent.Kind.TASK,
@@ -88,7 +91,11 @@ def task_create(
             text=title,
         )
     audit_record(
-        actor=actor, action=AuditEvent.Action.CREATE, obj=task, categories=["case"], details={"case": case.code}
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=task,
+        categories=["case"] if case is not None else [],
+        details={"case": case.code if case is not None else ""},
     )
     return task
 
@@ -106,14 +113,15 @@ def task_done(*, actor: User, task: Task) -> Task:
     if task.done_at is None:
         task.done_at = clock.now()
         task.save(update_fields=["done_at"])
-        timeline_write(
-            task.case,
-            kind=CaseEvent.Kind.TASK,
-            actor=actor,
-            agency=task.agency,
-            summary=gettext_noop("Task done."),
-            text=task.title,
-        )
+        if task.case is not None:
+            timeline_write(
+                task.case,
+                kind=CaseEvent.Kind.TASK,
+                actor=actor,
+                agency=task.agency,
+                summary=gettext_noop("Task done."),
+                text=task.title,
+            )
         audit_record(
             actor=actor, action=AuditEvent.Action.UPDATE, obj=task, categories=["case"], details={"done": True}
         )

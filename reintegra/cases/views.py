@@ -27,6 +27,7 @@ from reintegra.access import (
     require_member,
 )
 from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_personal_data
 from reintegra.lib import clock
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.formfields import page_form, with_currency_of
@@ -37,7 +38,8 @@ from reintegra.plans.selectors import assessment_chart
 from reintegra.referrals.forms import referral_form_for
 
 from . import selectors, services, tasks
-from .choices import IDENTIFYING_CATEGORIES, DataCategory
+from .choices import IDENTIFYING_CATEGORIES, DataCategory, DuplicateCheckReason
+from .duplicates import DuplicateCheckThrottled, duplicate_advice, duplicate_check, missing_identity
 from .forms import (
     ClosureDecisionForm,
     ConsentForm,
@@ -55,6 +57,12 @@ from .forms import (
 )
 from .models import Case, Consent, Task
 from .workflows import CLOSURE, closure_state, parties_of
+
+NEW_CASE = DuplicateCheckReason.NEW_CASE
+INTAKE_CANNOT_CHECK = gettext_lazy(
+    "To check whether this person already has a case, give the whole birth date or a phone number; "
+    "or save again to open the case without the check."
+)
 
 # A search for a person is posted, never put in an address; its result (case ids, nothing personal)
 # is kept in the searcher's session under a random token for a short while, so the list it leads to
@@ -95,6 +103,8 @@ def _case_list_page(
     status: int = 200,
 ) -> HttpResponse:
     page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    note_shown(actor=user, shown=page.object_list, via="list")
     overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
     context = {
         "form": form or SearchForm(),
@@ -109,6 +119,7 @@ def _case_list_page(
     return render(request, "cases/list.html", context, status=status)
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -138,6 +149,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return _case_list_page(request, user, cases, form=form)
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_POST
 def case_search(request: HttpRequest) -> HttpResponse:
@@ -154,38 +166,62 @@ def case_search(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('cases:list')}?{urlencode({'search': token})}")
 
 
+def _intake_confirming(request: HttpRequest) -> IntakeForm:
+    """The intake form as posted, with `confirm_new` set: saving it again opens the case."""
+    data = request.POST.copy()
+    data["confirm_new"] = "True"
+    form = IntakeForm(data)
+    form.is_valid()
+    return form
+
+
+@shows_personal_data("cases.case")
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_intake(request: HttpRequest) -> HttpResponse:
+    """Opens a case, after a duplicate check for a new case (decisions/0022): when it finds a possible
+    match, when it cannot be made (no birth date and no phone), or when the user made too many, the
+    form comes back as typed with the answer, and saving it again opens the case."""
     user = require_case_owner(request.user)
+    if request.method == "GET":
+        note_nothing_shown()  # a blank form; the duplicates a post may show are audited by their check
     form = IntakeForm(request.POST or None)
-    duplicates = None
+    found = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         fields = form.returnee_fields()
         stage, notes, confirmed = fields.pop("stage"), fields.pop("notes"), fields.pop("confirm_new")
-        assert user.agency is not None  # noqa: S101
-        duplicates = services.possible_duplicates(
-            agency=user.agency,
-            given_name=fields["given_name"],
-            family_name=fields["family_name"],
-            birth_date=fields["birth_date"],
-            phones=fields["phones"],
-        )
-        if (duplicates["own"] or duplicates["elsewhere"]) and not confirmed:
-            data = request.POST.copy()
-            data["confirm_new"] = "True"
-            form = IntakeForm(data)
-            form.is_valid()
-        else:
+        held = False
+        if not confirmed:
+            missing = missing_identity(
+                given_name=fields["given_name"], birth_date=fields["birth_date"], phones=fields["phones"]
+            )
+            if missing:
+                form, status, held = _intake_confirming(request), 400, True
+                for name, problems in missing.items():
+                    form.add_error(name, INTAKE_CANNOT_CHECK if name == "birth_date" else problems)
+            else:
+                identity = {k: fields[k] for k in ("given_name", "family_name", "birth_date", "phones")}
+                try:
+                    found = duplicate_check(actor=user, reason=NEW_CASE, via="intake", **identity)
+                except DuplicateCheckThrottled as exc:
+                    form, status, held = _intake_confirming(request), 429, True
+                    form.add_error(None, f"{exc} {_('Save again to open the case without the check.')}")
+                else:
+                    held = bool(found.own or found.elsewhere)
+                    if held:
+                        form = _intake_confirming(request)
+        if not held:
             try:
                 case = services.case_open(actor=user, stage=stage, notes=notes, **fields)
             except ValidationError as exc:
                 form.add_error(None, exc)
-                duplicates = None
+                found = None
             else:
                 messages.success(request, _("Case %(code)s opened.") % {"code": case.code})
                 return redirect("cases:detail", code=case.code)
-    return render(request, "cases/intake.html", {"form": form, "duplicates": duplicates})
+    context = {"form": form, "duplicates": found, "advice": duplicate_advice(found) if found else ""}
+    return render(request, "cases/intake.html", context, status=status)
 
 
 def _assessment_chart(case: Any) -> Any:
@@ -260,6 +296,7 @@ def case_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, Base
     return render(request, "cases/detail.html", _detail_context(request, access, bound) | {"revealed": False})
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -267,6 +304,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     return case_page(request, case_get_for_user(request.user, code=code))
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_POST
 def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
@@ -284,6 +322,7 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "cases/detail.html", _detail_context(request, access) | {"revealed": True})
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, code: str) -> HttpResponse:
@@ -388,9 +427,11 @@ CASE_ACTIONS = {
         "reopen_form",
     ),
 }
-case_action = case_action_view(CASE_ACTIONS, page=case_page)
+# A refused form shows the case's page again: its read is noted there (case_page).
+case_action = shows_personal_data("cases.case")(case_action_view(CASE_ACTIONS, page=case_page))
 
 
+@shows_personal_data("cases.task", "livelihoods.enrolment")
 @login_required
 @require_GET
 def task_list(request: HttpRequest) -> HttpResponse:
@@ -398,7 +439,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     user = require_case_receiver(request.user)
     agency_wide = request.GET.get("agency") == "1"
     tasks = selectors.tasks_by_day(selectors.open_tasks(user=user, agency_wide=agency_wide), day=clock.today())
-    alerts = livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide)
+    alerts = list(livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide))
+    note_shown(actor=user, shown=tasks.all(), categories=["task"], via="tasks")
+    note_shown(actor=user, shown=alerts, categories=["livelihood"], via="tasks")
     return render(
         request,
         "cases/tasks.html",
@@ -406,6 +449,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_POST
 def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
@@ -425,6 +469,7 @@ def case_photo_upload(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_GET
 def case_photo(request: HttpRequest, code: str) -> HttpResponse:

@@ -1,6 +1,8 @@
 """Each role lands on its own work: the caseworker on today, the supervisor on queues, the provider's
 staff on an inbox, the analyst and the coordinator on an overview of the programme and the network."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,9 +20,11 @@ from reintegra.access import (
     keeps_cases,
     receives_cases,
     require_case_receiver,
+    require_member,
     sees_programme_figures,
     task_list_for_user,
 )
+from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_no_personal_data, shows_personal_data
 from reintegra.cases.tasks import task_done
 from reintegra.lib.http import run_as_messages
 from reintegra.network.selectors import countries_in_network
@@ -28,26 +32,57 @@ from reintegra.network.selectors import countries_in_network
 from . import selectors
 
 
+def _note_shown(
+    request: HttpRequest,
+    today: selectors.Today | None = None,
+    queues: selectors.Queues | None = None,
+    inbox: selectors.Inbox | None = None,
+) -> None:
+    """The home page lists tasks (their titles speak of the person), referrals, cases and enrolments:
+    each list shown is an audited read (decisions/0025)."""
+    shown: dict[str, list[Any]] = {"task": [], "referral": [], "livelihood": [], "case": []}
+    if today is not None:
+        shown["task"] += today.tasks.all()
+        shown["referral"] += [*today.answered, *today.waiting]
+        shown["livelihood"] += today.alerts
+    if queues is not None:
+        shown["referral"] += queues.overrides
+        shown["case"] += [*queues.closures, *(plan.case for plan in queues.plans)]
+    if inbox is not None:
+        shown["referral"] += [*inbox.to_answer, *inbox.to_take_on]
+        shown["livelihood"] += [*inbox.to_enrol, *inbox.in_training, *inbox.to_place]
+    if not any(shown.values()):
+        note_nothing_shown()
+    for category, rows in shown.items():
+        if rows:
+            reader = require_member(request.user)
+            note_shown(actor=reader, shown=rows, categories=[category] if category != "case" else [], via="home")
+
+
+@shows_personal_data("cases.task", "referrals.referral", "livelihoods.enrolment")
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context = {
+    context: dict[str, Any] = {
         "is_member": is_member(user),
         "can_manage": can_manage_network(user),
         "can_manage_staff": can_manage_staff(user),
         "sees_programme": sees_programme_figures(user),
         "countries": countries_in_network(user=user),
     }
+    today = queues = inbox = None
     if keeps_cases(user):
-        context["today"] = selectors.today_for(user=user)
+        context["today"] = today = selectors.today_for(user=user)
         if is_supervisor(user) and user.agency_id is not None:
-            context["queues"] = selectors.queues_for(user=user, agency=user.agency_id)
+            context["queues"] = queues = selectors.queues_for(user=user, agency=user.agency_id)
     elif receives_cases(user):  # a provider's staff: receives cases, keeps none
-        context["inbox"] = selectors.inbox_for(user=user)
+        context["inbox"] = inbox = selectors.inbox_for(user=user)
+    _note_shown(request, today, queues, inbox)
     return render(request, "home.html", context)
 
 
+@shows_no_personal_data
 @login_required
 @require_POST
 def home_task_done(request: HttpRequest, task_id: int) -> HttpResponse:

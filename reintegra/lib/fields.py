@@ -4,9 +4,11 @@ changed, read from the clock (clock.py)."""
 
 import datetime
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.db import models
 
 from . import clock, crypto
@@ -25,6 +27,19 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return crypto.encrypt(str(value))
+
+
+class EncryptedLineField(EncryptedTextField):
+    """One line of encrypted text (a place, a person's or an employer's name): a text box in forms
+    and the API, at most `max_length` characters of clear text (the stored token is longer)."""
+
+    def __init__(self, *args: Any, max_length: int, **kwargs: Any) -> None:
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
+        self.validators.append(validators.MaxLengthValidator(max_length))
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return super().formfield(**{"widget": forms.TextInput, **kwargs})
 
 
 class EncryptedJSONField(models.TextField):
@@ -93,3 +108,21 @@ class StampField(models.DateTimeField):
 
 
 ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)
+
+
+def encrypt_in_place(connection: Any, table: str, columns: Sequence[str], *, decrypt: bool = False) -> None:
+    """For a migration that makes plain text columns encrypted (or, with `decrypt`, plain again):
+    rewrites every non-empty value of `columns` in `table`, reading and writing the raw column."""
+    quote = connection.ops.quote_name
+    listed = ", ".join(quote(c) for c in columns)
+    assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote('id')}, {listed} FROM {quote(table)}")  # noqa: S608
+        rows = cursor.fetchall()
+        for pk, *values in rows:
+            changed = [(crypto.decrypt(v) if decrypt else crypto.encrypt(v)) if v else v for v in values]
+            if changed != values:
+                cursor.execute(
+                    f"UPDATE {quote(table)} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
+                    [*changed, pk],
+                )

@@ -18,6 +18,7 @@ from reintegra.access import (
     opportunity_get_for_user,
     require_member,
 )
+from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.api import Pagination, conflict_response
 from reintegra.lib.concurrency import EditConflict
 from reintegra.network.models import Agency
@@ -44,6 +45,7 @@ class LabourMarketViewSet(
 ):
     """Local labour-market demand per area and ISCO-08 group. Network coordinators write."""
 
+    personal_data = ()  # figures of the labour market
     serializer_class = DemandSerializer
     queryset = LabourMarketDemand.objects.none()
     lookup_value_regex = r"\d+"
@@ -176,6 +178,7 @@ def _save_option(request: Request, option: Opportunity | None) -> Response:
     ],
     responses=OptionRowSerializer(many=True),
 )
+@shows_no_personal_data
 @extend_schema(methods=["POST"], request=OpportunityWriteSerializer, responses={201: OptionRowSerializer})
 @api_view(["GET", "POST"])
 def opportunities(request: Request) -> Response:
@@ -195,6 +198,7 @@ def opportunities(request: Request) -> Response:
     return page.get_paginated_response(OptionRowSerializer(listed, many=True).data)
 
 
+@shows_no_personal_data
 @extend_schema(methods=["GET"], responses=OptionRowSerializer)
 @extend_schema(methods=["PUT", "PATCH"], request=OpportunityWriteSerializer, responses=OptionRowSerializer)
 @api_view(["GET", "PUT", "PATCH"])

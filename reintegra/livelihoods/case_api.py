@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -30,8 +30,7 @@ from reintegra.access import (
     referral_get_for_user,
     require_member,
 )
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent
+from reintegra.accounts.reads import note_read
 from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
@@ -63,9 +62,8 @@ from .serializers import (
 
 
 def _audit_list(request: Request, object_type: str, codes: list[str]) -> None:
-    audit_record(
+    note_read(
         actor=require_member(request.user),
-        action=AuditEvent.Action.READ,
         object_type=object_type,
         object_id="list",
         categories=["livelihood"],
@@ -76,6 +74,7 @@ def _audit_list(request: Request, object_type: str, codes: list[str]) -> None:
 class SkillsViewSet(viewsets.GenericViewSet):
     """Skills, aptitudes and aspirations, one profile per case (`/skills/{case code}/`)."""
 
+    personal_data = ("livelihoods.skillsprofile",)
     serializer_class = SkillsProfileSerializer
     queryset = SkillsProfile.objects.none()
     lookup_field = "case"
@@ -139,6 +138,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     recommends and records the returnee's decision; the provider's staff record enrolment, stipends,
     drop-out, completion and placement for the people referred to them."""
 
+    personal_data = ("livelihoods.enrolment",)
     serializer_class = EnrolmentSerializer
     queryset = Enrolment.objects.none()
     lookup_value_regex = r"\d+"
@@ -168,7 +168,13 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return self._fresh(pk)
 
-    @extend_schema(request=RecommendSerializer, responses={201: EnrolmentSerializer})
+    @extend_schema(
+        request=RecommendSerializer,
+        responses={
+            201: EnrolmentSerializer,
+            404: OpenApiResponse(description="No such case, referral or option among those you may use."),
+        },
+    )
     def create(self, request: Request) -> Response:
         """Puts an option before the returnee; a declined option needs `asked_by_returnee`. The agency
         an active referral went to gives the `referral` instead of the case, one of its own options,
@@ -204,8 +210,9 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         for the case's own agency only. Put one forward with POST /enrolments/."""
         code = request.query_params.get("case", "")[:40]
         access = case_get_for_user(request.user, code=code)
-        selectors.livelihood_view(user=request.user, access=access, via="api")  # the audited read
+        # Refused (another agency's case) before the audited read: a refusal writes nothing.
         recommended, predictor = recommendations_for(access=access)
+        selectors.livelihood_view(user=request.user, access=access, via="api")  # the audited read
         return Response(
             {
                 "method": predictor.method,
@@ -290,6 +297,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Income follow-ups 1, 3, 6 and 12 months after completion or start of work: of your agency's
     cases, and of the people on your agency's options that you still follow (decisions/0018)."""
 
+    personal_data = ("livelihoods.incomefollowup",)
     serializer_class = FollowUpSerializer
     queryset = IncomeFollowUp.objects.none()
     lookup_value_regex = r"\d+"

@@ -29,8 +29,8 @@ from reintegra.access import (
     referral_get_for_user,
     require_member,
 )
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, User
+from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_read, note_shown, shows_personal_data
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.currencies import currency_of
@@ -93,12 +93,14 @@ def _livelihood_page(
     return render(request, "livelihoods/case.html", context)
 
 
+@shows_personal_data("livelihoods.skillsprofile")
 @login_required
 @require_GET
 def case_livelihood(request: HttpRequest, code: str) -> HttpResponse:
     return _livelihood_page(request, case_get_for_user(request.user, code=code))
 
 
+@shows_personal_data("livelihoods.skillsprofile")
 @login_required
 @require_POST
 def profile_post(request: HttpRequest, code: str) -> HttpResponse:
@@ -119,6 +121,7 @@ def profile_post(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@shows_personal_data("livelihoods.skillsprofile")
 @login_required
 @require_POST
 def recommend_post(request: HttpRequest, code: str) -> HttpResponse:
@@ -142,6 +145,7 @@ def recommend_post(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_GET
 def enrolment_list(request: HttpRequest) -> HttpResponse:
@@ -149,14 +153,16 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     user = require_member(request.user)
     status = request.GET.get("status", "")
     rows = selectors.enrolments_for_user(user=user, status=status if status in EnrolmentStatus.values else "")
+    shown, alerts = list(rows[:200]), list(selectors.placement_alerts(user=user, agency_wide=True))
+    note_shown(actor=user, shown=[*shown, *alerts], categories=["livelihood"], via="enrolments")
     return render(
         request,
         "livelihoods/enrolments.html",
         {
-            "rows": rows[:200],
+            "rows": shown,
             "statuses": EnrolmentStatus.choices,
             "status": status,
-            "alerts": selectors.placement_alerts(user=user, agency_wide=True),
+            "alerts": alerts,
         },
     )
 
@@ -209,6 +215,7 @@ def _enrolment_page(
     return render(request, "livelihoods/enrolment.html", context, status=400 if bound else 200)
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_GET
 def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
@@ -269,6 +276,7 @@ def _back_to_enrolment(request: HttpRequest, user: User, enrolment_id: int, done
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_POST
 def enrolment_move_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
@@ -282,6 +290,7 @@ def enrolment_move_post(request: HttpRequest, enrolment_id: int) -> HttpResponse
     return _run_enrolment_action(request, enrolment_id, form, run, _("Status recorded."), "move_form")
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_POST
 def stipend_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
@@ -293,6 +302,7 @@ def stipend_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     )
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_POST
 def placement_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
@@ -307,6 +317,7 @@ def placement_post(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     )
 
 
+@shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_POST
 def follow_up_post(request: HttpRequest, enrolment_id: int, follow_up_id: int) -> HttpResponse:
@@ -340,9 +351,8 @@ def referral_livelihood(*, user: User, referral: Referral, form: BaseForm | None
         .order_by("pk")
     )
     if rows:
-        audit_record(
+        note_read(
             actor=user,
-            action=AuditEvent.Action.READ,
             obj=referral,
             categories=["livelihood"],
             details={"case": referral.case.code, "enrolments": [e.pk for e in rows], "via": "referral"},
@@ -381,6 +391,7 @@ def _next_step(access: EnrolmentAccess) -> handover.NextStep:
     )
 
 
+@shows_personal_data("referrals.referral")
 @login_required
 @require_POST
 def referral_enrol_post(request: HttpRequest, referral_id: int) -> HttpResponse:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import geo
 from reintegra.lib.formfields import AreaField, AreasField, CurrencyField, posted, real_areas
+from reintegra.lib.validators import validate_no_markup
 from reintegra.network.choices import Language
 
 from . import isco
@@ -229,8 +230,14 @@ class MoveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     to = forms.ChoiceField(label=_("New status"), choices=EnrolmentStatus.choices)
     on = forms.DateField(label=_("On"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # The rule of every move's reason (lib.validators.REASON), beside the field even for a move that
+    # keeps no reason (issue 12, hostile input).
     reason = forms.CharField(
-        label=_("Reason (in the returnee's words)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (in the returnee's words)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_no_markup],
     )
 
 

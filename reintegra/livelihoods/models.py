@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Education
 from reintegra.lib import geo
-from reintegra.lib.fields import EncryptedTextField, StampField
+from reintegra.lib.fields import EncryptedLineField, EncryptedTextField, StampField
 from reintegra.lib.validators import (
     MAX_AMOUNT,
     MAX_COUNT,
@@ -526,7 +526,8 @@ class Placement(models.Model):
         limit_choices_to={"type__in": EMPLOYER_TYPES},
         error_messages={"invalid": _("Choose an employer, or write the employer's name.")},
     )
-    employer_name = models.CharField(
+    # Where the returnee works now: encrypted (decisions/0024). An employer of the network stays a plain link.
+    employer_name = EncryptedLineField(
         _("employer or business name"), max_length=200, blank=True, validators=[validate_no_markup]
     )
     isco = models.CharField(_("occupation group (ISCO-08 sub-major)"), max_length=2, validators=[validate_isco])

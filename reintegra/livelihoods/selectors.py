@@ -14,8 +14,7 @@ from reintegra.access import (
     require_member,
     require_programme_viewer,
 )
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent
+from reintegra.accounts.reads import note_read
 from reintegra.cases.choices import DataCategory
 from reintegra.lib import clock, geo
 
@@ -189,9 +188,8 @@ def livelihood_view(*, user: AnyUser, access: CaseAccess, via: str) -> Livelihoo
         .select_related("opportunity", "opportunity__provider", "placement")
         .prefetch_related("follow_ups", "stipend_payments")
     )
-    audit_record(
+    note_read(
         actor=member,
-        action=AuditEvent.Action.READ,
         obj=case,
         categories=["livelihood"],
         details={"code": case.code, "via": via},
@@ -214,9 +212,8 @@ def enrolment_view(*, user: AnyUser, access: EnrolmentAccess, via: str) -> Enrol
         .prefetch_related(Prefetch("follow_ups", queryset=follow_ups), "stipend_payments")
         .get(pk=access.enrolment.pk)
     )
-    audit_record(
+    note_read(
         actor=require_member(user),
-        action=AuditEvent.Action.READ,
         obj=enrolment,
         categories=["livelihood"],
         details={"case": enrolment.case.code, "via": via},

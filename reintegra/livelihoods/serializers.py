@@ -298,7 +298,8 @@ class RecommendSerializer(serializers.Serializer):
 
 class MoveSerializer(serializers.Serializer):
     version = serializers.IntegerField()
-    to = serializers.CharField(max_length=16)
+    # A status, refused by this field's name when it is none (issue 12, hostile input).
+    to = serializers.ChoiceField(choices=EnrolmentStatus.choices)
     on = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 

@@ -113,10 +113,12 @@ def _number(raw: str, kind: type, column: str, row: int, problems: list[tuple[in
         return None
 
 
-@transaction.atomic
 def labour_market_import(*, actor: User | None, text: str) -> ImportResult:
     """Imports a CSV (columns: area, isco, vacancies, demand_index, monthly_wage, currency, source,
-    as_of). Any bad row refuses the whole file, naming every problem's row, column and reason."""
+    as_of). Any bad row refuses the whole file, naming every problem's row, column and reason.
+    The rows are read and checked first, outside any transaction; only their writes and the audit
+    record are one transaction, so the database's write lock (SQLite's, and the audit chain's head)
+    is held for the writes alone, not while thousands of rows are checked (tests/test_faults.py)."""
     # newline=None: universal newlines, so a file with CR-only line endings (old Mac Excel) is read.
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=None))
     try:
@@ -166,6 +168,12 @@ def _labour_market_import(actor: User | None, reader: "csv.DictReader[str]") -> 
         problems.append((2, "", _("the file has no rows")))
     if problems:
         raise ImportRefused(problems[:MAX_ERRORS])
+    return _labour_market_write(actor, rows)
+
+
+@transaction.atomic
+def _labour_market_write(actor: User | None, rows: list[dict[str, Any]]) -> ImportResult:
+    """Every row of a checked file, and its audit record: all saved, or none."""
     created = updated = 0
     for values in rows:
         _obj, was_created = LabourMarketDemand.objects.update_or_create(

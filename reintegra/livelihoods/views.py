@@ -31,8 +31,8 @@ from reintegra.access import (
     require_supervisor,
     sees_programme_figures,
 )
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, User
+from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_nothing_shown, note_read, shows_no_personal_data, shows_personal_data
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_add_refusal
@@ -73,12 +73,14 @@ def _labour_market_page(request: HttpRequest, user: User, import_form: ImportFor
     )
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def labour_market(request: HttpRequest) -> HttpResponse:
     return _labour_market_page(request, require_member(request.user))
 
 
+@shows_no_personal_data
 @login_required
 @require_POST
 def labour_market_import(request: HttpRequest) -> HttpResponse:
@@ -110,6 +112,7 @@ def labour_market_import(request: HttpRequest) -> HttpResponse:
     return _labour_market_page(request, user, import_form=form)
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpResponse:
@@ -134,6 +137,7 @@ def demand_edit(request: HttpRequest, demand_id: int | None = None) -> HttpRespo
     return render(request, "livelihoods/demand_form.html", {"form": form, "demand": demand})
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def options(request: HttpRequest) -> HttpResponse:
@@ -174,6 +178,7 @@ def _option_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, 
     return providers, employers
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> HttpResponse:
@@ -215,6 +220,7 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
     return render(request, "livelihoods/option_form.html", {"form": form, "option": option})
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
@@ -279,6 +285,7 @@ def _programme_audit_csv(audit: dict[str, Any]) -> HttpResponse:
     return response
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def prediction_quality(request: HttpRequest) -> HttpResponse:
@@ -341,16 +348,18 @@ def _token(value: str | None) -> uuid.UUID | None:
 
 def _audit_shown(user: User, codes: list[str], via: str) -> None:
     """The selection shows each person's areas, wishes and need for income: an audited read."""
-    if codes:
-        audit_record(
+    if not codes:
+        note_nothing_shown()
+    else:
+        note_read(
             actor=user,
-            action=AuditEvent.Action.READ,
             object_type="cases.case",
             categories=["livelihood"],
             details={"codes": codes, "via": via},
         )
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_http_methods(["GET", "POST"])
 def cohort_allocation(request: HttpRequest) -> HttpResponse:
@@ -419,6 +428,7 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
     )
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_POST
 def allocation_confirm(request: HttpRequest) -> HttpResponse:
@@ -514,6 +524,7 @@ def _round_page(request: HttpRequest, user: User, round_id: int, form: WithdrawF
     )
 
 
+@shows_personal_data("livelihoods.allocationround")
 @login_required
 @require_GET
 def allocation_round(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -521,6 +532,7 @@ def allocation_round(request: HttpRequest, round_id: int) -> HttpResponse:
     return _round_page(request, require_supervisor(request.user), round_id)
 
 
+@shows_personal_data("livelihoods.allocationround")
 @login_required
 @require_POST
 def allocation_round_withdraw(request: HttpRequest, round_id: int) -> HttpResponse:

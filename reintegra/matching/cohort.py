@@ -39,7 +39,12 @@ CODES = {
     "share_out_of_range": "is outside [0, 1]",
     "min_above_max": "has min above max",
     "unknown_group": "is the group of no person",
+    "too_large": "is too large",
 }
+
+# The largest number a cohort may hold (a capacity, a count, an amount): beyond it the engine's 64-bit
+# arrays overflow, and no cohort has a billion billion seats or costs (issue 12, hostile input).
+MAX_NUMBER = 10**15
 
 
 class CohortError(ValueError):
@@ -84,6 +89,10 @@ def parse_cohort(text: str) -> Cohort:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise CohortError("malformed_json", f"line {error.lineno} column {error.colno}", error.msg) from error
+    except RecursionError:
+        raise CohortError("malformed_json", "cohort", "nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python reads
+        raise CohortError("malformed_json", "cohort", str(error)[:200]) from None
     root = _object(data, "cohort")
     people = _list(_key(root, "people", "cohort"), "people")
     options = _list(_key(root, "options", "cohort"), "options")
@@ -140,7 +149,7 @@ def parse_cohort(text: str) -> Cohort:
         if not isinstance(option, str) or option not in option_index:
             raise CohortError("unknown_option", f"{where}.option", option)
         value = _key(entry, "score", where)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _is_finite(value):
             raise CohortError("score_not_a_number", f"{where}.score", value)
         if not 0.0 <= value <= 1.0:
             raise CohortError("score_out_of_range", f"{where}.score", value)
@@ -236,9 +245,19 @@ def _id(entry: dict[str, Any], where: str, seen: dict[str, int]) -> str:
     return value
 
 
+def _is_finite(value: int | float) -> bool:
+    """An integer beyond a float's range (10^400) is not a number the engine can hold."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _is_finite(value):
         raise CohortError("wrong_type", where, value)
+    if abs(value) > MAX_NUMBER:
+        raise CohortError("too_large", where, value)
     return float(value)
 
 
@@ -254,6 +273,8 @@ def _integer(value: Any, where: str, negative: str) -> int:
         raise CohortError("wrong_type", where, value)
     if value < 0:
         raise CohortError(negative, where, value)
+    if value > MAX_NUMBER:
+        raise CohortError("too_large", where, value)
     return int(value)
 
 

@@ -17,6 +17,7 @@ from reintegra.access import (
     service_get_for_user,
     service_list_for_user,
 )
+from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
@@ -63,6 +64,7 @@ class AgencyViewSet(
 ):
     """The agencies of the referral network. Coordinators create and edit; supervisors edit their own."""
 
+    personal_data = ()  # agencies and their services, not people
     serializer_class = AgencySerializer
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -109,6 +111,7 @@ class ServiceViewSet(
 ):
     """Services by stage and category."""
 
+    personal_data = ()
     serializer_class = ServiceSerializer
     lookup_value_regex = r"\d+"
 
@@ -175,6 +178,7 @@ class ServiceViewSet(
     ],
     responses=OpenApiTypes.OBJECT,
 )
+@shows_no_personal_data
 @api_view(["GET"])
 def coverage(request: Request) -> Response:
     """Areas × stages (or categories) with the number of agencies in each cell; zero is a gap."""

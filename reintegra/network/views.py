@@ -17,6 +17,7 @@ from reintegra.access import (
     require_member,
     service_get_for_user,
 )
+from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.lib import geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import HtmxHttpRequest
@@ -27,6 +28,7 @@ from .forms import AgencyForm, CoverageForm, DirectoryFilterForm, ServiceForm
 from .serializers import coverage_as_dict
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def directory(request: HtmxHttpRequest) -> HttpResponse:
@@ -42,6 +44,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def area_options(request: HttpRequest) -> HttpResponse:
@@ -57,6 +60,7 @@ def area_options(request: HttpRequest) -> HttpResponse:
     return render(request, "network/_area_options.html", {"choices": choices, "blank": blank})
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -86,6 +90,7 @@ def _save_form(request: HttpRequest, form: Any, save: Any) -> Any:
     return None
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def agency_create(request: HttpRequest) -> HttpResponse:
@@ -104,6 +109,7 @@ def agency_create(request: HttpRequest) -> HttpResponse:
     return render(request, "network/agency_form.html", {"form": form, "agency": None})
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
@@ -120,6 +126,7 @@ def agency_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "network/agency_form.html", {"form": form, "agency": agency})
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
@@ -128,6 +135,7 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     return render(request, "network/service_detail.html", context)
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -145,6 +153,7 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "network/service_form.html", {"form": form, "agency": agency, "service": None})
 
 
+@shows_no_personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
@@ -162,6 +171,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     return render(request, "network/service_form.html", context)
 
 
+@shows_no_personal_data
 @login_required
 @require_GET
 def coverage(request: HtmxHttpRequest, fmt: str = "html") -> HttpResponse:

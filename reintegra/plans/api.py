@@ -80,6 +80,7 @@ class PriorityViewSet(viewsets.GenericViewSet):
     """The returnee's ranked priorities, in their own words. Rankings are never edited: a new one
     is recorded and the history stays."""
 
+    personal_data = ("plans.priorityranking",)
     serializer_class = PriorityRankingSerializer
     queryset = PriorityRanking.objects.none()  # for the schema; every read goes through plan_view
     pagination_class = None
@@ -115,6 +116,7 @@ class PlanViewSet(viewsets.GenericViewSet):
     """The reintegration plan of a case, named by the case's code: goals per domain, actions under
     them, the check against the returnee's priorities (`flags`) and the revisions."""
 
+    personal_data = ("plans.plan",)
     serializer_class = PlanSerializer
     queryset = Plan.objects.none()  # for the schema; every fetch goes through plan_access
     lookup_field = "case__code"
@@ -246,6 +248,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
     """Reintegration sustainability assessments, due at baseline and 3, 6 and 12 months after
     the return. Their answers go only to the agency that owns the case; others see the scores."""
 
+    personal_data = ("plans.assessment",)
     serializer_class = AssessmentSerializer
     queryset = Assessment.objects.none()  # for the schema; every fetch goes through plan_access
     lookup_value_regex = r"\d+"

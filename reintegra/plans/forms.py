@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reintegra.lib.formfields import FILTERABLE
-from reintegra.lib.validators import MAX_AMOUNT, FiniteRange
+from reintegra.lib.validators import MAX_AMOUNT, FiniteRange, validate_no_markup
 from reintegra.network.models import Agency
 
 from .choices import ActionKind, Domain, Priority
@@ -24,6 +24,8 @@ class PriorityForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        # The model's rule again, so that the message stands beside this field (issue 12).
+        validators=[validate_no_markup],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -36,7 +38,10 @@ class PriorityForm(forms.Form):
             )
             if rank <= 3:
                 self.fields[f"words_{rank}"] = forms.CharField(
-                    label=_("Their words about priority %(n)s") % {"n": rank}, required=False, max_length=2000
+                    label=_("Their words about priority %(n)s") % {"n": rank},
+                    required=False,
+                    max_length=2000,
+                    validators=[validate_no_markup],
                 )
 
     @staticmethod

@@ -8,8 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from reintegra.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent
+from reintegra.accounts.reads import note_read
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.charts import Series, line_chart
 
@@ -42,9 +41,8 @@ def plan_view(*, user: AnyUser, access: CaseAccess, via: str) -> PlanView:
     plan = Plan.objects.filter(case=case).select_related("author", "approved_by").first()
     rankings = list(PriorityRanking.objects.filter(case=case).select_related("recorded_by"))
     assessments = list(Assessment.objects.filter(case=case))
-    audit_record(
+    note_read(
         actor=require_member(user),
-        action=AuditEvent.Action.READ,
         obj=case,
         categories=["plan"],
         details={"code": case.code, "via": via},

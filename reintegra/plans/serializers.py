@@ -80,9 +80,10 @@ class ActionSerializer(serializers.ModelSerializer):
     progress = serializers.ChoiceField(
         choices=PROGRESS, read_only=True, help_text=gettext_lazy("Read from the linked referral, task or enrolment")
     )
-    referral: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
-    task: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
-    enrolment: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Each link is empty (null) until the action is carried out through a referral, task or enrolment.
+    referral: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    task: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    enrolment: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Action

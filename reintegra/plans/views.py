@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reintegra.access import CaseAccess, require_member
 from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_read, shows_personal_data
 from reintegra.cases import selectors as case_selectors
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.formfields import page_form
@@ -47,6 +48,7 @@ def _action_form(goal_id: int, data: Any = None, **kwargs: Any) -> ActionForm:
     return ActionForm(data, auto_id=f"goal{goal_id}-action-%s", **kwargs)
 
 
+@shows_personal_data("plans.plan")
 @login_required
 @require_GET
 def plan_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -181,14 +183,18 @@ PLAN_ACTIONS = {
         lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="approve"), gettext_lazy("Plan approved.")
     ),
 }
-plan_action = case_action_view(
-    PLAN_ACTIONS,
-    back=BACK,
-    check=lambda request, code: selectors.plan_access(user=request.user, code=code, for_edit=True),
-    page=_plan_page,
+# A refused form shows the plan's page again: its read is noted there (selectors.plan_view).
+plan_action = shows_personal_data("plans.plan")(
+    case_action_view(
+        PLAN_ACTIONS,
+        back=BACK,
+        check=lambda request, code: selectors.plan_access(user=request.user, code=code, for_edit=True),
+        page=_plan_page,
+    )
 )
 
 
+@shows_personal_data("plans.assessment")
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> HttpResponse:
@@ -196,6 +202,13 @@ def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> Http
     assessment = Assessment.objects.filter(case=access.case, pk=assessment_id).first()
     if assessment is None:
         raise Http404
+    # The answers of a sustainability assessment are about the person: an audited read.
+    note_read(
+        actor=require_member(request.user),
+        obj=assessment,
+        categories=["plan"],
+        details={"case": access.case.code, "via": "assessment page"},
+    )
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,6 +229,7 @@ def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> Http
     )
 
 
+@shows_personal_data("plans.plan")
 @login_required
 @require_GET
 def plan_print(request: HttpRequest, code: str) -> HttpResponse:

@@ -21,6 +21,7 @@ from reintegra.access import (
     referral_list_for_user,
     require_member,
 )
+from reintegra.api import PersonalReads
 from reintegra.lib.workflow import Reason
 
 from . import services
@@ -43,12 +44,15 @@ NOT_FOUND = OpenApiResponse(description="No such referral for your agency.")
     ),
     retrieve=extend_schema(responses={200: ReferralSerializer, 404: NOT_FOUND}),
 )
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReferralViewSet(PersonalReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Referrals sent or received by your agency.
 
     The receiving agency accepts, declines, starts and completes; the sending agency cancels a
     pending referral or revokes an active one. The wrong side gets 403 (see the module's note)."""
 
+    # Its free-text reasons may speak of the person.
+    personal_data = ("referrals.referral",)
+    read_categories = ("referral",)
     serializer_class = ReferralSerializer
     lookup_value_regex = r"\d+"
     queryset = Referral.objects.none()  # for the schema; get_queryset is what runs

@@ -20,8 +20,8 @@ from reintegra.access import (
     require_case_receiver,
     require_member,
 )
-from reintegra.accounts.audit import audit_record
-from reintegra.accounts.models import AuditEvent, User
+from reintegra.accounts.models import User
+from reintegra.accounts.reads import note_read, note_shown, shows_personal_data
 from reintegra.cases.forms import ReasonForm
 from reintegra.cases.views import case_page
 from reintegra.lib.concurrency import EditConflict
@@ -37,6 +37,7 @@ from .forms import referral_form_for
 from .workflows import REFERRAL, parties_of
 
 
+@shows_personal_data("referrals.referral")
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -47,9 +48,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = ""
     referrals = selectors.referral_inbox(user=user, direction=direction, status=status)
     counts = selectors.referral_counts(user=user, direction=direction)
+    page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    note_shown(actor=user, shown=page.object_list, categories=["referral"], via="inbox")
     context = {
         "times": selectors.referral_times(user=user, direction=direction),
-        "page": Paginator(referrals, 30).get_page(request.GET.get("page")),
+        "page": page,
         "direction": direction,
         "status": status,
         "counts": [(value, label, counts.get(value, 0)) for value, label in ReferralStatus.choices],
@@ -115,9 +119,8 @@ def _referral_page(
     "enrol" for the livelihood options), shown again with its errors (status 400)."""
     bound = bound or {}
     # Its free-text reasons may speak of the person: the read is logged like a case's.
-    audit_record(
+    note_read(
         actor=user,
-        action=AuditEvent.Action.READ,
         obj=referral,
         categories=["referral"],
         details={"case": referral.case.code},
@@ -149,6 +152,7 @@ def referral_page_with(request: HttpRequest, referral: Any, user: User, bound: M
     return _referral_page(request, referral, user, bound)
 
 
+@shows_personal_data("referrals.referral")
 @login_required
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
@@ -166,6 +170,7 @@ DONE = {
 }
 
 
+@shows_personal_data("referrals.referral")
 @login_required
 @require_POST
 def referral_action(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
@@ -204,6 +209,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
     return _referral_page(request, referral, user, {action: form})
 
 
+@shows_personal_data("cases.case")
 @login_required
 @require_POST
 def referral_send(request: HttpRequest, code: str) -> HttpResponse:
@@ -221,6 +227,7 @@ def referral_send(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("referrals:detail", referral_id=referral.pk)
 
 
+@shows_personal_data("referrals.referral")
 @login_required
 @require_POST
 def referral_service(request: HttpRequest, referral_id: int) -> HttpResponse:

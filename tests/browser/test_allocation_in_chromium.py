@@ -16,6 +16,7 @@ from ..cases.conftest import IDENTITY
 from ..conftest import make_user
 from ..livelihoods.conftest import WELDING
 from . import a11y
+from .signin import second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-browser-password"
@@ -59,6 +60,7 @@ def test_a_cohort_round_at_phone_width(live_server, browser, network, axe_core):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].primary")
     expect(page).not_to_have_url(f"{base}/login/")
+    second_factor(page, base, "sara")  # a supervisor: set up at this first sign-in
 
     page.goto(f"{base}/livelihoods/allocation/")
     expect(page.locator(f"#person-{people[0].pk}")).to_be_checked()

@@ -14,7 +14,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
 from reintegra.accounts.models import User
@@ -23,6 +22,8 @@ from reintegra.livelihoods.models import Enrolment, Opportunity
 from reintegra.network.models import Service
 from reintegra.plans.models import Assessment
 from reintegra.referrals.models import Referral
+
+from ..conftest import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -136,8 +137,7 @@ def signed_in(browser: Browser, base: str, user: User | None, lang: str, viewpor
     context = browser.new_context(locale="en-GB", viewport=viewport)
     cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": base}]
     if user is not None:
-        client = Client()
-        client.force_login(user)
+        client = client_for(user)  # with the second factor settled for the roles that require it
         cookies.append(
             {
                 "name": settings.SESSION_COOKIE_NAME,

@@ -139,21 +139,23 @@ def test_markup_and_oversized_text_are_refused(case, users):
         services.note_add(actor=users["alice"], case=case, text="x" * 6000)
 
 
-def test_likely_duplicates_are_found_by_name_and_birth_year_or_phone(case, users, network):
+def test_likely_duplicates_are_found_by_name_with_the_birth_date_or_a_phone(case, users):
+    """Own cases by the name and birth year, or a phone; elsewhere strictly: the whole birth date, or
+    the phone with the name (decisions/0022)."""
     import datetime
 
-    from reintegra.cases.services import possible_duplicates
+    from reintegra.cases.duplicates import duplicate_check
 
-    same_name = possible_duplicates(
-        agency=network.alpha, given_name="SOMSRI", family_name="kaewmanee", birth_date=datetime.date(1994, 12, 31)
-    )
-    assert same_name["own"] == [case]
-    same_phone = possible_duplicates(agency=network.beta, given_name="Other", phones=["081 234 5678"])
-    assert same_phone["own"] == [] and same_phone["elsewhere"] == [network.alpha.name]
-    other_year = possible_duplicates(
-        agency=network.alpha, given_name="Somsri", family_name="Kaewmanee", birth_date=datetime.date(1990, 1, 1)
-    )
-    assert other_year["own"] == []
+    def check(user, **identity):
+        return duplicate_check(actor=users[user], reason="new_case", given_name="Somsri", **identity)
+
+    assert check("alice", family_name="Kaewmanee", birth_date=datetime.date(1994, 12, 31)).own == [case]
+    assert check("alice", phones=["081 234 5678"]).own == [case]
+    assert check("bob", family_name="Kaewmanee", phones=["081 234 5678"]).elsewhere
+    assert check("bob", family_name="Kaewmanee", birth_date=datetime.date(1994, 3, 2)).elsewhere
+    assert not check("bob", family_name="Kaewmanee", birth_date=datetime.date(1994, 12, 31)).elsewhere
+    assert not check("bob", family_name="Other", phones=["081 234 5678"]).elsewhere
+    assert not check("alice", family_name="Kaewmanee", birth_date=datetime.date(1990, 1, 1)).own
 
 
 def test_closure_needs_a_supervisor_and_reopening_keeps_the_history(case, users):

@@ -1,10 +1,15 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
 from reintegra.cases import services, tasks
 from reintegra.cases.models import Case, Returnee
 from reintegra.cases.selectors import case_search_by_identity
+from reintegra.cases.serializers import HistoryEventSerializer
 from reintegra.lib import crypto
 from reintegra.referrals import services as referral_services
 
@@ -90,3 +95,55 @@ def test_a_value_under_an_unknown_key_fails_loudly(isolated_keys, case):
     crypto.keyring.reset()
     with pytest.raises(crypto.InvalidToken):
         Returnee.objects.get(pk=case.returnee_id)
+
+
+def raw_values(table: str, columns: list[str]) -> list[tuple]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)}")  # noqa: S608
+        return cursor.fetchall()
+
+
+def test_where_a_person_was_held_their_creditor_and_their_return_are_encrypted(case, users):
+    """Issue 12, finding 9 (decisions/0024): these columns held plain text."""
+    alice = users["alice"]
+    services.history_add(
+        actor=alice, case=case, type="Exploitation", country="MY", area="Kampung Baru", creditor="Uncle Lek"
+    )
+    services.return_record(
+        actor=alice,
+        case=case,
+        country_from="MY",
+        returned_on=case.opened_at.date(),
+        return_type="assisted_voluntary",
+        documents_issued="Certificate of identity",
+        point_of_arrival="Sadao checkpoint",
+    )
+    dump = raw_dump()
+    for clear in ("Kampung Baru", "Uncle Lek", "Certificate of identity", "Sadao checkpoint"):
+        assert clear not in dump, f"{clear!r} found in plaintext"
+    event = case.history.get()
+    assert (event.area, event.creditor) == ("Kampung Baru", "Uncle Lek")
+    journey = Case.objects.get(pk=case.pk).return_journey
+    assert (journey.documents_issued, journey.point_of_arrival) == ("Certificate of identity", "Sadao checkpoint")
+
+
+def test_the_migration_encrypts_the_plain_values_already_there(case, users):
+    services.history_add(actor=users["alice"], case=case, type="Exploitation", country="MY")
+    with connection.cursor() as cursor:  # a row as an installation before the migration held it
+        cursor.execute("UPDATE cases_historyevent SET area = %s, creditor = %s", ["Kampung Baru", "Uncle Lek"])
+    migration = importlib.import_module("reintegra.cases.migrations.0010_encrypt_places_and_creditor")
+    migration.encrypt(django_apps, connection.schema_editor(atomic=False))
+    assert "Kampung Baru" not in str(raw_values("cases_historyevent", ["area", "creditor"]))
+    event = case.history.get()
+    assert (event.area, event.creditor) == ("Kampung Baru", "Uncle Lek")
+    migration.decrypt(django_apps, connection.schema_editor(atomic=False))
+    assert raw_values("cases_historyevent", ["area", "creditor"]) == [("Kampung Baru", "Uncle Lek")]
+
+
+def test_an_encrypted_line_keeps_its_length_limit_in_forms_and_the_api(case, users):
+    serializer = HistoryEventSerializer(data={"type": "Exploitation", "country": "MY", "area": "x" * 121})
+    assert not serializer.is_valid() and "area" in serializer.errors
+    with pytest.raises(ValidationError) as refused:
+        services.history_add(actor=users["alice"], case=case, type="Exploitation", country="MY", creditor="y" * 121)
+    assert "creditor" in refused.value.message_dict

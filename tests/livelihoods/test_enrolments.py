@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -404,3 +405,16 @@ def test_the_enrolment_is_an_action_of_the_plan_and_its_progress_shows_there(use
 
     body = client_for(alice).get(f"/cases/{case.code}/plan/").content.decode()
     assert "Dropped out" in body
+
+
+def test_the_employers_name_is_encrypted_at_rest(users, enrolled, today):
+    """Issue 12, finding 9 (decisions/0024): where a returnee works is where they can be found."""
+    access = enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
+    flow.placement_record(
+        actor=users["pat"], access=access, kind="job", employer_name="Mae Sai Works", isco="74", started_on=today
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT employer_name FROM livelihoods_placement")
+        (raw,) = cursor.fetchone()
+    assert raw and "Mae Sai" not in raw
+    assert Placement.objects.get(enrolment=enrolled).employer_name == "Mae Sai Works"

@@ -171,6 +171,7 @@ NESTED = {
     ("CaseListSerializer", "own"): "a flag of the reader's grant",
     ("CaseStateSerializer", "own"): "a flag of the reader's grant",
     ("TaskSerializer", "done"): "a flag of the task itself",
+    ("DuplicatesSerializer", "coordinators"): "network coordinators of the asker's country: staff, no case data",
     ("TimelineEventSerializer", "text"): "the line itself; lines are filtered by cases.selectors",
     ("DemandSerializer", "area_name"): "a label",
     ("DemandSerializer", "isco_label"): "a label",

@@ -176,3 +176,34 @@ def test_agency_text_is_rendered_escaped(users, network):
     )
     body = client_for(users["bob"]).get("/network/agencies/alpha-welfare/").content.decode()
     assert "Fish &amp; chips &gt; rice; 5 &lt; 6" in body
+
+
+# Who may write through the API with a valid body (moved from tests/test_access_matrix.py; the GET of
+# every route for every persona, and an empty write to each, are in tests/test_route_matrix.py).
+PERSONAS = ["anon", "charlie", "alice", "sam", "bob", "bella", "pat", "ana", "cora"]
+
+
+def test_api_edits_follow_the_same_rules_as_pages(users, network):
+    for persona in PERSONAS:
+        status = {"anon": 401, "sam": 200, "cora": 200}.get(persona, 404)
+        network.alpha.refresh_from_db()
+        response = api_client_for(users.get(persona)).patch(
+            "/api/v1/agencies/alpha-welfare/",
+            {"contact_phone": f"+66 1 {persona}", "version": network.alpha.version},
+            format="json",
+        )
+        assert response.status_code == status, f"{persona}: {response.status_code} {response.content[:200]}"
+
+
+def test_only_coordinators_create_agencies_through_the_api(users, network):
+    payload = {
+        "slug": "new-shelter",
+        "name": "New Shelter",
+        "type": "NGOIOShelter",
+        "country": "PH",
+        "areas": ["PH-00"],
+    }
+    for persona in PERSONAS:
+        status = {"anon": 401, "cora": 201}.get(persona, 403)
+        response = api_client_for(users.get(persona)).post("/api/v1/agencies/", payload, format="json")
+        assert response.status_code == status, f"{persona}: {response.status_code}"

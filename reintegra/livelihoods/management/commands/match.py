@@ -49,6 +49,7 @@ COHORT_MESSAGES = {
     "share_out_of_range": gettext_noop("%(where)s is %(value)s; a share must be between 0 and 1."),
     "min_above_max": gettext_noop("%(where)s has its min above its max (%(value)s)."),
     "unknown_group": gettext_noop("%(where)s names the group %(value)s, which no person belongs to."),
+    "too_large": gettext_noop("%(where)s is too large (%(value)s)."),
 }
 
 
