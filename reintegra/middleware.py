@@ -120,9 +120,10 @@ REFUSALS = {401, 403, 404, 405, 410, 429}
 def read_audit_middleware(get_response: Middleware) -> Middleware:
     """The one place reads of personal data are written to the audit log (decisions/0025): what the
     views noted while the request ran, written when the answer is ready, in one short transaction.
-    A successful GET of a route declared personal that noted nothing gets a record naming the route
-    and the ids of its path. A refusal or a failure writes nothing. A failure to write is a failure
-    of the request: nothing unaudited is shown."""
+    A successful GET of a route declared personal that noted nothing, or a conflict (409) answered
+    with the record's current values, gets a record naming the route and the ids of its path. A
+    refusal or a failure writes nothing. A failure to write is a failure of the request: nothing
+    unaudited is shown."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         with reads.collecting() as ledger:
@@ -133,7 +134,9 @@ def read_audit_middleware(get_response: Middleware) -> Middleware:
         match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-        if request.method in SHOWING and response.status_code < 300 and match is not None and actor is not None:
+        # A conflict (409) answers any method with the record's current values: a read too.
+        shown = (request.method in SHOWING and response.status_code < 300) or response.status_code == 409
+        if shown and match is not None and actor is not None:
             kinds = reads.declared(match.func, match.namespaces)
             if kinds:
                 ids = {name: str(value) for name, value in match.kwargs.items() if name != "format"}

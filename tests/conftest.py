@@ -116,18 +116,28 @@ def client_for(user: User | None) -> Client:
 def two_factor_sign_in(client: Client, user: User) -> TOTPDevice:
     """Completes a signed-in client's second factor as the code page does (django_otp.login keeps
     the device's id in the session), giving the user a confirmed authenticator first if they have none."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    device = authenticator_of(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
 
 
+def authenticator_of(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator app, set up now if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return device
+
+
 def api_client_for(user: User | None) -> APIClient:
+    """A client with a token of the user's, issued as the token endpoint would: a role that needs
+    two-factor sign-in has set it up first."""
     client = APIClient()
     if user is not None:
+        if two_factor_required(user):
+            authenticator_of(user)
         _token, key = api_token_issue(user=user, name="tests")
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client

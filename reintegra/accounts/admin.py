@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from .audit import audit_record
 from .models import ApiToken, AuditEvent, User
 from .services import api_tokens_revoke_all
+from .two_factor import two_factor_required
 
 
 def _actor(request: HttpRequest) -> User | None:
@@ -33,6 +34,10 @@ class UserAdmin(BaseUserAdmin):
             )
             if change and "is_active" in form.changed_data and not obj.is_active:
                 api_tokens_revoke_all(actor=_actor(request), user=obj, because=ApiToken.Ended.DEACTIVATED)
+            elif change and {"role", "is_superuser"} & set(form.changed_data) and two_factor_required(obj):
+                # Raised to a role that signs in with a second factor: tokens issued on a password
+                # alone end; new ones need the code (decisions/0023).
+                api_tokens_revoke_all(actor=_actor(request), user=obj, because=ApiToken.Ended.ROLE)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         """The administrator's password form: a password set here ends the user's API tokens too."""

@@ -8,6 +8,7 @@ from reintegra.lib import clock
 
 from .models import ApiToken, User
 from .services import api_token_hash, api_token_touch
+from .two_factor import two_factor_enabled, two_factor_required
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
@@ -23,5 +24,10 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("This token has expired: obtain a new one."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if two_factor_required(token.user) and not two_factor_enabled(token.user):
+            # A role raised since the token was issued, however it was raised: its tokens need the code.
+            raise exceptions.AuthenticationFailed(
+                _("Your role needs two-factor sign-in: set it up on the web, then obtain a new token.")
+            )
         api_token_touch(token=token)
         return token.user, token

@@ -49,10 +49,14 @@ def two_factor_middleware(get_response: Middleware) -> Middleware:
         if not user.is_authenticated or session_verified(user):
             return get_response(request)
         assert isinstance(user, User)  # noqa: S101  (authenticated)
-        owed = request.session.get(CODE_OWED_SESSION_KEY, False)
-        if not (owed or two_factor_required(user)) or request.path.startswith(_always_open()):
+        if request.path.startswith(_always_open()):
             return get_response(request)
+        # Asked on every request of an unverified session, not only at its sign-in: two-factor
+        # turned on in one session must reach the user's other sessions at once.
         has_device = user_has_device(user)
+        owed = has_device or request.session.get(CODE_OWED_SESSION_KEY, False)
+        if not (owed or two_factor_required(user)):
+            return get_response(request)
         if not has_device and not two_factor_required(user):
             request.session[CODE_OWED_SESSION_KEY] = False  # turned off since the sign-in
             return get_response(request)

@@ -95,6 +95,7 @@ class ApiToken(models.Model):
         LOGOUT = "logout", _("signed out")
         PASSWORD = "password", _("password changed")
         DEACTIVATED = "deactivated", _("account deactivated")
+        ROLE = "role", _("raised to a role that needs two-factor sign-in")
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)

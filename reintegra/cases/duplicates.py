@@ -11,6 +11,7 @@ than usual.
 """
 
 import datetime
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -37,8 +38,10 @@ from .tasks import case_keeper, task_create
 # hour's allowance of a whole day's work is generous for that and useless for probing.
 CHECKS_PER_USER_PER_HOUR = 20
 CHECKS_PER_AGENCY_PER_HOUR = 60
-# More checks than this by one user in a day alerts the agency's supervisors (once that day).
+# More checks than this by one user in a day alerts the agency's supervisors (once that day); past
+# the day's limit, no more checks are answered that day however the hours are spread.
 CHECKS_PER_USER_PER_DAY_ALERT = 30
+CHECKS_PER_USER_PER_DAY = 60
 REASON_TEXT_LIMIT = 500
 
 AUDIT_TYPE = "cases.duplicate_check"
@@ -67,7 +70,7 @@ class Coordinator:
 @dataclass(frozen=True)
 class DuplicateCheck:
     """What the asker is told: their agency's matching cases, whether another agency may hold the
-    person, and whom to ask (the reference is the check's number in the audit log)."""
+    person, and whom to ask (the reference, random, is kept in the check's audit record)."""
 
     own: list[Case]
     elsewhere: bool
@@ -177,7 +180,8 @@ def _tell_holders(*, actor: User, cases: list[Case], reason: str) -> None:
 
 def _alert_supervisors(*, actor: User, count: int) -> None:
     """The first time today that `actor` passes the daily threshold: an audit event, and a task for
-    each other active supervisor of the agency (the person checked is not told)."""
+    each other active supervisor of the agency, or, when there is none, for each network coordinator
+    of its country (the person checked is not told)."""
     assert actor.agency is not None  # noqa: S101 (checked by the caller)
     already = AuditEvent.objects.filter(object_type=ALERT_TYPE, object_id=str(actor.pk), at__gte=_start_of_today())
     if already.exists():
@@ -185,11 +189,18 @@ def _alert_supervisors(*, actor: User, count: int) -> None:
     supervisors = list(
         User.objects.filter(agency=actor.agency, role=Role.SUPERVISOR, is_active=True).exclude(pk=actor.pk)
     )
+    if not supervisors:
+        # The agency's only supervisor checking, or an agency without one: the country's coordinators.
+        supervisors = list(
+            User.objects.filter(
+                role=Role.NETWORK_COORDINATOR, is_active=True, agency__country=actor.agency.country
+            ).select_related("agency")
+        )
     for supervisor in supervisors:
         task_create(
             actor=actor,
             case=None,
-            agency=actor.agency,
+            agency=supervisor.agency or actor.agency,
             assignee=supervisor,
             due_on=clock.today(),
             announce=False,
@@ -254,6 +265,7 @@ def duplicate_check(
         by_user = checks.filter(actor=actor)
         throttled = (
             by_user.filter(at__gte=_since(1)).count() >= CHECKS_PER_USER_PER_HOUR
+            or by_user.filter(at__gte=_start_of_today()).count() >= CHECKS_PER_USER_PER_DAY
             or checks.filter(object_id=f"agency:{agency.pk}", at__gte=_since(1)).count() >= CHECKS_PER_AGENCY_PER_HOUR
         )
         own: list[Case] = []
@@ -266,7 +278,9 @@ def duplicate_check(
                 birth_date=birth_date,
                 phones=phones,
             )
-        event = audit_record(
+        # The reference to quote is random: a number of the audit log would tell how busy it is.
+        reference = f"DC-{secrets.token_hex(4).upper()}"
+        audit_record(
             actor=actor,
             action=AuditEvent.Action.READ,
             object_type=AUDIT_TYPE,
@@ -275,6 +289,7 @@ def duplicate_check(
             details=details
             | {
                 "outcome": "throttled" if throttled else ("found" if own or elsewhere else "none"),
+                "reference": reference,
                 "own": [c.code for c in own],
                 "elsewhere": [c.pk for c in elsewhere],
             },
@@ -287,14 +302,14 @@ def duplicate_check(
     if throttled:
         raise DuplicateCheckThrottled(
             _(
-                "Too many duplicate checks in the last hour (at most %(user)s per person, %(agency)s per "
-                "agency). Try again later."
+                "Too many duplicate checks (at most %(user)s an hour and %(day)s a day per person, %(agency)s "
+                "an hour per agency). Try again later."
             )
-            % {"user": CHECKS_PER_USER_PER_HOUR, "agency": CHECKS_PER_AGENCY_PER_HOUR}
+            % {"user": CHECKS_PER_USER_PER_HOUR, "day": CHECKS_PER_USER_PER_DAY, "agency": CHECKS_PER_AGENCY_PER_HOUR}
         )
     return DuplicateCheck(
         own=own,
         elsewhere=bool(elsewhere),
-        reference=f"DC-{event.seq}",
+        reference=reference,
         coordinators=_coordinators(agency.country) if elsewhere else [],
     )

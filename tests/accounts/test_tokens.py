@@ -160,6 +160,27 @@ def test_a_password_set_or_an_account_deactivated_by_an_administrator_revokes_ev
     assert ApiToken.objects.get().ended_because == "password"
 
 
+def test_a_token_issued_on_a_password_alone_ends_when_the_role_is_raised_to_one_that_needs_two_factor(malee):
+    """A caseworker's token (no second factor) must not carry a supervisor past the code."""
+    _token, key = api_token_issue(user=malee)
+    malee.role = "supervisor"
+    malee.save(update_fields=["role"])  # however it was raised: the authentication itself refuses
+    refused = with_key(key).get(ANY_API_PAGE)
+    assert refused.status_code == 401 and "two-factor" in refused.json()["error"]["message"]
+
+
+def test_raising_a_role_in_the_admin_revokes_the_users_tokens(malee, rf):
+    from django.contrib.admin.sites import site
+
+    admin = User.objects.create_superuser("root", "root@example.org", "an admin passphrase")
+    api_token_issue(user=malee)
+    malee.role = "supervisor"
+    request = rf.post("/admin/")
+    request.user = admin
+    site._registry[User].save_model(request, malee, type("Form", (), {"changed_data": ["role"]})(), True)
+    assert ApiToken.objects.get(user=malee).ended_because == "role"
+
+
 def test_an_inactive_account_gets_no_token(malee):
     malee.is_active = False
     malee.save(update_fields=["is_active"])

@@ -99,6 +99,14 @@ def test_with_it_on_the_password_alone_reaches_no_page_and_the_code_opens_them(m
     assert not LoginFailure.objects.filter(username="malee").exists()  # the right code clears the count
 
 
+def test_turning_it_on_in_one_session_asks_the_code_in_the_user_s_other_sessions(malee):
+    phone = signed_in(malee)
+    assert phone.get("/").status_code == 200
+    enrolled(malee)  # in another session
+    response = phone.get("/")
+    assert response.status_code == 302 and response["Location"].startswith(VERIFY)
+
+
 def test_the_code_page_goes_on_only_to_pages_of_this_site(malee):
     device, _codes = enrolled(malee)
     client = signed_in(malee)

@@ -227,6 +227,9 @@ def test_a_stale_edit_gets_409_and_the_newer_data_survives(case, users):
     assert error["code"] == "conflict" and error["current_version"] == version + 1 and "phones" in error["fields"]
     case.returnee.refresh_from_db()
     assert case.returnee.phones == ["+66 89 999 0000"]
+    # The conflict shows the record's current values: it is a read, in the audit log (finding 4).
+    read = AuditEvent.objects.filter(action="read", actor=users["alice"]).latest("seq")
+    assert read.details["route"] == "api:case-detail" and read.details["path_ids"] == {"code": case.code}
 
 
 def test_an_edit_must_name_its_version_and_is_validated_by_the_service(case, users):

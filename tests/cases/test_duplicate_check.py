@@ -4,6 +4,7 @@ throttled, with the agency's supervisors alerted on unusual volume."""
 
 import datetime
 import json
+import re
 
 import pytest
 from django.apps import apps
@@ -13,7 +14,7 @@ from reintegra.cases import duplicates
 from reintegra.cases.duplicates import ALERT_PHRASE, LIAISON_PHRASE, DuplicateCheckThrottled, duplicate_check
 from reintegra.cases.models import Case, Returnee, Task
 
-from ..conftest import api_client_for, client_for
+from ..conftest import api_client_for, client_for, make_user
 from ..html import parse, values
 
 URL = "/api/v1/cases/duplicates/"
@@ -165,6 +166,34 @@ def test_unusual_volume_alerts_the_agency_s_supervisors_once_a_day(case, users, 
     assert task.pk not in [t["id"] for t in api_client_for(users["alice"]).get("/api/v1/tasks/").json()["results"]]
     done = api_client_for(users["sam"]).post(f"/api/v1/tasks/{task.pk}/done/")
     assert done.status_code == 200 and done.json()["done"] is True
+
+
+def test_the_day_s_checks_are_limited_however_the_hours_are_spread(case, users, monkeypatch):
+    monkeypatch.setattr(duplicates, "CHECKS_PER_USER_PER_DAY", 3)
+    for _ in range(3):
+        duplicate_check(actor=users["bob"], reason="new_case", given_name="Nobody", phones=["0917 000 0000"])
+    response = api_client_for(users["bob"]).post(URL, BY_NAME_AND_DATE, format="json")
+    assert response.status_code == 429 and "3 a day" in response.json()["error"]["message"]
+
+
+def test_an_agency_s_only_supervisor_checking_much_alerts_the_country_s_coordinators(case, users, monkeypatch):
+    monkeypatch.setattr(duplicates, "CHECKS_PER_USER_PER_DAY_ALERT", 2)
+    coordinator = make_user("coco", users["bella"].agency, "network_coordinator")  # in Beta's country
+    make_user("elsewhere", users["sam"].agency, "network_coordinator")  # in Alpha's
+    for _ in range(3):
+        duplicate_check(actor=users["bella"], reason="new_case", given_name="Nobody", phones=["0917 000 0000"])
+    tasks = Task.objects.filter(title_phrase=ALERT_PHRASE)
+    country = users["bella"].agency.country
+    assert coordinator in {t.assignee for t in tasks} and {t.assignee.agency.country for t in tasks} == {country}
+    assert all("bella" in t.display_title for t in tasks)
+
+
+def test_the_reference_to_quote_is_random_and_kept_in_the_audit_record(case, users):
+    first = api_client_for(users["bob"]).post(URL, BY_NAME_AND_DATE, format="json").json()["reference"]
+    second = api_client_for(users["bob"]).post(URL, BY_NAME_AND_DATE, format="json").json()["reference"]
+    latest = checks().order_by("seq").last()
+    assert first != second and re.fullmatch(r"DC-[0-9A-F]{8}", second) and second != f"DC-{latest.seq}"
+    assert checks().filter(details__reference=second).count() == 1
 
 
 # --- The intake form --------------------------------------------------------------------------------
