@@ -85,13 +85,38 @@ class JSONParser(parsers.JSONParser):
         if json_depth(text, stop_above=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise exceptions.ParseError(_("JSON nested too deeply (more than %(n)s levels).") % {"n": MAX_JSON_DEPTH})
         try:
-            return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+            data = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
         except RecursionError:
             raise exceptions.ParseError(
                 _("JSON nested too deeply (more than %(n)s levels).") % {"n": MAX_JSON_DEPTH}
             ) from None
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        if (where := _nul_at(data)) is not None:
+            # No database column holds one (PostgreSQL refuses it even in a lookup): refused here,
+            # for every field, named, before a serializer or a query meets it.
+            message = _("This text contains a NUL character; remove it.")
+            raise exceptions.ValidationError({where or "body": [message]})
+        return data
+
+
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """The path ("", "reasons", "goals.0.title") of the first text in `value` holding a NUL, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        name = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return name
+        if (found := _nul_at(item, name)) is not None:
+            return found
+    return None
 
 
 class Pagination(pagination.PageNumberPagination):

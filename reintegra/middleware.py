@@ -54,6 +54,11 @@ def utf8_only_middleware(get_response: Middleware) -> Middleware:
         body_ok = True
         if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/x-www-form-urlencoded":
             body_ok = _is_utf8_form_encoded(request.body)
+        # A NUL in the address (`%00`) reaches a lookup, which PostgreSQL refuses with an error.
+        if b"%00" in raw_query or b"\x00" in raw_query:
+            return HttpResponseBadRequest(
+                _("This text contains a NUL character; remove it."), content_type="text/plain; charset=utf-8"
+            )
         if not (body_ok and _is_utf8_form_encoded(raw_query)):
             return HttpResponseBadRequest(
                 _("The request is not valid UTF-8 text; nothing was saved."), content_type="text/plain; charset=utf-8"

@@ -190,6 +190,17 @@ def test_a_nul_byte_in_the_api_is_refused_naming_the_field(users, network):
     assert response.status_code == 400 and "source" in response.json()["error"]["fields"]
 
 
+def test_a_nul_byte_meant_for_a_lookup_is_refused_before_the_database_meets_it(users, network):
+    """PostgreSQL refuses a NUL even in a WHERE clause: an assignee named "Off\\x00ice" gave a 500."""
+    client = api_client_for(users["alice"])
+    response = client.post("/api/v1/tasks/", {"case": "X", "title": "t", "assignee": "al\x00ice"}, format="json")
+    assert response.status_code == 400 and "assignee" in response.json()["error"]["fields"]
+    nested = client.post("/api/v1/tasks/", {"case": "X", "notes": [{"text": "a\x00"}]}, format="json")
+    assert nested.status_code == 400 and "notes.0.text" in nested.json()["error"]["fields"]
+    assert client.get("/api/v1/tasks/?assignee=al%00ice").status_code == 400
+    assert client_for(users["alice"]).get("/cases/?q=%00").status_code == 400
+
+
 def test_a_field_over_the_csv_limit_is_refused_not_a_500(users, network):
     text = HEADER + ROW.format(wage="12000", source="x" * 200_000) + "\n"
     client = api_client_for(users["cora"])
