@@ -6,7 +6,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from reintegra.accounts import reads
@@ -40,6 +40,13 @@ def _is_utf8_form_encoded(raw: bytes) -> bool:
     return True
 
 
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 in the API's error shape under /api/, as text elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "parse_error", "message": message, "fields": {}}}, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 def utf8_only_middleware(get_response: Middleware) -> Middleware:
     """Refuses with a 400 an address or a form whose text is not UTF-8 (issue 12, hostile input).
     Django would read each bad byte as U+FFFD and a form would store the damaged text; a JSON body
@@ -56,13 +63,9 @@ def utf8_only_middleware(get_response: Middleware) -> Middleware:
             body_ok = _is_utf8_form_encoded(request.body)
         # A NUL in the address (`%00`) reaches a lookup, which PostgreSQL refuses with an error.
         if b"%00" in raw_query or b"\x00" in raw_query:
-            return HttpResponseBadRequest(
-                _("This text contains a NUL character; remove it."), content_type="text/plain; charset=utf-8"
-            )
+            return _bad_request(request, _("This text contains a NUL character; remove it."))
         if not (body_ok and _is_utf8_form_encoded(raw_query)):
-            return HttpResponseBadRequest(
-                _("The request is not valid UTF-8 text; nothing was saved."), content_type="text/plain; charset=utf-8"
-            )
+            return _bad_request(request, _("The request is not valid UTF-8 text; nothing was saved."))
         return get_response(request)
 
     return middleware
