@@ -10,7 +10,7 @@ from reintegra.accounts import two_factor
 from reintegra.accounts.models import AuditEvent, LoginFailure, User
 from reintegra.accounts.two_factor import TwoFactorLocked
 
-from ..conftest import client_for, make_user
+from ..conftest import client_for, make_user, two_factor_sign_in
 from ..otp import totp_code as code
 
 PASSWORD = "a-long-secret-pass"
@@ -179,6 +179,14 @@ def test_a_supervisor_is_sent_to_set_up_before_any_page_and_may_still_leave(soms
     assert api.status_code == 403 and api.json()["error"]["code"] == "two_factor_required"
     assert client.post("/logout/").status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_a_link_cannot_turn_it_off(malee):
+    enrolled(malee)
+    client = client_for(malee)
+    two_factor_sign_in(client, malee)
+    assert client.get("/account/two-factor/off/").status_code == 405
+    assert TOTPDevice.objects.filter(user=malee).exists()
 
 
 def test_a_supervisor_cannot_turn_it_off(users):
