@@ -35,9 +35,14 @@ typecheck: $(BIN)/reintegra
 
 check: lint typecheck test
 
-# Timed figures of the matching engine (docs/benchmarks.md); writes bench/results/matching.{json,md}.
+# Timed figures (docs/benchmarks.md): the matching engine, then the insights dashboards on a demo
+# database of their own (var/bench-insights.sqlite3, filled once; BENCH_CASES, BENCH_DATABASE_URL).
+# Writes bench/results/{matching,insights}.{json,md}.
+BENCH_CASES ?= 2000
 bench: $(BIN)/reintegra
 	$(BIN)/python -m bench.matching
+	$(BIN)/python -m bench.insights --cases $(BENCH_CASES)
+	$(BIN)/python -m bench.ctdc
 
 # Rebuilds the catalogues from the source and compiles them (needs GNU gettext).
 messages: $(BIN)/reintegra

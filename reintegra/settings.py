@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "reintegra.referrals",
     "reintegra.plans",
     "reintegra.livelihoods",
+    "reintegra.insights",
+    "reintegra.exchange",
     "reintegra.demo",
 ]
 
@@ -143,6 +145,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Identifying data: encryption keys live outside the database (see reintegra/lib/crypto.py).
 DATA_KEY_FILE = Path(os.environ.get("REINTEGRA_DATA_KEY_FILE", VAR_DIR / "data_keys"))
 INDEX_KEY_FILE = Path(os.environ.get("REINTEGRA_INDEX_KEY_FILE", VAR_DIR / "index_key"))
+# Backups are encrypted with their own key (reintegra/exchange/backup.py, decisions/0028): keep a
+# copy of it apart from the backups; an archive cannot be restored without it.
+BACKUP_KEY_FILE = Path(os.environ.get("REINTEGRA_BACKUP_KEY_FILE", VAR_DIR / "backup_key"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
 
 # Weights of the reintegration sustainability index (docs/reintegration-index.md); default equal.
@@ -175,6 +180,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Days an API token lives from its issue (each sign-in through the API issues a new one); a token
 # also ends when revoked, on a password change and on deactivation (accounts.models.ApiToken).
 API_TOKEN_DAYS = max(1, int(os.environ.get("API_TOKEN_DAYS", "30")))
+# Aggregates: a cell counting fewer people than this is suppressed, with what would compute it back
+# (issue 13; decisions/0026).
+INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
 
 # --- Security. HTTPS is assumed; REINTEGRA_HTTPS=0 is for serving plain HTTP on loopback only.
 HTTPS = env_flag("REINTEGRA_HTTPS", True)
@@ -277,6 +285,12 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background work: Django's tasks framework (backport) on the database, run by `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Retention (decisions/0029-retention-and-erasure): this many whole years after a case is closed,
+# `reintegra retention apply` erases its returnee's identifying data and keeps the case as
+# de-identified statistics. Ten years by default: long enough for a returnee who comes back, for
+# a prosecution and for a funder's audit. REINTEGRA_RETENTION_YEARS sets it (at least 1).
+RETENTION_YEARS_AFTER_CLOSURE = max(1, int(os.environ.get("REINTEGRA_RETENTION_YEARS", "10")))
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,9 @@ from rest_framework.routers import DefaultRouter
 from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
+from reintegra.exchange import views as exchange_views
 from reintegra.home import views as home_views
+from reintegra.insights import api as insights_api
 from reintegra.livelihoods import api as livelihoods_api
 from reintegra.livelihoods import case_api as livelihood_case_api
 from reintegra.network import api as network_api
@@ -38,6 +40,8 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/tokens/", accounts_api.token_list, name="tokens"),
     path("auth/tokens/<int:pk>/", accounts_api.token_revoke, name="token-revoke"),
     path("coverage/", network_api.coverage, name="coverage"),
+    *(path(f"insights/{name}/", view, name=f"insights-{name}") for name, view in insights_api.VIEWS.items()),
+    path("insights/programme-audit/", livelihoods_api.programme_audit, name="insights-programme-audit"),
     path("opportunities/", livelihoods_api.opportunities, name="opportunities"),
     path("opportunities/<int:pk>/", livelihoods_api.opportunity_detail, name="opportunity"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -71,6 +75,9 @@ urlpatterns = [
     path("exit/now/", accounts_views.quick_exit, name="quick_exit"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("network/", include("reintegra.network.urls")),
+    # The CTDC de-identified statistics (issue 14): a download beside the insights, for their readers.
+    path("insights/ctdc.csv", exchange_views.ctdc_csv, name="ctdc_csv"),
+    path("insights/", include("reintegra.insights.urls")),
     path("cases/<str:code>/plan/", include("reintegra.plans.urls")),
     path("cases/", include("reintegra.cases.urls")),
     path("referrals/", include("reintegra.referrals.urls")),

@@ -9,7 +9,7 @@ import datetime
 import io
 import random
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.choices import ConsentPurpose, Stage
 from reintegra.cases.models import Case, CaseEvent, Consent, ReturnJourney, Task
 from reintegra.demo.timing import Pace, zone_of
+from reintegra.lib import geo
 from reintegra.lib.dates import add_months
 from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, StipendPayment
 from reintegra.plans.models import Assessment, Plan, PriorityRanking
@@ -203,6 +204,18 @@ def test_plans_assessments_and_livelihoods_follow_the_case(demo, db):
         assert payment.enrolment.enrolled_on <= payment.paid_on <= demo.today
     recorded = IncomeFollowUp.objects.exclude(done_on=None)
     assert recorded.count() > 20 and IncomeFollowUp.objects.filter(done_on=None, due_on__lt=demo.today).exists()
+
+
+def test_returnees_come_home_to_a_spread_of_their_agencys_countrys_provinces(demo, db):
+    """The home area (the figures by area of origin): most intakes record it, each an area of the
+    agency's country, spread over several provinces of each, none holding most of them."""
+    homes = list(Case.objects.values_list("agency__country", "returnee__home_area"))
+    unknown = [country for country, area in homes if not area]
+    assert 0 < len(unknown) < len(homes) // 8
+    for country in ("TH", "PH"):
+        areas = Counter(area for c, area in homes if c == country and area)
+        assert all(geo.area_get(area) is not None and geo.area_get(area).country == country for area in areas)
+        assert len(areas) >= 5 and max(areas.values()) < 0.6 * sum(areas.values()), areas
 
 
 def test_the_audit_chain_verifies_and_records_when_the_demo_was_written(demo, db):

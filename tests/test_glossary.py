@@ -238,7 +238,6 @@ def _planted(language: str, msgid: str, translation: str, context: str | None = 
         ("fil", "the share of women", "ang bahagi ng kababaihan", None, "share of women"),
         ("fil", "This consent was already withdrawn.", "Nabawi na ang pahintulot na ito.", None, "withdraw"),
         ("fil", "Revoked", "Binawi", None, "revoke"),
-        ("fil", "Placement rate", "Bahagdan ng nagkatrabaho o nakapagnegosyo", None, "placement"),
         ("fil", "Record the placement", "Itala ang placement", None, "placement"),
         ("fil", "Closed", "Sarado", "business status", "Closed [business status]"),
         ("th", "Greedy, in turn", "แบบละโมบ ทีละคนตามลำดับ", None, "greedy"),

@@ -635,6 +635,8 @@ WRITES_ELSEWHERE = {
     "PUT /api/v1/services/{id}/": "the same serializer as its PATCH, which is a row",
     "PATCH /api/v1/skills/{case}/": "the same serializer as its PUT, which is a row",
     "POST /api/v1/cases/{code}/closure/decision/": "a yes or no: no text, number or date",
+    "POST /api/v1/cases/{code}/erasure/": "the ReasonSerializer of closure/, which is a row",
+    "POST /api/v1/cases/{code}/erasure/decision/": "a yes or no: no text, number or date",
     "POST /api/v1/cases/duplicates/": "the duplicate check's own tests (cases/test_duplicate_check.py)",
     "POST /api/v1/labour-market/import/": "an import: test_the_csv_import_* below",
 }

@@ -191,6 +191,8 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "closure",
             "closure_decide",
             "reopen",
+            "erasure",
+            "erasure_decide",
         )
     },
     "plans:plan": lambda: (_case()[0], f"/cases/{_case()[1]}/plan/"),
@@ -233,6 +235,8 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "search",
             "closure",
             "closure-decision",
+            "erasure",
+            "erasure-decision",
             "history",
             "notes",
             "reopen",

@@ -145,6 +145,10 @@ CASE_OPENERS = page(403, cw_a=200, sup_a=200, cw_b=200, sup_b=200)
 OPTION_MAKERS = page(403, sup_a=200, sup_b=200, coord=200, admin=200)
 ALLOCATORS = page(403, sup_a=200, sup_b=200)
 PROGRAMME_READERS = page(403, sup_a=200, sup_b=200, analyst=200, coord=200)  # de-identified figures
+INSIGHT_ROLES = ("sup_a", "sup_b", "analyst", "coord")  # supervisors read their own agency's
+INSIGHT_READERS = page(403, **only(200, INSIGHT_ROLES))
+API_INSIGHT_READERS = api(403, **only(200, INSIGHT_ROLES))
+CASELOAD_READERS = page(403, sup_a=200, sup_b=200)
 
 
 def owners_post(answer: Answer, **more: Answer) -> dict[str, Answer]:
@@ -217,6 +221,7 @@ ROUTES: list[Row] = [
     Row("cases:list", "/cases/", page(403, **only(200, RECEIVERS)), sees=(*OWNERS, "prov")),
     Row("cases:search", "/cases/search/", POST_ONLY, page(403, **only(400, RECEIVERS))),
     Row("cases:intake", "/cases/new/", CASE_OPENERS, CASE_OPENERS),
+    Row("cases:home_area_options", "/cases/home-areas/?citizenships=MM", CASE_OPENERS),
     Row("cases:tasks", "/cases/tasks/", page(403, **only(200, RECEIVERS)), sees=("cw_a",)),  # hers
     Row("cases:detail", "/cases/{case}/", CASE_PAGE),
     Row("cases:edit", "/cases/{case}/edit/", OWNER_PAGE, owners_post(200)),
@@ -235,6 +240,8 @@ ROUTES: list[Row] = [
     Row("cases:closure", "/cases/{case}/closure/", POST_ONLY, owners_post(400)),
     Row("cases:closure_decide", "/cases/{case}/closure/decision/", POST_ONLY, owners_post(302)),
     Row("cases:reopen", "/cases/{case}/reopen/", POST_ONLY, owners_post(400)),
+    Row("cases:erasure", "/cases/{case}/erasure/", POST_ONLY, owners_post(400)),
+    Row("cases:erasure_decide", "/cases/{case}/erasure/decision/", POST_ONLY, owners_post(302)),
     # --- Plans and assessments -----------------------------------------------------------------------
     Row("plans:plan", "/cases/{case}/plan/", CASE_PAGE),  # the provider's referral shares the plan
     Row("plans:print", "/cases/{case}/plan/print/", CASE_PAGE),
@@ -308,6 +315,21 @@ ROUTES: list[Row] = [
         "livelihoods:referral_enrol", "/livelihoods/referrals/{referral}/enrol/", POST_ONLY, owners_post(400, prov=400)
     ),
     Row("livelihoods:case", "/livelihoods/case/{case}/", CASE_PAGE),
+    # --- Insights (issue 13): aggregates for analysts, coordinators and (their agency's) supervisors -------
+    Row("insights:index", "/insights/", INSIGHT_READERS),
+    Row("insights:dashboard", "/insights/returns/?gender=Feminine&since=2020-01-01", INSIGHT_READERS),
+    Row("insights:dashboard", "/insights/network/", INSIGHT_READERS),
+    Row("insights:dashboard", "/insights/voice/", INSIGHT_READERS),
+    Row("insights:dashboard", "/insights/outcomes/", INSIGHT_READERS),
+    Row("insights:dashboard", "/insights/caseload/", CASELOAD_READERS),  # it names the agency's workers
+    Row("insights:dashboard", "/insights/no-such-dashboard/", page(403, **only(404, INSIGHT_ROLES))),
+    Row("insights:dashboard", "/insights/returns/?gender=Nobody", page(403, **only(400, INSIGHT_ROLES))),
+    Row("insights:figure_csv", "/insights/returns/returns-by-country.csv?country=TH", INSIGHT_READERS),
+    Row("insights:figure_csv", "/insights/caseload/caseload-stage-worker.csv", CASELOAD_READERS),
+    Row("insights:figure_csv", "/insights/returns/no-such-figure.csv", page(403, **only(404, INSIGHT_ROLES))),
+    # The CTDC file is the whole network's: analysts and coordinators only, not a supervisor (issue 14).
+    Row("ctdc_csv", "/insights/ctdc.csv", page(403, analyst=200, coord=200)),
+    Row("ctdc_csv", "/insights/ctdc.csv?k=2", page(403, analyst=400, coord=400)),
     Row("livelihoods:profile", "/livelihoods/case/{case}/profile/", POST_ONLY, owners_post(400)),
     Row("livelihoods:recommend", "/livelihoods/case/{case}/recommend/", POST_ONLY, owners_post(400)),
     # --- The API: accounts, network, labour market ---------------------------------------------------
@@ -387,6 +409,8 @@ ROUTES: list[Row] = [
     Row("api:case-history", "/api/v1/cases/{case}/history/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-notes", "/api/v1/cases/{case}/notes/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-reopen", "/api/v1/cases/{case}/reopen/", API_POST_ONLY, api_owners_post(400)),
+    Row("api:case-erasure", "/api/v1/cases/{case}/erasure/", API_POST_ONLY, api_owners_post(400)),
+    Row("api:case-erasure-decision", "/api/v1/cases/{case}/erasure/decision/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-return-journey", "/api/v1/cases/{case}/return/", API_POST_ONLY, api_owners_post(400), method="put"),
     Row("api:case-stage", "/api/v1/cases/{case}/stage/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-timeline", "/api/v1/cases/{case}/timeline/", api(404, **only(200, OWNERS), prov=200)),
@@ -506,6 +530,23 @@ ROUTES: list[Row] = [
         api(404, **only(200, OWNERS), prov_ended=200),
         api(404, **only(400, OWNERS), prov_ended=400),
         method="patch",
+    ),
+    # --- The API: insights ---------------------------------------------------------------------------
+    Row("api:insights-returns", "/api/v1/insights/returns/?age=25-34", API_INSIGHT_READERS),
+    Row(
+        "api:insights-returns",
+        "/api/v1/insights/returns/?until=2020-01-01&since=2021-01-01",
+        api(403, **only(400, INSIGHT_ROLES)),
+    ),
+    Row("api:insights-referrals", "/api/v1/insights/referrals/", API_INSIGHT_READERS),
+    Row("api:insights-priorities", "/api/v1/insights/priorities/", API_INSIGHT_READERS),
+    Row("api:insights-outcomes", "/api/v1/insights/outcomes/", API_INSIGHT_READERS),
+    Row("api:insights-caseload", "/api/v1/insights/caseload/", api(403, sup_a=200, sup_b=200)),
+    Row("api:insights-programme-audit", "/api/v1/insights/programme-audit/", API_INSIGHT_READERS),
+    Row(
+        "api:insights-programme-audit",
+        "/api/v1/insights/programme-audit/?since=2026-02-30",
+        api(403, **only(400, INSIGHT_ROLES)),
     ),
     # --- The Django admin: administrators only; everyone else is sent to its sign-in -----------------
     Row("admin:*", "/admin/", expect(ADMIN_LOGIN, admin=200)),

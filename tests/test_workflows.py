@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from reintegra.access import case_get_for_user, enrolment_get_for_user
 from reintegra.accounts.models import AuditEvent
+from reintegra.cases import erasure
 from reintegra.cases import services as case_services
 from reintegra.cases.management.commands.workflows import all_workflows
 from reintegra.cases.models import CaseEvent, Task
-from reintegra.cases.workflows import closure_state
+from reintegra.cases.workflows import closure_state, erasure_state
 from reintegra.lib.workflow import Reason
 from reintegra.livelihoods import enrolments
 from reintegra.livelihoods.models import Opportunity
@@ -31,8 +32,8 @@ MOVES = [(w.name, m.name) for w in WORKFLOWS.values() for m in w.moves]
 DAY = datetime.timedelta(days=1)
 
 
-def test_the_apps_declare_the_five_workflows():
-    assert set(WORKFLOWS) == {"case stage", "case closure", "referral", "plan", "enrolment"}
+def test_the_apps_declare_the_six_workflows():
+    assert set(WORKFLOWS) == {"case stage", "case closure", "erasure", "referral", "plan", "enrolment"}
 
 
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
@@ -88,6 +89,15 @@ def make_case_closure_move(users, network, request, move_name):
         case = case_services.closure_move(actor=actor, case=case, move=step, reason=reason_for("case closure", step))
     case.refresh_from_db()
     return case, closure_state(case)
+
+
+def make_erasure_move(users, network, request, move_name):
+    case = open_case(users)
+    for step in ["request"] if move_name == "request" else ["request", move_name]:
+        actor = users["alice"] if step == "request" else users["sam"]
+        erasure.erasure_move(actor=actor, case=case, move=step, reason=reason_for("erasure", step))
+    case.refresh_from_db()
+    return case, erasure_state(case)
 
 
 def make_referral_move(users, network, request, move_name):
@@ -191,6 +201,7 @@ def make_enrolment_move(users, network, request, move_name):
 DRIVERS = {
     "case stage": make_case_stage_move,
     "case closure": make_case_closure_move,
+    "erasure": make_erasure_move,
     "referral": make_referral_move,
     "plan": make_plan_move,
     "enrolment": make_enrolment_move,
@@ -373,7 +384,13 @@ def test_the_first_income_follow_up_task_reads_one_month(users, network, request
 
 # --- The person who asked never decides: a rule of the engine (issue 12, finding 6) ---------------
 
-DECISIONS = {("case closure", "approve"), ("case closure", "decline"), ("plan", "approve")}
+DECISIONS = {
+    ("case closure", "approve"),
+    ("case closure", "decline"),
+    ("erasure", "confirm"),
+    ("erasure", "decline"),
+    ("plan", "approve"),
+}
 
 
 def test_every_decision_names_who_asked_and_only_decisions_do():

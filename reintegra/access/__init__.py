@@ -23,6 +23,13 @@ from .cases import (
     require_case_receiver,
     task_list_for_user,
 )
+from .insights import (
+    INSIGHTS_ROLES,
+    InsightsScope,
+    insights_scope_for_user,
+    reads_insights,
+    require_caseload_viewer,
+)
 from .livelihoods import (
     EnrolmentAccess,
     allocation_round_get_for_user,
@@ -48,6 +55,7 @@ from .members import (
     is_supervisor,
     require_member,
     require_supervisor,
+    require_supervisor_of,
     staff_get_for_user,
     staff_list_for_user,
 )
@@ -61,6 +69,11 @@ from .network import (
 )
 
 __all__ = [
+    "INSIGHTS_ROLES",
+    "InsightsScope",
+    "insights_scope_for_user",
+    "reads_insights",
+    "require_caseload_viewer",
     "api_token_get_for_user",
     "api_token_list_for_user",
     "allocation_round_get_for_user",
@@ -99,6 +112,7 @@ __all__ = [
     "is_supervisor",
     "require_member",
     "require_supervisor",
+    "require_supervisor_of",
     "service_get_for_user",
     "service_list_for_user",
     "staff_get_for_user",

@@ -37,6 +37,15 @@ def require_supervisor(user: AnyUser) -> User:
     return member
 
 
+def require_supervisor_of(user: AnyUser, agency_id: int) -> User:
+    """A supervisor of that agency (an agency's data exchange: HTCDS export and import); anyone
+    else is refused (403)."""
+    member = require_supervisor(user)
+    if member.agency_id != agency_id:
+        raise PermissionDenied
+    return member
+
+
 def is_supervisor(user: AnyUser) -> bool:
     return is_member(user) and user.role == Role.SUPERVISOR and user.agency_id is not None
 

@@ -33,7 +33,7 @@ from reintegra.access import (
 from reintegra.api import PersonalReads, conflict_response
 from reintegra.lib.concurrency import EditConflict
 
-from . import selectors, services, tasks
+from . import erasure, selectors, services, tasks
 from .choices import Stage
 from .duplicates import DuplicateCheckThrottled, duplicate_advice, duplicate_check
 from .models import Case, Consent, Task
@@ -47,6 +47,7 @@ from .serializers import (
     ConsentSerializer,
     DuplicateQuerySerializer,
     DuplicatesSerializer,
+    ErasureDecisionSerializer,
     HistoryEventSerializer,
     IdentitySearchSerializer,
     NoteSerializer,
@@ -283,6 +284,33 @@ class CaseViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet)
     def reopen(self, request: Request, code: str) -> Response:
         """Reopens a closed case at the stage it was closed from."""
         return self._closure_move(request, "reopen", ReasonSerializer)
+
+    def _erasure_move(
+        self, request: Request, move: str | None, serializer_class: type[serializers.Serializer]
+    ) -> Response:
+        """One move of the erasure of the returnee's identifying data (cases/erasure.py)."""
+        access = self._access(for_edit=True)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        move = move or ("confirm" if data["confirm"] else "decline")
+        actor = require_case_owner(request.user)
+        return self._state(
+            erasure.erasure_move(actor=actor, case=access.case, move=move, reason=data.get("reason", ""))
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def erasure(self, request: Request, code: str) -> Response:
+        """Asks, on the returnee's behalf, that their identifying data be erased; a supervisor confirms."""
+        return self._erasure_move(request, "request", ReasonSerializer)
+
+    @extend_schema(request=ErasureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], url_path="erasure/decision")
+    def erasure_decision(self, request: Request, code: str) -> Response:
+        """A supervisor of the owning agency who did not ask confirms (the identifying data is
+        destroyed for good; the case stays as de-identified statistics) or declines the erasure."""
+        return self._erasure_move(request, None, ErasureDecisionSerializer)
 
     @extend_schema(responses={200: TimelineEventSerializer(many=True), 404: NOT_FOUND})
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -3,10 +3,20 @@
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from reintegra.lib import clock, crypto
-from reintegra.lib.formfields import CHECKLIST, FILTERABLE, CountriesField, CountryField, CurrencyField
+from reintegra.lib import clock, crypto, geo
+from reintegra.lib.formfields import (
+    CHECKLIST,
+    FILTERABLE,
+    AreaField,
+    CountriesField,
+    CountryField,
+    CurrencyField,
+    posted,
+    real_areas,
+)
 from reintegra.lib.validators import validate_no_markup
 from reintegra.network.forms import ServiceSelect, group_agencies
 from reintegra.network.models import Agency, Service
@@ -53,6 +63,14 @@ class ReturneeForm(forms.Form):
     citizenships = CountriesField(
         label=_("Citizenship"), required=False, help_text=_("Tick each country the person is a citizen of.")
     )
+    home_area = AreaField(
+        label=_("Home area (province)"),
+        required=False,
+        help_text=_(
+            "The province where the person lives or will live on return (type to find it); used for the figures "
+            "by area of origin. The areas are those of your agency's country and of the citizenships ticked."
+        ),
+    )
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
         required=False,
@@ -73,9 +91,32 @@ class ReturneeForm(forms.Form):
         label=_("status decided by"), required=False, queryset=Agency.objects.filter(active=True)
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agency_country: str = "", **kwargs: Any) -> None:
+        """`agency_country`: the country of the agency that keeps the case, whose areas the home area
+        is chosen among (with those of the citizenships ticked)."""
         super().__init__(*args, **kwargs)
         group_agencies(self)
+        self._offer_home_areas(agency_country)
+
+    def _offer_home_areas(self, agency_country: str) -> None:
+        if self.is_bound:
+            citizenships = posted(self, "citizenships")
+        else:
+            citizenships = list(self.initial.get("citizenships") or [])
+        countries = [c.upper() for c in dict.fromkeys([agency_country, *citizenships]) if c and geo.is_country(c)]
+        home_area = self.fields["home_area"]
+        assert isinstance(home_area, AreaField)  # noqa: S101
+        home_area.set_countries(
+            countries, keep=real_areas([str(self.initial.get("home_area") or ""), *posted(self, "home_area")])
+        )
+        # Ticking a citizenship brings that country's areas (htmx; without it, saving offers them).
+        self.fields["citizenships"].widget.attrs |= {
+            "hx-get": reverse("cases:home_area_options"),
+            "hx-include": "[name='citizenships'], [name='home_area']",
+            "hx-target": f"#{str(self.auto_id) % 'home_area'}",
+            "hx-swap": "outerHTML",
+            "hx-trigger": "change",
+        }
 
     def returnee_fields(self) -> dict[str, Any]:
         """The cleaned data as the services take it: `Returnee.FIELDS` (and an intake's own fields)."""
@@ -239,6 +280,14 @@ class ClosureDecisionForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("1", _("Approve closure")), ("0", _("Do not approve"))],
+        coerce=lambda v: v == "1",
+    )
+
+
+class ErasureDecisionForm(forms.Form):
+    confirm = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Confirm erasure")), ("0", _("Do not erase"))],
         coerce=lambda v: v == "1",
     )
 

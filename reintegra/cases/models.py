@@ -24,6 +24,7 @@ from reintegra.lib.validators import (
     CHOICE_ERRORS,
     TextLength,
     ValuesIn,
+    validate_area,
     validate_countries,
     validate_country,
     validate_currency,
@@ -142,6 +143,7 @@ class Returnee(models.Model):
         "gender",
         "age_at_intake",
         "citizenships",
+        "home_area",
         "languages",
         "education",
         "marital_status",
@@ -181,6 +183,17 @@ class Returnee(models.Model):
         _("age at intake"), null=True, blank=True, validators=[validate_age]
     )
     citizenships = models.JSONField(_("citizenship"), default=list, blank=True, validators=[validate_countries])
+    # Where the person lives or will live on return, as a province or region (ISO 3166-2), for the
+    # figures by area of origin: coarse enough to be plain (the address is encrypted), and indexed
+    # for grouping and filtering. It must lie in the agency's country or a citizenship's (services).
+    home_area = models.CharField(
+        _("home area (province)"),
+        max_length=8,
+        blank=True,
+        db_index=True,
+        validators=[validate_area],
+        help_text=_("ISO 3166-2 code of the province or region, e.g. TH-57, PH-CEB."),
+    )
     languages = vocabulary_list(_("languages"), Language)
     education = models.CharField(
         _("highest education (ISCED)"),
@@ -269,6 +282,21 @@ class Case(models.Model):
     )
     closure_reason = EncryptedTextField(_("closure reason"), blank=True)
     stage_before_closure = models.CharField(max_length=24, choices=Stage.choices, blank=True)
+    # The identifier another system gave the case (HTCDS cas_CaseNumber), set by an import: what a
+    # re-import of the same file finds, so it creates no duplicate (unique per agency).
+    external_id = models.CharField(_("identifier elsewhere"), max_length=120, blank=True, editable=False)
+    # The HTCDS fields of an imported case that reintegra keeps nowhere else (a salutation, an
+    # incoming referral from an agency outside the network…), by field name: nothing in a file is lost
+    # and the export writes them back. Encrypted: they may name people and places.
+    htcds_extra = EncryptedJSONField(default=dict, blank=True, editable=False)
+    # Erasure of the returnee's identifying data (cases/erasure.py, decisions/0029-retention-and-erasure):
+    # a caseworker asks on the returnee's behalf, a supervisor who did not ask confirms.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True)
+    erasure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    erasure_reason = EncryptedTextField(_("reason for erasure"), blank=True)
+    erased_at = models.DateTimeField(_("identifying data erased"), null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = StampField(auto_now=True)
 
@@ -276,7 +304,22 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["agency", "stage"])]
+        indexes = [
+            models.Index(fields=["agency", "stage"]),
+            # The closures waiting for a supervisor (the home page's queue, the caseload dashboard).
+            models.Index(
+                fields=["agency", "closure_requested_at"],
+                condition=models.Q(closure_requested_at__isnull=False),
+                name="case_closure_asked",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="case_external_id_unique_per_agency",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -529,6 +572,10 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        # An agency's open tasks by due day: task lists, overdue counts, the caseload dashboard.
+        indexes = [
+            models.Index(fields=["agency", "due_on"], condition=models.Q(done_at__isnull=True), name="task_open_due")
+        ]
 
     def __str__(self) -> str:
         return self.title

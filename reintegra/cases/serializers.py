@@ -32,7 +32,7 @@ from .choices import (
 )
 from .duplicates import missing_identity
 from .models import DOCUMENT_NUMBER_LENGTH, Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
-from .workflows import CLOSURE, closure_state, parties_of
+from .workflows import CLOSURE, ERASURE, closure_state, erasure_parties, erasure_state, parties_of
 
 IDENTITY_DOCUMENT_TYPES = DocumentType.choices  # named in settings (SPECTACULAR_SETTINGS' enum names)
 # The returnee's fields by the category that shows them (the detail's other categories are whole
@@ -111,9 +111,19 @@ class CaseStateSerializer(CaseListSerializer):
     user may make next (cases/workflows.py)."""
 
     closure_moves = MovesField(CLOSURE, parties_of, state=closure_state)
+    erasure_moves = MovesField(ERASURE, erasure_parties, state=erasure_state)
 
     class Meta(CaseListSerializer.Meta):
-        fields = [*CaseListSerializer.Meta.fields, "version", "closed_at", "closure_requested_at", "closure_moves"]
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "version",
+            "closed_at",
+            "closure_requested_at",
+            "closure_moves",
+            "erasure_requested_at",
+            "erased_at",
+            "erasure_moves",
+        ]
         read_only_fields = fields
 
 
@@ -313,6 +323,9 @@ class CaseDetailSerializer(serializers.Serializer):
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
     age_at_intake = serializers.IntegerField(required=False, allow_null=True)
     citizenships = serializers.ListField(child=serializers.CharField(), required=False)
+    home_area = serializers.CharField(
+        required=False, help_text=gettext_lazy("ISO 3166-2 code of the province or region the person comes home to")
+    )
     languages = serializers.ListField(child=serializers.CharField(), required=False)
     education = serializers.CharField(required=False)
     marital_status = serializers.CharField(required=False)
@@ -409,6 +422,10 @@ class ReasonSerializer(serializers.Serializer):
 
 class ClosureDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
+
+
+class ErasureDecisionSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField()
 
 
 # --- Consents ----------------------------------------------------------------------------------

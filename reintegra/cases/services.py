@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import CASE_OWNER_ROLES, AuditEvent, User
-from reintegra.lib import clock, crypto
+from reintegra.lib import clock, crypto, geo
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import show_day
 from reintegra.lib.phrases import country as country_phrase
@@ -63,6 +63,7 @@ class ReturneeChanges(TypedDict, total=False):
     gender: str
     age_at_intake: int | None
     citizenships: Sequence[str]
+    home_area: str
     languages: Sequence[str]
     education: str
     marital_status: str
@@ -93,14 +94,48 @@ def _index_name_words(returnee: Returnee) -> None:
     """The keyed hashes of the words of every name the person goes by, for search by part of a
     name (decisions/0017); written after the returnee is saved."""
     returnee.name_words.all().delete()
-    keys = crypto.name_word_keys(*(getattr(returnee, f) for f in NAME_FIELDS))
-    NameWordIndex.objects.bulk_create([NameWordIndex(returnee=returnee, key=k) for k in sorted(keys)])
+    NameWordIndex.objects.bulk_create([NameWordIndex(returnee=returnee, key=k) for k in name_word_keys(returnee)])
 
 
 def _index_phones(returnee: Returnee) -> None:
     returnee.phone_index.all().delete()
-    keys = {crypto.blind_index(crypto.phone_key(p), kind="phone") for p in returnee.phones if crypto.phone_key(p)}
-    PhoneIndex.objects.bulk_create([PhoneIndex(returnee=returnee, key=k) for k in keys])
+    PhoneIndex.objects.bulk_create([PhoneIndex(returnee=returnee, key=k) for k in phone_keys(returnee)])
+
+
+# For a writer of many returnees at once (the HTCDS import, exchange/htcds.py): the same keys as
+# one intake writes, computed here once.
+def returnee_index(returnee: Returnee) -> None:
+    """Sets the returnee's name blind indexes, before it is saved."""
+    _index_returnee(returnee)
+
+
+def name_word_keys(returnee: Returnee) -> list[str]:
+    return sorted(crypto.name_word_keys(*(getattr(returnee, f) for f in NAME_FIELDS)))
+
+
+def phone_keys(returnee: Returnee) -> list[str]:
+    return sorted(
+        {crypto.blind_index(crypto.phone_key(p), kind="phone") for p in returnee.phones if crypto.phone_key(p)}
+    )
+
+
+def _area_code(value: str | None) -> str:
+    return str(value or "").strip().upper()
+
+
+def _check_home_area(errors: Errors, returnee: Returnee, *, agency_country: str) -> None:
+    """The home area lies in the agency's country or in a country of the person's citizenship: the
+    figures by area of origin count people where they come home to. A code that is no area at all
+    is the field's own rule (already in `errors`)."""
+    area = geo.area_get(returnee.home_area) if returnee.home_area and "home_area" not in errors else None
+    countries = list(dict.fromkeys([agency_country, *returnee.citizenships]))
+    if area is None or area.country in countries:
+        return
+    message = _(
+        "“%(code)s” (%(area)s) is not an area of %(countries)s, the agency's country or the person's citizenship."
+    )
+    names = ", ".join(geo.country_name(c) for c in countries)
+    add(errors, "home_area", message % {"code": area.code, "area": geo.area_name(area.code), "countries": names})
 
 
 @transaction.atomic
@@ -121,6 +156,7 @@ def case_open(
     gender: str = Gender.UNKNOWN,
     age_at_intake: int | None = None,
     citizenships: Sequence[str] = (),
+    home_area: str = "",
     languages: Sequence[str] = (),
     education: str = "",
     marital_status: str = "",
@@ -142,6 +178,7 @@ def case_open(
         gender=gender,
         age_at_intake=age_at_intake,
         citizenships=list(citizenships),
+        home_area=_area_code(home_area),
         languages=list(languages),
         education=education,
         marital_status=marital_status,
@@ -150,6 +187,7 @@ def case_open(
         trafficking_status_decided_by=trafficking_status_decided_by,
     )
     errors = record_problems(returnee, only=Returnee.FIELDS)
+    _check_home_area(errors, returnee, agency_country=actor.agency.country)
     errors |= record_problems(Case(stage=stage, notes=notes), only=("stage", "notes"))
     if stage == Stage.CLOSED:  # a case is closed by a supervisor's approval, never opened closed
         add(errors, "stage", _("Unknown value(s): %(values)s.") % {"values": stage})
@@ -203,11 +241,16 @@ def case_update(
     case = Case.objects.select_for_update().select_related("returnee").get(pk=case.pk)
     returnee = case.returnee
     submitted: dict[str, Any] = {k: v for k, v in changes.items() if k in Returnee.FIELDS}
+    if "home_area" in submitted:
+        submitted["home_area"] = _area_code(submitted["home_area"])
     current = {k: getattr(returnee, k) for k in submitted}
     check_version(case, expected_version=version, submitted=submitted, fields=Returnee.FIELDS, values_from=returnee)
     for key, value in submitted.items():
         setattr(returnee, key, list(value) if isinstance(value, tuple) else value)
     errors = record_problems(returnee, only=submitted)
+    if "home_area" in submitted and submitted["home_area"] != current["home_area"]:
+        # Checked when it changes: an area recorded before stays when a citizenship is edited.
+        _check_home_area(errors, returnee, agency_country=case.agency.country)
     if notes is not None:
         case.notes = notes
         errors |= record_problems(case, only=("notes",))
@@ -491,6 +534,8 @@ def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
     """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason, record=case, actor=actor)
+    if step.name == "reopen" and case.erased_at is not None:  # nobody can work with a person nobody can identify
+        raise ValidationError(_("The returnee's identifying data was erased: the case cannot be reopened."))
     reason = step.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()

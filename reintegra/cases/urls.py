@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", views.case_search, name="search"),
     path("new/", views.case_intake, name="intake"),
     path("tasks/", views.task_list, name="tasks"),
+    path("home-areas/", views.home_area_options, name="home_area_options"),
     path("<str:code>/", views.case_detail, name="detail"),
     path("<str:code>/edit/", views.case_edit, name="edit"),
     path("<str:code>/reveal/", views.case_reveal, name="reveal"),
@@ -29,4 +30,6 @@ urlpatterns = [
     path("<str:code>/closure/", views.case_action, {"action": "closure"}, name="closure"),
     path("<str:code>/closure/decision/", views.case_action, {"action": "closure_decide"}, name="closure_decide"),
     path("<str:code>/reopen/", views.case_action, {"action": "reopen"}, name="reopen"),
+    path("<str:code>/erasure/", views.case_action, {"action": "erasure"}, name="erasure"),
+    path("<str:code>/erasure/decision/", views.case_action, {"action": "erasure_decide"}, name="erasure_decide"),
 ]

@@ -27,7 +27,7 @@ from reintegra.access import (
     require_member,
 )
 from reintegra.accounts.models import User
-from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_personal_data
+from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_no_personal_data, shows_personal_data
 from reintegra.lib import clock
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.formfields import page_form, with_currency_of
@@ -37,12 +37,13 @@ from reintegra.plans.models import Assessment
 from reintegra.plans.selectors import assessment_chart
 from reintegra.referrals.forms import referral_form_for
 
-from . import selectors, services, tasks
+from . import erasure, selectors, services, tasks
 from .choices import IDENTIFYING_CATEGORIES, DataCategory, DuplicateCheckReason
 from .duplicates import DuplicateCheckThrottled, duplicate_advice, duplicate_check, missing_identity
 from .forms import (
     ClosureDecisionForm,
     ConsentForm,
+    ErasureDecisionForm,
     HistoryForm,
     IdentitySearchForm,
     IntakeForm,
@@ -56,7 +57,7 @@ from .forms import (
     TaskForm,
 )
 from .models import Case, Consent, Task
-from .workflows import CLOSURE, closure_state, parties_of
+from .workflows import CLOSURE, ERASURE, closure_state, erasure_parties, erasure_state, parties_of
 
 NEW_CASE = DuplicateCheckReason.NEW_CASE
 INTAKE_CANNOT_CHECK = gettext_lazy(
@@ -166,11 +167,15 @@ def case_search(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('cases:list')}?{urlencode({'search': token})}")
 
 
-def _intake_confirming(request: HttpRequest) -> IntakeForm:
+def _agency_country(user: User) -> str:
+    return user.agency.country if user.agency else ""
+
+
+def _intake_confirming(request: HttpRequest, user: User) -> IntakeForm:
     """The intake form as posted, with `confirm_new` set: saving it again opens the case."""
     data = request.POST.copy()
     data["confirm_new"] = "True"
-    form = IntakeForm(data)
+    form = IntakeForm(data, agency_country=_agency_country(user))
     form.is_valid()
     return form
 
@@ -185,7 +190,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
     user = require_case_owner(request.user)
     if request.method == "GET":
         note_nothing_shown()  # a blank form; the duplicates a post may show are audited by their check
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, agency_country=_agency_country(user))
     found = None
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -197,7 +202,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 given_name=fields["given_name"], birth_date=fields["birth_date"], phones=fields["phones"]
             )
             if missing:
-                form, status, held = _intake_confirming(request), 400, True
+                form, status, held = _intake_confirming(request, user), 400, True
                 for name, problems in missing.items():
                     form.add_error(name, INTAKE_CANNOT_CHECK if name == "birth_date" else problems)
             else:
@@ -205,12 +210,12 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 try:
                     found = duplicate_check(actor=user, reason=NEW_CASE, via="intake", **identity)
                 except DuplicateCheckThrottled as exc:
-                    form, status, held = _intake_confirming(request), 429, True
+                    form, status, held = _intake_confirming(request, user), 429, True
                     form.add_error(None, f"{exc} {_('Save again to open the case without the check.')}")
                 else:
                     held = bool(found.own or found.elsewhere)
                     if held:
-                        form = _intake_confirming(request)
+                        form = _intake_confirming(request, user)
         if not held:
             try:
                 case = services.case_open(actor=user, stage=stage, notes=notes, **fields)
@@ -222,6 +227,18 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                 return redirect("cases:detail", code=case.code)
     context = {"form": form, "duplicates": found, "advice": duplicate_advice(found) if found else ""}
     return render(request, "cases/intake.html", context, status=status)
+
+
+@shows_no_personal_data
+@login_required
+@require_GET
+def home_area_options(request: HttpRequest) -> HttpResponse:
+    """The home area's select for the citizenships ticked (swapped in by htmx on the intake and edit
+    forms): the areas of the user's agency's country and of those countries, the chosen one kept."""
+    user = require_case_owner(request.user)
+    initial = {"citizenships": request.GET.getlist("citizenships"), "home_area": request.GET.get("home_area", "")}
+    form = ReturneeForm(initial=initial, agency_country=_agency_country(user))
+    return render(request, "cases/_home_area.html", {"field": form["home_area"]})
 
 
 def _assessment_chart(case: Any) -> Any:
@@ -238,6 +255,7 @@ NOTE_FORM = page_form(NoteForm, "note")
 TASK_FORM = page_form(TaskForm, "task")
 CLOSURE_FORM = page_form(ReasonForm, "closure")
 REOPEN_FORM = page_form(ReasonForm, "reopen")
+ERASURE_FORM = page_form(ReasonForm, "erasure")
 PHOTO_FORM = page_form(PhotoForm, "photo")
 
 
@@ -276,6 +294,17 @@ def _detail_context(
                 m.name
                 for m in CLOSURE.allowed(
                     closure_state(case), parties_of(require_member(request.user), case), record=case, actor=request.user
+                )
+                if not (case.erased_at and m.name == "reopen")
+            ],
+            "erasure_form": ERASURE_FORM(),
+            "erasure_moves": [
+                m.name
+                for m in ERASURE.allowed(
+                    erasure_state(case),
+                    erasure_parties(require_member(request.user), case),
+                    record=case,
+                    actor=request.user,
                 )
             ],
         }
@@ -329,7 +358,7 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     access = case_get_for_user(request.user, code=code, for_edit=True)
     user = require_case_owner(request.user)
     if request.method == "POST":
-        form = ReturneeForm(request.POST)
+        form = ReturneeForm(request.POST, agency_country=access.case.agency.country)
         if form.is_valid():
             try:
                 services.case_update(
@@ -345,7 +374,7 @@ def case_edit(request: HttpRequest, code: str) -> HttpResponse:
     else:
         # The form holds every identifying value: opening it is a reveal, like "Show" on the page.
         selectors.case_reveal(user=user, access=access, shown=set(access.categories), via="edit form")
-        form = ReturneeForm(initial=ReturneeForm.initial_from(access.case))
+        form = ReturneeForm(initial=ReturneeForm.initial_from(access.case), agency_country=access.case.agency.country)
     return render(request, "cases/edit.html", {"form": form, "case": access.case})
 
 
@@ -425,6 +454,21 @@ CASE_ACTIONS = {
         gettext_lazy("Case reopened."),
         REOPEN_FORM,
         "reopen_form",
+    ),
+    "erasure": CaseAction(
+        lambda u, a, d: erasure.erasure_move(actor=u, case=a.case, move="request", reason=d["reason"]),
+        gettext_lazy("Erasure requested; a supervisor will confirm it."),
+        ERASURE_FORM,
+        "erasure_form",
+    ),
+    "erasure_decide": CaseAction(
+        lambda u, a, d: erasure.erasure_move(actor=u, case=a.case, move="confirm" if d["confirm"] else "decline"),
+        lambda d: (
+            gettext_lazy("The returnee's identifying data has been erased; the case stays as statistics.")
+            if d["confirm"]
+            else gettext_lazy("Erasure not confirmed.")
+        ),
+        ErasureDecisionForm,
     ),
 }
 # A refused form shows the case's page again: its read is noted there (case_page).

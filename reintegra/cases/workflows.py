@@ -139,3 +139,80 @@ def parties_of(user: User, case: Case) -> frozenset[str]:
     if case.closure_requested_by_id is not None and user.pk == case.closure_requested_by_id:
         parties.add(REQUESTER)
     return frozenset(parties)
+
+
+# The erasure of the returnee's identifying data (cases/erasure.py): a caseworker asks on the
+# returnee's behalf, a supervisor who did not ask confirms. Its state is read from the case.
+ERASURE_KEPT, ERASURE_REQUESTED, ERASED = "kept", "requested", "erased"
+ERASURE_REQUEST_CLEARED = {"erasure_requested_at": Stamp.CLEAR, "erasure_requested_by": Stamp.CLEAR}
+ERASURE_REFUSAL = _("The person who asked for the erasure does not confirm it.")
+
+ERASURE = Workflow(
+    name="erasure",
+    states=(ERASURE_KEPT, ERASURE_REQUESTED, ERASED),
+    initial=(ERASURE_KEPT,),
+    state_labels={
+        ERASURE_KEPT: _("Identifying data kept"),
+        ERASURE_REQUESTED: _("Erasure requested"),
+        ERASED: _("Erased"),
+    },
+    record_label=_("case"),
+    moves=(
+        Move(
+            "request",
+            (ERASURE_KEPT,),
+            ERASURE_REQUESTED,
+            by=frozenset({OWNER}),
+            reason=Reason.REQUIRED,
+            stamps={
+                "erasure_requested_at": Stamp.NOW,
+                "erasure_requested_by": Stamp.ACTOR,
+                "erasure_reason": Stamp.REASON,
+            },
+            label=_("Request erasure"),
+            reason_prompt=_("Say how the returnee asked for the erasure."),
+        ),
+        Move(
+            "confirm",
+            (ERASURE_REQUESTED,),
+            ERASED,
+            by=frozenset({SUPERVISOR}),
+            not_by=frozenset({REQUESTER}),
+            asked_by=("erasure_requested_by",),
+            stamps={"erased_at": Stamp.NOW, **ERASURE_REQUEST_CLEARED},
+            then=("the returnee's identifying data is destroyed; the case stays as de-identified statistics",),
+            label=_("Confirm erasure"),
+            refusal=ERASURE_REFUSAL,
+        ),
+        Move(
+            "decline",
+            (ERASURE_REQUESTED,),
+            ERASURE_KEPT,
+            by=frozenset({SUPERVISOR}),
+            not_by=frozenset({REQUESTER}),
+            asked_by=("erasure_requested_by",),
+            reason=Reason.OPTIONAL,
+            stamps={**ERASURE_REQUEST_CLEARED, "erasure_reason": Stamp.CLEAR},
+            label=_("Do not erase"),
+            refusal=ERASURE_REFUSAL,
+        ),
+    ),
+)
+
+
+def erasure_state(case: Case) -> str:
+    if case.erased_at is not None:
+        return ERASED
+    return ERASURE_REQUESTED if case.erasure_requested_at is not None else ERASURE_KEPT
+
+
+def erasure_parties(user: User, case: Case) -> frozenset[str]:
+    parties = set()
+    if user.agency_id is not None and user.agency_id == case.agency_id:
+        if user.role in CASE_OWNER_ROLES:
+            parties.add(OWNER)
+        if user.role == Role.SUPERVISOR:
+            parties.add(SUPERVISOR)
+    if case.erasure_requested_by_id is not None and user.pk == case.erasure_requested_by_id:
+        parties.add(REQUESTER)
+    return frozenset(parties)

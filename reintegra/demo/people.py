@@ -14,11 +14,13 @@ from reintegra.cases.choices import Education, Gender, MaritalStatus
 from reintegra.demo.drawing import Demo, data_file, pick
 
 WOMEN = (Gender.FEMININE, Gender.TRANSGENDER_FEMININE)
+HOME_AREA_UNKNOWN_EVERY = 15
 
 
 @dataclass(frozen=True)
 class Home:
-    area: str
+    area: str  # the district or city and the province, as an address names them
+    province: str  # the province's ISO 3166-2 code (Metro Manila's region for its cities): the home area
     region: str
     language: str  # spoken besides the national language; "" for none
     weight: int  # how many of the agency's returnees come home here (relative)
@@ -105,6 +107,9 @@ def person_draw(
         "family_name": family,
         "gender": gender.value,
         "citizenships": [country],
+        # One intake in fifteen has not recorded it yet; drawn from the serial, not the generator,
+        # so that the rest of the demo draws as before.
+        "home_area": "" if serial % HOME_AREA_UNKNOWN_EVERY == 0 else home.province,
         "languages": languages,
         "education": education.value,
         "marital_status": marital.value,

@@ -269,11 +269,13 @@ def referral_plan(
             override_reason=_texts("override_reasons")[draft.country] if override else "",
         )
 
-    def move(name: str, actor: Any, reason: str = "") -> Callable[[], None]:
+    def move(name: str, actor: Any, reason: str = "", code: str = "") -> Callable[[], None]:
         def act() -> None:
             nonlocal referral
             assert referral is not None  # noqa: S101  sent before
-            referral = referral_services.referral_move(move=name, actor=actor, referral=referral, reason=reason)
+            referral = referral_services.referral_move(
+                move=name, actor=actor, referral=referral, reason=reason, decline_reason=code
+            )
 
         return act
 
@@ -286,8 +288,8 @@ def referral_plan(
         return
     answered = pace.after(sent, pace.wait("response"), zone)
     if status == ReferralStatus.DECLINED:
-        reason = rng.choice(_texts("decline_reasons"))
-        script.at(answered, move("decline", receiver, reason))
+        decline = rng.choice(_texts("decline_reasons"))
+        script.at(answered, move("decline", receiver, decline["text"], decline["code"]))
         return
     script.at(answered, move("accept", receiver))
     started = status == ReferralStatus.IN_PROGRESS or (

@@ -1,5 +1,6 @@
 """Each role lands on its own work: the caseworker on today, the supervisor on queues, the provider's
-staff on an inbox, the analyst and the coordinator on an overview of the programme and the network."""
+staff on an inbox, the analyst and the coordinator on the insights' dashboards and an overview of the
+programme and the network."""
 
 from typing import Any
 
@@ -15,9 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from reintegra.access import (
     can_manage_network,
     can_manage_staff,
+    insights_scope_for_user,
     is_member,
     is_supervisor,
     keeps_cases,
+    reads_insights,
     receives_cases,
     require_case_receiver,
     require_member,
@@ -26,6 +29,7 @@ from reintegra.access import (
 )
 from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_no_personal_data, shows_personal_data
 from reintegra.cases.tasks import task_done
+from reintegra.insights.dashboards import DASHBOARDS
 from reintegra.lib.http import run_as_messages
 from reintegra.network.selectors import countries_in_network
 
@@ -71,6 +75,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "sees_programme": sees_programme_figures(user),
         "countries": countries_in_network(user=user),
     }
+    if is_member(user) and reads_insights(user):
+        # The dashboards the reader may open: the analyst's and the coordinator's own work, a
+        # supervisor's beside the queues.
+        whole_network = insights_scope_for_user(user).whole_network
+        context["dashboards"] = [d for d in DASHBOARDS.values() if not (d.supervisors_only and whole_network)]
     today = queues = inbox = None
     if keeps_cases(user):
         context["today"] = today = selectors.today_for(user=user)

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 
 from django.utils import timezone
 from django.utils.formats import date_format, get_format
+from django.utils.translation import gettext as _
 
 GREGORIAN = "gregorian"
 BUDDHIST = "buddhist"
@@ -94,6 +95,22 @@ def show_moment(value: datetime.date | None) -> str:
     if not isinstance(value, datetime.datetime):
         return show_day(value)
     return _format(_local(value), "DATETIME_FORMAT")
+
+
+def show_year(year: int) -> str:
+    """A year as the reader counts it (2026, or 2569 in the Buddhist era)."""
+    return str(year + BUDDHIST_ERA_OFFSET if _calendar.get() == BUDDHIST else year)
+
+
+def quarter_of(value: datetime.date) -> str:
+    """The quarter a day falls in, as a sortable key: "2026-Q4"."""
+    return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+
+
+def show_quarter(key: str) -> str:
+    """A quarter key ("2026-Q4") as the reader reads it ("Q4 2026", "ไตรมาส 4 2569")."""
+    year, quarter = key.split("-Q")
+    return _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": show_year(int(year))}
 
 
 def machine(value: datetime.date | None) -> str:

@@ -25,6 +25,11 @@ def label(vocabulary: str, code: str) -> str:
     """The label of one code; an unknown code (or vocabulary) is shown as it is stored."""
     if vocabulary == "country":
         return geo.country_name(code)
+    if vocabulary == "area":  # an ISO 3166-2 area, with its country: "Chiang Rai, Thailand"
+        area = geo.area_get(code) if code else None
+        if area is None or area.code == area.country:
+            return geo.area_name(code) if code else ""
+        return f"{geo.area_name(code)}, {geo.country_name(area.country)}"
     choices = _VOCABULARIES.get(vocabulary)
     if choices is None:
         return str(code)

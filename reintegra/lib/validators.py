@@ -73,7 +73,8 @@ class ValuesIn:
         self.choices = choices
 
     def __call__(self, value: Iterable[str]) -> None:
-        bad = [v for v in value or [] if v not in self.choices.values]
+        allowed = set(self.choices.values) if value else set()  # once a call: `values` is rebuilt each time
+        bad = [v for v in value or [] if v not in allowed]
         if bad:
             raise ValidationError(
                 # Not "invalid_choice": a field would put its own message for that code in place of this one.
@@ -107,6 +108,17 @@ def validate_countries(value: Iterable[str]) -> None:
 
 def validate_country(value: str) -> None:
     validate_countries([value])
+
+
+def validate_area(value: str) -> None:
+    """An ISO 3166-2 area (a province, a region…) or a country without areas (decisions/0002); blank
+    passes (the field says whether it may be blank). The same rule as livelihoods' option areas."""
+    if value and geo.area_get(str(value)) is None:
+        raise ValidationError(
+            _("“%(code)s” is not an ISO 3166-2 area (or a country without areas)."),
+            params={"code": str(value).upper()},
+            code="area",
+        )
 
 
 def validate_not_future(value: datetime.date | None) -> None:

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
@@ -17,13 +18,15 @@ from reintegra.access import (
     labour_market_get_for_user,
     opportunity_get_for_user,
     require_member,
+    require_programme_viewer,
 )
 from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.api import Pagination, conflict_response
 from reintegra.lib.concurrency import EditConflict
 from reintegra.network.models import Agency
 
-from . import selectors, services
+from . import scorecard, selectors, services
+from .forms import scorecard_form_for
 from .models import OPTION_FIELDS, LabourMarketDemand, Opportunity, OpportunityKind, values_of
 from .serializers import DemandSerializer, ImportSerializer, OpportunityWriteSerializer, OptionRowSerializer
 
@@ -210,3 +213,25 @@ def opportunity_detail(request: Request, pk: int) -> Response:
         return _save_option(request, option)
     row = selectors.opportunity_rows(user=user, opportunities=Opportunity.objects.filter(pk=option.pk))[0]
     return Response(OptionRowSerializer(row).data)
+
+
+@extend_schema(
+    operation_id="insights_programme_audit",
+    parameters=[
+        OpenApiParameter("provider", str, description="A provider's slug"),
+        OpenApiParameter("area", str, description="ISO 3166-2 area of the options, or a country"),
+        OpenApiParameter("since", str, description="The period's first day (ISO 8601)"),
+        OpenApiParameter("until", str, description="The period's last day (ISO 8601)"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+    summary="Programme scorecard",
+    description="The four failures as flagged indicators (docs/scorecard.md); suppressed values are marked.",
+)
+@shows_no_personal_data
+@api_view(["GET"])
+def programme_audit(request: Request) -> Response:
+    user = require_programme_viewer(request.user)
+    form = scorecard_form_for(user, request.query_params or None)
+    if form.is_bound and not form.is_valid():
+        raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+    return Response(scorecard.as_json(scorecard.scorecard(form.scope)))

@@ -2,14 +2,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from reintegra.access import agency_list_for_user
+from reintegra.accounts.models import User
 from reintegra.lib import geo
 from reintegra.lib.formfields import AreaField, AreasField, CurrencyField, posted, real_areas
 from reintegra.lib.validators import validate_no_markup
 from reintegra.network.choices import Language
 
-from . import isco
+from . import isco, scorecard
 from .choices import EmploymentStatus, EnrolmentStatus, Interest, WorkMode
 from .models import (
     FOLLOW_UP_FIELDS,
@@ -48,6 +51,51 @@ class DemandForm(forms.Form):
             wage_currency = self.fields["wage_currency"]
             assert isinstance(wage_currency, CurrencyField)  # noqa: S101
             wage_currency.set_default_country(countries[0])
+
+
+def scorecard_form_for(user: User, data: Any) -> "ScorecardForm":
+    """The scorecard's filters for a reader: the providers with options they may see, their countries' areas."""
+    with_options = Opportunity.objects.filter(provider=OuterRef("pk"))
+    agencies = agency_list_for_user(user).filter(Exists(with_options)).order_by("name")
+    countries = sorted({a.country for a in agencies})
+    return ScorecardForm(data, providers=[(a.slug, a.display_name) for a in agencies], countries=countries)
+
+
+class ScorecardForm(forms.Form):
+    """The scorecard's scope: a provider, an area, a period; `scope` once valid."""
+
+    provider = forms.ChoiceField(label=_("Provider"), required=False)
+    area = AreaField(label=_("Area of the option"), required=False)
+    since = forms.DateField(label=_("Start of period"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("End of period"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(
+        self, *args: Any, providers: Sequence[tuple[str, str]] = (), countries: Sequence[str] = (), **kwargs: Any
+    ):
+        """`providers`: (short name, name) of the agencies with options; `countries`: whose areas are offered."""
+        super().__init__(*args, **kwargs)
+        provider = self.fields["provider"]
+        assert isinstance(provider, forms.ChoiceField)  # noqa: S101
+        provider.choices = [("", _("Every provider")), *providers]
+        area = self.fields["area"]
+        assert isinstance(area, AreaField)  # noqa: S101
+        area.set_countries(countries, blank=_("Every area"))
+        self.scope = scorecard.Scope()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            self.scope = scorecard.scope_from(
+                provider=data.get("provider") or "",
+                area=data.get("area") or "",
+                since=data.get("since"),
+                until=data.get("until"),
+            )
+        except scorecard.ScopeError as exc:
+            self.add_error(exc.argument, str(exc))
+        return data
 
 
 class ImportForm(forms.Form):

@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from reintegra.access import (
@@ -18,6 +18,7 @@ from reintegra.accounts.reads import note_read
 from reintegra.cases.choices import DataCategory
 from reintegra.lib import clock, geo
 
+from . import scorecard
 from .choices import NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
 from .models import Enrolment, IncomeFollowUp, LabourMarketDemand, Opportunity, SkillsProfile
 
@@ -124,48 +125,23 @@ def enrolments_for_user(*, user: AnyUser, status: str = "") -> QuerySet[Enrolmen
     return enrolments.select_related("case", "opportunity", "opportunity__provider").order_by("-updated_at")
 
 
-@dataclass
-class OptionOutcomes:
-    opportunity: Opportunity
-    counts: dict[str, int]
-    placement_rate: float | None  # placed / (completed + placed + dropped out), None before anyone ends
-    completion_rate: float | None  # (completed + placed) / (enrolled ever)
-
-
-def option_outcomes(*, opportunities: list[Opportunity]) -> dict[int, OptionOutcomes]:
-    """Counts per status, completion and placement rates per option, in one query."""
-    counts: dict[int, dict[str, int]] = {o.pk: {} for o in opportunities}
-    for row in (
-        Enrolment.objects.filter(opportunity__in=opportunities)
-        .values("opportunity_id", "status")
-        .annotate(n=Count("pk"))
-    ):
-        counts[row["opportunity_id"]][row["status"]] = row["n"]
-    outcomes = {}
-    for option in opportunities:
-        c = counts[option.pk]
-        placed, completed, dropped = (c.get(s, 0) for s in ("placed", "completed", "dropped_out"))
-        ended = placed + completed + dropped
-        enrolled_ever = ended + c.get("enrolled", 0)
-        outcomes[option.pk] = OptionOutcomes(
-            opportunity=option,
-            counts=c,
-            placement_rate=placed / ended if ended else None,
-            completion_rate=(placed + completed) / enrolled_ever if enrolled_ever else None,
-        )
-    return outcomes
-
-
-def programme_audit(*, user: AnyUser) -> dict[str, Any]:
-    """What the programme offers and what it leads to: gender restrictions with their justification,
-    long unpaid courses, and per option the declines, drop-outs, completions and placements."""
-    member = require_programme_viewer(user)
-    rows = opportunity_rows(user=member, opportunities=Opportunity.objects.all())
-    outcomes = option_outcomes(opportunities=[r.opportunity for r in rows])
+def programme_audit(*, user: AnyUser, scope: scorecard.Scope | None = None) -> dict[str, Any]:
+    """The programme scorecard of a scope (scorecard.py): the four failures as flagged indicators, in
+    total, per provider and per area; beside it the options behind two of the flags, named (options
+    are no people): those restricted to one gender with their justification, and the long trainings
+    without a stipend. Figures only, no person."""
+    require_programme_viewer(user)
+    scope = scope or scorecard.Scope()
+    options = scorecard.options_in(scope).select_related("provider").order_by("area", "title")
+    unpaid = (Q(stipend_monthly__isnull=True) | Q(stipend_monthly=0)) & (
+        Q(wage_monthly__isnull=True) | Q(wage_monthly=0)
+    )
     return {
-        "restricted": [r for r in rows if r.opportunity.gender_restriction],
-        "long_unpaid": [r for r in rows if r.long_and_unpaid],
-        "outcomes": [(r, outcomes[r.opportunity.pk]) for r in rows],
+        "card": scorecard.scorecard(scope),
+        "restricted": list(options.exclude(gender_restriction="")),
+        "long_unpaid": list(
+            options.filter(unpaid, kind__in=scorecard.TRAINING_KINDS, duration_weeks__gt=scorecard.LONG_TRAINING_WEEKS)
+        ),
     }
 
 

@@ -39,9 +39,9 @@ from reintegra.lib.http import form_add_refusal
 from reintegra.matching.prediction import FEATURES
 from reintegra.network.selectors import countries_in_network
 
-from . import allocation, isco, prediction, selectors, services
+from . import allocation, isco, prediction, scorecard, selectors, services
 from .choices import EnrolmentStatus
-from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm, WithdrawForm
+from .forms import AllocationForm, DemandForm, FilterForm, ImportForm, OpportunityForm, WithdrawForm, scorecard_form_for
 from .models import DEMAND_FIELDS, OPTION_FIELDS, Opportunity, OpportunityKind, values_of
 from .workflows import ENROLMENT, parties_of
 
@@ -224,64 +224,48 @@ def option_edit(request: HttpRequest, opportunity_id: int | None = None) -> Http
 @login_required
 @require_GET
 def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
-    """Gender restrictions with their justification, long unpaid courses, and what each option leads to."""
-    audit = selectors.programme_audit(user=request.user)
+    """The programme scorecard: the four failures as flagged indicators for a provider, an area and
+    a period, in total, per provider and per area; as a page or a CSV file. Figures only."""
+    user = require_programme_viewer(request.user)
+    form = scorecard_form_for(user, request.GET or None)
+    if form.is_bound and not form.is_valid():
+        if fmt == "csv":
+            problems = "; ".join(
+                f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
+            )
+            return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+        return render(request, "livelihoods/audit.html", {"form": form, "invalid": True}, status=400)
+    audit = selectors.programme_audit(user=user, scope=form.scope)
     if fmt == "csv":
-        return _programme_audit_csv(audit)
+        return _programme_audit_csv(audit["card"])
     return render(
         request,
         "livelihoods/audit.html",
         {
+            "form": form,
+            "card": audit["card"],
             "restricted": audit["restricted"],
             "long_unpaid": audit["long_unpaid"],
-            "outcomes": [(row, outcome, isco.label(row.opportunity.isco)) for row, outcome in audit["outcomes"]],
+            "query": request.GET.urlencode(),
+            "min_cell": settings.INSIGHTS_MIN_CELL,
+            "columns": [(s.key, s.label) for s in scorecard.SPECS.values()],
+            "tables": [
+                (_("By provider"), "by-provider", _("Provider"), audit["card"].providers),
+                (_("By area of the option"), "by-area", _("Area"), audit["card"].areas),
+            ],
         },
     )
 
 
-AUDIT_CSV_COUNTS = ("declined", "enrolled", "dropped_out", "completed", "placed")
-
-
-def _programme_audit_csv(audit: dict[str, Any]) -> HttpResponse:
-    """The audit's figures per option, as the page shows them: counts and rates, never a person."""
+def _programme_audit_csv(card: scorecard.Scorecard) -> HttpResponse:
+    """The scorecard as the page shows it, one row per indicator: in total, then per provider and
+    per area; a suppressed figure is empty and marked, never a person."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="programme-audit.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino titles as UTF-8
+    response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino names as UTF-8
     writer = csv.writer(response)
-    writer.writerow(
-        [
-            "option_id", "option", "kind", "provider", "country", "area", "isco", "occupation_group",
-            "active", "restricted_to", "restriction_justification", "duration_weeks", "stipend_monthly",
-            "currency", "long_without_stipend", *AUDIT_CSV_COUNTS, "completion_rate", "placement_rate",
-            "local_vacancies", "local_demand_index",
-        ]
-    )  # fmt: skip
-    for row, outcome in audit["outcomes"]:
-        option, demand = row.opportunity, row.demand
-        writer.writerow(
-            [
-                option.pk,
-                option.title,
-                option.kind,
-                option.provider.display_name,
-                option.provider.country,
-                option.area,
-                option.isco,
-                isco.label(option.isco),
-                "yes" if option.active else "no",
-                option.gender_restriction,
-                option.gender_restriction_reason,
-                "" if option.duration_weeks is None else option.duration_weeks,
-                "" if option.stipend_monthly is None else option.stipend_monthly,
-                option.currency,
-                "yes" if row.long_and_unpaid else "no",
-                *(outcome.counts.get(status, 0) for status in AUDIT_CSV_COUNTS),
-                "" if outcome.completion_rate is None else f"{outcome.completion_rate:.3f}",
-                "" if outcome.placement_rate is None else f"{outcome.placement_rate:.3f}",
-                "" if demand is None or demand.vacancies is None else demand.vacancies,
-                "" if demand is None or demand.demand_index is None else demand.demand_index,
-            ]
-        )
+    writer.writerow(scorecard.CSV_COLUMNS)
+    writer.writerows(scorecard.csv_rows(card))
     return response
 
 

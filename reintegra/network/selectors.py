@@ -65,9 +65,15 @@ def agency_directory(*, user: AnyUser, filters: DirectoryFilters) -> QuerySet[Ag
 
 def coverage_for_country(*, user: AnyUser, country: str, dimension: str = "stage", stage: str = "") -> Coverage:
     """Areas × stages (or × service categories, optionally within one stage) for one country."""
+    return coverage_among(agencies=agency_list_for_user(user), country=country, dimension=dimension, stage=stage)
+
+
+def coverage_among(*, agencies: QuerySet[Agency], country: str, dimension: str = "stage", stage: str = "") -> Coverage:
+    """The coverage map drawn by the given agencies (their active ones): the insights draw it for the
+    whole network, where agencies are counted and no person is."""
     country = country.upper()
     columns = list(Stage.values) if dimension == "stage" else list(ServiceCategory.values)
-    services = Service.objects.filter(active=True, agency__in=agency_list_for_user(user).filter(country=country))
+    services = Service.objects.filter(active=True, agency__in=agencies.filter(country=country))
     if dimension == "category" and stage:
         services = services.filter(stage=stage)
     column_field = "stage" if dimension == "stage" else "category"

@@ -119,6 +119,12 @@ class Plan(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = StampField(auto_now=True)
 
+    class Meta:
+        # The plans waiting for a supervisor's approval (the home page's queue, the caseload dashboard).
+        indexes = [
+            models.Index(fields=["case"], condition=models.Q(status=PlanStatus.SUBMITTED), name="plan_submitted")
+        ]
+
     def __str__(self) -> str:
         return f"plan {self.case} r{self.revision}"
 

@@ -2,14 +2,15 @@
 category (its own agency, or an agency whose active referral shares it). Reads are audited."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.http import Http404
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from reintegra.access import AnyUser, CaseAccess, case_get_for_user, case_list_for_user, require_member
 from reintegra.accounts.reads import note_read
 from reintegra.cases.choices import DataCategory
+from reintegra.lib import dates
 from reintegra.lib.charts import Series, line_chart
 
 from .checks import Flag, plan_flags
@@ -73,12 +74,22 @@ def assessment_get_for_user(user: AnyUser, *, assessment_id: int, for_edit: bool
     return access, assessment
 
 
-def assessment_chart(assessments: list[Assessment]) -> Any:
-    """The economic, social and psychosocial scores over time, for the SVG chart."""
-    done = [a for a in assessments if a.done_on is not None]
-    series = [
-        Series("economic", str(_("Economic")), [(a.done_on, a.economic) for a in done if a.done_on]),  # type: ignore[misc]
-        Series("social", str(_("Social")), [(a.done_on, a.social) for a in done if a.done_on]),  # type: ignore[misc]
-        Series("psychosocial", str(_("Psychosocial")), [(a.done_on, a.psychosocial) for a in done if a.done_on]),  # type: ignore[misc]
-    ]
-    return line_chart(series)
+def assessment_chart(assessments: list[Assessment]) -> SafeString | None:
+    """The economic, social and psychosocial scores over time (0 to 1), as an SVG chart."""
+    done = sorted((a for a in assessments if a.done_on is not None), key=lambda a: (a.done_on, a.pk))
+    if not done:
+        return None
+
+    def scores(field: str) -> list[float | None]:
+        return [None if getattr(a, field) is None else round(getattr(a, field), 2) for a in done]
+
+    return line_chart(
+        title=str(_("Economic, social and psychosocial scores over time (0 to 1)")),
+        labels=[dates.show_day(a.done_on) for a in done],  # type: ignore[arg-type]
+        series=[
+            Series(str(_("Economic")), scores("economic")),
+            Series(str(_("Social")), scores("social")),
+            Series(str(_("Psychosocial")), scores("psychosocial")),
+        ],
+        range_=(0, 1),
+    )

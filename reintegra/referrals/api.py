@@ -27,7 +27,12 @@ from reintegra.lib.workflow import Reason
 from . import services
 from .choices import ReferralStatus
 from .models import Referral
-from .serializers import ReferralOptionalReasonSerializer, ReferralReasonSerializer, ReferralSerializer
+from .serializers import (
+    ReferralDeclineSerializer,
+    ReferralOptionalReasonSerializer,
+    ReferralReasonSerializer,
+    ReferralSerializer,
+)
 from .workflows import REFERRAL
 
 DIRECTIONS = ("incoming", "outgoing")
@@ -100,18 +105,26 @@ class ReferralViewSet(PersonalReads, mixins.ListModelMixin, mixins.RetrieveModel
         """Runs one move of the referral's workflow, with the reason its table asks for. The
         referral is fetched first, so an outsider gets 404 whatever the body."""
         referral = self.get_object()
-        reason, confirmed = "", False
+        reason, confirmed, decline_reason = "", False, ""
         takes = REFERRAL.move(move).reason
         if takes is not Reason.NONE:
-            serializer_class = (
+            serializer_class: type[serializers.Serializer] = (
                 ReferralReasonSerializer if takes is Reason.REQUIRED else ReferralOptionalReasonSerializer
             )
+            if move == "decline":
+                serializer_class = ReferralDeclineSerializer
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             reason = serializer.validated_data["reason"]
             confirmed = serializer.validated_data["confirm"]
+            decline_reason = serializer.validated_data.get("decline_reason", "")
         referral = services.referral_move(
-            actor=require_member(request.user), referral=referral, move=move, reason=reason, confirmed=confirmed
+            actor=require_member(request.user),
+            referral=referral,
+            move=move,
+            reason=reason,
+            confirmed=confirmed,
+            decline_reason=decline_reason,
         )
         return Response(self.get_serializer(referral).data)
 
@@ -122,11 +135,12 @@ class ReferralViewSet(PersonalReads, mixins.ListModelMixin, mixins.RetrieveModel
         return self._step(request, "accept")
 
     @extend_schema(
-        request=ReferralReasonSerializer, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND}
+        request=ReferralDeclineSerializer, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND}
     )
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
-        """The receiving agency declines, saying why."""
+        """The receiving agency declines, saying why in words, and may give its main reason as a code
+        (`decline_reason`), which the network's figures count."""
         return self._step(request, "decline")
 
     @extend_schema(request=None, responses={200: ReferralSerializer, 403: WRONG_SIDE, 404: NOT_FOUND})

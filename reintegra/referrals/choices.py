@@ -28,6 +28,20 @@ class ReferralStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+class DeclineReason(models.TextChoices):
+    """Why the receiving agency said no, as a code the network's figures can count (the reason in
+    words stays the agency's own, and is never counted)."""
+
+    NO_CAPACITY = "no_capacity", _("No place or capacity at present")
+    OUTSIDE_AREA = "outside_area", _("Outside the area the agency serves")
+    NOT_ELIGIBLE = "not_eligible", _("Does not meet the service's criteria")
+    NOT_OFFERED = "not_offered", _("The agency does not offer the service asked for")
+    RETURNEE_DECLINED = "returnee_declined", _("The returnee did not want the service")
+    UNREACHABLE = "unreachable", _("The returnee could not be reached")
+    ALREADY_SERVED = "already_served", _("Already served by this or another agency")
+    OTHER = "other", _("Another reason")
+
+
 ACTIVE_REFERRAL_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS)
 OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, *ACTIVE_REFERRAL_STATUSES)
 
@@ -37,4 +51,5 @@ labels.register(
     urgency=Urgency,
     referral_status=ReferralStatus,
     reason=ReferralReason,
+    decline_reason=DeclineReason,
 )

@@ -7,7 +7,7 @@ from reintegra.cases.choices import DataCategory
 from reintegra.lib.fields import EncryptedTextField
 from reintegra.lib.validators import CHOICE_ERRORS, TextLength, ValuesIn, validate_no_markup
 
-from .choices import ReferralReason, ReferralStatus, Urgency
+from .choices import DeclineReason, ReferralReason, ReferralStatus, Urgency
 
 
 class Referral(models.Model):
@@ -47,6 +47,14 @@ class Referral(models.Model):
         _("status"), max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
     )
     status_reason = EncryptedTextField(_("reason"), blank=True, validators=[TextLength(1000), validate_no_markup])
+    # A decline's main reason as a code, counted by the insights (issue 13); blank when not given.
+    decline_reason = models.CharField(
+        _("main reason for declining"),
+        max_length=32,
+        choices=DeclineReason.choices,
+        blank=True,
+        error_messages=CHOICE_ERRORS,
+    )
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -56,7 +64,11 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["-sent_at"]
-        indexes = [models.Index(fields=["to_agency", "status"]), models.Index(fields=["from_agency", "status"])]
+        indexes = [
+            models.Index(fields=["to_agency", "status"]),
+            models.Index(fields=["from_agency", "status"]),
+            models.Index(fields=["sent_at"]),  # the insights count referrals by the day they were sent
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} → {self.to_agency}"

@@ -12,7 +12,7 @@ from reintegra.cases.choices import DataCategory
 from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.models import Service
 
-from .choices import ReferralReason, Urgency
+from .choices import DeclineReason, ReferralReason, Urgency
 from .models import Referral
 from .workflows import REFERRAL, parties_of
 
@@ -57,6 +57,8 @@ class ReferralSerializer(serializers.ModelSerializer):
         )
     )
     moves = MovesField(REFERRAL, parties_of)
+    # Blank when no coded reason was given (and for every referral not declined): the schema says so.
+    decline_reason = serializers.ChoiceField(choices=DeclineReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Referral
@@ -76,6 +78,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "status",
             "moves",
             "status_reason",
+            "decline_reason",
             "sent_at",
             "responded_at",
             "completed_at",
@@ -88,6 +91,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "withheld",
             "status",
             "status_reason",
+            "decline_reason",
             "sent_at",
             "responded_at",
             "completed_at",
@@ -119,6 +123,16 @@ CONFIRM_HELP = gettext_lazy(
 class ReferralReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
     confirm = serializers.BooleanField(required=False, default=False, help_text=CONFIRM_HELP)
+
+
+class ReferralDeclineSerializer(ReferralReasonSerializer):
+    decline_reason = serializers.ChoiceField(
+        choices=DeclineReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The main reason for declining, as a code the network's figures count.",
+    )
 
 
 class ReferralOptionalReasonSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from reintegra.lib.validators import REASON
 from reintegra.lib.workflow import Move
 from reintegra.network.models import Agency, Service
 
-from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, Urgency
+from .choices import ACTIVE_REFERRAL_STATUSES, OPEN_REFERRAL_STATUSES, DeclineReason, Urgency
 from .models import Referral
 from .reactions import referral_ending
 from .workflows import CASE_CLOSURE, CONSENT_WITHDRAWAL, RECEIVER, REFERRAL, parties_of
@@ -162,9 +162,18 @@ ENDING_MOVES = ("complete", "revoke")
 
 
 @transaction.atomic
-def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "", confirmed: bool = False) -> Referral:
+def referral_move(
+    *,
+    actor: User,
+    referral: Referral,
+    move: str,
+    reason: str = "",
+    confirmed: bool = False,
+    decline_reason: str = "",
+) -> Referral:
     """One step of the referral's workflow (referrals/workflows.py), by the side the table names.
-    Ending an active referral on which work still depends (`referral_ending`) needs `confirmed`."""
+    Ending an active referral on which work still depends (`referral_ending`) needs `confirmed`.
+    A decline may give its main reason as a code (`DeclineReason`), which the network's figures count."""
     referral = (
         Referral.objects.select_for_update().select_related("case", "to_agency", "from_agency").get(pk=referral.pk)
     )
@@ -172,11 +181,27 @@ def referral_move(*, actor: User, referral: Referral, move: str, reason: str = "
     step = REFERRAL.check(referral.status, move, parties_of(actor, referral), reason=reason)
     reason = step.kept_reason(reason)
     _check_reason(reason)
+    _check_decline_reason(step, decline_reason)
     kept: list[int] = []
     if step.name in ENDING_MOVES:
         for ids in referral_ending.fire(actor=actor, referral=referral, move=step.name, confirmed=confirmed):
             kept += ids
-    return _record(referral, step, actor=actor, reason=reason, details={"dependent_enrolments": kept} if kept else {})
+    details: dict[str, Any] = {"dependent_enrolments": kept} if kept else {}
+    also: tuple[str, ...] = ()
+    if decline_reason:
+        referral.decline_reason = decline_reason
+        details["decline_reason"] = decline_reason
+        also = ("decline_reason",)
+    return _record(referral, step, actor=actor, reason=reason, details=details, also=also)
+
+
+def _check_decline_reason(step: Move, code: str) -> None:
+    if not code:
+        return
+    if step.name != "decline":
+        raise ValidationError({"decline_reason": _("Only a decline gives a reason for declining.")})
+    if code not in DeclineReason.values:
+        raise ValidationError({"decline_reason": _("Choose one of the reasons listed.")})
 
 
 def _check_reason(reason: str) -> None:
@@ -185,7 +210,13 @@ def _check_reason(reason: str) -> None:
 
 
 def _record(
-    referral: Referral, step: Move, *, actor: User, reason: str, details: dict[str, Any] | None = None
+    referral: Referral,
+    step: Move,
+    *,
+    actor: User,
+    reason: str,
+    details: dict[str, Any] | None = None,
+    also: tuple[str, ...] = (),
 ) -> Referral:
     sender = RECEIVER not in step.by
     record_move(
@@ -204,6 +235,7 @@ def _record(
         ),
         audit_categories=["referral"],
         audit_details={"case": referral.case.code, "status": step.target, **(details or {})},
+        also=also,
     )
     return referral
 

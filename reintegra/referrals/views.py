@@ -32,7 +32,7 @@ from reintegra.livelihoods import handover
 from reintegra.pages import again
 
 from . import selectors, services
-from .choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
+from .choices import ACTIVE_REFERRAL_STATUSES, DeclineReason, ReferralStatus
 from .forms import referral_form_for
 from .workflows import REFERRAL, parties_of
 
@@ -68,9 +68,21 @@ class ServiceRecordForm(forms.Form):
     )
 
 
+class DeclineForm(ReasonForm):
+    """A decline says why in the agency's words, and may give its main reason as a code that the
+    network's figures count."""
+
+    decline_reason = forms.ChoiceField(
+        label=gettext_lazy("Main reason"),
+        required=False,
+        choices=[("", gettext_lazy("Choose…")), *DeclineReason.choices],
+    )
+    field_order = ["decline_reason", "reason"]
+
+
 def _reason_form(move: str, data: Any = None) -> ReasonForm:
     """The reason box of a move, its own form; a missing reason is said in the workflow's words."""
-    form = ReasonForm(data, auto_id=f"{move}-%s")
+    form = (DeclineForm if move == "decline" else ReasonForm)(data, auto_id=f"{move}-%s")
     step = REFERRAL.move(move)
     form.fields["reason"].required = step.reason is Reason.REQUIRED
     form.fields["reason"].error_messages["required"] = str(step.reason_prompt or _("Give the reason."))
@@ -200,6 +212,7 @@ def referral_action(request: HttpRequest, referral_id: int, action: str) -> Http
                 move=action,
                 reason=form.cleaned_data.get("reason", ""),
                 confirmed=bool(form.cleaned_data.get("confirm")),
+                decline_reason=form.cleaned_data.get("decline_reason", ""),
             )
         except (ValidationError, EditConflict) as refusal:
             form_add_refusal(form, refusal)

@@ -488,11 +488,12 @@ def test_analyst_reads_the_programme_audit_downloads_its_figures_and_never_reach
     assert download.value.suggested_filename == "programme-audit.csv"
     text = open(download.value.path(), encoding="utf-8-sig").read()  # noqa: PTH123, SIM115
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert rows and {"option", "provider", "declined", "placed", "placement_rate"} <= set(rows[0])
-    # The same options the page lists, with counts only: no case code, no name, no reason given.
-    table_rows = j.main.locator("#outcomes tbody tr")
-    expect(table_rows).to_have_count(len(rows))
-    assert sum(int(r["placed"]) for r in rows) > 0
+    assert rows and {"scope", "indicator", "value", "flag", "suppressed"} <= set(rows[0])
+    # The scorecard the page shows, with the same flags; figures only: no case code, no name, no reason.
+    total = [r for r in rows if r["scope"] == "all"]
+    expect(j.main.locator("li.indicator")).to_have_count(len(total))
+    expect(j.main.locator("li.indicator .flag-raised")).to_have_count(sum(r["flag"] == "yes" for r in total))
+    assert any(r["scope"].startswith("provider:") for r in rows)
     assert not re.search(r"\b[A-Z]{2}-\d{4}-\d+\b", text), "a case code in the audit's CSV"
 
     # No way to personal data: not in the navigation, and the case pages explain themselves.

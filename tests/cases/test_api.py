@@ -31,6 +31,7 @@ NEW_CASE = {
     "identity_documents": [{"type": "passport", "number": "P1234567A", "country": "PH"}],
     "gender": "Feminine",
     "citizenships": ["PH"],
+    "home_area": "PH-CEB",
     "languages": ["fil", "ceb"],
     "education": "UpperSecondaryEducation",
     "marital_status": "Single",

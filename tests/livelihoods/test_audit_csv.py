@@ -1,4 +1,4 @@
-"""The programme audit as CSV: the page's figures per option, for the same readers, never a person."""
+"""The programme audit as CSV: the scorecard's figures as the page shows them, for the same readers, never a person."""
 
 import csv
 import io
@@ -6,6 +6,8 @@ import io
 from django.urls import reverse
 
 from reintegra.cases.choices import DataCategory
+from reintegra.livelihoods import scorecard
+from reintegra.livelihoods.scorecard import shown_value
 
 from ..conftest import client_for
 from .test_enrolments import move, recommend, refer_to_trainer
@@ -18,7 +20,7 @@ def rows_of(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
-def test_the_audit_csv_has_a_row_per_option_with_the_counts_and_rates_of_the_page(users, network, case, catalogue):
+def test_the_audit_csv_has_a_row_per_indicator_with_the_figures_of_the_page(users, network, case, catalogue):
     paid, unpaid = catalogue
     refer_to_trainer(users, case, network)
     enrolment = recommend(users, case, paid)
@@ -32,19 +34,27 @@ def test_the_audit_csv_has_a_row_per_option_with_the_counts_and_rates_of_the_pag
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="programme-audit.csv"'
-    rows = {row["option"]: row for row in rows_of(response)}
-    assert set(rows) == {paid.title, unpaid.title}
-    welding = rows[paid.title]
-    assert (welding["completed"], welding["enrolled"], welding["declined"]) == ("1", "0", "0")
-    assert (welding["completion_rate"], welding["placement_rate"]) == ("1.000", "0.000")
-    assert welding["provider"] == "Gamma Skills Centre" and welding["occupation_group"].startswith("74 ")
-    sewing = rows[unpaid.title]
-    assert (sewing["declined"], sewing["long_without_stipend"], sewing["duration_weeks"]) == ("1", "yes", "16")
-    assert sewing["completion_rate"] == "" and sewing["placement_rate"] == ""
-    # The decline's reason and the person stay on the case: the file holds counts only.
+    rows = rows_of(response)
+    total = {row["indicator"]: row for row in rows if row["scope"] == "all"}
+    assert list(total) == list(scorecard.SPECS)
+    # The catalogue: two occupation groups (74, 75), a 16-week course without stipend, all 15 seats given
+    # in ISCO 74 with 120 vacancies in TH-57.
+    assert (total["occupation_groups"]["value"], total["occupation_groups"]["flag"]) == ("2", "yes")
+    assert (total["long_unpaid_trainings"]["value"], total["long_unpaid_trainings"]["flag"]) == ("1", "yes")
+    assert (total["seats_high_demand"]["value"], total["seats_high_demand"]["flag"]) == ("1.0", "no")
+    # One person: every figure about people is suppressed, never shown as a value.
+    declines = total["declined_offers"]
+    assert (declines["value"], declines["flag"], declines["suppressed"]) == ("", "", "yes")
+    page = client_for(users["ana"]).get(reverse("livelihoods:audit"))
+    assert [i.shown for i in page.context["card"].indicators] == [
+        shown_value(None if r["value"] == "" else float(r["value"]), r["unit"], suppressed=r["suppressed"] == "yes")
+        for r in total.values()
+    ]
+    assert {row["scope"] for row in rows} == {"all", "provider:gamma-training", "area:TH-57"}
+    # The decline's reason and the person stay on the case: the file holds figures only.
     body = response.content.decode()
     assert case.code not in body and "Too far from home" not in body
-    assert "Somsri" not in body and DataCategory.IDENTITY not in rows_of(response)[0]
+    assert "Somsri" not in body and DataCategory.IDENTITY not in rows[0]
 
 
 def test_the_audit_page_links_to_its_csv(users, catalogue):

@@ -119,9 +119,11 @@ def test_every_audit_reader_sees_the_long_unpaid_course_and_the_local_demand(use
     for persona in AUDIT_READERS:
         response = client_for(users[persona]).get(reverse("livelihoods:audit"))
         assert response.status_code == 200, persona
-        assert [row.opportunity.title for row in response.context["long_unpaid"]] == ["Sewing course"]
+        assert [option.title for option in response.context["long_unpaid"]] == ["Sewing course"]
         body = response.content.decode()
-        assert "Electrician apprenticeship" in body and "120 vacancies" in body  # TH-57, ISCO 74
+        # The apprenticeship's 15 seats are all the seats given, in ISCO 74, 120 vacancies in TH-57: high demand.
+        block = body.split('id="indicator-seats_high_demand"')[1].split("</li>")[0]
+        assert "100\u00a0%" in block and "Within the threshold" in block
 
 
 def test_the_audit_is_refused_to_caseworkers_providers_and_outsiders(users, network, catalogue):

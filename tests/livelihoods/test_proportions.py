@@ -14,7 +14,6 @@ from reintegra.livelihoods import skills
 from reintegra.matching.metrics import duncan_index
 
 from ..conftest import client_for
-from .test_enrolments import move, recommend
 
 NBSP = "\u00a0"
 
@@ -110,14 +109,12 @@ def test_recommendations_on_the_case_page_read_as_about_n_in_10(users, case, cat
 
 
 def test_the_programme_audit_shows_rates_as_percentages(users, case, catalogue):
-    paid, _unpaid = catalogue
-    enrolment = recommend(users, case, paid)
-    for step in ("offered", "accepted", "enrolled", "completed"):
-        move(users["alice"], enrolment, step)
     page = client_for(users["ana"]).get("/livelihoods/audit/").content.decode()
-    row = page.split("Electrician apprenticeship")[-1].split("</tr>")[0]
-    assert f"100{NBSP}%" in row and f"0{NBSP}%" in row  # completion 100 %, placement 0 %
-    assert not re.search(r"\d%", row)  # not the old "100%" from widthratio
+    seats = page.split('id="indicator-seats_high_demand"')[1].split("</li>")[0]
+    assert f"100{NBSP}%" in seats and f"50{NBSP}%" in seats  # all seats in high demand; threshold 50 %
+    partners = page.split('id="indicator-trainings_with_partner"')[1].split("</li>")[0]
+    assert f"0{NBSP}%" in partners
+    assert not re.search(r"\d%", seats + partners)  # never "100%" without the no-break space
 
 
 def test_the_prediction_page_shows_rates_as_percentages(users, catalogue):

@@ -146,7 +146,8 @@ document.documentElement.classList.add("js");
 // after its table's caption or its section's heading, so a wide screen keeps no extra stop.
 (() => {
   const reachable = () => {
-    document.querySelectorAll(".table-scroll").forEach((box) => {
+    // A chart keeps a readable width on a phone and scrolls inside its figure (issue 13) likewise.
+    document.querySelectorAll(".table-scroll, figure.chart").forEach((box) => {
       const scrolls = box.scrollWidth > box.clientWidth + 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
         const title = box.querySelector("caption") || box.closest("section")?.querySelector("h2, h3");
@@ -167,3 +168,19 @@ document.documentElement.classList.add("js");
   window.addEventListener("resize", reachable);
   document.addEventListener("htmx:afterSwap", reachable);
 })();
+
+// Issue 13, the insights: a Print button (button[data-print]) prints the page; the CSP allows no
+// inline onclick. Print styles in app.css hide the filters and keep each figure on one page.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-print]") : null;
+  if (!button) return;
+  event.preventDefault();
+  window.print();
+});
+
+// Issue 14, retention and erasure: a button with data-confirm asks before its form is sent (confirming
+// an erasure cannot be undone); the CSP allows no inline onclick.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-confirm]") : null;
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});

@@ -1,0 +1,264 @@
+"""Erasure of a returnee's identifying data, on the returnee's request or when the retention period
+after closure has run out (decisions/0029-retention-and-erasure).
+
+What is destroyed: every encrypted column of the returnee and of every record of their cases,
+whichever app keeps it (found from the models, so a new encrypted field is covered without a change
+here), the blind indexes (name, name and year, name and birth date, phone and name-word rows), the
+identifier the case had elsewhere, and the exact dates of the migration and of the return (kept to
+the first of their month). What stays: the case under its code, as de-identified statistics (gender,
+age at intake, citizenships, province, countries, types of exploitation, stages, referrals, outcomes).
+The act is logged (who, when, on which ground), never what was erased.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from reintegra.accounts.audit import audit_record
+from reintegra.accounts.models import AuditEvent, User
+from reintegra.lib import clock, workflow
+from reintegra.lib.fields import ENCRYPTED_FIELDS
+from reintegra.lib.validation import raise_if, value_problems
+from reintegra.lib.validators import REASON
+from reintegra.lib.workflow import Move
+
+from . import reactions
+from .choices import Stage
+from .models import Case, CaseEvent, HistoryEvent, NameWordIndex, PhoneIndex, Returnee, ReturnJourney
+from .timeline import timeline_write
+from .workflows import ERASURE, erasure_parties, erasure_state
+
+# --- What is erased --------------------------------------------------------------------------
+
+# The grounds an erasure is made on: what the log keeps of "why".
+REQUEST, RETENTION = "request", "retention"
+GROUND_LINES = {
+    REQUEST: gettext_noop("Identifying data erased at the returnee's request."),
+    RETENTION: gettext_noop("Identifying data erased: the retention period after closure ended."),
+}
+# Records that lead to a case but are not the returnee's: an agency, a user, a service, an option.
+_NOT_PERSONAL = ("network.", "accounts.", "livelihoods.opportunity", "livelihoods.allocationround")
+
+
+def _paths_to_case(model: type[models.Model], depth: int = 3) -> list[str]:
+    """Every lookup from `model` to Case through foreign keys of case records (`plan__case`,
+    `goal__plan__case`, `referral__case`…): a record is the case's if any of them leads there."""
+    if model is Case:
+        return ["pk"]
+    paths: list[str] = []
+    for field in model._meta.concrete_fields:
+        target = field.related_model if field.is_relation else None
+        if not isinstance(target, type) or target.__name__ == "Returnee":
+            continue
+        if target is Case:
+            paths.append(f"{field.name}__pk")
+        elif depth > 1 and not target._meta.label_lower.startswith(_NOT_PERSONAL):
+            paths += [f"{field.name}__{p}" for p in _paths_to_case(target, depth - 1)]
+    return paths
+
+
+def case_records() -> list[tuple[type[models.Model], list[str], list[str]]]:
+    """Each model with encrypted columns, those columns, and its lookups to the case (empty for
+    the returnee, reached through the case's returnee)."""
+    found = []
+    for model in apps.get_models():
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELDS)]
+        if columns:
+            found.append((model, columns, [] if model is Returnee else _paths_to_case(model)))
+    return found
+
+
+def _blank(model: type[models.Model], columns: list[str], pks: Iterable[Any]) -> None:
+    """Writes the empty value into the raw columns (an encrypted field reads it as empty), so not
+    even a token of an empty value is left of what was there."""
+    pks = list(pks)
+    if not pks:
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(c)} = ''" for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} IN ({marks})", chunk)  # noqa: S608
+
+
+def _month(day: datetime.date | None) -> datetime.date | None:
+    return day.replace(day=1) if day else None
+
+
+def _month_phrase(value: Any) -> Any:
+    """A day phrase ({"date": "2024-02-14"}) kept to its month; any other parameter as it is."""
+    if isinstance(value, dict) and set(value) == {"date"} and isinstance(value["date"], str):
+        try:
+            return {"date": datetime.date.fromisoformat(value["date"][:10]).replace(day=1).isoformat()}
+        except ValueError:
+            return value
+    return value
+
+
+def _destroy(returnee: Returnee, case_ids: list[int]) -> None:
+    for model, columns, paths in case_records():
+        if model is Returnee:
+            _blank(model, columns, [returnee.pk])
+            continue
+        if not paths:
+            raise RuntimeError(f"{model._meta.label} keeps encrypted data but leads to no case")  # pragma: no cover
+        query = models.Q()
+        for path in paths:
+            query |= models.Q(**{f"{path}__in": case_ids})
+        _blank(model, columns, model._default_manager.filter(query).values_list("pk", flat=True).distinct())
+    Returnee.objects.filter(pk=returnee.pk).update(
+        name_index="", name_year_index="", name_birth_index="", photo_type=""
+    )
+    PhoneIndex.objects.filter(returnee=returnee).delete()
+    NameWordIndex.objects.filter(returnee=returnee).delete()
+    Case.objects.filter(pk__in=case_ids).update(external_id="")
+    # Exact dates single a person out in a small place: the statistics count by month and quarter.
+    for event in HistoryEvent.objects.filter(case_id__in=case_ids):
+        HistoryEvent.objects.filter(pk=event.pk).update(
+            started_on=_month(event.started_on), ended_on=_month(event.ended_on)
+        )
+    for journey in ReturnJourney.objects.filter(case_id__in=case_ids):
+        ReturnJourney.objects.filter(pk=journey.pk).update(returned_on=_month(journey.returned_on))
+    # The timeline's lines name days too ("Return recorded … on 14 February 2024": lib/phrases.day).
+    for line in CaseEvent.objects.filter(case_id__in=case_ids).exclude(params={}):
+        params = {key: _month_phrase(value) for key, value in line.params.items()}
+        if params != line.params:
+            CaseEvent.objects.filter(pk=line.pk).update(params=params)
+
+
+@transaction.atomic
+def returnee_erase(*, actor: User | None, case: Case, reason: str, move: Move | None = None) -> Case:
+    """Destroys the identifying data of the case's returnee, in this case and in every other case of
+    theirs, and keeps the cases as de-identified statistics. `reason` is the ground (REQUEST or
+    RETENTION); `move` is the workflow's confirmation when a supervisor confirms a request. An open
+    case is closed (its referrals end): nobody can work with a person nobody can identify."""
+    if reason not in GROUND_LINES:
+        raise ValidationError({"reason": _("Unknown ground for an erasure.")})
+    case = Case.objects.select_for_update().select_related("returnee").get(pk=case.pk)
+    if case.erased_at is not None:
+        raise ValidationError(_("The identifying data of this case has already been erased."))
+    now = clock.now()
+    fields = ["erased_at", "erasure_requested_at", "erasure_requested_by", "version", "updated_at"]
+    if move is not None:
+        fields = list(
+            dict.fromkeys(
+                [*fields, *workflow.stamp(case, move, state_field=None, actor=actor, now=now, day=clock.today())]
+            )
+        )
+    case.erased_at, case.erasure_requested_at, case.erasure_requested_by = now, None, None
+    cases = list(Case.objects.select_for_update().filter(returnee_id=case.returnee_id).order_by("pk"))
+    ended = 0
+    for each in cases:
+        if each.stage != Stage.CLOSED and actor is not None:
+            ended += sum(reactions.case_closed.fire(actor=actor, case=each))
+    _destroy(case.returnee, [c.pk for c in cases])
+    for each in cases:
+        record = case if each.pk == case.pk else each
+        record.erased_at = now
+        record.erasure_requested_at = record.erasure_requested_by = None  # type: ignore[assignment]
+        record.version += 1
+        also = []
+        if record.stage != Stage.CLOSED:
+            record.stage_before_closure, record.stage = record.stage, Stage.CLOSED
+            record.closed_at, record.closure_requested_at, record.closure_requested_by = now, None, None  # type: ignore[assignment]
+            also = ["stage", "stage_before_closure", "closed_at", "closure_requested_at", "closure_requested_by"]
+        record.save(update_fields=list(dict.fromkeys([*fields, *also])))
+        timeline_write(record, kind=CaseEvent.Kind.EDIT, actor=actor, summary=GROUND_LINES[reason])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DELETE,
+            obj=record,
+            categories=["identity", "contact"],
+            details={"erasure": reason, "cases": len(cases)}
+            | ({"move": move.name} if move is not None else {})
+            | ({"referrals_ended": ended} if ended and record.pk == case.pk else {}),
+        )
+    return Case.objects.get(pk=case.pk)  # not the copy in memory, which still holds what was erased
+
+
+@transaction.atomic
+def erasure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Case:
+    """Asks for, confirms or declines the erasure of a returnee's identifying data."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if actor.agency_id != case.agency_id:
+        raise PermissionDenied
+    step = ERASURE.check(
+        erasure_state(case), move, erasure_parties(actor, case), reason=reason, record=case, actor=actor
+    )
+    reason = step.kept_reason(reason)
+    raise_if(value_problems("reason", reason, REASON))
+    if step.name == "confirm":
+        return returnee_erase(actor=actor, case=case, reason=REQUEST, move=step)
+    fields = workflow.stamp(
+        case, step, state_field=None, actor=actor, now=clock.now(), day=clock.today(), reason=reason
+    )
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+    line = {
+        "request": gettext_noop("Erasure of the identifying data requested."),
+        "decline": gettext_noop("Erasure not confirmed."),
+    }[step.name]
+    # The request's words stay out of the timeline and the log: they may name the person.
+    timeline_write(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=line)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=case,
+        categories=["case"],
+        details={"move": step.name},
+    )
+    return case
+
+
+# --- Retention -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    code: str
+    closed_at: datetime.datetime
+    case: Case
+
+
+def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
+    now = now or clock.now()
+    years = settings.RETENTION_YEARS_AFTER_CLOSURE
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year - years, day=28)
+
+
+def retention_due(now: datetime.datetime | None = None) -> list[Due]:
+    """The closed cases whose returnee's data is due for erasure: closed before the cutoff, not yet
+    erased, and the returnee has no other case that is open or closed since the cutoff."""
+    cutoff = retention_cutoff(now)
+    recent = Case.objects.filter(models.Q(closed_at__isnull=True) | models.Q(closed_at__gte=cutoff))
+    due = (
+        Case.objects.filter(stage=Stage.CLOSED, closed_at__lt=cutoff, erased_at__isnull=True)
+        .exclude(returnee_id__in=recent.values("returnee_id"))
+        .order_by("closed_at", "pk")
+    )
+    return [Due(c.code, c.closed_at, c) for c in due if c.closed_at is not None]
+
+
+def retention_apply(*, dry_run: bool = False, now: datetime.datetime | None = None) -> list[Due]:
+    due = retention_due(now)
+    if not dry_run:
+        done: set[int] = set()
+        for item in due:
+            if item.case.returnee_id not in done:  # one erasure covers all the returnee's cases
+                returnee_erase(actor=None, case=item.case, reason=RETENTION)
+                done.add(item.case.returnee_id)
+    return due

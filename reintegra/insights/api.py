@@ -1,0 +1,63 @@
+"""The insights through the API: each dashboard's figures as tables, with the pages' filters.
+Suppressed cells are marked (`"suppressed": true`, value null), never zero."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reintegra.access import insights_scope_for_user
+from reintegra.accounts.reads import shows_no_personal_data
+from reintegra.cases.choices import Gender
+
+from .cubes import min_cell
+from .dashboards import BY_API_NAME
+from .filters import AGE_GROUPS, UNKNOWN
+from .views import dashboard_for, read_filters
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("since", OpenApiTypes.DATE, description="The period's first day (ISO 8601)"),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="The period's last day (ISO 8601)"),
+    OpenApiParameter("country", str, description="Country of origin, ISO 3166-1 alpha-2"),
+    OpenApiParameter("area", str, description="Area of origin, ISO 3166-2"),
+    OpenApiParameter("agency", str, description="An agency's slug (a supervisor's is always their own)"),
+    OpenApiParameter("gender", str, enum=Gender.values),
+    OpenApiParameter("age", str, enum=[key for key, *_rest in AGE_GROUPS] + [UNKNOWN]),
+]
+
+
+def insight_view(api_name: str) -> Any:
+    @extend_schema(
+        operation_id=f"insights_{api_name.replace('-', '_')}",
+        parameters=FILTER_PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        summary=str(BY_API_NAME[api_name].title),
+        description=str(BY_API_NAME[api_name].summary),
+    )
+    @shows_no_personal_data
+    @api_view(["GET"])
+    def view(request: Request) -> Response:
+        scope = insights_scope_for_user(request.user)
+        board = dashboard_for(scope, BY_API_NAME[api_name].name)
+        form, filters = read_filters(scope, request.query_params)
+        if filters is None:
+            raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        return Response(
+            {
+                "dashboard": api_name,
+                "filters": filters.query_string(),
+                "min_cell": min_cell(),
+                "figures": [figure.as_dict() for figure in board.figures(filters)],
+            }
+        )
+
+    named: Any = view
+    named.__name__ = named.__qualname__ = f"insights_{api_name.replace('-', '_')}"
+    return named
+
+
+VIEWS = {name: insight_view(name) for name in BY_API_NAME}

@@ -1,0 +1,90 @@
+"""The dashboards, by name: what each counts and who reads it. Each dashboard's figures are built by
+its own module from the reader's filters; the pages, the CSV and the API serve them alike."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from . import caseload, network, outcomes, returns, voice
+from .cubes import Figure
+from .filters import Filters
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    name: str  # in the URL: /insights/<name>/ and /api/v1/insights/<api_name>/
+    api_name: str
+    title: Any
+    summary: Any
+    counted_by: Any  # the date the period filters on
+    figures: Callable[[Filters], list[Figure]]
+    supervisors_only: bool = False  # the caseload names the agency's workers
+
+
+DASHBOARDS: dict[str, Dashboard] = {
+    d.name: d
+    for d in [
+        Dashboard(
+            name="returns",
+            api_name="returns",
+            title=_("Returns"),
+            summary=_("Where from and how people return, what they were exploited in, the debt they carry home."),
+            counted_by=_("Counted by date of return."),
+            figures=returns.figures,
+        ),
+        Dashboard(
+            name="network",
+            api_name="referrals",
+            title=_("Network"),
+            summary=_(
+                "Where the network has gaps, and how referrals fare between kinds of agency: how many are sent, "
+                "accepted and declined, why they are declined, how long answers take, and which wait longest."
+            ),
+            counted_by=_("Referrals are counted by the day they were sent; the coverage map is as it stands today."),
+            figures=network.figures,
+        ),
+        Dashboard(
+            name="voice",
+            api_name="priorities",
+            title=_("Voice of returnees"),
+            summary=_(
+                "What returnees rank as their priorities beside what their plans and services delivered: above all, "
+                "a job or an income against economic support in the first 90 days, and the days to a first income."
+            ),
+            counted_by=_("Counted by date of return."),
+            figures=voice.figures,
+        ),
+        Dashboard(
+            name="outcomes",
+            api_name="outcomes",
+            title=_("Outcomes"),
+            summary=_(
+                "Work and income 1, 3, 6 and 12 months after an option ends, by kind of option, provider and "
+                "stipend; the sustainability index over the time since return; drop-out with and without a stipend."
+            ),
+            counted_by=_(
+                "Work, income and drop-out are counted by the day the option ended; the sustainability index by "
+                "date of return."
+            ),
+            figures=outcomes.figures,
+        ),
+        Dashboard(
+            name="caseload",
+            api_name="caseload",
+            title=_("Caseload"),
+            summary=_(
+                "Your agency's work as it stands today: open cases by stage and caseworker, overdue tasks, "
+                "plans, closures and referrals waiting, and how long the oldest have waited."
+            ),
+            counted_by=_(
+                "Exact counts, not suppressed: only the agency's supervisors read them. A period keeps what began "
+                "in it (a case opened, a task due, a plan submitted, a closure or referral asked for)."
+            ),
+            figures=caseload.figures,
+            supervisors_only=True,
+        ),
+    ]
+}
+BY_API_NAME = {d.api_name: d for d in DASHBOARDS.values()}

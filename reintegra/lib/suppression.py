@@ -1,0 +1,235 @@
+"""Small-cell suppression of counts, with the complementary cells that would give them back
+(issue 13, "Privacy of aggregates"; decisions/0026).
+
+A table of counts is a *cube*: one dimension per way of breaking the count down (the table's rows
+and columns, and every filter the reader has set, since flipping a filter is another view of the
+same cube). Its *lattice* adds to each dimension the margin `ALL`, the total over that dimension.
+A reader who sees several views knows, along every *line* of the lattice (one dimension varying, the
+others fixed), that the margin is the sum of the cells.
+
+1. Primary suppression: every cell, margins included, counting 1 to k−1 people is hidden.
+2. Complementary suppression: a line with exactly one hidden cell would give it back by subtraction,
+   so the smallest other non-zero cell of that line is hidden too; repeated until every line holds
+   no hidden cell or at least two. (The hypercube method of statistical offices, in its simple form.)
+3. An audit: lines solved together can still pin a cell down (two hidden cells adding up to 2 are
+   both 1). For each group of linked hidden cells, linear programmes give the least and greatest
+   value a reader can deduce for each small cell; while one is pinned to a single number, another
+   cell of its group is hidden.
+4. Views agree: a view with more filters keeps every cell a view with fewer filters shows or hides
+   as that view does (`settled`), so flipping or removing a filter gives nothing back.
+
+Zeros are shown: "nobody" identifies nobody. Only non-zero cells are stored, so the work grows with
+the cells that exist, not with the product of the dimensions.
+"""
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+ALL = "\x00all"  # the margin of a dimension; no real value can be it (NUL is refused everywhere)
+
+Key = tuple[str, ...]
+
+
+@dataclass
+class Protected:
+    """The lattice of a cube with what must be hidden; read values with `count(key)`."""
+
+    dims: tuple[str, ...]
+    k: int
+    cells: dict[Key, int]
+    hidden: set[Key] = field(default_factory=set)
+
+    def count(self, key: Key) -> int | None:
+        """The count of a cell (a value per dimension, `ALL` for a margin); None when suppressed."""
+        if key in self.hidden:
+            return None
+        return self.cells.get(key, 0)
+
+    def is_hidden(self, key: Key) -> bool:
+        return key in self.hidden
+
+    def values(self, dim: str) -> list[str]:
+        """The values a dimension takes in the data (not the margin), in sorted order."""
+        i = self.dims.index(dim)
+        return sorted({key[i] for key in self.cells if key[i] != ALL})
+
+
+def protect(
+    counts: Mapping[Key, int] | Iterable[tuple[Key, int]],
+    *,
+    dims: Iterable[str],
+    k: int,
+    settled: Callable[[Key], bool | None] | None = None,
+) -> Protected:
+    """Protects a cube given by its inner cells (one value per dimension, no margins).
+
+    `settled(key)` tells, for a cell that another view already shows or hides, which it is (True:
+    hidden there, False: shown there), None for a cell of this view alone: settled cells keep their
+    state, and only cells of this view alone are taken as complements (cubes.py protects the views
+    with fewer filters first)."""
+    dims = tuple(dims)
+    inner = dict(counts.items() if isinstance(counts, Mapping) else counts)
+    cells: dict[Key, int] = defaultdict(int)
+    for key, n in inner.items():
+        if len(key) != len(dims):
+            raise ValueError(f"A cell of {len(dims)} dimensions has the key {key!r}.")
+        if n <= 0:
+            continue
+        for mask in itertools.product((False, True), repeat=len(dims)):
+            cells[tuple(ALL if m else v for v, m in zip(key, mask, strict=True))] += n
+    result = Protected(dims=dims, k=k, cells=dict(cells))
+    fixed = {key: state for key in result.cells if (state := settled(key) if settled else None) is not None}
+    result.hidden = {key for key, n in result.cells.items() if fixed.get(key, 0 < n < k)}
+    if not result.hidden:
+        return result
+
+    lines: dict[tuple[int, Key], list[Key]] = defaultdict(list)
+    for key in result.cells:
+        for axis in range(len(dims)):
+            lines[(axis, key[:axis] + key[axis + 1 :])].append(key)
+    line_of = {key: [(axis, key[:axis] + key[axis + 1 :]) for axis in range(len(dims))] for key in result.cells}
+
+    def free(key: Key) -> bool:
+        return key not in result.hidden and key not in fixed
+
+    def cheapest(candidates: Iterable[Key]) -> Key | None:
+        # The smallest cell costs the least information; inner cells before margins.
+        return min(candidates, key=lambda key: (result.cells[key], ALL in key, key), default=None)
+
+    def close(todo: set[tuple[int, Key]]) -> None:
+        """The line rule: no line keeps exactly one hidden cell."""
+        while todo:
+            line = todo.pop()
+            members = lines[line]
+            if sum(key in result.hidden for key in members) != 1:
+                continue
+            partner = cheapest(key for key in members if free(key))
+            if partner is not None:
+                result.hidden.add(partner)
+                todo.update(line_of[partner])
+
+    close({line for key in result.hidden for line in line_of[key]})
+    # The line rule is not enough (lines solved together can still pin a cell down): an audit solves
+    # what a reader can compute, and hides more until no small cell is given back.
+    for _round in range(len(result.cells)):
+        disclosed = _given_back(result, lines, line_of)
+        if not disclosed:
+            break
+        group = disclosed[0]
+        partner = cheapest(m for key in group for line in line_of[key] for m in lines[line] if free(m))
+        if partner is None:
+            partner = cheapest(key for key in result.cells if free(key))
+        if partner is None:
+            break
+        result.hidden.add(partner)
+        close(set(line_of[partner]))
+    return result
+
+
+def _given_back(
+    result: Protected, lines: Mapping[tuple[int, Key], list[Key]], line_of: Mapping[Key, list[tuple[int, Key]]]
+) -> list[list[Key]]:
+    """The groups of linked hidden cells in which a reader can compute a small cell back exactly: the
+    shown values, "a margin is the sum of its line" and "a hidden cell is not zero" (zeros are shown)
+    leave it one whole number. One linear programme per bound, over the group's cells only."""
+    parent = {key: key for key in result.hidden}
+
+    def find(key: Key) -> Key:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for members in lines.values():
+        hidden = [m for m in members if m in result.hidden]
+        for a, b in itertools.pairwise(hidden):
+            parent[find(a)] = find(b)
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for key in result.hidden:
+        groups[find(key)].append(key)
+    found = []
+    for group in groups.values():
+        small = sorted(key for key in group if result.cells[key] < result.k)
+        if small and _pinned(result, sorted(group), small, lines, line_of):
+            found.append(group)
+    return found
+
+
+def _pinned(
+    result: Protected,
+    group: list[Key],
+    small: list[Key],
+    lines: Mapping[tuple[int, Key], list[Key]],
+    line_of: Mapping[Key, list[tuple[int, Key]]],
+) -> bool:
+    from scipy.optimize import linprog  # a dependency of the matching engine already
+
+    index = {key: i for i, key in enumerate(group)}
+    equations, constants, seen = [], [], set()
+    for key in group:
+        for line in line_of[key]:
+            if line in seen:
+                continue
+            seen.add(line)
+            row, constant = [0.0] * len(group), 0.0
+            for member in lines[line]:
+                sign = -1.0 if member[line[0]] == ALL else 1.0
+                if member in index:
+                    row[index[member]] += sign
+                else:
+                    constant -= sign * result.cells[member]
+            equations.append(row)
+            constants.append(constant)
+    bounds = [(1, None)] * len(group)
+    for key in small:
+        goal = [0.0] * len(group)
+        goal[index[key]] = 1.0
+        low = linprog(goal, A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
+        high = linprog([-g for g in goal], A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
+        if low.status != 0:
+            continue
+        if high.status != 0:  # unbounded: no number is given back
+            continue
+        if math.floor(-high.fun + 1e-7) <= math.ceil(low.fun - 1e-7):
+            return True
+    return False
+
+
+def protect_views(
+    counts: Mapping[Key, int], *, dims: Sequence[str], filters: Sequence[str], k: int
+) -> dict[tuple[int, ...], Protected]:
+    """Protects every view of a cube whose last dimensions are the reader's filters: the view with no
+    filter, each filter alone, each pair… up to all of them (keyed by the filters' positions), each
+    keeping what the smaller views show or hide, so that removing or flipping a filter gives nothing
+    back. `counts` are keyed by the table's values, then the filters' values."""
+    n = len(dims)
+    states: dict[Key, bool] = {}  # a cell of the whole lattice → hidden in the view that shows it
+    views: dict[tuple[int, ...], Protected] = {}
+    for size in range(len(filters) + 1):
+        for subset in itertools.combinations(range(len(filters)), size):
+
+            def whole(key: Key, subset: tuple[int, ...] = subset) -> Key:
+                values = dict(zip(subset, key[n:], strict=True))
+                return key[:n] + tuple(values.get(i, ALL) for i in range(len(filters)))
+
+            view: dict[Key, int] = defaultdict(int)
+            for key, count in counts.items():
+                view[key[:n] + tuple(key[n + i] for i in subset)] += count
+            protected = protect(
+                view,
+                dims=[*dims, *(filters[i] for i in subset)],
+                k=k,
+                settled=lambda key, whole=whole: states.get(whole(key)),  # type: ignore[misc]
+            )
+            for key in protected.cells:
+                states.setdefault(whole(key), key in protected.hidden)
+            views[subset] = protected
+    return views
+
+
+def enough(n: int | None, *, k: int) -> bool:
+    """Whether a figure computed over n people (a median, a rate's denominator) may be shown."""
+    return n is not None and n >= k
