@@ -9,7 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "shared" / "data" / "htcds" / "htcds-2.0-excel-template.xlsx"
+from ..shared_data import shared_data
+
+TEMPLATE = shared_data() / "htcds" / "htcds-2.0-excel-template.xlsx"
 
 # Two complete rows, as an agency's old system would write them (alpha-3 and alpha-2 countries,
 # both separators, the template's own column names).

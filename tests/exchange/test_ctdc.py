@@ -6,7 +6,6 @@ import datetime
 import io
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,8 +19,9 @@ from reintegra.exchange import ctdc
 
 from ..cases.conftest import IDENTITY
 from ..conftest import client_for
+from ..shared_data import shared_data
 
-CTDC_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ctdc"
+CTDC_DATA = shared_data() / "ctdc"
 CODEBOOK = CTDC_DATA / "ctdc-global-synthetic-v2024-variables.tsv"
 EM = "\u2014"
 
