@@ -92,12 +92,41 @@ class JSONParser(parsers.JSONParser):
             ) from None
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-        if (where := _nul_at(data)) is not None:
-            # No database column holds one (PostgreSQL refuses it even in a lookup): refused here,
-            # for every field, named, before a serializer or a query meets it.
-            message = _("This text contains a NUL character; remove it.")
-            raise exceptions.ValidationError({where or "body": [message]})
+        _refuse_nul(data)
         return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing a NUL in a field's name or text (the middleware refuses it
+    in a POST before this runs; a PUT or PATCH reaches here)."""
+
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_nul(_form_texts(parsed.data))
+        uploads = parsed.files
+        _refuse_nul({name: "\n".join(upload.name or "" for upload in uploads.getlist(name)) for name in uploads})
+        return parsed
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing a NUL in a field's name or text."""
+
+    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_nul(_form_texts(parsed))
+        return parsed
+
+
+def _form_texts(form: Any) -> dict[str, str]:
+    """Each field of a form with its values as one text, so that a NUL is named by its field."""
+    return {name: "\n".join(form.getlist(name)) for name in form}
+
+
+def _refuse_nul(data: Any) -> None:
+    if (where := _nul_at(data)) is not None:
+        # No database column holds one (PostgreSQL refuses it even in a lookup): refused here,
+        # for every field, named, before a serializer or a query meets it.
+        raise exceptions.ValidationError({where or "body": [_("This text contains a NUL character; remove it.")]})
 
 
 def _nul_at(value: Any, path: str = "") -> str | None:

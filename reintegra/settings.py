@@ -248,8 +248,8 @@ REST_FRAMEWORK = {
     # JSON refusing deep nesting and non-finite numbers (issue 12); forms and files as DRF's defaults.
     "DEFAULT_PARSER_CLASSES": [
         "reintegra.api.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "reintegra.api.FormParser",
+        "reintegra.api.MultiPartParser",
     ],
 }
 SPECTACULAR_SETTINGS = {

@@ -202,6 +202,42 @@ def test_a_nul_byte_meant_for_a_lookup_is_refused_before_the_database_meets_it(u
     assert client_for(users["alice"]).get("/cases/?q=%00").status_code == 400
 
 
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+def test_a_nul_byte_in_a_posted_form_is_refused_naming_the_field(users, network, form):
+    """The fuzz found it: a NUL in a multipart field meant for a lookup (`to_agency`) reached
+    PostgreSQL, which refused it with an error (a 500)."""
+    client = api_client_for(users["alice"])
+    body = {"case": "X", "to_agency": "be\x00ta", "reasons": ["Other"]}
+    if form == "multipart":
+        response = client.post("/api/v1/referrals/", body, format="multipart")
+    else:
+        encoded = "case=X&to_agency=be%00ta&reasons=Other"
+        response = client.post("/api/v1/referrals/", encoded, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.content
+    fields = response.json()["error"]["fields"]
+    assert "to_agency" in fields
+    page = client_for(users["alice"]).post("/cases/?", {"q": "x\x00"})
+    assert page.status_code == 400 and b"NUL" in page.content
+
+
+def test_a_nul_byte_in_a_multipart_patch_is_refused_naming_the_field(users, network):
+    client = api_client_for(users["cora"])
+    created = client.post("/api/v1/labour-market/", FIGURE | {"as_of": "2026-06-30", "vacancies": 3}, format="json")
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/labour-market/{created.json()['id']}/"
+    response = client.patch(url, {"source": "Off\x00ice"}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert "source" in response.json()["error"]["fields"]
+
+
+def test_a_file_holding_nul_bytes_is_still_uploaded(users, network):
+    """Files (a workbook is a zip) hold NULs; only the fields' text and the file's name may not."""
+    client = api_client_for(users["cora"])
+    upload = SimpleUploadedFile("figures.csv", b"\x00\x01", content_type="text/csv")
+    response = client.post("/api/v1/labour-market/import/", {"file": upload}, format="multipart")
+    assert response.status_code == 400 and "NUL" not in response.json()["error"]["message"]
+
+
 def test_a_field_over_the_csv_limit_is_refused_not_a_500(users, network):
     text = HEADER + ROW.format(wage="12000", source="x" * 200_000) + "\n"
     client = api_client_for(users["cora"])
