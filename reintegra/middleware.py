@@ -57,8 +57,8 @@ def _nul_in_form(request: HttpRequest) -> str | None:
         for name, values in request.POST.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 return name.replace("\x00", "") or "body"
-        for name, upload in request.FILES.items():
-            if "\x00" in name or "\x00" in (upload.name or ""):
+        for name, uploads in request.FILES.lists():
+            if "\x00" in name or any("\x00" in (upload.name or "") for upload in uploads):
                 return name.replace("\x00", "") or "body"
     elif request.content_type == form_types[0] and (b"%00" in request.body or b"\x00" in request.body):
         return "body"  # a PUT or PATCH, which Django does not parse
