@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck check messages clean bench
+.PHONY: run test lint typecheck check messages clean bench bench-web bench-web-smoke
 
 $(BIN)/reintegra: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,28 @@ bench: $(BIN)/reintegra
 	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.insights --cases $(BENCH_CASES)
 	$(BIN)/python -m bench.ctdc
+
+# The web pages under load, side by side with the trivial endpoint /healthz (bench/web.py,
+# docs/benchmarks.md): serves the site with gunicorn against BENCH_DATABASE_URL (PostgreSQL; migrated,
+# filled with the demo when empty), signs in caseworkers, supervisors and an analyst, and loads it
+# from 16 clients with locust for BENCH_WEB_SECONDS (120), then each page alone for
+# BENCH_WEB_PHASE_SECONDS (10). BENCH_WEB_SERVERS=gunicorn,granian,waitress compares servers;
+# BENCH_WEB_TWO=1 adds two app servers (and two task workers) on the one database.
+# Writes bench/results/web.{json,md}. locust lives in a venv of its own (.venv-bench), never in .venv.
+BENCH_VENV ?= .venv-bench
+$(BENCH_VENV)/bin/locust: requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench-web: $(BIN)/reintegra $(BENCH_VENV)/bin/locust
+	@test -n "$(BENCH_DATABASE_URL)" || { echo "Set BENCH_DATABASE_URL=postgres://user:pw@host:port/db"; exit 2; }
+	$(BIN)/pip install --quiet -r requirements-bench-servers.txt
+	BENCH_LOCUST=$(BENCH_VENV)/bin/locust $(BIN)/python -m bench.web
+
+# The same in a minute, to check the bench works (its figures go to bench/results/web-smoke.*).
+bench-web-smoke:
+	BENCH_WEB_SECONDS=15 BENCH_WEB_PHASE_SECONDS=3 BENCH_WEB_NAME=web-smoke $(MAKE) bench-web
 
 # Rebuilds the catalogues from the source and compiles them (needs GNU gettext).
 messages: $(BIN)/reintegra

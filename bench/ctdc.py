@@ -10,7 +10,7 @@ Two timings (issue 14: the export of 1,000,000 cases in at most 120 s):
    written by bulk inserts (not the services: far faster, the same rows), then `ctdc.release` and
    the CSV, queries included.
 
-Results: bench/results/ctdc.{json,md}.
+Results: bench/results/ctdc.{json,md} (bench/harness.py).
 """
 
 from __future__ import annotations
@@ -18,19 +18,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import os
-import platform
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "var" / "bench-ctdc.sqlite3"
+from bench import harness
+
 SEED = 14
 
 GENDERS = ["Feminine"] * 6 + ["Masculine"] * 3 + ["TransgenderFeminine", "NonConforming", "NonSpecifiedUnknown"]
@@ -45,7 +40,8 @@ RELATIONS = ["", "Familial", "Acquainted", "Unaquainted"]
 def synthetic(n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """N cases' tuples and their history steps' tuples, ordered by case id as the queries return them."""
     rnd = random.Random(SEED)
-    cases, events = [], []
+    cases: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
     for pk in range(1, n + 1):
         age = rnd.choice([None, *range(12, 60)])
         cases.append((pk, rnd.randint(2015, 2026), rnd.choice(GENDERS), age, [rnd.choice(CITIZENSHIPS)]))
@@ -211,39 +207,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1_000_000, help="synthetic cases timed in memory")
     parser.add_argument("--db-cases", type=int, default=100_000, help="cases on the database (0: skip)")
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{DEFAULT_DB}"))
+    harness.add_database_argument(parser, "ctdc")
     parser.add_argument("--database-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.database_only is not None:
-        print(json.dumps(on_database(args.database_only)))
+        harness.answer(on_database(args.database_only))
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reintegra.settings")
     import django
 
     django.setup()
-    report: dict[str, Any] = {
-        "date": dt.datetime.now(dt.UTC).date().isoformat(),
-        "machine": {"cpus": os.cpu_count(), "system": platform.platform(), "python": platform.python_version()},
-        "in_memory": in_memory(args.cases),
-        "database": None,
-    }
+    report = harness.report(in_memory=in_memory(args.cases), database=None)
     if args.db_cases:
-        DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
-        env = os.environ | {"DATABASE_URL": args.database, "DJANGO_SETTINGS_MODULE": "reintegra.settings"}
-        subprocess.run([sys.executable, "-m", "reintegra", "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
-        out = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "bench.ctdc", "--database-only", str(args.db_cases)],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        report["database"] = json.loads(out.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ctdc.json").write_text(json.dumps(report, indent=2) + "\n")
-    text = "\n".join(lines(report))
-    (RESULTS / "ctdc.md").write_text(text)
-    print(text)
+        harness.migrate(args.database)
+        report["database"] = harness.in_child("bench.ctdc", args.database, "--database-only", str(args.db_cases))
+    harness.write("ctdc", report, "\n".join(lines(report)))
 
 
 if __name__ == "__main__":

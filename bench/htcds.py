@@ -4,7 +4,7 @@ Starts from a fresh database of its own (SQLite by default, deleted first), make
 supervisor through the services, generates N valid rows (every template column used, countries as
 alpha-2 and alpha-3, both separators), and times `import_file` on the CSV (and on a 10 % dry run of
 the same rows as .xlsx, the template's format) as the command runs it. The issue's target: 100,000
-rows in at most 60 s. Results: bench/results/htcds.{json,md}.
+rows in at most 60 s. Results: bench/results/htcds.{json,md} (bench/harness.py).
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ import argparse
 import csv
 import datetime as dt
 import io
-import json
-import os
-import platform
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "var" / "bench-htcds.sqlite3"
+from bench import harness
 
 GIVEN = ["Somsri", "Maria", "Nguyen", "Aye", "Malee", "Juan", "Siti", "Chai", "Rosa", "Ahmad", "Lan", "Noy"]
 FAMILY = ["Kaewmanee", "Santos", "Thi", "Win", "Jaidee", "Reyes", "Rahman", "Bautista", "Phan", "Dela Cruz"]
@@ -160,32 +153,18 @@ def measure(rows: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{DEFAULT_DB}"))
+    harness.add_database_argument(parser, "htcds")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_only:
-        print(json.dumps(measure(args.rows)))
+        harness.answer(measure(args.rows))
         return
-    DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
-    if args.database == f"sqlite:///{DEFAULT_DB}":
-        DEFAULT_DB.unlink(missing_ok=True)
-    env = os.environ | {"DATABASE_URL": args.database, "DJANGO_SETTINGS_MODULE": "reintegra.settings"}
-    subprocess.run([sys.executable, "-m", "reintegra", "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.htcds", "--measure-only", "--rows", str(args.rows)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    report = {
-        "date": dt.datetime.now(dt.UTC).date().isoformat(),
-        "machine": {"cpus": os.cpu_count(), "system": platform.platform(), "python": platform.python_version()},
-        **result,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "htcds.json").write_text(json.dumps(report, indent=2) + "\n")
+    own = harness.default_database("htcds")
+    if args.database == f"sqlite:///{own}":
+        own.unlink(missing_ok=True)
+    harness.migrate(args.database)
+    result = harness.in_child("bench.htcds", args.database, "--measure-only", "--rows", str(args.rows))
+    report = harness.report(**result)
     lines = [
         f"# HTCDS v2.0 import, {report['rows']:,} rows on {report['vendor']} ({report['date']})",
         "",
@@ -200,8 +179,7 @@ def main() -> None:
         f"Created: {report['created']}.",
         "",
     ]
-    (RESULTS / "htcds.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    harness.write("htcds", report, "\n".join(lines))
 
 
 if __name__ == "__main__":

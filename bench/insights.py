@@ -10,35 +10,36 @@ one warm-up, with the number of queries. Results: bench/results/insights.{json,m
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "var" / "bench-insights.sqlite3"
+from bench import harness
+
 FILTERED = {"gender": "Feminine", "age": "25-34", "country": "TH"}
 
 
-def fill(database: str, cases: int) -> float:
-    env = os.environ | {"DATABASE_URL": database}
+def fill(database: str, cases: int, *, facts_only: bool = False) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "reintegra", "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
-    subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "reintegra", "demo", "--if-empty", "--cases", str(cases), "--password", "bench-only-pw"],
-        env=env,
-        check=True,
-    )
+    harness.migrate(database)
+    if facts_only:  # the demo's network and users, then synthetic summary rows (bench/insights_facts.py)
+        harness.reintegra(database, "demo", "--if-empty", "--cases", "0", "--password", "bench-only-pw")
+        harness.in_child("bench.insights_facts", database, str(cases))
+    else:
+        harness.reintegra(database, "demo", "--if-empty", "--cases", str(cases), "--password", "bench-only-pw")
     return time.perf_counter() - started
 
 
-def measure(runs: int) -> dict[str, Any]:
+# The dashboards that count from the summary tables only (insights/models.py): all --facts-only times.
+FROM_FACTS = ("returns", "voice", "outcomes")
+
+
+def p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
+def measure(runs: int, *, facts_only: bool = False) -> dict[str, Any]:
     import django
 
     django.setup()
@@ -49,6 +50,7 @@ def measure(runs: int) -> dict[str, Any]:
     from reintegra.cases.models import Case
     from reintegra.insights.dashboards import DASHBOARDS
     from reintegra.insights.filters import Filters
+    from reintegra.insights.models import CaseFacts
 
     analyst = User.objects.filter(role=Role.ME_ANALYST, is_active=True).first()
     supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True, agency__isnull=False).first()
@@ -56,6 +58,8 @@ def measure(runs: int) -> dict[str, Any]:
         raise SystemExit("The demo has no analyst or no supervisor.")
     rows = []
     for name, dashboard in DASHBOARDS.items():
+        if facts_only and name not in FROM_FACTS:
+            continue
         readers = [("supervisor", Filters(agency_id=supervisor.agency_id))]
         if not dashboard.supervisors_only:
             readers = [("analyst", Filters()), ("analyst, 3 filters", Filters(chosen=dict(FILTERED))), *readers]
@@ -72,55 +76,59 @@ def measure(runs: int) -> dict[str, Any]:
                     "dashboard": name,
                     "reader": reader,
                     "median_ms": round(statistics.median(times) * 1000, 1),
+                    "p95_ms": round(p95(times) * 1000, 1),
                     "max_ms": round(max(times) * 1000, 1),
                     "queries": len(captured),
                 }
             )
-    return {"cases": Case.objects.count(), "vendor": connection.vendor, "rows": rows}
+    jit = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            jit = cursor.fetchone()[0]
+    return {
+        "cases": CaseFacts.objects.count() if facts_only else Case.objects.count(),
+        "facts_only": facts_only,
+        "vendor": connection.vendor,
+        "jit": jit,
+        "rows": rows,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{DEFAULT_DB}"))
+    harness.add_database_argument(parser, "insights")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure_only:
-        print(json.dumps(measure(args.runs)))
-        return
-    DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
-    fill_seconds = fill(args.database, args.cases)
-    env = os.environ | {"DATABASE_URL": args.database, "DJANGO_SETTINGS_MODULE": "reintegra.settings"}
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.insights", "--measure-only", "--runs", str(args.runs)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    parser.add_argument(
+        "--facts-only",
+        action="store_true",
+        help="fill the summary tables with N synthetic people (PostgreSQL; bench/insights_facts.py) instead of "
+        "the demo, and time the dashboards that read only them; results in bench/results/insights-facts.*",
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    report = {
-        "date": dt.datetime.now(dt.UTC).date().isoformat(),
-        "machine": {"cpus": os.cpu_count(), "system": platform.platform(), "python": platform.python_version()},
-        "fill_seconds": round(fill_seconds, 1),
-        **result,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "insights.json").write_text(json.dumps(report, indent=2) + "\n")
+    args = parser.parse_args()
+    only = ["--facts-only"] if args.facts_only else []
+    if args.measure_only:
+        harness.answer(measure(args.runs, facts_only=args.facts_only))
+        return
+    fill_seconds = fill(args.database, args.cases, facts_only=args.facts_only)
+    result = harness.in_child("bench.insights", args.database, "--measure-only", "--runs", str(args.runs), *only)
+    report = harness.report(fill_seconds=round(fill_seconds, 1), **result)
+    what = "synthetic people in the summary tables" if args.facts_only else "cases"
     lines = [
-        f"# Insights dashboards, {report['cases']:,} cases on {report['vendor']} ({report['date']})",
+        f"# Insights dashboards, {report['cases']:,} {what} on {report['vendor']} "
+        f"(JIT {report['jit'] or 'n/a'}, {report['date']})",
         "",
-        "| dashboard | reader | median ms | max ms | queries |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| dashboard | reader | median ms | p95 ms | max ms | queries |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
         *(
-            f"| {r['dashboard']} | {r['reader']} | {r['median_ms']} | {r['max_ms']} | {r['queries']} |"
+            f"| {r['dashboard']} | {r['reader']} | {r['median_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['queries']} |"
             for r in report["rows"]
         ),
         "",
     ]
-    (RESULTS / "insights.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    harness.write("insights-facts" if args.facts_only else "insights", report, "\n".join(lines))
 
 
 if __name__ == "__main__":

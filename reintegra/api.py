@@ -97,8 +97,8 @@ class JSONParser(parsers.JSONParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    """DRF's multipart parser, refusing a NUL in a field's name or text (the middleware refuses it
-    in a POST before this runs; a PUT or PATCH reaches here)."""
+    """DRF's multipart parser, refusing a NUL in a field's name, text or file name (a file's content
+    may hold NULs). The pages' forms show the same refusal beside the field instead."""
 
     def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context: Any = None) -> Any:
         parsed = super().parse(stream, media_type, parser_context)

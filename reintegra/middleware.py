@@ -40,29 +40,11 @@ def _is_utf8_form_encoded(raw: bytes) -> bool:
     return True
 
 
-def _bad_request(request: HttpRequest, message: str, field: str | None = None) -> HttpResponse:
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     """A 400 in the API's error shape under /api/, as text elsewhere."""
     if request.path.startswith("/api/"):
-        fields = {field: [message]} if field else {}
-        return JsonResponse({"error": {"code": "parse_error", "message": message, "fields": fields}}, status=400)
+        return JsonResponse({"error": {"code": "parse_error", "message": message, "fields": {}}}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-
-
-def _nul_in_form(request: HttpRequest) -> str | None:
-    """The name of the first field of a posted form (urlencoded or multipart) whose name or text holds
-    a NUL, "body" when the body holds one where no field can be named, or None. A file's content may
-    hold NULs; its name may not."""
-    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
-    if request.method == "POST" and request.content_type in form_types:
-        for name, values in request.POST.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                return name.replace("\x00", "") or "body"
-        for name, uploads in request.FILES.lists():
-            if "\x00" in name or any("\x00" in (upload.name or "") for upload in uploads):
-                return name.replace("\x00", "") or "body"
-    elif request.content_type == form_types[0] and (b"%00" in request.body or b"\x00" in request.body):
-        return "body"  # a PUT or PATCH, which Django does not parse
-    return None
 
 
 def utf8_only_middleware(get_response: Middleware) -> Middleware:
@@ -79,14 +61,11 @@ def utf8_only_middleware(get_response: Middleware) -> Middleware:
         body_ok = True
         if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/x-www-form-urlencoded":
             body_ok = _is_utf8_form_encoded(request.body)
-        # A NUL in the address (`%00`) or in a form reaches a lookup, which PostgreSQL refuses with
-        # an error; a JSON body's NULs are refused by the API's parser, naming the field.
+        # A NUL in the address (`%00`) reaches a lookup, which PostgreSQL refuses with an error.
         if b"%00" in raw_query or b"\x00" in raw_query:
             return _bad_request(request, _("This text contains a NUL character; remove it."))
         if not (body_ok and _is_utf8_form_encoded(raw_query)):
             return _bad_request(request, _("The request is not valid UTF-8 text; nothing was saved."))
-        if request.method in ("POST", "PUT", "PATCH") and (field := _nul_in_form(request)) is not None:
-            return _bad_request(request, _("This text contains a NUL character; remove it."), field)
         return get_response(request)
 
     return middleware

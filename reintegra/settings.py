@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # needs it on the code or set-up page (decisions/0023-two-factor.md).
     "django_otp.middleware.OTPMiddleware",
     "reintegra.accounts.middleware.two_factor_middleware",
+    # The insights' reads go to the read replica when one is configured (reintegra/dbrouters.py).
+    "reintegra.dbrouters.replica_reads_middleware",
     "reintegra.middleware.audit_context_middleware",
     "reintegra.middleware.read_audit_middleware",
     "reintegra.middleware.reader_calendar_middleware",
@@ -140,7 +142,20 @@ else:
             },
         }
     }
+# A read replica of that PostgreSQL (issue 15, docs/deployment.md): the insights dashboards read
+# their figures from it; everything else, and every write, stays on the primary (dbrouters.py).
+INSIGHTS_DATABASE: str | None = None
+if os.environ.get("REINTEGRA_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REINTEGRA_REPLICA_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    INSIGHTS_DATABASE = "replica"
+DATABASE_ROUTERS = ["reintegra.dbrouters.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: in the database, so every app server sees the same values (docs/deployment.md). Its
+# table is made by `reintegra migrate` (accounts/apps.py runs createcachetable after migrating).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "reintegra_cache"}}
 
 # --- Identifying data: encryption keys live outside the database (see reintegra/lib/crypto.py).
 DATA_KEY_FILE = Path(os.environ.get("REINTEGRA_DATA_KEY_FILE", VAR_DIR / "data_keys"))
@@ -148,6 +163,8 @@ INDEX_KEY_FILE = Path(os.environ.get("REINTEGRA_INDEX_KEY_FILE", VAR_DIR / "inde
 # Backups are encrypted with their own key (reintegra/exchange/backup.py, decisions/0028): keep a
 # copy of it apart from the backups; an archive cannot be restored without it.
 BACKUP_KEY_FILE = Path(os.environ.get("REINTEGRA_BACKUP_KEY_FILE", VAR_DIR / "backup_key"))
+# Every erasure made (case codes only), read by a restore to erase them again (cases/erasure_ledger.py).
+ERASURE_LEDGER_FILE = Path(os.environ.get("REINTEGRA_ERASURE_LEDGER_FILE", VAR_DIR / "erasure_ledger"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024)))
 
 # Weights of the reintegration sustainability index (docs/reintegration-index.md); default equal.
@@ -285,6 +302,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background work: Django's tasks framework (backport) on the database, run by `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- HTCDS import pages (issue 14, docs/decisions/0027): the largest file a supervisor may upload,
+# and the number of rows above which its preview and its import run as background work.
+EXCHANGE_IMPORT_MAX_BYTES = int(os.environ.get("REINTEGRA_IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))
+EXCHANGE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("REINTEGRA_IMPORT_BACKGROUND_ROWS", "2000"))
 
 # --- Retention (decisions/0029-retention-and-erasure): this many whole years after a case is closed,
 # `reintegra retention apply` erases its returnee's identifying data and keeps the case as

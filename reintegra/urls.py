@@ -8,6 +8,7 @@ from reintegra.accounts import api as accounts_api
 from reintegra.accounts import views as accounts_views
 from reintegra.cases import api as cases_api
 from reintegra.exchange import views as exchange_views
+from reintegra.home import health
 from reintegra.home import views as home_views
 from reintegra.insights import api as insights_api
 from reintegra.livelihoods import api as livelihoods_api
@@ -52,6 +53,8 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("today/tasks/<int:task_id>/done/", home_views.home_task_done, name="home_task_done"),
+    # The trivial endpoint (issue 15): no session, no table; for load balancers and the web benchmark.
+    path("healthz", health.healthz, name="healthz"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", accounts_views.staff, name="staff"),
@@ -78,6 +81,8 @@ urlpatterns = [
     # The CTDC de-identified statistics (issue 14): a download beside the insights, for their readers.
     path("insights/ctdc.csv", exchange_views.ctdc_csv, name="ctdc_csv"),
     path("insights/", include("reintegra.insights.urls")),
+    # HTCDS v2.0 import and export pages for an agency's supervisors (issue 14).
+    path("exchange/", include("reintegra.exchange.urls")),
     path("cases/<str:code>/plan/", include("reintegra.plans.urls")),
     path("cases/", include("reintegra.cases.urls")),
     path("referrals/", include("reintegra.referrals.urls")),

@@ -6,6 +6,7 @@ coordinator sit in their own agencies. Charlie has an account but no agency or r
 should have no access to anyone's stuff.
 """
 
+import copy
 from dataclasses import dataclass
 
 import pytest
@@ -143,6 +144,15 @@ def api_client_for(user: User | None) -> APIClient:
     return client
 
 
+@pytest.fixture(autouse=True, scope="session")
+def erasure_ledger_of_the_tests(tmp_path_factory):
+    """Erasures made by the tests (in a test that commits) go to a ledger of their own, not to the
+    installation's var/erasure_ledger (cases/erasure_ledger.py)."""
+    from django.conf import settings
+
+    settings.ERASURE_LEDGER_FILE = tmp_path_factory.mktemp("erasures") / "erasure_ledger"
+
+
 @pytest.fixture(autouse=True)
 def language_of_the_installation():
     """Each test starts in English: a request handled in Thai leaves Thai active in its thread (the
@@ -151,3 +161,15 @@ def language_of_the_installation():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A `replica` alias that mirrors the test database (Django's TEST MIRROR), so a test can show
+    which reads go to the read replica (tests/test_replica.py). Nothing reads from it unless a test
+    sets INSIGHTS_DATABASE (reintegra/dbrouters.py); a test that does must list it in `databases`."""
+    from django.db import connections
+
+    replica = copy.deepcopy(connections.settings["default"])
+    replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+    connections.settings["replica"] = replica

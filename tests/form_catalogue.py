@@ -576,6 +576,26 @@ FORMS = [
         "import-file",
         not_shown_again=("file",),
     ),
+    # The HTCDS import and export pages (issue 14): a file that is no HTCDS file, a format there is not.
+    Form(
+        "htcds import",
+        "sam",
+        lambda w: "/exchange/import/",
+        lambda w: {},
+        ("file", SimpleUploadedFile("cases.txt", b"prs_FirstName\nSomsri\n", content_type="text/plain")),
+        "import-form",
+        "import-file",
+        not_shown_again=("file",),
+    ),
+    Form(
+        "htcds export",
+        "sam",
+        lambda w: "/exchange/export/",
+        lambda w: {"format": "csv"},
+        ("format", "pdf"),
+        "export-form",
+        "export-format",
+    ),
     # The plan's page.
     Form(
         "priorities",

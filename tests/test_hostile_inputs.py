@@ -169,7 +169,7 @@ def world(users, network) -> World:
     return World(users, network)
 
 
-FORM_ROWS = [row for row in FORMS if row.name not in ("photo", "labour-market import")]  # files: below
+FORM_ROWS = [row for row in FORMS if row.name not in ("photo", "labour-market import", "htcds import")]  # files
 
 
 def send_to_form(

@@ -23,6 +23,7 @@ from reintegra.accounts.audit import audit_verify
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases import services as case_services
 from reintegra.cases.models import Case, Consent, Task
+from reintegra.exchange import jobs as exchange_jobs
 from reintegra.livelihoods import case_views
 from reintegra.livelihoods.models import AllocationRound, Enrolment, IncomeFollowUp, SkillsProfile
 from reintegra.plans import views as plan_views
@@ -158,6 +159,19 @@ def _round() -> Where:
     return supervisor, f"/livelihoods/allocation/rounds/{round_.pk}/"
 
 
+def _import_job() -> Where:
+    """A supervisor's HTCDS upload whose preview found problems (the page quotes the file's values)."""
+    supervisor = _supervisor()
+    job = exchange_jobs.import_job_start(
+        actor=supervisor,
+        agency=supervisor.agency,
+        file_name="cases.csv",
+        data=b"prs_FirstName,prs_Birthdate\nSomsri,1994-02-31\n",
+        rows=1,
+    )
+    return supervisor, f"/exchange/import/jobs/{job.pk}/"
+
+
 # What a GET of each route declared personal reads, as whom: a function of the demo's data giving
 # (the persona, the address); POST_ONLY for a route that takes no GET; BLANK for a GET that shows no
 # personal data (a blank form).
@@ -173,6 +187,7 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "cases:intake": BLANK,
     "cases:tasks": lambda: (_task_owner(), "/cases/tasks/"),
     "cases:detail": lambda: (_case()[0], f"/cases/{_case()[1]}/"),
+    "exchange:job": _import_job,
     "cases:edit": lambda: (_case()[0], f"/cases/{_case()[1]}/edit/"),
     "cases:reveal": POST_ONLY,
     "cases:photo": _photo,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from reintegra.accounts.audit import audit_verify
 from reintegra.accounts.models import AuditEvent
-from reintegra.cases import erasure
+from reintegra.cases import retention
 from reintegra.cases import services as case_services
 from reintegra.cases.models import Case, NameWordIndex, PhoneIndex, Returnee
 
@@ -88,11 +88,11 @@ def test_apply_erases_exactly_the_due_cases(cases):
 def test_a_returnee_with_a_recent_case_is_not_due(cases, users):
     other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
     Case.objects.filter(pk=other.pk).update(returnee=cases["old"].returnee)
-    assert [d.code for d in erasure.retention_due()] == [cases["older"].code]
+    assert [d.code for d in retention.retention_due()] == [cases["older"].code]
 
 
 def test_the_period_is_a_setting(cases, settings):
     settings.RETENTION_YEARS_AFTER_CLOSURE = 3
-    assert {d.code for d in erasure.retention_due()} == {cases["old"].code, cases["older"].code, cases["recent"].code}
+    assert {d.code for d in retention.retention_due()} == {cases["old"].code, cases["older"].code, cases["recent"].code}
     settings.RETENTION_YEARS_AFTER_CLOSURE = 10
-    assert erasure.retention_due() == []
+    assert retention.retention_due() == []

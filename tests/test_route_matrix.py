@@ -46,6 +46,7 @@ from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.accounts.services import api_token_issue
 from reintegra.cases import services as case_services
 from reintegra.cases import tasks
+from reintegra.exchange import jobs as exchange_jobs
 from reintegra.lib import clock
 from reintegra.livelihoods import allocation, handover, skills
 from reintegra.livelihoods import enrolments as flow
@@ -57,6 +58,7 @@ from reintegra.referrals import services as referral_services
 
 from .cases.conftest import IDENTITY, refer, share_with
 from .conftest import api_client_for, build_network, build_users, client_for, make_agency, make_user
+from .exchange.conftest import SOMSRI, csv_bytes
 from .livelihoods.conftest import WELDING
 from .livelihoods.test_labour_market import GOOD
 from .routes import walk
@@ -149,6 +151,7 @@ INSIGHT_ROLES = ("sup_a", "sup_b", "analyst", "coord")  # supervisors read their
 INSIGHT_READERS = page(403, **only(200, INSIGHT_ROLES))
 API_INSIGHT_READERS = api(403, **only(200, INSIGHT_ROLES))
 CASELOAD_READERS = page(403, sup_a=200, sup_b=200)
+EXCHANGERS = page(403, sup_a=200, sup_b=200)  # an agency's supervisors import and export its cases
 
 
 def owners_post(answer: Answer, **more: Answer) -> dict[str, Answer]:
@@ -201,6 +204,7 @@ ROUTES: list[Row] = [
         page(302, sup_a=200, sup_b=200, coord=200, admin=200),
     ),
     Row("exit", "/exit/", expect(200)),
+    Row("healthz", "/healthz", expect(200)),
     Row("quick_exit", "/exit/now/", expect(405), expect(302), acts=PERSONAS),
     Row("set_language", "/i18n/setlang/", expect(302)),
     # --- The network directory -----------------------------------------------------------------------
@@ -332,6 +336,14 @@ ROUTES: list[Row] = [
     Row("ctdc_csv", "/insights/ctdc.csv?k=2", page(403, analyst=400, coord=400)),
     Row("livelihoods:profile", "/livelihoods/case/{case}/profile/", POST_ONLY, owners_post(400)),
     Row("livelihoods:recommend", "/livelihoods/case/{case}/recommend/", POST_ONLY, owners_post(400)),
+    # --- Data exchange (issue 14): HTCDS import and export, for the agency's supervisors ----------------
+    Row("exchange:import", "/exchange/import/", EXCHANGERS, page(403, sup_a=400, sup_b=400)),  # no file
+    # Sam's upload of Alpha's: Beta's supervisor is told there is no such import.
+    Row("exchange:job", "/exchange/import/jobs/{job}/", page(403, sup_a=200, sup_b=404)),
+    Row("exchange:job_progress", "/exchange/import/jobs/{job}/progress/", page(403, sup_a=200, sup_b=404)),
+    Row("exchange:job_confirm", "/exchange/import/jobs/{job}/confirm/", POST_ONLY, page(403, sup_a=302, sup_b=404)),
+    Row("exchange:job_discard", "/exchange/import/jobs/{job}/discard/", POST_ONLY, page(403, sup_a=302, sup_b=404)),
+    Row("exchange:export", "/exchange/export/", EXCHANGERS, page(403, sup_a=400, sup_b=400)),  # no format
     # --- The API: accounts, network, labour market ---------------------------------------------------
     Row("api:token", "/api/v1/auth/token/", expect(405), expect(400), acts=()),
     # The token the request is made with ends: whoever holds one may end it.
@@ -661,6 +673,9 @@ def _build_world() -> dict:
     other = case_services.case_open(
         actor=alice, **(IDENTITY | {"given_name": "Malee", "phones": ["+66 81 999 0000"], "identity_documents": []})
     )
+    job = exchange_jobs.import_job_start(
+        actor=sam, agency=network.alpha, file_name="cases.csv", data=csv_bytes([SOMSRI]), rows=1
+    )
     round_, _made = allocation.cohort_offer(
         user=sam,
         token=uuid.uuid4(),
@@ -687,6 +702,7 @@ def _build_world() -> dict:
         "token": api_token_issue(user=alice, name="matrix")[0].pk,  # Alice's API token
         "alpha": network.alpha.slug,
         "beta": network.beta.slug,
+        "job": job.pk,  # Sam's HTCDS upload, previewed
     }
     return {"users": users, "ids": ids}
 

@@ -3,6 +3,7 @@ each move made through its service by a test below, and the docs' copy of the ta
 
 import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from reintegra.cases import services as case_services
 from reintegra.cases.management.commands.workflows import all_workflows
 from reintegra.cases.models import CaseEvent, Task
 from reintegra.cases.workflows import closure_state, erasure_state
-from reintegra.lib.workflow import Reason
+from reintegra.lib.workflow import Move, Reason, Workflow
 from reintegra.livelihoods import enrolments
 from reintegra.livelihoods.models import Opportunity
 from reintegra.plans import services as plan_services
@@ -466,3 +467,25 @@ def test_a_plan_is_never_approved_by_who_wrote_or_submitted_it_even_if_the_app_f
     assert "never approved" in str(refused.value)
     plan.refresh_from_db()
     assert plan.status == "submitted" and plan.approved_by is None
+
+
+def test_a_move_the_record_rules_out_is_neither_offered_nor_accepted():
+    move = Move(
+        "reopen",
+        ("closed",),
+        "open",
+        by=frozenset({"owner"}),
+        ruled_out=lambda record: record.erased,
+        ruled_out_refusal="Erased.",
+    )
+    table = Workflow(name="t", states=("open", "closed"), initial=("closed",), moves=(move,))
+    kept, erased = SimpleNamespace(erased=False), SimpleNamespace(erased=True)
+    assert table.allowed("closed", {"owner"}, record=kept) == [move]
+    assert table.allowed("closed", {"owner"}, record=erased) == []
+    assert table.check("closed", "reopen", {"owner"}, record=kept) is move
+    with pytest.raises(ValidationError, match="Erased."):
+        table.check("closed", "reopen", {"owner"}, record=erased)
+    with pytest.raises(PermissionDenied):  # who may not is told so first, as for any move
+        table.check("closed", "reopen", {"receiver"}, record=erased)
+    with pytest.raises(ValueError, match="says nothing"):
+        Move("reopen", ("closed",), "open", by=frozenset({"owner"}), ruled_out=lambda record: True)

@@ -4,7 +4,8 @@ An object outside the user's scope is a 404 (Http404), never a 403, so its exist
 revealed. The rules are in docs/decisions/0008 (network) and 0010 (cases and referrals).
 
 Split by concept: members.py (membership and management), network.py (agencies, services and
-reference data), cases.py (cases and referrals), livelihoods.py (options and enrolments).
+reference data), cases.py (cases and referrals), livelihoods.py (options and enrolments),
+exchange.py (the HTCDS import jobs).
 Import from `reintegra.access`.
 """
 
@@ -23,6 +24,7 @@ from .cases import (
     require_case_receiver,
     task_list_for_user,
 )
+from .exchange import import_job_get_for_user, import_job_list_for_user, require_exchange_supervisor
 from .insights import (
     INSIGHTS_ROLES,
     InsightsScope,
@@ -69,6 +71,9 @@ from .network import (
 )
 
 __all__ = [
+    "import_job_get_for_user",
+    "import_job_list_for_user",
+    "require_exchange_supervisor",
     "INSIGHTS_ROLES",
     "InsightsScope",
     "insights_scope_for_user",

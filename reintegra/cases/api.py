@@ -1,12 +1,13 @@
 """REST endpoints of cases, consents and tasks.
 
 Every case is fetched through `case_get_for_user`: a case outside the user's scope is a 404, and
-so is an owner-only action (edit, stage, history, return, notes, closure, consent) attempted by
-an agency the case was only referred to. A request that is refused whatever the object (opening
-a case without a caseworker's or supervisor's role, deciding a closure without being a
-supervisor) is a 403.
+so is an owner-only action (edit, stage, history, return, notes, closure, erasure, consent)
+attempted by an agency the case was only referred to. A request that is refused whatever the object
+(opening a case without a caseworker's or supervisor's role, deciding a closure or an erasure
+without being a supervisor) is a 403.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -252,65 +253,58 @@ class CaseViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet)
         data = TimelineEventSerializer(event, context={"access": access}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-    def _closure_move(
-        self, request: Request, move: str | None, serializer_class: type[serializers.Serializer]
+    def _case_move(
+        self,
+        request: Request,
+        make: Callable[..., Case],
+        serializer_class: type[serializers.Serializer],
+        move: str,
+        *,
+        decision: bool = False,
     ) -> Response:
-        """One move of the case's closure (cases/workflows.py); a decision names its move by `approve`."""
+        """One move of the case's closure (services.closure_move) or of the erasure of its returnee's
+        data (erasure.erasure_move), tables in cases/workflows.py. A decision's body says yes or no in
+        the field named as its move (`approve`, `confirm`): no is the move `decline`."""
         access = self._access(for_edit=True)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        move = move or ("approve" if data["approve"] else "decline")
+        if decision and not data[move]:
+            move = "decline"
         actor = require_case_owner(request.user)
-        return self._state(
-            services.closure_move(actor=actor, case=access.case, move=move, reason=data.get("reason", ""))
-        )
+        return self._state(make(actor=actor, case=access.case, move=move, reason=data.get("reason", "")))
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def closure(self, request: Request, code: str) -> Response:
         """Asks a supervisor to close the case."""
-        return self._closure_move(request, "request", ReasonSerializer)
+        return self._case_move(request, services.closure_move, ReasonSerializer, "request")
 
     @extend_schema(request=ClosureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="closure/decision")
     def closure_decision(self, request: Request, code: str) -> Response:
         """A supervisor of the owning agency approves or refuses the requested closure (403 for
         anyone else of that agency)."""
-        return self._closure_move(request, None, ClosureDecisionSerializer)
+        return self._case_move(request, services.closure_move, ClosureDecisionSerializer, "approve", decision=True)
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, code: str) -> Response:
         """Reopens a closed case at the stage it was closed from."""
-        return self._closure_move(request, "reopen", ReasonSerializer)
-
-    def _erasure_move(
-        self, request: Request, move: str | None, serializer_class: type[serializers.Serializer]
-    ) -> Response:
-        """One move of the erasure of the returnee's identifying data (cases/erasure.py)."""
-        access = self._access(for_edit=True)
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        move = move or ("confirm" if data["confirm"] else "decline")
-        actor = require_case_owner(request.user)
-        return self._state(
-            erasure.erasure_move(actor=actor, case=access.case, move=move, reason=data.get("reason", ""))
-        )
+        return self._case_move(request, services.closure_move, ReasonSerializer, "reopen")
 
     @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def erasure(self, request: Request, code: str) -> Response:
         """Asks, on the returnee's behalf, that their identifying data be erased; a supervisor confirms."""
-        return self._erasure_move(request, "request", ReasonSerializer)
+        return self._case_move(request, erasure.erasure_move, ReasonSerializer, "request")
 
     @extend_schema(request=ErasureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="erasure/decision")
     def erasure_decision(self, request: Request, code: str) -> Response:
         """A supervisor of the owning agency who did not ask confirms (the identifying data is
         destroyed for good; the case stays as de-identified statistics) or declines the erasure."""
-        return self._erasure_move(request, None, ErasureDecisionSerializer)
+        return self._case_move(request, erasure.erasure_move, ErasureDecisionSerializer, "confirm", decision=True)
 
     @extend_schema(responses={200: TimelineEventSerializer(many=True), 404: NOT_FOUND})
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -1,5 +1,5 @@
-"""Erasure of a returnee's identifying data, on the returnee's request or when the retention period
-after closure has run out (decisions/0029-retention-and-erasure).
+"""Erasure of a returnee's identifying data, on the returnee's request (the ERASURE workflow) or when
+the retention period after closure has run out (cases/retention.py); decisions/0029-retention-and-erasure.
 
 What is destroyed: every encrypted column of the returnee and of every record of their cases,
 whichever app keeps it (found from the models, so a new encrypted field is covered without a change
@@ -11,12 +11,11 @@ The act is logged (who, when, on which ground), never what was erased.
 """
 
 import datetime
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -30,10 +29,11 @@ from reintegra.lib.validation import raise_if, value_problems
 from reintegra.lib.validators import REASON
 from reintegra.lib.workflow import Move
 
-from . import reactions
+from . import erasure_ledger, reactions
 from .choices import Stage
 from .models import Case, CaseEvent, HistoryEvent, NameWordIndex, PhoneIndex, Returnee, ReturnJourney
 from .timeline import timeline_write
+from .transitions import Line, record_move
 from .workflows import ERASURE, erasure_parties, erasure_state
 
 # --- What is erased --------------------------------------------------------------------------
@@ -46,6 +46,9 @@ GROUND_LINES = {
 }
 # Records that lead to a case but are not the returnee's: an agency, a user, a service, an option.
 _NOT_PERSONAL = ("network.", "accounts.", "livelihoods.opportunity", "livelihoods.allocationround")
+# Encrypted records that belong to no case: an HTCDS upload (exchange.importjob) keeps a file's rows
+# only until its import is done (then counts alone) or it is discarded (decisions/0027).
+_NOT_CASE_RECORDS = ("exchange.importjob",)
 
 
 def _paths_to_case(model: type[models.Model], depth: int = 3) -> list[str]:
@@ -70,6 +73,8 @@ def case_records() -> list[tuple[type[models.Model], list[str], list[str]]]:
     the returnee, reached through the case's returnee)."""
     found = []
     for model in apps.get_models():
+        if model._meta.label_lower in _NOT_CASE_RECORDS:
+            continue
         columns = [f.column for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELDS)]
         if columns:
             found.append((model, columns, [] if model is Returnee else _paths_to_case(model)))
@@ -184,6 +189,9 @@ def returnee_erase(*, actor: User | None, case: Case, reason: str, move: Move | 
             | ({"move": move.name} if move is not None else {})
             | ({"referrals_ended": ended} if ended and record.pk == case.pk else {}),
         )
+    # Outside the database, so that a restore of an older backup erases these cases again.
+    codes = [each.code for each in cases]
+    transaction.on_commit(functools.partial(erasure_ledger.append, at=now, ground=reason, cases=codes))
     return Case.objects.get(pk=case.pk)  # not the copy in memory, which still holds what was erased
 
 
@@ -200,65 +208,20 @@ def erasure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
     raise_if(value_problems("reason", reason, REASON))
     if step.name == "confirm":
         return returnee_erase(actor=actor, case=case, reason=REQUEST, move=step)
-    fields = workflow.stamp(
-        case, step, state_field=None, actor=actor, now=clock.now(), day=clock.today(), reason=reason
-    )
-    case.version += 1
-    case.save(update_fields=[*fields, "version", "updated_at"])
     line = {
         "request": gettext_noop("Erasure of the identifying data requested."),
         "decline": gettext_noop("Erasure not confirmed."),
     }[step.name]
     # The request's words stay out of the timeline and the log: they may name the person.
-    timeline_write(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=line)
-    audit_record(
+    record_move(
+        case,
+        step,
+        case=case,
         actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        obj=case,
-        categories=["case"],
-        details={"move": step.name},
+        state_field=None,
+        reason=reason,
+        line=Line(summary=line),
+        audit_categories=["case"],
+        audit_details={},
     )
     return case
-
-
-# --- Retention -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Due:
-    code: str
-    closed_at: datetime.datetime
-    case: Case
-
-
-def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
-    now = now or clock.now()
-    years = settings.RETENTION_YEARS_AFTER_CLOSURE
-    try:
-        return now.replace(year=now.year - years)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year - years, day=28)
-
-
-def retention_due(now: datetime.datetime | None = None) -> list[Due]:
-    """The closed cases whose returnee's data is due for erasure: closed before the cutoff, not yet
-    erased, and the returnee has no other case that is open or closed since the cutoff."""
-    cutoff = retention_cutoff(now)
-    recent = Case.objects.filter(models.Q(closed_at__isnull=True) | models.Q(closed_at__gte=cutoff))
-    due = (
-        Case.objects.filter(stage=Stage.CLOSED, closed_at__lt=cutoff, erased_at__isnull=True)
-        .exclude(returnee_id__in=recent.values("returnee_id"))
-        .order_by("closed_at", "pk")
-    )
-    return [Due(c.code, c.closed_at, c) for c in due if c.closed_at is not None]
-
-
-def retention_apply(*, dry_run: bool = False, now: datetime.datetime | None = None) -> list[Due]:
-    due = retention_due(now)
-    if not dry_run:
-        done: set[int] = set()
-        for item in due:
-            if item.case.returnee_id not in done:  # one erasure covers all the returnee's cases
-                returnee_erase(actor=None, case=item.case, reason=RETENTION)
-                done.add(item.case.returnee_id)
-    return due

@@ -107,8 +107,8 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 class CaseStateSerializer(CaseListSerializer):
-    """The case's state after a stage, closure or reopening action, with the closure's moves the
-    user may make next (cases/workflows.py)."""
+    """The case's state after a stage, closure, reopening or erasure action, with the moves of its
+    closure and of its erasure the user may make next (cases/workflows.py)."""
 
     closure_moves = MovesField(CLOSURE, parties_of, state=closure_state)
     erasure_moves = MovesField(ERASURE, erasure_parties, state=erasure_state)

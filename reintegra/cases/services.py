@@ -138,6 +138,13 @@ def _check_home_area(errors: Errors, returnee: Returnee, *, agency_country: str)
     add(errors, "home_area", message % {"code": area.code, "area": geo.area_name(area.code), "countries": names})
 
 
+def refuse_if_erased(case: Case) -> None:
+    """Nothing more is written of a returnee whose identifying data was erased (cases/erasure.py):
+    the case stays as de-identified statistics, never a record to fill in again."""
+    if case.erased_at is not None:
+        raise ValidationError(_("The returnee's identifying data was erased: nothing more is recorded on this case."))
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -239,6 +246,7 @@ def case_update(
     """Edits the returnee's record (the fields given) and the case summary (when given); refuses a
     stale version."""
     case = Case.objects.select_for_update().select_related("returnee").get(pk=case.pk)
+    refuse_if_erased(case)
     returnee = case.returnee
     submitted: dict[str, Any] = {k: v for k, v in changes.items() if k in Returnee.FIELDS}
     if "home_area" in submitted:
@@ -347,6 +355,7 @@ def history_add(
     debt_currency: str = "",
     creditor: str = "",
 ) -> HistoryEvent:
+    refuse_if_erased(case)
     event = HistoryEvent(
         case=case,
         type=type,
@@ -396,6 +405,7 @@ def return_record(
 ) -> ReturnJourney:
     """Records the return, or replaces the one recorded; the documents and the point of arrival
     stay as they were when not given (None)."""
+    refuse_if_erased(case)
     journey = ReturnJourney.objects.filter(case=case).first() or ReturnJourney(case=case)
     journey.country_from, journey.returned_on, journey.return_type = country_from, returned_on, return_type
     if documents_issued is not None:
@@ -442,6 +452,7 @@ def consent_record(
     recipient_agency_type: str = "",
     categories: Iterable[str] = (),
 ) -> Consent:
+    refuse_if_erased(case)
     consent = Consent(
         case=case,
         purpose=purpose,
@@ -501,6 +512,7 @@ def consent_withdraw(*, actor: User, consent: Consent) -> Consent:
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, text: str) -> CaseEvent:
+    refuse_if_erased(case)
     errors = record_problems(CaseEvent(text=text), only=("text",))
     if not text.strip():
         errors["text"] = [_("Write the note.")]
@@ -534,8 +546,6 @@ def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
     """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason, record=case, actor=actor)
-    if step.name == "reopen" and case.erased_at is not None:  # nobody can work with a person nobody can identify
-        raise ValidationError(_("The returnee's identifying data was erased: the case cannot be reopened."))
     reason = step.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()
@@ -589,6 +599,7 @@ def photo_check_size(size: int) -> None:
 @transaction.atomic
 def photo_set(*, actor: User, case: Case, data: bytes) -> Case:
     """Stores the returnee's photo, encrypted. JPEG or PNG, at most settings.MAX_UPLOAD_BYTES."""
+    refuse_if_erased(case)
     photo_check_size(len(data))
     kind = next((t for sig, t in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
     if kind is None:

@@ -295,7 +295,6 @@ def _detail_context(
                 for m in CLOSURE.allowed(
                     closure_state(case), parties_of(require_member(request.user), case), record=case, actor=request.user
                 )
-                if not (case.erased_at and m.name == "reopen")
             ],
             "erasure_form": ERASURE_FORM(),
             "erasure_moves": [

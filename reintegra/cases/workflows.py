@@ -4,8 +4,12 @@ The stages run identification → return → shelter and assistance → reintegr
 case's own caseworkers and supervisors move it forward, to any later stage (a person identified at
 home has no return to organise); they may move it back, to any earlier stage, saying why (a crisis
 brings a reintegrating person back to shelter). Closing is its own workflow: the case's agency asks,
-a supervisor who did not ask decides; a closed case is reopened, with a reason, at the stage it had.
+a supervisor who did not ask decides; a closed case is reopened, with a reason, at the stage it had,
+unless its returnee's identifying data was erased. The erasure of that data is asked for and decided
+the same way.
 """
+
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -59,9 +63,85 @@ def stage_move_name(current: str, target: str) -> str:
     return f"to_{target}"
 
 
+def _request_and_decision(
+    subject: str,
+    states: tuple[str, str, str],
+    *,
+    granted: str,
+    granted_at: str,
+    then: str,
+    labels: tuple[Any, Any, Any],
+    reason_prompt: Any,
+    refusal: Any,
+    decline_clears_reason: bool,
+) -> tuple[Move, Move, Move]:
+    """The three moves of a thing the case's agency asks for and a supervisor who did not ask decides:
+    `request` (by an owner, with a reason, stamped in `<subject>_requested_at`, `_requested_by` and
+    `_reason`), then `granted` (stamping `granted_at`) or `decline`, both clearing the request.
+    `states` are before the request, requested, granted; `labels` those of the three buttons. A
+    decline forgets the request's reason too when `decline_clears_reason` (an erasure's words may
+    name the person; a closure's stay on the case)."""
+    before, requested, done = states
+    asked_by = (f"{subject}_requested_by",)
+    cleared = {f"{subject}_requested_at": Stamp.CLEAR, f"{subject}_requested_by": Stamp.CLEAR}
+    request_label, grant_label, decline_label = labels
+    return (
+        Move(
+            "request",
+            (before,),
+            requested,
+            by=frozenset({OWNER}),
+            reason=Reason.REQUIRED,
+            stamps={
+                f"{subject}_requested_at": Stamp.NOW,
+                f"{subject}_requested_by": Stamp.ACTOR,
+                f"{subject}_reason": Stamp.REASON,
+            },
+            label=request_label,
+            reason_prompt=reason_prompt,
+        ),
+        Move(
+            granted,
+            (requested,),
+            done,
+            by=frozenset({SUPERVISOR}),
+            not_by=frozenset({REQUESTER}),
+            asked_by=asked_by,
+            stamps={granted_at: Stamp.NOW, **cleared},
+            then=(then,),
+            label=grant_label,
+            refusal=refusal,
+        ),
+        Move(
+            "decline",
+            (requested,),
+            before,
+            by=frozenset({SUPERVISOR}),
+            not_by=frozenset({REQUESTER}),
+            asked_by=asked_by,
+            reason=Reason.OPTIONAL,
+            stamps=cleared | ({f"{subject}_reason": Stamp.CLEAR} if decline_clears_reason else {}),
+            label=decline_label,
+            refusal=refusal,
+        ),
+    )
+
+
+def _parties(user: User, case: Case, requested_by_id: int | None) -> frozenset[str]:
+    """Owner and supervisor come from the user's agency and role; requester from who asked."""
+    parties = set()
+    if user.agency_id is not None and user.agency_id == case.agency_id:
+        if user.role in CASE_OWNER_ROLES:
+            parties.add(OWNER)
+        if user.role == Role.SUPERVISOR:
+            parties.add(SUPERVISOR)
+    if requested_by_id is not None and user.pk == requested_by_id:
+        parties.add(REQUESTER)
+    return frozenset(parties)
+
+
 # The closure's state is read from the case (closure_state): open, closure requested, or closed.
 OPEN, REQUESTED, CLOSED = "open", "requested", "closed"
-REQUEST_CLEARED = {"closure_requested_at": Stamp.CLEAR, "closure_requested_by": Stamp.CLEAR}
 
 CLOSURE = Workflow(
     name="case closure",
@@ -70,43 +150,16 @@ CLOSURE = Workflow(
     state_labels={OPEN: _("Open"), REQUESTED: _("Closure requested"), CLOSED: pgettext_lazy("case stage", "Closed")},
     record_label=_("case"),
     moves=(
-        Move(
-            "request",
-            (OPEN,),
-            REQUESTED,
-            by=frozenset({OWNER}),
-            reason=Reason.REQUIRED,
-            stamps={
-                "closure_requested_at": Stamp.NOW,
-                "closure_requested_by": Stamp.ACTOR,
-                "closure_reason": Stamp.REASON,
-            },
-            label=_("Request closure"),
+        *_request_and_decision(
+            "closure",
+            (OPEN, REQUESTED, CLOSED),
+            granted="approve",
+            granted_at="closed_at",
+            then="the stage becomes Closed; the stage it had is kept for a reopening",
+            labels=(_("Request closure"), _("Approve closure"), _("Do not close")),
             reason_prompt=_("Give the reason for closing the case."),
-        ),
-        Move(
-            "approve",
-            (REQUESTED,),
-            CLOSED,
-            by=frozenset({SUPERVISOR}),
-            not_by=frozenset({REQUESTER}),
-            asked_by=("closure_requested_by",),
-            stamps={"closed_at": Stamp.NOW, **REQUEST_CLEARED},
-            then=("the stage becomes Closed; the stage it had is kept for a reopening",),
-            label=_("Approve closure"),
             refusal=_("The person who asked for the closure does not decide it."),
-        ),
-        Move(
-            "decline",
-            (REQUESTED,),
-            OPEN,
-            by=frozenset({SUPERVISOR}),
-            not_by=frozenset({REQUESTER}),
-            asked_by=("closure_requested_by",),
-            reason=Reason.OPTIONAL,
-            stamps=REQUEST_CLEARED,
-            label=_("Do not close"),
-            refusal=_("The person who asked for the closure does not decide it."),
+            decline_clears_reason=False,
         ),
         Move(
             "reopen",
@@ -118,6 +171,9 @@ CLOSURE = Workflow(
             then=("the case returns to the stage it had when it was closed",),
             label=_("Reopen the case"),
             reason_prompt=_("Give the reason for reopening the case."),
+            # Nobody can work with a person nobody can identify.
+            ruled_out=lambda case: case.erased_at is not None,
+            ruled_out_refusal=_("The returnee's identifying data was erased: the case cannot be reopened."),
         ),
     ),
 )
@@ -130,22 +186,13 @@ def closure_state(case: Case) -> str:
 
 
 def parties_of(user: User, case: Case) -> frozenset[str]:
-    parties = set()
-    if user.agency_id is not None and user.agency_id == case.agency_id:
-        if user.role in CASE_OWNER_ROLES:
-            parties.add(OWNER)
-        if user.role == Role.SUPERVISOR:
-            parties.add(SUPERVISOR)
-    if case.closure_requested_by_id is not None and user.pk == case.closure_requested_by_id:
-        parties.add(REQUESTER)
-    return frozenset(parties)
+    """Who `user` is to the case's stage and closure."""
+    return _parties(user, case, case.closure_requested_by_id)
 
 
 # The erasure of the returnee's identifying data (cases/erasure.py): a caseworker asks on the
 # returnee's behalf, a supervisor who did not ask confirms. Its state is read from the case.
 ERASURE_KEPT, ERASURE_REQUESTED, ERASED = "kept", "requested", "erased"
-ERASURE_REQUEST_CLEARED = {"erasure_requested_at": Stamp.CLEAR, "erasure_requested_by": Stamp.CLEAR}
-ERASURE_REFUSAL = _("The person who asked for the erasure does not confirm it.")
 
 ERASURE = Workflow(
     name="erasure",
@@ -157,45 +204,16 @@ ERASURE = Workflow(
         ERASED: _("Erased"),
     },
     record_label=_("case"),
-    moves=(
-        Move(
-            "request",
-            (ERASURE_KEPT,),
-            ERASURE_REQUESTED,
-            by=frozenset({OWNER}),
-            reason=Reason.REQUIRED,
-            stamps={
-                "erasure_requested_at": Stamp.NOW,
-                "erasure_requested_by": Stamp.ACTOR,
-                "erasure_reason": Stamp.REASON,
-            },
-            label=_("Request erasure"),
-            reason_prompt=_("Say how the returnee asked for the erasure."),
-        ),
-        Move(
-            "confirm",
-            (ERASURE_REQUESTED,),
-            ERASED,
-            by=frozenset({SUPERVISOR}),
-            not_by=frozenset({REQUESTER}),
-            asked_by=("erasure_requested_by",),
-            stamps={"erased_at": Stamp.NOW, **ERASURE_REQUEST_CLEARED},
-            then=("the returnee's identifying data is destroyed; the case stays as de-identified statistics",),
-            label=_("Confirm erasure"),
-            refusal=ERASURE_REFUSAL,
-        ),
-        Move(
-            "decline",
-            (ERASURE_REQUESTED,),
-            ERASURE_KEPT,
-            by=frozenset({SUPERVISOR}),
-            not_by=frozenset({REQUESTER}),
-            asked_by=("erasure_requested_by",),
-            reason=Reason.OPTIONAL,
-            stamps={**ERASURE_REQUEST_CLEARED, "erasure_reason": Stamp.CLEAR},
-            label=_("Do not erase"),
-            refusal=ERASURE_REFUSAL,
-        ),
+    moves=_request_and_decision(
+        "erasure",
+        (ERASURE_KEPT, ERASURE_REQUESTED, ERASED),
+        granted="confirm",
+        granted_at="erased_at",
+        then="the returnee's identifying data is destroyed; the case stays as de-identified statistics",
+        labels=(_("Request erasure"), _("Confirm erasure"), _("Do not erase")),
+        reason_prompt=_("Say how the returnee asked for the erasure."),
+        refusal=_("The person who asked for the erasure does not confirm it."),
+        decline_clears_reason=True,
     ),
 )
 
@@ -207,12 +225,5 @@ def erasure_state(case: Case) -> str:
 
 
 def erasure_parties(user: User, case: Case) -> frozenset[str]:
-    parties = set()
-    if user.agency_id is not None and user.agency_id == case.agency_id:
-        if user.role in CASE_OWNER_ROLES:
-            parties.add(OWNER)
-        if user.role == Role.SUPERVISOR:
-            parties.add(SUPERVISOR)
-    if case.erasure_requested_by_id is not None and user.pk == case.erasure_requested_by_id:
-        parties.add(REQUESTER)
-    return frozenset(parties)
+    """Who `user` is to the erasure of the case's returnee's data."""
+    return _parties(user, case, case.erasure_requested_by_id)

@@ -36,6 +36,8 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
+from reintegra.cases import erasure, erasure_ledger
+from reintegra.cases.models import Case
 from reintegra.lib import clock, crypto
 from reintegra.lib.crypto import _read_or_create
 
@@ -546,7 +548,8 @@ def _check_keys(keys: dict[str, Any]) -> Callable[[], None]:
 @dataclass
 class Comparison:
     archive: Summary
-    database: Summary
+    database: Summary  # as restored, before the erasures were made again
+    erasures: "Reapplied | None" = None
 
     @property
     def rows(self) -> list[tuple[str, int | None, int | None, bool]]:
@@ -562,9 +565,50 @@ class Comparison:
         return all(same for *_, same in self.rows)
 
 
-def restore(path: Path, *, key_file: Path | None = None) -> Comparison:
-    """Loads an archive into this (empty, migrated) database in one transaction, then compares
-    every table's count and checksum with the archive's."""
+@dataclass
+class Reapplied:
+    """The erasures of the ledger made again after a restore."""
+
+    ledger: Path
+    erased: list[str] = field(default_factory=list)  # the codes of the cases erased again
+    already: int = 0  # cases the ledger lists that the backup holds erased already
+    absent: int = 0  # cases the ledger lists that the backup does not hold (made after it)
+
+
+def reapply_erasures(ledger: Path) -> Reapplied:
+    """Erases again every case the erasure ledger lists that this database holds unerased: a backup
+    taken before an erasure gives the person back, the ledger (outside the database) takes them
+    away again (decisions/0028, 0029). On the ground the ledger recorded; logged as any erasure."""
+    try:
+        listed = erasure_ledger.entries(ledger)
+    except erasure_ledger.LedgerError as exc:
+        raise BackupError(str(exc)) from None
+    done = Reapplied(ledger=ledger)
+    seen: set[str] = set()
+    for entry in listed:
+        ground = entry.ground if entry.ground in erasure.GROUND_LINES else erasure.REQUEST
+        for code in entry.cases:
+            if code in seen:
+                continue
+            seen.add(code)
+            case = Case.objects.filter(code=code).first()
+            if case is None:
+                done.absent += 1
+            elif case.erased_at is not None:
+                done.already += 1
+            else:
+                erased = erasure.returnee_erase(actor=None, case=case, reason=ground)
+                # One erasure covers every case of the returnee: the others are erased now too.
+                others = Case.objects.filter(returnee_id=erased.returnee_id).values_list("code", flat=True)
+                done.erased += sorted(others)
+                seen.update(others)
+    return done
+
+
+def restore(path: Path, *, key_file: Path | None = None, ledger: Path | None = None) -> Comparison:
+    """Loads an archive into this (empty, migrated) database in one transaction, compares every
+    table's count and checksum with the archive's, then erases again the cases the erasure ledger
+    (`ledger`, by default settings.ERASURE_LEDGER_FILE) lists, all in that transaction."""
     fernet = backup_key(create=False, key_file=key_file)
     archive = read_archive(path, fernet)  # checked whole before a row is written
     here = {(app, name) for app, name in _migrations()}
@@ -618,4 +662,6 @@ def restore(path: Path, *, key_file: Path | None = None) -> Comparison:
         if connection.vendor == "postgresql":
             for statement in connection.ops.sequence_reset_sql(no_style(), [t.model for t in by_name.values()]):
                 cursor.execute(statement)
-    return Comparison(archive=archive.summary, database=database_checksums())
+        comparison = Comparison(archive=archive.summary, database=database_checksums())
+        comparison.erasures = reapply_erasures(ledger or Path(settings.ERASURE_LEDGER_FILE))
+    return comparison

@@ -35,9 +35,9 @@ recoding), greedily:
    are safe; the others stay at risk, with that quasi-identifier NULL.
 3. Repeat until no record is at risk or all six are NULL; the records still at risk are suppressed.
 
-Deterministic (no randomness, ties broken by a fixed order) and O(n log n): six passes at most over
-the at-risk records with dictionaries, then one sort of the output (rows are written sorted, so
-their order says nothing of when a case was registered).
+Deterministic (no randomness, ties broken by a fixed order) and O(n log n): six rounds at most, each
+a few passes with dictionaries over the classes at risk, then one sort of the output (rows are
+written sorted, so their order says nothing of when a case was registered).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pycountry
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import ExtractYear
 
 from reintegra.accounts.audit import audit_record
@@ -232,7 +232,7 @@ CaseTuple = tuple[int, int | None, str, int | None, Any]
 EventTuple = tuple[int, str, str, str, Any, str, Any, int | None]
 
 
-def consenting_cases() -> Any:
+def consenting_cases() -> QuerySet[Case]:
     """The cases with a consent to statistics that is not withdrawn."""
     consent = Consent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.STATISTICS, withdrawn_at__isnull=True)
     return Case.objects.filter(Exists(consent))
@@ -299,7 +299,8 @@ def rows_of(cases: Iterable[CaseTuple], events: Iterable[EventTuple]) -> Iterato
     event = next(pending, None)
     for case in cases:
         pk = case[0]
-        while event is not None and event[0] < pk:  # a step of a case not read (cannot happen)
+        # A step of a case the first query did not read (a consent changed between the two): skipped.
+        while event is not None and event[0] < pk:
             event = next(pending, None)
         mine = []
         while event is not None and event[0] == pk:

@@ -5,6 +5,7 @@ The fields reintegra keeps in its own records are read in `htcds.py`; every othe
 standard is checked by its kind here and kept, as read, with the case (`Case.htcds_extra`)."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -247,6 +248,7 @@ class CellError(ValueError):
     """A cell that does not read as its field's kind; the message says why, for the person."""
 
 
+@functools.lru_cache(maxsize=4096)  # a file names the same few countries in row after row
 def country_code(value: str) -> str | None:
     """The alpha-2 code of an ISO 3166-1 alpha-2 or alpha-3 code, None for anything else."""
     code = value.strip().upper()

@@ -72,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_member": is_member(user),
         "can_manage": can_manage_network(user),
         "can_manage_staff": can_manage_staff(user),
+        "can_exchange": is_supervisor(user),
         "sees_programme": sees_programme_figures(user),
         "countries": countries_in_network(user=user),
     }

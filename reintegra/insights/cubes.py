@@ -59,12 +59,15 @@ def count_cube(
     case_path: str,
     dims: dict[str, Combinable | str],
     distinct: str | None = None,
+    categories: Callable[[str], Combinable] | None = None,
 ) -> Slice:
     """Counts the rows of the queryset (or the distinct values of `distinct`, e.g. the people) by the
-    table's dimensions and by every filter the reader has set, in one grouped query."""
+    table's dimensions and by every filter the reader has set, in one grouped query. `categories`
+    gives a filter's value when the rows hold it themselves (a summary table, insights/models.py)."""
     chosen = list(filters.chosen)
+    category = categories or (lambda name: category_expression(name, case_path))
     annotations: dict[str, Any] = {f"d_{name}": expr for name, expr in dims.items()}
-    annotations |= {f"f_{name}": category_expression(name, case_path) for name in chosen}
+    annotations |= {f"f_{name}": category(name) for name in chosen}
     grouped = (
         queryset.filter(filters.scope(case_path))
         .annotate(**annotations)
@@ -87,6 +90,12 @@ def protect_rows(
     counts: Counter[Key] = Counter()
     for values, categories in rows:
         counts[tuple(values) + tuple(_key(categories.get(name)) for name in chosen)] += 1
+    return _slice(counts, dims=dims, filters=filters)
+
+
+def protect_counts(counts: Counter[Key], *, dims: Sequence[str], filters: Filters) -> Slice:
+    """Protects counts already made (grouped in SQL and spread in Python): each key is the table's
+    values, then the values of the reader's filters in the order they were chosen."""
     return _slice(counts, dims=dims, filters=filters)
 
 
@@ -135,6 +144,27 @@ def share_cell(part: int | None, whole: int | None) -> Cell:
     if part is None or whole is None or not enough(whole, k=min_cell()):
         return Cell(value=None, suppressed=whole != 0, kind="share")
     return Cell(value=round(part / whole, 4), kind="share")
+
+
+def median_cell_of(histogram: dict[float, int], *, kind: str = "days") -> Cell:
+    """As median_cell, of values given with how often each occurs."""
+    people = sum(histogram.values())
+    if not people:
+        return Cell(value=None, kind=kind)
+    if not enough(people, k=min_cell()):
+        return Cell(value=None, suppressed=True, kind=kind)
+    low_rank, high_rank = (people - 1) // 2, people // 2
+    low = high = None
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen > low_rank:
+            low = value
+        if seen > high_rank:
+            high = value
+            break
+    assert low is not None and high is not None  # noqa: S101  people > 0 reaches both ranks
+    return Cell(value=round(float((low + high) / 2), 1), kind=kind)
 
 
 def median_cell(values: Sequence[float], *, kind: str = "days") -> Cell:

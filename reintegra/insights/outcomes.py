@@ -8,31 +8,31 @@ sustainability index by the date of return. A stipend here is any income while o
 stipend or a wage (as the programme scorecard counts it, livelihoods/scorecard.py). Incomes are in
 the currency they were recorded in and are never converted (the project keeps no exchange rates):
 each currency has its own medians.
+
+Every figure counts from the summary tables (insights/models.py: OutcomeFacts, EnrolmentFacts,
+AssessmentFacts), kept on write by insights/facts.py: one table per figure, no join per person.
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Case, CharField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, CharField, Count, F, QuerySet, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from reintegra.lib import charts
 from reintegra.lib.suppression import ALL, enough
-from reintegra.livelihoods.choices import EARNING_STATUSES, FOLLOW_UP_MONTHS, EnrolmentStatus
-from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, OpportunityKind
+from reintegra.livelihoods.choices import FOLLOW_UP_MONTHS
+from reintegra.livelihoods.models import OpportunityKind
 from reintegra.network.models import Agency
-from reintegra.plans.models import Assessment
 
 from .cubes import Cell, Figure, Row, Slice, Table, count_cell, count_cube, min_cell, share_cell
-from .filters import Filters, category_expression
+from .facts import fact_category
+from .filters import Filters
+from .models import AssessmentFacts, EnrolmentFacts, OutcomeFacts
 
-FOLLOW_UP_CASE = "enrolment__case__"
-ENDED = (EnrolmentStatus.DROPPED_OUT, EnrolmentStatus.COMPLETED, EnrolmentStatus.PLACED)
 PAID, UNPAID = "paid", "unpaid"
 YES, NO = "yes", "no"
 
@@ -52,18 +52,13 @@ class Breakdown:
     key: str
     header: str
     total: str
-    expression: Callable[[str], Combinable]
+    expression: Callable[[], Combinable]  # its value in the summary tables (insights/models.py)
     order: Callable[[Iterable[str]], list[str]]
     label: Callable[[str], str]
 
 
-def _pays(enrolment: str) -> Q:
-    option = f"{enrolment}opportunity__"
-    return Q(**{f"{option}stipend_monthly__gt": 0}) | Q(**{f"{option}wage_monthly__gt": 0})
-
-
-def _stipend_expression(enrolment: str) -> Combinable:
-    return Case(When(_pays(enrolment), then=Value(PAID)), default=Value(UNPAID), output_field=CharField())
+def _stipend_expression() -> Combinable:
+    return Case(When(paid=True, then=Value(PAID)), default=Value(UNPAID), output_field=CharField())
 
 
 def _stipend_label(value: str) -> str:
@@ -85,7 +80,7 @@ def _breakdowns(provider_names: dict[str, str]) -> dict[str, Breakdown]:
             key="kind",
             header=_("Kind of option"),
             total=_("All kinds"),
-            expression=lambda enrolment: F(f"{enrolment}opportunity__kind"),
+            expression=lambda: F("kind"),
             order=_kinds_in_order,
             label=_kind_label,
         ),
@@ -93,7 +88,7 @@ def _breakdowns(provider_names: dict[str, str]) -> dict[str, Breakdown]:
             key="provider",
             header=_("Provider"),
             total=_("All providers"),
-            expression=lambda enrolment: F(f"{enrolment}opportunity__provider_id"),
+            expression=lambda: F("provider_id"),
             order=lambda values: sorted(values, key=lambda v: (provider_names.get(v, "").casefold(), v)),
             label=lambda value: provider_names.get(value, _("Unknown provider")),
         ),
@@ -119,30 +114,25 @@ def _provider_names(values: Iterable[str]) -> dict[str, str]:
 # --- Work and income after an option ---------------------------------------------------------------
 
 
-def _followed_up(filters: Filters) -> QuerySet[IncomeFollowUp]:
-    """The follow-ups done, of options that ended in the period."""
-    return (
-        IncomeFollowUp.objects.filter(done_on__isnull=False)
-        .exclude(employment="")
-        .alias(ended_on=Coalesce("enrolment__ended_on", "enrolment__placement__started_on"))
-        .filter(filters.period("ended_on"))
-    )
+def _followed_up(filters: Filters) -> QuerySet[OutcomeFacts]:
+    """The follow-ups done (their work recorded), of options that ended in the period."""
+    return OutcomeFacts.objects.filter(filters.period("ended_on"))
 
 
 def _work_cube(filters: Filters, by: str) -> Slice:
-    working = Case(When(employment__in=EARNING_STATUSES, then=Value(YES)), default=Value(NO), output_field=CharField())
-    expression = _breakdown_expression(by, "enrolment__")
+    working = Case(When(working=True, then=Value(YES)), default=Value(NO), output_field=CharField())
     return count_cube(
         _followed_up(filters),
         filters=filters,
-        case_path=FOLLOW_UP_CASE,
-        dims={by: expression, "months": F("months"), "work": working},
-        distinct="enrolment__case",
+        case_path="",
+        dims={by: _breakdown_expression(by), "months": F("months"), "work": working},
+        distinct="case",
+        categories=fact_category,
     )
 
 
-def _breakdown_expression(by: str, enrolment: str) -> Combinable:
-    return _breakdowns({})[by].expression(enrolment)
+def _breakdown_expression(by: str) -> Combinable:
+    return _breakdowns({})[by].expression()
 
 
 def work(filters: Filters, *, by: str) -> Figure:
@@ -193,13 +183,14 @@ def work(filters: Filters, *, by: str) -> Figure:
 def income(filters: Filters, *, by: str) -> Figure:
     """The median monthly income of those earning at each follow-up, per currency."""
     earning = _followed_up(filters).filter(monthly_income__gt=0).exclude(currency="")
-    expression = _breakdown_expression(by, "enrolment__")
+    expression = _breakdown_expression(by)
     data = count_cube(
         earning,
         filters=filters,
-        case_path=FOLLOW_UP_CASE,
+        case_path="",
         dims={by: expression, "currency": F("currency"), "months": F("months")},
-        distinct="enrolment__case",
+        distinct="case",
+        categories=fact_category,
     )
     histograms = _income_histograms(earning, filters, expression)
     values = data.values(by)
@@ -258,13 +249,13 @@ IncomeKey = tuple[str, str, int]
 
 
 def _income_histograms(
-    earning: QuerySet[IncomeFollowUp], filters: Filters, expression: Combinable
+    earning: QuerySet[OutcomeFacts], filters: Filters, expression: Combinable
 ) -> dict[IncomeKey, dict[float, int]]:
     """How many follow-ups recorded each income, per group, currency and point (the group `ALL` too),
     within the reader's filters: one query that returns a row per distinct income, not per person."""
-    categories = {f"f_{name}": category_expression(name, FOLLOW_UP_CASE) for name in filters.chosen}
+    categories = {f"f_{name}": fact_category(name) for name in filters.chosen}
     rows = (
-        earning.filter(filters.scope(FOLLOW_UP_CASE))
+        earning.filter(filters.scope(""))
         .annotate(d_group=expression, **categories)
         .values("d_group", "currency", "months", "monthly_income", *categories)
         .annotate(n=Count("pk"))
@@ -312,18 +303,15 @@ def median(histogram: dict[float, int]) -> float | None:
 
 def dropout(filters: Filters) -> Figure:
     """The share of people whose option ended who left before its end, with and without a stipend."""
-    ended = (
-        Enrolment.objects.filter(status__in=ENDED, enrolled_on__isnull=False)
-        .alias(ended_at=Coalesce("ended_on", "placement__started_on"))
-        .filter(filters.period("ended_at"))
-    )
-    left = Case(When(status=EnrolmentStatus.DROPPED_OUT, then=Value(YES)), default=Value(NO), output_field=CharField())
+    ended = EnrolmentFacts.objects.filter(filters.period("ended_on"))
+    left = Case(When(left=True, then=Value(YES)), default=Value(NO), output_field=CharField())
     data = count_cube(
         ended,
         filters=filters,
-        case_path="case__",
-        dims={"kind": F("opportunity__kind"), "stipend": _stipend_expression(""), "left": left},
+        case_path="",
+        dims={"kind": F("kind"), "stipend": _stipend_expression(), "left": left},
         distinct="case",
+        categories=fact_category,
     )
     columns = [
         _("Ended, with a stipend or wage"),
@@ -363,16 +351,6 @@ def dropout(filters: Filters) -> Figure:
 
 # --- Sustainability over time since return ---------------------------------------------------------------
 
-# Months since return, in the bands of the assessment points (at return, 3, 6 and 12 months). An
-# assessment done in the two weeks before a band's start counts in that band: one done on time at
-# "3 months" (89 to 92 days, by the calendar) must not fall among the baselines.
-EARLY = datetime.timedelta(days=14)
-SINCE_RETURN: list[tuple[str, datetime.timedelta | None]] = [
-    ("0-3", datetime.timedelta(days=91) - EARLY),
-    ("3-6", datetime.timedelta(days=182) - EARLY),
-    ("6-12", datetime.timedelta(days=365) - EARLY),
-    ("12+", None),
-]
 DIMENSIONS = ("economic", "social", "psychosocial", "composite")
 
 
@@ -396,22 +374,15 @@ def _dimension_labels() -> dict[str, str]:
 
 def sustainability(filters: Filters) -> Figure:
     """The mean score of each dimension of the index (0 to 1), by time since return."""
-    returned_on = "case__return_journey__returned_on"
-    assessed = (
-        Assessment.objects.filter(done_on__isnull=False, composite__isnull=False, case__return_journey__isnull=False)
-        .filter(filters.period(returned_on))
-        .alias(since=ExpressionWrapper(F("done_on") - F(returned_on), output_field=DurationField()))
+    assessed = AssessmentFacts.objects.filter(filters.period("returned_on"))
+    band = F("since")
+    data = count_cube(
+        assessed, filters=filters, case_path="", dims={"since": band}, distinct="case", categories=fact_category
     )
-    band = Case(
-        *(When(since__lt=upto, then=Value(key)) for key, upto in SINCE_RETURN if upto is not None),
-        default=Value(SINCE_RETURN[-1][0]),
-        output_field=CharField(),
-    )
-    data = count_cube(assessed, filters=filters, case_path="case__", dims={"since": band}, distinct="case")
-    categories = {f"f_{name}": category_expression(name, "case__") for name in filters.chosen}
+    categories = {f"f_{name}": fact_category(name) for name in filters.chosen}
     means: dict[str, dict[str, float | None]] = {}
     rows = (
-        assessed.filter(filters.scope("case__"))
+        assessed.filter(filters.scope(""))
         .annotate(d_since=band, **categories)
         .values("d_since", *categories)
         .annotate(**{f"mean_{d}": Avg(d) for d in DIMENSIONS})

@@ -1,28 +1,38 @@
 """Returns: where from and how people came back, over time; what they were exploited in; the debt
-they carry home; their gender and age. Counted by date of return."""
+they carry home; their gender and age. Counted by date of return. Returns over time and by gender
+and age are counted from the summary table of returned cases (insights/models.py, CaseFacts)."""
 
 import datetime
-from collections import defaultdict
-from decimal import Decimal
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, Count, F, QuerySet, Value, When
 from django.db.models.functions import TruncQuarter
 from django.utils.translation import gettext as _
 
-from reintegra.cases.choices import Exploitation, Gender, HistoryType, Industry, ReturnType
-from reintegra.cases.models import Case, HistoryEvent
+from reintegra.cases.choices import Exploitation, Gender, Industry, ReturnType
 from reintegra.lib import charts, dates, geo
-from reintegra.lib.suppression import ALL
+from reintegra.lib.suppression import ALL, Key
 
-from .cubes import NONE, Cell, Figure, Row, Table, count_cube, median_cell, protect_rows, share_cell, table_from_slice
-from .filters import AGE_GROUPS, AGE_LABELS, UNKNOWN, Filters, category_expression
+from .cubes import (
+    NONE,
+    Cell,
+    Figure,
+    Row,
+    Table,
+    count_cube,
+    median_cell_of,
+    protect_counts,
+    share_cell,
+    table_from_slice,
+)
+from .facts import FORM_BITS, SECTOR_BITS, fact_category, values_in
+from .filters import AGE_GROUPS, AGE_LABELS, UNKNOWN, Filters
+from .models import CaseFacts, DebtFacts
 
-RETURNED_ON = "return_journey__returned_on"
 CHART_SERIES = 8  # the colour-blind-safe palette's colours (app.css)
-
-
-def _returned(filters: Filters) -> Q:
-    return Q(return_journey__isnull=False) & filters.period(RETURNED_ON)
 
 
 def _quarter(value: str) -> str:
@@ -31,9 +41,15 @@ def _quarter(value: str) -> str:
 
 def over_time(filters: Filters, *, by: str) -> Figure:
     """Returns per quarter, by country returned from or by type of return."""
-    cases = Case.objects.filter(_returned(filters))
-    column = {"country": F("return_journey__country_from"), "type": F("return_journey__return_type")}[by]
-    data = count_cube(cases, filters=filters, case_path="", dims={"quarter": TruncQuarter(RETURNED_ON), by: column})
+    facts = CaseFacts.objects.filter(filters.period("returned_on"))
+    column = {"country": F("country_from"), "type": F("return_type")}[by]
+    data = count_cube(
+        facts,
+        filters=filters,
+        case_path="",
+        dims={"quarter": TruncQuarter("returned_on"), by: column},
+        categories=fact_category,
+    )
     label = geo.country_name if by == "country" else (lambda v: str(ReturnType(v).label) if v else _("not recorded"))
     columns = data.values(by)
     table = table_from_slice(
@@ -62,20 +78,34 @@ def over_time(filters: Filters, *, by: str) -> Figure:
     )
 
 
+def _grouped(
+    queryset: QuerySet[Any], filters: Filters, columns: Sequence[str]
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], int]]:
+    """Rows of a summary table grouped by some of its columns and by the reader's filters, in one
+    query: each group's values, its filter values (a cube's key) and how many rows."""
+    chosen = list(filters.chosen)
+    categories = {f"f_{name}": fact_category(name) for name in chosen}
+    rows = (
+        queryset.filter(filters.scope(""))
+        .annotate(**categories)
+        .values(*columns, *categories)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        key = tuple("" if row[f"f_{name}"] is None else str(row[f"f_{name}"]) for name in chosen)
+        yield {name: row[name] for name in columns}, key, row["n"]
+
+
 def _people_under(filters: Filters, *, field: str, choices: type[Exploitation] | type[Industry], key: str) -> Figure:
     """People by each value of a field of their exploitation (a person counts once per value)."""
-    rows = (
-        HistoryEvent.objects.filter(type=HistoryType.EXPLOITATION, case__in=Case.objects.filter(_returned(filters)))
-        .filter(filters.scope("case__"))
-        .annotate(**{f"f_{name}": category_expression(name, "case__") for name in filters.chosen})
-        .values("case_id", field, *(f"f_{name}" for name in filters.chosen))
-    )
-    seen: dict[tuple[int, str], dict[str, str]] = {}
-    for row in rows:
-        values = row[field] if isinstance(row[field], list) else [row[field]]
-        for value in values or [NONE]:
-            seen[(row["case_id"], value or NONE)] = {name: row[f"f_{name}"] for name in filters.chosen}
-    data = protect_rows((((value,), cats) for (_case, value), cats in seen.items()), dims=[key], filters=filters)
+    bits = FORM_BITS if field == "forms" else SECTOR_BITS
+    counts: Counter[Key] = Counter()
+    facts = CaseFacts.objects.filter(filters.period("returned_on")).exclude(**{field: 0})
+    for values, categories, n in _grouped(facts, filters, [field]):
+        for value in values_in(values[field], bits):
+            counts[(value, *categories)] += n
+    data = protect_counts(counts, dims=[key], filters=filters)
     labels = dict(choices.choices)
     order = [v for v in labels if v in data.values(key)] + ([NONE] if NONE in data.values(key) else [])
     table = table_from_slice(
@@ -102,36 +132,21 @@ def _people_under(filters: Filters, *, field: str, choices: type[Exploitation] |
 
 def debt(filters: Filters) -> Figure:
     """Debt on return, per currency: the people with a debt and its median."""
-    events = (
-        HistoryEvent.objects.filter(case__in=Case.objects.filter(_returned(filters)))
-        .filter(filters.scope("case__"))
-        .exclude(debt_currency="")
-        .annotate(**{f"f_{name}": category_expression(name, "case__") for name in filters.chosen})
-        .values("case_id", "debt_amount", "debt_currency", *(f"f_{name}" for name in filters.chosen))
-    )
-    by_person: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    categories: dict[int, dict[str, str]] = {}
-    for row in events:
-        by_person[(row["case_id"], row["debt_currency"])] += row["debt_amount"] or Decimal(0)
-        categories[row["case_id"]] = {name: row[f"f_{name}"] for name in filters.chosen}
-    data = protect_rows(
-        (
-            ((currency, "owes" if amount > 0 else "none"), categories[case])
-            for (case, currency), amount in by_person.items()
-        ),
-        dims=["currency", "owes"],
-        filters=filters,
-    )
+    debts = DebtFacts.objects.filter(filters.period("returned_on"))
+    owes = SqlCase(When(amount__gt=0, then=Value("owes")), default=Value("none"), output_field=CharField())
+    counts: Counter[Key] = Counter()
+    owing: dict[str, Counter[float]] = defaultdict(Counter)  # per currency: how many owe each amount
+    fixed = tuple(filters.chosen.values())
+    for values, categories, n in _grouped(debts.annotate(owes=owes), filters, ["currency", "owes", "amount"]):
+        counts[(values["currency"], values["owes"], *categories)] += n
+        if values["owes"] == "owes" and categories == fixed:
+            owing[values["currency"]][float(values["amount"])] += n
+    data = protect_counts(counts, dims=["currency", "owes"], filters=filters)
     table = Table(
         row_header=_("Currency"),
         columns=[_("People with a debt recorded"), _("Share who owe"), _("Median debt of those who owe")],
     )
     for currency in data.values("currency"):
-        owing = [
-            float(amount)
-            for (case, cur), amount in by_person.items()
-            if cur == currency and amount > 0 and _within(categories[case], filters)
-        ]
         recorded = data.count(currency, ALL)
         table.rows.append(
             Row(
@@ -139,7 +154,7 @@ def debt(filters: Filters) -> Figure:
                 [
                     Cell(recorded, suppressed=recorded is None),
                     share_cell(data.count(currency, "owes"), recorded),
-                    median_cell(owing, kind="amount"),
+                    median_cell_of(owing[currency], kind="amount"),
                 ],
             )
         )
@@ -159,12 +174,12 @@ def debt(filters: Filters) -> Figure:
 
 
 def gender_and_age(filters: Filters) -> Figure:
-    cases = Case.objects.filter(_returned(filters))
     data = count_cube(
-        cases,
+        CaseFacts.objects.filter(filters.period("returned_on")),
         filters=filters,
         case_path="",
-        dims={"gender": F("returnee__gender"), "age": category_expression("age", "")},
+        dims={"gender": F("gender"), "age": F("age_group")},
+        categories=fact_category,
     )
     ages = [key for key, *_rest in AGE_GROUPS] + [UNKNOWN]
     genders = [g for g in Gender.values if g in data.values("gender")]
@@ -189,16 +204,12 @@ def gender_and_age(filters: Filters) -> Figure:
     )
 
 
-def _within(categories: dict[str, str], filters: Filters) -> bool:
-    return all(str(categories.get(name)) == value for name, value in filters.chosen.items())
-
-
 def figures(filters: Filters) -> list[Figure]:
     return [
         over_time(filters, by="country"),
         over_time(filters, by="type"),
-        _people_under(filters, field="exploitation_types", choices=Exploitation, key="form"),
-        _people_under(filters, field="industry", choices=Industry, key="sector"),
+        _people_under(filters, field="forms", choices=Exploitation, key="form"),
+        _people_under(filters, field="sectors", choices=Industry, key="sector"),
         debt(filters),
         gender_and_age(filters),
     ]

@@ -1,7 +1,6 @@
 """The insights pages: an index of the dashboards a reader may open, each dashboard with its
 filters, and each figure's table as CSV. Aggregates only, small cells suppressed (decisions/0026)."""
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET
 from reintegra.access import InsightsScope, insights_scope_for_user
 from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.exchange.ctdc import DEFAULT_K as CTDC_K
+from reintegra.lib import csvsafe
 
 from .cubes import Cell, Figure, min_cell
 from .dashboards import DASHBOARDS, Dashboard
@@ -93,10 +93,10 @@ def figure_csv(request: HttpRequest, name: str, figure: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{board.name}-{found.key}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read Thai as UTF-8
-    writer = csv.writer(response)
-    writer.writerow([csv_text(found.table.row_header), *(csv_text(c) for c in found.table.columns)])
+    writer = csvsafe.writer(response)  # no cell runs as a formula (an agency's name is typed by people)
+    writer.writerow([found.table.row_header, *found.table.columns])
     for row in found.table.rows:
-        writer.writerow([csv_text(row.label), *(csv_value(cell) for cell in row.cells)])
+        writer.writerow([row.label, *(csv_value(cell) for cell in row.cells)])
     if not board.supervisors_only:  # the caseload's counts are exact (insights/caseload.py)
         writer.writerow([])
         writer.writerow(
@@ -113,9 +113,3 @@ def csv_value(cell: Cell) -> str:
     if cell.suppressed:
         return "suppressed"
     return "" if cell.value is None else str(cell.value)
-
-
-def csv_text(value: Any) -> str:
-    """Text a spreadsheet must not run as a formula (an agency's name is typed by people)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

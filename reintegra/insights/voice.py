@@ -21,89 +21,51 @@ Definitions (shown on the page in the figures' notes):
   accepted, in progress or completed (`SERVICE_PRIORITIES`); and for a job or an income, any
   economic support above; for learning skills, a training or education enrolment started.
 
-Queries are bounded: one grouped query per cube and a fixed handful of reads per dashboard,
-whatever the number of people. They rely on the foreign-key indexes of rankings, enrolments,
-stipends, placements, follow-ups, referrals and plan goals, and on the index of the date of return.
+Each person's measures (latest ranking, support by day 90, first income, what was delivered) are
+worked out once, on write, into the summary table `CaseFacts` (insights/facts.py, decisions/0030);
+the dashboard counts them with one grouped query per figure over that one table, and spreads the
+rows of a group (a set of priorities, a number of days) in Python: the work grows with the number
+of distinct groups, not of people.
 """
 
-import datetime
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import (
-    CharField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
-from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThan
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from reintegra.cases.choices import Gender, ReturnType
-from reintegra.cases.models import Case
 from reintegra.lib import charts, geo
-from reintegra.lib.suppression import ALL
-from reintegra.livelihoods.choices import EARNING_STATUSES
-from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, OpportunityKind, Placement, StipendPayment
-from reintegra.network.choices import ServiceCategory
-from reintegra.plans.choices import Domain, Priority
-from reintegra.plans.models import Action, PriorityRanking
-from reintegra.referrals.choices import ReferralStatus
-from reintegra.referrals.models import Referral
+from reintegra.lib.suppression import ALL, Key
+from reintegra.plans.choices import Priority
 
-from .cubes import Cell, Figure, Row, Slice, Table, count_cell, count_cube, median_cell, protect_rows, share_cell
-from .filters import Filters, category_expression
-
-RETURNED_ON = "return_journey__returned_on"
-SUPPORT_DAYS = 90
-YES, NO = "yes", "no"
-TOP3, LOWER, UNRANKED = "top3", "lower", "unranked"
-
-# Referrals to these services are economic support.
-ECONOMIC_SERVICES = (
-    ServiceCategory.VOCATIONAL_TRAINING,
-    ServiceCategory.JOB_PLACEMENT,
-    ServiceCategory.BUSINESS_STARTUP,
-    ServiceCategory.MICROCREDIT,
-    ServiceCategory.CASH_ASSISTANCE,
+from .cubes import (
+    Cell,
+    Figure,
+    Row,
+    Slice,
+    Table,
+    count_cell,
+    count_cube,
+    median_cell_of,
+    protect_counts,
+    share_cell,
 )
-# What a service of each category delivers, among the priorities returnees rank.
-SERVICE_PRIORITIES: dict[str, tuple[str, ...]] = {
-    ServiceCategory.VOCATIONAL_TRAINING: (Priority.SKILLS, Priority.INCOME),
-    ServiceCategory.JOB_PLACEMENT: (Priority.INCOME,),
-    ServiceCategory.BUSINESS_STARTUP: (Priority.INCOME,),
-    ServiceCategory.MICROCREDIT: (Priority.INCOME,),
-    ServiceCategory.CASH_ASSISTANCE: (Priority.INCOME,),
-    ServiceCategory.EDUCATION_SUPPORT: (Priority.CHILDREN_SCHOOLING, Priority.SKILLS),
-    ServiceCategory.MEDICAL_CARE: (Priority.PHYSICAL_HEALTH,),
-    ServiceCategory.PSYCHOSOCIAL: (Priority.MENTAL_WELLBEING,),
-    ServiceCategory.LEGAL_AID: (Priority.LEGAL,),
-    ServiceCategory.FAMILY_TRACING: (Priority.FAMILY,),
-    ServiceCategory.SHELTER: (Priority.HOUSING, Priority.SAFETY),
-    ServiceCategory.RESCUE_PROTECTION: (Priority.SAFETY,),
-}
-DELIVERING_REFERRALS = (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED)
-TRAINING_KINDS = (OpportunityKind.VOCATIONAL_TRAINING, OpportunityKind.PAID_TRAINING, OpportunityKind.EDUCATION)
-EARNING = Q(employment__in=EARNING_STATUSES) | Q(monthly_income__gt=0)
+from .facts import LOWER, NO, PRIORITY_BITS, TOP3, YES, fact_category, priorities_in
+from .filters import Filters
+from .models import CaseFacts
 
-# The ways the priorities are broken down: the SQL path from a ranking to the value, and its label.
+# The ways the priorities are broken down: the summary table's column, and its label.
 GROUPS: dict[str, tuple[str, Callable[[str], str]]] = {
-    "gender": ("case__returnee__gender", lambda v: str(Gender(v).label) if v in Gender.values else _("not recorded")),
-    "country": ("case__return_journey__country_from", lambda v: geo.country_name(v) if v else _("not recorded")),
+    "gender": ("gender", lambda v: str(Gender(v).label) if v in Gender.values else _("not recorded")),
+    "country": ("country_from", lambda v: geo.country_name(v) if v else _("not recorded")),
     "type": (
-        "case__return_journey__return_type",
+        "return_type",
         lambda v: str(ReturnType(v).label) if v in ReturnType.values else _("not recorded"),
     ),
 }
@@ -120,8 +82,8 @@ def _bars_top_down(*, title: str, labels: list[str], series: list[charts.Series]
     )
 
 
-def _returned(filters: Filters) -> QuerySet[Case]:
-    return Case.objects.filter(Q(return_journey__isnull=False) & filters.period(RETURNED_ON))
+def _returned(filters: Filters) -> QuerySet[CaseFacts]:
+    return CaseFacts.objects.filter(filters.period("returned_on"))
 
 
 def _priority_label(value: str) -> str:
@@ -132,99 +94,32 @@ def _gender_label(value: str) -> str:
     return GROUPS["gender"][1](value)
 
 
-# --- Economic support and first income, as SQL over a case --------------------------------------------
-
-
-def _lag(date: Combinable | str) -> ExpressionWrapper:
-    """Days from the outer case's return to a date of the inner row, as a duration."""
-    start = F(date) if isinstance(date, str) else date
-    return ExpressionWrapper(start - OuterRef(RETURNED_ON), output_field=DurationField())
-
-
-def _by_day(rows: QuerySet[Any], date: Combinable | str, *, days: int | None) -> Exists:
-    if days is None:
-        return Exists(rows)
-    return Exists(rows.annotate(lag=_lag(date)).filter(lag__lte=datetime.timedelta(days=days)))
-
-
-def economic_support_within(days: int | None = SUPPORT_DAYS) -> Q:
-    """Whether a case received economic support no later than `days` after its return (at any
-    time when None)."""
-    case = OuterRef("pk")
-    return (
-        Q(_by_day(Enrolment.objects.filter(case=case, enrolled_on__isnull=False), "enrolled_on", days=days))
-        | Q(_by_day(StipendPayment.objects.filter(enrolment__case=case), "paid_on", days=days))
-        | Q(_by_day(Placement.objects.filter(enrolment__case=case), "started_on", days=days))
-        | Q(
-            _by_day(
-                Action.objects.filter(goal__plan__case=case, goal__domain=Domain.ECONOMIC, done_at__isnull=False),
-                TruncDate("done_at"),
-                days=days,
-            )
-        )
-        | Q(
-            _by_day(
-                Referral.objects.filter(
-                    case=case,
-                    service__category__in=ECONOMIC_SERVICES,
-                    status__in=DELIVERING_REFERRALS,
-                    responded_at__isnull=False,
-                ),
-                TruncDate("responded_at"),
-                days=days,
-            )
-        )
-    )
-
-
-def _first(rows: QuerySet[Any], date: str) -> Subquery:
-    """The earliest date of the rows on or after the outer case's return."""
-    return Subquery(rows.filter(**{f"{date}__gte": OuterRef(RETURNED_ON)}).order_by(date).values(date)[:1])
-
-
-def _first_incomes() -> dict[str, Subquery]:
-    case = OuterRef("pk")
-    return {
-        "first_stipend": _first(StipendPayment.objects.filter(enrolment__case=case), "paid_on"),
-        "first_placement": _first(Placement.objects.filter(enrolment__case=case), "started_on"),
-        "first_follow_up": _first(
-            IncomeFollowUp.objects.filter(EARNING, enrolment__case=case, done_on__isnull=False), "done_on"
-        ),
+def _grouped(
+    filters: Filters, columns: dict[str, Combinable | str], *, where: Q | None = None
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...], int]]:
+    """The people counted, grouped by some columns of the summary table and by the reader's filters,
+    in one query: each group's values, its filter values (a cube's key) and how many people."""
+    chosen = list(filters.chosen)
+    annotations: dict[str, Any] = {
+        f"c_{name}": F(column) if isinstance(column, str) else column for name, column in columns.items()
     }
-
-
-def _has_income() -> Q:
-    case = OuterRef("pk")
-    return (
-        Q(Exists(StipendPayment.objects.filter(enrolment__case=case, paid_on__gte=OuterRef(RETURNED_ON))))
-        | Q(Exists(Placement.objects.filter(enrolment__case=case, started_on__gte=OuterRef(RETURNED_ON))))
-        | Q(
-            Exists(
-                IncomeFollowUp.objects.filter(
-                    EARNING, enrolment__case=case, done_on__isnull=False, done_on__gte=OuterRef(RETURNED_ON)
-                )
-            )
-        )
+    annotations |= {f"f_{name}": fact_category(name) for name in chosen}
+    rows = (
+        _returned(filters)
+        .filter(filters.scope(""))
+        .filter(where or Q())
+        .annotate(**annotations)
+        .values(*annotations)
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    for row in rows:
+        values = {name: row[f"c_{name}"] for name in columns}
+        yield values, tuple("" if row[f"f_{name}"] is None else str(row[f"f_{name}"]) for name in chosen), row["n"]
 
 
-def _flag(condition: Q) -> SqlCase:
-    return SqlCase(When(condition, then=Value(YES)), default=Value(NO), output_field=CharField())
-
-
-def _income_rank() -> SqlCase:
-    """top3, lower (ranked, income not in the first three) or unranked, by the latest ranking."""
-    latest = PriorityRanking.objects.filter(case=OuterRef("case")).order_by("-recorded_at", "-pk")
-    top = PriorityRanking.objects.filter(case=OuterRef("pk"), pk=Subquery(latest.values("pk")[:1])).filter(
-        Q(ranking__0=Priority.INCOME) | Q(ranking__1=Priority.INCOME) | Q(ranking__2=Priority.INCOME)
-    )
-    ranked = PriorityRanking.objects.filter(case=OuterRef("pk"))
-    return SqlCase(
-        When(Exists(top), then=Value(TOP3)),
-        When(Exists(ranked), then=Value(LOWER)),
-        default=Value(UNRANKED),
-        output_field=CharField(),
-    )
+def _yes(column: str) -> SqlCase:
+    return SqlCase(When(**{column: True}, then=Value(YES)), default=Value(NO), output_field=CharField())
 
 
 # --- The headline: income in the top three against economic support by day 90 --------------------------
@@ -239,11 +134,8 @@ def income_against_support(filters: Filters) -> Figure:
         _returned(filters),
         filters=filters,
         case_path="",
-        dims={
-            "gender": F("returnee__gender"),
-            "income": _income_rank(),
-            "support": _flag(economic_support_within()),
-        },
+        dims={"gender": F("gender"), "income": F("income_rank"), "support": _yes("support_90")},
+        categories=fact_category,
     )
     table = Table(
         row_header=_("Returnees"),
@@ -295,28 +187,18 @@ def income_against_support(filters: Filters) -> Figure:
 
 
 def first_income(filters: Filters) -> Figure:
-    cases = _returned(filters)
-    data = count_cube(
-        cases,
-        filters=filters,
-        case_path="",
-        dims={"gender": F("returnee__gender"), "income": _flag(_has_income())},
-    )
-    firsts = _first_incomes()
-    rows = (
-        cases.filter(filters.scope(""))
-        .annotate(**firsts, **{f"f_{name}": category_expression(name, "") for name in filters.chosen})
-        .filter(Q(first_stipend__isnull=False) | Q(first_placement__isnull=False) | Q(first_follow_up__isnull=False))
-        .values(RETURNED_ON, "returnee__gender", *firsts, *(f"f_{name}" for name in filters.chosen))
-    )
-    days: dict[str, list[float]] = defaultdict(list)
-    for row in rows:
-        if not _within({name: row[f"f_{name}"] for name in filters.chosen}, filters):
-            continue
-        first = min(row[name] for name in firsts if row[name] is not None)
-        lag = float((first - row[RETURNED_ON]).days)
-        days[ALL].append(lag)
-        days[row["returnee__gender"] or ""].append(lag)
+    # One read: the people by gender and days to a first income (none: null), within every filter
+    # value; the cube of who has one, and how many took each number of days within the reader's.
+    counts: Counter[Key] = Counter()
+    days: dict[str, Counter[float]] = defaultdict(Counter)
+    fixed = tuple(filters.chosen.values())
+    for values, categories, n in _grouped(filters, {"gender": "gender", "days": "first_income_days"}):
+        gender, lag = values["gender"] or "", values["days"]
+        counts[(gender, NO if lag is None else YES, *categories)] += n
+        if lag is not None and categories == fixed:
+            days[ALL][float(lag)] += n
+            days[gender][float(lag)] += n
+    data = protect_counts(counts, dims=["gender", "income"], filters=filters)
     table = Table(
         row_header=_("Returnees"),
         columns=[
@@ -331,7 +213,7 @@ def first_income(filters: Filters) -> Figure:
         table.rows.append(
             Row(
                 _("All returnees") if group == ALL else _gender_label(group),
-                [count_cell(returned), count_cell(earning), share_cell(earning, returned), median_cell(days[group])],
+                [count_cell(returned), count_cell(earning), share_cell(earning, returned), median_cell_of(days[group])],
             )
         )
     title = _("Days from return to first income")
@@ -354,96 +236,21 @@ def first_income(filters: Filters) -> Figure:
 # --- The priorities as ranked, and what was delivered for them ---------------------------------------------
 
 
-@dataclass
-class Voices:
-    """The latest ranking of each person counted, with their filter values and groups."""
-
-    rankings: dict[int, list[str]] = field(default_factory=dict)
-    categories: dict[int, dict[str, str]] = field(default_factory=dict)
-    groups: dict[int, dict[str, str]] = field(default_factory=dict)
+def _people(counts: Counter[Key], filters: Filters) -> Slice:
+    """The people who ranked their priorities, by a group (or all in one, under YES), counted from
+    the rows a figure read (each row a group of people who ranked)."""
+    return protect_counts(counts, dims=["group"], filters=filters)
 
 
-def read_voices(filters: Filters) -> Voices:
-    """One read of the rankings of the people counted, newest first: the first seen is the latest."""
-    rows = (
-        PriorityRanking.objects.filter(case__in=_returned(filters).values("pk"))
-        .filter(filters.scope("case__"))
-        .annotate(
-            **{f"f_{name}": category_expression(name, "case__") for name in filters.chosen},
-            **{f"g_{name}": F(path) for name, (path, _label) in GROUPS.items()},
-        )
-        .order_by("case_id", "-recorded_at", "-pk")
-        .values("case_id", "ranking", *(f"f_{name}" for name in filters.chosen), *(f"g_{name}" for name in GROUPS))
-    )
-    voices = Voices()
-    for row in rows:
-        case = row["case_id"]
-        if case in voices.rankings:
-            continue
-        voices.rankings[case] = [str(p) for p in row["ranking"] or []]
-        voices.categories[case] = {name: row[f"f_{name}"] for name in filters.chosen}
-        voices.groups[case] = {name: row[f"g_{name}"] or "" for name in GROUPS}
-    return voices
-
-
-def read_delivered(filters: Filters) -> dict[int, set[str]]:
-    """For each person counted, the priorities their plan or the network's services delivered for."""
-    cases = _returned(filters).filter(filters.scope("")).filter(priority_rankings__isnull=False).values("pk")
-    delivered: dict[int, set[str]] = defaultdict(set)
-    done = (
-        Q(done_at__isnull=False)
-        | Q(enrolment__status__in=("completed", "placed"))
-        | Q(referral__status=ReferralStatus.COMPLETED)
-    )
-    for row in (
-        Action.objects.filter(done, goal__plan__case__in=cases)
-        .values("goal__plan__case_id", "goal__priorities", "goal__domain")
-        .order_by()
-        .distinct()
-    ):
-        priorities = set(row["goal__priorities"] or [])
-        if row["goal__domain"] == Domain.ECONOMIC:
-            priorities.add(Priority.INCOME)
-        delivered[row["goal__plan__case_id"]] |= {str(p) for p in priorities}
-    for case, category in (
-        Referral.objects.filter(case__in=cases, status__in=DELIVERING_REFERRALS, service__isnull=False)
-        .values_list("case_id", "service__category")
-        .order_by()
-        .distinct()
-    ):
-        delivered[case] |= {str(p) for p in SERVICE_PRIORITIES.get(category, ())}
-    for case, kind in (
-        Enrolment.objects.filter(case__in=cases, enrolled_on__isnull=False)
-        .values_list("case_id", "opportunity__kind")
-        .order_by()
-        .distinct()
-    ):
-        delivered[case].add(Priority.INCOME)
-        if kind in TRAINING_KINDS:
-            delivered[case].add(Priority.SKILLS)
-    return delivered
-
-
-def _within(categories: dict[str, Any], filters: Filters) -> bool:
-    return all(str(categories.get(name)) == value for name, value in filters.chosen.items())
-
-
-def _people(voices: Voices, filters: Filters, group: str | None) -> Slice:
-    """The people who ranked their priorities, by a group (or all in one)."""
-    return protect_rows(
-        (((voices.groups[case][group] if group else YES,), voices.categories[case]) for case in voices.rankings),
-        dims=["group"],
-        filters=filters,
-    )
-
-
-def priorities_overall(voices: Voices, filters: Filters) -> Figure:
-    rows: list[tuple[tuple[str, str], dict[str, str]]] = []
-    for case, ranking in voices.rankings.items():
-        for place, priority in enumerate(ranking[:3]):
-            rows.append(((priority, "first" if place == 0 else "next"), voices.categories[case]))
-    data = protect_rows(rows, dims=["priority", "place"], filters=filters)
-    people = _people(voices, filters, None).count(YES)
+def priorities_overall(filters: Filters) -> Figure:
+    counts: Counter[Key] = Counter()
+    ranked: Counter[Key] = Counter()
+    for values, categories, n in _grouped(filters, {"first": "first_priority", "top3": "top3"}, where=Q(ranked=True)):
+        ranked[(YES, *categories)] += n
+        for priority in priorities_in(values["top3"]):
+            counts[(priority, "first" if priority == values["first"] else "next", *categories)] += n
+    data = protect_counts(counts, dims=["priority", "place"], filters=filters)
+    people = _people(ranked, filters).count(YES)
     table = Table(
         row_header=_("Their priority"),
         columns=[_("Ranked first"), _("Ranked in the top three"), _("Share ranking it in the top three")],
@@ -471,16 +278,17 @@ def priorities_overall(voices: Voices, filters: Filters) -> Figure:
     )
 
 
-def priorities_by(voices: Voices, filters: Filters, group: str) -> Figure:
+def priorities_by(filters: Filters, group: str) -> Figure:
     """The share ranking each priority in the top three, per gender, country or type of return."""
-    label = GROUPS[group][1]
-    rows = [
-        ((priority, voices.groups[case][group]), voices.categories[case])
-        for case, ranking in voices.rankings.items()
-        for priority in ranking[:3]
-    ]
-    data = protect_rows(rows, dims=["priority", "group"], filters=filters)
-    people = _people(voices, filters, group)
+    column, label = GROUPS[group]
+    counts: Counter[Key] = Counter()
+    ranked: Counter[Key] = Counter()
+    for row, categories, n in _grouped(filters, {"group": column, "top3": "top3"}, where=Q(ranked=True)):
+        ranked[(row["group"] or "", *categories)] += n
+        for priority in priorities_in(row["top3"]):
+            counts[(priority, row["group"] or "", *categories)] += n
+    data = protect_counts(counts, dims=["priority", "group"], filters=filters)
+    people = _people(ranked, filters)
     values = people.values("group")
     if group == "gender":
         values = [g for g in Gender.values if g in values] + [g for g in values if g not in Gender.values]
@@ -512,19 +320,43 @@ def priorities_by(voices: Voices, filters: Filters, group: str) -> Figure:
     )
 
 
-def priority_gap(voices: Voices, delivered: dict[int, set[str]], filters: Filters) -> Figure:
-    rows: list[tuple[tuple[str, str, str], dict[str, str]]] = []
-    for case, ranking in voices.rankings.items():
-        top3, received = set(ranking[:3]), delivered.get(case, set())
-        for priority in top3 | received:
-            rows.append(
-                (
-                    (priority, YES if priority in top3 else NO, YES if priority in received else NO),
-                    voices.categories[case],
-                )
-            )
-    data = protect_rows(rows, dims=["priority", "top3", "delivered"], filters=filters)
-    people = _people(voices, filters, None).count(YES)
+# For the priority gap: the people who rank a priority in their top three and received something
+# for it, who rank it and received nothing, and who received something without ranking it.
+GAP_CELLS = ((YES, YES), (YES, NO), (NO, YES))
+
+
+def _gap_counts(filters: Filters) -> Iterator[tuple[dict[str, int], tuple[str, ...]]]:
+    """The people who ranked, by the reader's filters, with, per priority, how many fall in each of
+    GAP_CELLS: conditional counts over bits, in one query whatever the sets of priorities."""
+    aggregates: dict[str, Any] = {"n": Count("pk")}
+    for i, priority in enumerate(Priority.values):
+        bit = PRIORITY_BITS[priority]
+        ranks = Q(GreaterThan(F("top3").bitand(bit), 0))
+        got = Q(GreaterThan(F("delivered").bitand(bit), 0))
+        for (in_top3, received), condition in zip(GAP_CELLS, (ranks & got, ranks & ~got, ~ranks & got), strict=True):
+            aggregates[f"p{i}_{in_top3}_{received}"] = Count("pk", filter=condition)
+    chosen = list(filters.chosen)
+    categories = {f"f_{name}": fact_category(name) for name in chosen}
+    counted = _returned(filters).filter(filters.scope(""), ranked=True)
+    if not categories:  # (values() of no column would group by every column)
+        yield counted.aggregate(**aggregates), ()
+        return
+    rows = counted.annotate(**categories).values(*categories).annotate(**aggregates).order_by()
+    for row in rows:
+        yield row, tuple("" if row[f"f_{name}"] is None else str(row[f"f_{name}"]) for name in chosen)
+
+
+def priority_gap(filters: Filters) -> Figure:
+    counts: Counter[Key] = Counter()
+    rankers: Counter[Key] = Counter()
+    for row, categories in _gap_counts(filters):
+        rankers[(YES, *categories)] += row["n"]
+        for i, priority in enumerate(Priority.values):
+            for in_top3, received in GAP_CELLS:
+                if n := row[f"p{i}_{in_top3}_{received}"]:
+                    counts[(priority, in_top3, received, *categories)] += n
+    data = protect_counts(counts, dims=["priority", "top3", "delivered"], filters=filters)
+    people = _people(rankers, filters).count(YES)
     table = Table(
         row_header=_("Their priority"),
         columns=[
@@ -570,12 +402,10 @@ def priority_gap(voices: Voices, delivered: dict[int, set[str]], filters: Filter
 
 
 def figures(filters: Filters) -> list[Figure]:
-    voices = read_voices(filters)
-    delivered = read_delivered(filters)
     return [
         income_against_support(filters),
         first_income(filters),
-        priority_gap(voices, delivered, filters),
-        priorities_overall(voices, filters),
-        *(priorities_by(voices, filters, group) for group in GROUPS),
+        priority_gap(filters),
+        priorities_overall(filters),
+        *(priorities_by(filters, group) for group in GROUPS),
     ]

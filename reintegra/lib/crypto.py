@@ -16,13 +16,15 @@ import hashlib
 import hmac
 import os
 import re
+import struct
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,6 +33,7 @@ __all__ = [
     "blind_index",
     "decrypt",
     "encrypt",
+    "encrypt_many",
     "keyring",
     "name_key",
     "name_word_keys",
@@ -116,6 +119,34 @@ keyring = Keyring()
 
 def encrypt(plaintext: str) -> str:
     return keyring.fernet.encrypt(plaintext.encode()).decode()
+
+
+def encrypt_many(plaintexts: Sequence[str]) -> list[str]:
+    """Many values at once, for a bulk writer (the HTCDS import): the same Fernet tokens as
+    `encrypt` gives (version, time, random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256, under
+    the newest key), made about twice as fast by setting the key up once for the whole batch: CBC is
+    chained here over single AES block operations, HMAC keyed once and copied per token."""
+    raw = base64.urlsafe_b64decode(keyring.keys[0])
+    signing = hmac.new(raw[:16], digestmod=hashlib.sha256)
+    aes = Cipher(algorithms.AES(raw[16:]), modes.ECB()).encryptor()  # noqa: S305 (block by block: CBC chained below)
+    stamp = b"\x80" + struct.pack(">Q", int(time.time()))
+    ivs = os.urandom(16 * len(plaintexts))
+    tokens = []
+    for n, text in enumerate(plaintexts):
+        iv = ivs[16 * n : 16 * n + 16]
+        data = text.encode()
+        pad = 16 - len(data) % 16
+        data += bytes([pad]) * pad
+        previous, blocks = int.from_bytes(iv), []
+        for start in range(0, len(data), 16):
+            out = aes.update((int.from_bytes(data[start : start + 16]) ^ previous).to_bytes(16))
+            previous = int.from_bytes(out)
+            blocks.append(out)
+        parts = stamp + iv + b"".join(blocks)
+        mac = signing.copy()
+        mac.update(parts)
+        tokens.append(base64.urlsafe_b64encode(parts + mac.digest()).decode())
+    return tokens
 
 
 def decrypt(token: str) -> str:

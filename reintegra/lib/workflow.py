@@ -18,17 +18,21 @@ the fields of its record that say who asked (`asked_by`: who requested a closure
 submitted a plan), and the engine refuses that person the move, in `check` and again in `stamp`,
 which every recorded move passes, so a service that forgot a party still cannot let it through.
 
+A move may also be ruled out by a fact of the record whatever its state (`ruled_out`: a case whose
+returnee's data was erased is never reopened): `allowed` does not offer it and `check` refuses it.
+
 The engine writes nothing: the service locks the row, asks `check`, sets the fields the move
 stamps (`stamp`), saves them with update_fields, and writes one timeline line and one audit record.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 
 class Stamp(Enum):
@@ -63,6 +67,10 @@ class Move:
     automatic: bool = False  # made by another action (changing a plan revises it), never by a button
     # A decision: the record's fields (user foreign keys) naming who asked; none of them may decide.
     asked_by: tuple[str, ...] = ()
+    # A fact of the record that rules the move out whatever its state (an erased case is never
+    # reopened): `allowed` does not offer it on that record and `check` refuses it with `ruled_out_refusal`.
+    ruled_out: Callable[[Any], bool] | None = None
+    ruled_out_refusal: Any = None
 
     def asked(self, record: Any, actor: Any) -> bool:
         """Whether `actor` is one who asked for this decision on `record`."""
@@ -72,6 +80,9 @@ class Move:
     def refuse_asker(self, record: Any, actor: Any) -> None:
         if self.asked(record, actor):
             raise ValidationError(str(self.refusal or _("The person who asked does not decide.")))
+
+    def ruled_out_on(self, record: Any) -> bool:
+        return self.ruled_out is not None and record is not None and bool(self.ruled_out(record))
 
     def kept_reason(self, reason: str) -> str:
         """The reason as the move keeps it: none for a move that takes none (a note typed by
@@ -83,6 +94,8 @@ class Move:
             raise ValueError(f"Move {self.name!r} says nobody may make it.")
         if self.by & self.not_by:
             raise ValueError(f"Move {self.name!r} is both allowed and refused to {sorted(self.by & self.not_by)}.")
+        if self.ruled_out is not None and self.ruled_out_refusal is None:
+            raise ValueError(f"Move {self.name!r} may be ruled out but says nothing to whoever tries it.")
 
 
 @dataclass(frozen=True)
@@ -118,7 +131,7 @@ class Workflow:
 
     def allowed(self, state: str, parties: Iterable[str], *, record: Any = None, actor: Any = None) -> list[Move]:
         """The moves this party may make from `state` by hand (the buttons), in table order; with the
-        record and the actor, never a decision the actor asked for."""
+        record and the actor, never a decision the actor asked for nor a move the record rules out."""
         parties = frozenset(parties)
         return [
             m
@@ -127,6 +140,7 @@ class Workflow:
             and not m.automatic
             and self.may(m, parties)
             and not (record is not None and m.asked(record, actor))
+            and not m.ruled_out_on(record)
         ]
 
     def check(
@@ -134,7 +148,8 @@ class Workflow:
     ) -> Move:
         """The move, if this party may make it from `state` with this reason; otherwise a refusal
         (PermissionDenied when the party may not, ValidationError when the state or reason is wrong,
-        or when the actor asked for the decision). A decision needs the record and the actor."""
+        when the actor asked for the decision or when the record rules the move out). A decision needs
+        the record and the actor."""
         move = self.move(name)
         parties = frozenset(parties)
         if move.asked_by:
@@ -159,6 +174,8 @@ class Workflow:
             )
         if move.reason is Reason.REQUIRED and not reason.strip():
             raise ValidationError({"reason": str(move.reason_prompt or _("Give the reason."))})
+        if move.ruled_out_on(record):
+            raise ValidationError(str(move.ruled_out_refusal))
         return move
 
     def state_label(self, state: str) -> str:
@@ -212,9 +229,13 @@ def markdown(workflow: Workflow) -> str:
     ]
     for move in workflow.moves:
         stamps = ", ".join(f"{field} ← {kind.value}" for field, kind in move.stamps.items())
+        then = list(move.then)
+        if move.ruled_out is not None:
+            with override(None):  # the msgid: the document is in English
+                then.append(f"refused on a record that rules it out: “{move.ruled_out_refusal}”")
         lines.append(
             f"| {move.name} | {names(move.sources)} | {move.target} | {names(sorted(move.by))} "
             f"| {names(sorted(move.not_by)) or '—'} | {names(move.asked_by) or '—'} | {move.reason.value} "
-            f"| {stamps or '—'} | {'; '.join(move.then) or '—'} |"
+            f"| {stamps or '—'} | {'; '.join(then) or '—'} |"
         )
     return "\n".join(lines) + "\n"

@@ -45,10 +45,12 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, Least
 from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import Gender
 from reintegra.lib import clock, geo
+from reintegra.lib.proportions import MISSING, percent
 from reintegra.network.models import Agency
 
 from .choices import EARNING_STATUSES, FOLLOW_UP_MONTHS, NO_PLACEMENT_ALERT_DAYS, EnrolmentStatus
@@ -122,6 +124,7 @@ DECIDED = (EnrolmentStatus.DECLINED, EnrolmentStatus.ACCEPTED, *STARTED)
 # The dimensions of the tables: the field of an enrolment and of an option that holds it.
 DIMENSIONS = {"provider": ("opportunity__provider_id", "provider_id"), "area": ("opportunity__area", "area")}
 
+# The units of an indicator's value, and the side of its threshold that is a flag.
 SHARE, INDEX, COUNT, DAYS, GROUPS = "share", "index", "count", "days", "groups"
 AT_MOST, AT_LEAST = "max", "min"
 
@@ -163,19 +166,20 @@ def scope_from(
     code = area.strip().upper()
     if code and geo.area_get(code) is None and not (len(code) == 2 and geo.is_country(code)):
         raise ScopeError("area", str(_("“%(code)s” is not an ISO 3166-2 area or a country code.") % {"code": code}))
-    days = {"since": since, "until": until}
-    for name, value in days.items():
-        if isinstance(value, str):
-            try:
-                days[name] = datetime.date.fromisoformat(value.strip()) if value.strip() else None
-            except ValueError:
-                raise ScopeError(name, str(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})) from None
-    start, end = days["since"], days["until"]
-    assert start is None or isinstance(start, datetime.date)  # noqa: S101  parsed above
-    assert end is None or isinstance(end, datetime.date)  # noqa: S101
+    start, end = _day("since", since), _day("until", until)
     if start and end and end < start:
         raise ScopeError("until", str(_("The end of the period comes before its start.")))
     return Scope(provider=agency, area=code, since=start, until=end)
+
+
+def _day(argument: str, value: str | datetime.date | None) -> datetime.date | None:
+    """A day of the scope's period, as given or typed (ISO, blank for none)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return datetime.date.fromisoformat(value.strip()) if value.strip() else None
+    except ValueError:
+        raise ScopeError(argument, str(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})) from None
 
 
 # --- Indicators ------------------------------------------------------------------------------------
@@ -240,10 +244,6 @@ class Indicator:
 
 
 def shown_value(value: float | None, unit: str, *, suppressed: bool = False) -> str:
-    from django.utils.translation import gettext, ngettext
-
-    from reintegra.lib.proportions import MISSING, percent
-
     if suppressed:
         return gettext("too few people to show")
     if value is None:
@@ -478,8 +478,6 @@ SPECS = {
 
 def _indicator(key: str, value: float | None, denominator: int, people: int | None = None) -> Indicator:
     """An indicator from its value: flagged against its threshold, suppressed below k people."""
-    from django.utils.translation import gettext
-
     spec = SPECS[key]
     suppressed = people is not None and 0 < people < settings.INSIGHTS_MIN_CELL
     if suppressed or value is None:
@@ -568,8 +566,9 @@ def _grouped(queryset: QuerySet[Any], by: str | None, **aggregates: Any) -> Grou
     return {row.pop(by): row for row in queryset.order_by().values(by).annotate(**aggregates)}
 
 
-def _people(**filters: Any) -> Count:
-    return Count("case__returnee", distinct=True, filter=Q(**filters) if filters else None)
+def _people(among: Q | None = None) -> Count:
+    """The distinct people (returnees) behind the enrolments, or behind those matching `among`."""
+    return Count("case__returnee", distinct=True, filter=among)
 
 
 # --- The figures -----------------------------------------------------------------------------------
@@ -684,16 +683,16 @@ def _enrolments(scope: Scope, by: str | None) -> dict[Any, list[Indicator]]:
         n=Count("pk"),
         people=_people(),
         women=Count("pk", filter=women),
-        women_people=_people(case__returnee__gender__in=WOMEN),
-        men_people=_people(case__returnee__gender__in=MEN),
+        women_people=_people(women),
+        men_people=_people(Q(case__returnee__gender__in=MEN)),
         women_gendered=Count("pk", filter=women & Q(opportunity__isco__in=GENDERED_TRADES)),
         assessed=Count("pk", filter=Q(case__skills_profile__assessed_on__lte=F("enrolled_on"))),
         top3=Count("pk", filter=_top_aspiration_q()),
         unpaid_ended=Count("pk", filter=unpaid_ended),
-        unpaid_people=Count("case__returnee", distinct=True, filter=unpaid_ended),
+        unpaid_people=_people(unpaid_ended),
         unpaid_dropped=Count("pk", filter=unpaid_ended & Q(status=EnrolmentStatus.DROPPED_OUT)),
         paid_ended=Count("pk", filter=paid_ended),
-        paid_people=Count("case__returnee", distinct=True, filter=paid_ended),
+        paid_people=_people(paid_ended),
         paid_dropped=Count("pk", filter=paid_ended & Q(status=EnrolmentStatus.DROPPED_OUT)),
     )
     cells = started.filter(case__returnee__gender__in=WOMEN + MEN)
@@ -836,13 +835,13 @@ def _completers(scope: Scope, by: str | None, today: datetime.date) -> dict[Any,
         annotated,
         by,
         due3=Count("pk", filter=due[3]),
-        people3=Count("case__returnee", distinct=True, filter=due[3]),
+        people3=_people(due[3]),
         working3_n=Count("pk", filter=due[3] & working_at(3)),
         due6=Count("pk", filter=due[6]),
-        people6=Count("case__returnee", distinct=True, filter=due[6]),
+        people6=_people(due[6]),
         working6_n=Count("pk", filter=due[6] & working_at(6)),
         past=Count("pk", filter=past_alert),
-        past_people=Count("case__returnee", distinct=True, filter=past_alert),
+        past_people=_people(past_alert),
         idle=Count("pk", filter=past_alert & without_work),
     )
     return {
@@ -889,32 +888,33 @@ def _compute(scope: Scope, dimension: str | None, today: datetime.date) -> dict[
 # --- What callers use ------------------------------------------------------------------------------
 
 
-@dataclass
-class Failure:
-    number: int
-    title: str
+class _Flagged:
     indicators: list[Indicator]
 
     @property
     def flags(self) -> int:
+        """How many of the indicators are flagged."""
         return sum(1 for i in self.indicators if i.flag)
 
 
 @dataclass
-class Row:
+class Failure(_Flagged):
+    number: int
+    title: str
+    indicators: list[Indicator]
+
+
+@dataclass
+class Row(_Flagged):
     """One provider's or one area's indicators, in the order of `SPECS`."""
 
     key: str  # the provider's short name or the area's code
     name: str
     indicators: list[Indicator]
 
-    @property
-    def flags(self) -> int:
-        return sum(1 for i in self.indicators if i.flag)
-
 
 @dataclass
-class Scorecard:
+class Scorecard(_Flagged):
     scope: Scope
     indicators: list[Indicator]
     providers: list[Row] = field(default_factory=list)
@@ -923,10 +923,6 @@ class Scorecard:
     @property
     def failures(self) -> list[Failure]:
         return [Failure(n, str(title), [i for i in self.indicators if i.group == n]) for n, title in FAILURES.items()]
-
-    @property
-    def flags(self) -> int:
-        return sum(1 for i in self.indicators if i.flag)
 
 
 def _suppress_complements(total: list[Indicator], rows: list[Row]) -> None:
@@ -946,8 +942,6 @@ def _suppress_complements(total: list[Indicator], rows: list[Row]) -> None:
 
 
 def _suppress(indicator: Indicator) -> None:
-    from django.utils.translation import gettext
-
     indicator.suppressed, indicator.value, indicator.flag = True, None, None
     indicator.explanation = gettext("Hidden so that a smaller figure cannot be computed back from the total.")
 

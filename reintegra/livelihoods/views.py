@@ -1,4 +1,3 @@
-import csv
 import uuid
 from collections import Counter
 from dataclasses import asdict
@@ -33,7 +32,7 @@ from reintegra.access import (
 )
 from reintegra.accounts.models import User
 from reintegra.accounts.reads import note_nothing_shown, note_read, shows_no_personal_data, shows_personal_data
-from reintegra.lib import geo
+from reintegra.lib import csvsafe, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_add_refusal
 from reintegra.matching.prediction import FEATURES
@@ -263,7 +262,7 @@ def _programme_audit_csv(card: scorecard.Scorecard) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="programme-audit.csv"'
     response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino names as UTF-8
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(scorecard.CSV_COLUMNS)
     writer.writerows(scorecard.csv_rows(card))
     return response

@@ -1,4 +1,3 @@
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from reintegra.access import (
     service_get_for_user,
 )
 from reintegra.accounts.reads import shows_no_personal_data
-from reintegra.lib import geo
+from reintegra.lib import csvsafe, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import HtmxHttpRequest
 
@@ -225,7 +224,7 @@ def _coverage_csv(table: Any) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="coverage-{table.country}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read the Thai names as UTF-8
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(["area_code", "area", "region_code", "region", *table.columns])
     for row in table.rows:
         region = row.region

@@ -249,3 +249,76 @@ def test_an_erased_case_cannot_be_reopened(case, users):
     with pytest.raises(ValidationError):
         case_services.closure_move(actor=users["alice"], case=case, move="reopen", reason="Came back.")
     assert Case.objects.get(pk=case.pk).stage == "closed"
+
+
+def test_an_erased_case_offers_no_move_in_the_api(case, users):
+    """The API lists what it accepts: an erased case offers no reopening (nor any other move), and
+    asking for one anyway is refused with nothing changed."""
+    sam, alice = api_client_for(users["sam"]), api_client_for(users["alice"])
+    alice.post(f"/api/v1/cases/{case.code}/erasure/", {"reason": "Asked by letter."}, format="json")
+    done = sam.post(f"/api/v1/cases/{case.code}/erasure/decision/", {"confirm": True}, format="json")
+    assert done.status_code == 200 and done.json()["erased_at"] and done.json()["stage"] == "closed"
+    assert done.json()["closure_moves"] == [] and done.json()["erasure_moves"] == []
+    version = Case.objects.get(pk=case.pk).version
+    refused = alice.post(f"/api/v1/cases/{case.code}/reopen/", {"reason": "Came back."}, format="json")
+    assert refused.status_code == 400
+    after = Case.objects.get(pk=case.pk)
+    assert after.stage == "closed" and after.version == version
+
+
+def test_a_closed_case_that_was_not_erased_still_offers_its_reopening(case, users):
+    sam, alice = api_client_for(users["sam"]), api_client_for(users["alice"])
+    alice.post(f"/api/v1/cases/{case.code}/closure/", {"reason": "Work done."}, format="json")
+    closed = sam.post(f"/api/v1/cases/{case.code}/closure/decision/", {"approve": True}, format="json")
+    assert closed.status_code == 200 and closed.json()["closure_moves"] == ["reopen"]
+    reopened = alice.post(f"/api/v1/cases/{case.code}/reopen/", {"reason": "Came back."}, format="json")
+    assert reopened.status_code == 200 and reopened.json()["stage"] != "closed"
+
+
+# What the case page offers its agency to write of the person (the edit page's link, then the forms).
+WRITING_FORMS = (
+    "/edit/",
+    'id="photo-form"',
+    'id="return-form"',
+    'id="history-form"',
+    'id="consent-form"',
+    'id="note-form"',
+)
+
+
+def test_nothing_more_is_written_of_an_erased_returnee(case, users):
+    """An erased case is statistics only: its record cannot be filled in again, by the API, the page
+    or the services."""
+    before = client_for(users["alice"]).get(reverse("cases:detail", args=[case.code]))
+    assert [form for form in WRITING_FORMS if form.encode() in before.content] == list(WRITING_FORMS)
+    request_and_confirm(case, users)
+    alice = api_client_for(users["alice"])
+    erased = Case.objects.get(pk=case.pk)
+    edit = alice.patch(
+        f"/api/v1/cases/{case.code}/", {"version": erased.version, "given_name": "Somsri"}, format="json"
+    )
+    assert edit.status_code == 400
+    assert alice.post(f"/api/v1/cases/{case.code}/notes/", {"text": "Somsri phoned."}, format="json").status_code == 400
+    with pytest.raises(ValidationError, match="was erased"):
+        case_services.history_add(actor=users["alice"], case=erased, type="Recruitment", country="TH")
+    with pytest.raises(ValidationError, match="was erased"):
+        case_services.return_record(
+            actor=users["alice"],
+            case=erased,
+            country_from="MY",
+            returned_on=datetime.date(2024, 2, 14),
+            return_type="assisted_voluntary",
+        )
+    with pytest.raises(ValidationError, match="was erased"):
+        case_services.photo_set(actor=users["alice"], case=erased, data=PNG)
+    with pytest.raises(ValidationError, match="was erased"):
+        case_services.consent_record(
+            actor=users["alice"], case=erased, purpose="statistics", given_on=datetime.date(2024, 3, 1), language="th"
+        )
+    page = client_for(users["alice"]).get(reverse("cases:detail", args=[case.code]))
+    assert page.status_code == 200
+    assert not [form for form in WRITING_FORMS if form.encode() in page.content]
+    after = Case.objects.select_related("returnee").get(pk=case.pk)
+    assert after.returnee.given_name == "" and after.returnee.photo == "" and after.version == erased.version
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.NOTE).exists()
+    assert not HistoryEvent.objects.filter(case=case).exists() and not ReturnJourney.objects.filter(case=case).exists()

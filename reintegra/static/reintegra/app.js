@@ -184,3 +184,35 @@ document.addEventListener("click", (event) => {
   const button = event.target instanceof Element ? event.target.closest("button[data-confirm]") : null;
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// Issue 14, the HTCDS import pages: a job that runs (progress[data-job-progress] names its progress
+// URL) is followed every two seconds, and the page is reloaded once the job has finished. Without a
+// script, the page's "Reload this page" link does the same.
+(() => {
+  const follow = () => {
+    const bar = document.querySelector("progress[data-job-progress]");
+    if (!bar) return;
+    const text = document.querySelector("[data-job-progress-text]");
+    const tick = async () => {
+      try {
+        const answer = await fetch(bar.dataset.jobProgress, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        const job = answer.ok ? await answer.json() : null;
+        if (job && job.finished) {
+          window.location.reload();
+          return;
+        }
+        if (job) {
+          bar.value = job.percent;
+          bar.textContent = `${job.percent}%`;
+          if (text && job.status === "running") text.textContent = `${job.done} / ${job.total}`;
+        }
+      } catch (error) {
+        // The server out of reach for a moment: try again at the next tick.
+      }
+      window.setTimeout(tick, 2000);
+    };
+    window.setTimeout(tick, 2000);
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", follow);
+  else follow();
+})();

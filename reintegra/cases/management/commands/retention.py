@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from reintegra.cases.erasure import retention_apply, retention_cutoff
+from reintegra.cases.retention import retention_apply, retention_cutoff
 
 
 class Command(BaseCommand):

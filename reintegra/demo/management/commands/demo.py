@@ -1,4 +1,5 @@
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
+from reintegra.demo import bulk
 from reintegra.demo.cases import load_demo_cases
 from reintegra.demo.closures import close_demo_cases
 from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
@@ -29,15 +31,45 @@ class Command(BaseCommand):
             action="store_true",
             help="load only into an empty database (with --password, an existing demo only gets new passwords)",
         )
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help=f"write the cases in bulk, as copies of the service demo's (the default above {bulk.BULK_FROM} cases)",
+        )
+        parser.add_argument(
+            "--templates",
+            type=int,
+            default=bulk.TEMPLATE_CASES,
+            help="in bulk: how many cases the services write, which the rest copy",
+        )
+        parser.add_argument("--seed", type=int, default=bulk.SEED + 15, help="the seed of the bulk copies' people")
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        count = options["cases"]
+        in_bulk = options["bulk"] or count > bulk.BULK_FROM
+        # In bulk, the services play the templates; the copies are written after, chunk by chunk.
+        with transaction.atomic():
+            played = self._load(options, count=min(count, max(1, options["templates"])) if in_bulk else count)
+        if in_bulk and played is not None and not played["skipped"] and count > played["cases"]:
+            started, cpu = time.monotonic(), time.process_time()
+            templates = bulk.templates_read(played["marks"])
+            written = bulk.copies_write(
+                templates=templates, count=count - played["cases"], stdout=self.stdout, seed=options["seed"]
+            )
+            seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+            self.stdout.write(
+                f"Demo cases in bulk: {written} copies of {len(templates.cases)} cases in {seconds:.0f} s "
+                f"({cpu:.0f} s of this process's CPU time)."
+            )
+            bulk.insights_rebuild(self.stdout)
+
+    def _load(self, options: dict[str, Any], *, count: int) -> dict[str, Any] | None:
         if options["if_empty"] and Agency.objects.exists() and not options["password"]:
             self.stdout.write(
                 "The database holds data already; the demo was not loaded. "
                 "`reintegra demo --password …` (or `make run DEMO_PASSWORD=…`) sets new demo passwords."
             )
-            return
+            return None
         created = load_demo_network()
         agencies = {a.slug: a for a in Agency.objects.filter(slug__in=[u.agency for u in USERS])}
         logins = []
@@ -70,7 +102,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo livelihood options: {created_options}.")
         # The demo's past ends now: every step of every case happened before this moment.
         now = timezone.now()
-        cases = load_demo_cases(stdout=self.stdout, count=options["cases"], now=now)
+        marks = bulk.marks()
+        cases = load_demo_cases(stdout=self.stdout, count=count, now=now)
         closing = {c.case_id for c in cases["closings"] if c.closes}
         load_demo_plans(stdout=self.stdout, now=now, closing=closing)
         load_demo_livelihoods(stdout=self.stdout, now=now, closing=closing)
@@ -78,3 +111,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password / role / agency):")
         for username, password, role, slug in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")
+        return cases | {"marks": marks}

@@ -2,13 +2,13 @@
 accounts matter); `audit programmes` prints the programme scorecard (livelihoods/scorecard.py,
 docs/scorecard.md). The command lives here, above both in the layers, so that it may import both."""
 
-import csv
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reintegra.accounts.audit import audit_verify
+from reintegra.lib import csvsafe
 from reintegra.livelihoods import scorecard
 
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError(f"--{exc.argument}: {exc}") from None
         card = scorecard.scorecard(scope)
         if options["format"] == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer = csvsafe.writer(self.stdout, lineterminator="\n")
             writer.writerow(scorecard.CSV_COLUMNS)
             writer.writerows(scorecard.csv_rows(card))
             return

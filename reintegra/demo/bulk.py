@@ -1,0 +1,516 @@
+"""The demo at national scale: `reintegra demo --cases 1000000` (docs/benchmarks.md, "A million cases").
+
+Through the services the demo writes about twenty cases a second, too slow for a million. The bulk
+path keeps the services as the one source of the demo's stories and distributions:
+
+1. The first `TEMPLATE_CASES` cases (the usual demo's 300) are played through the services, as the
+   small demo does (`demo/cases.py` and the rest): every row, timeline line and audit event of
+   them is a service's own.
+2. The remaining cases are copies of those, one template after the other, written in bulk
+   (PostgreSQL COPY; plain INSERTs on SQLite): every row of every table a template's story filled
+   (history, return, consent, referrals in every status, tasks, priorities, plans, assessments,
+   skills profiles, enrolments, placements, follow-ups…) is written again under new primary keys,
+   its references to other rows of the same story pointing to the copies. A copy is another person:
+   the identifying fields (names, phones, documents, address) are drawn anew with the demo's own
+   `people.person_draw`, the blind indexes (name, name and year, name and birth date, name words,
+   phones) computed by the cases service's own functions, a new case code drawn. Every encrypted
+   value is encrypted again (a fresh token), and each template's audit events are written again,
+   in order, for the copy's objects, continuing the hash chain (`reintegra audit verify` holds).
+   The audit events carry the moment they were written, as the service demo's do (decisions/0019).
+
+So the shares (stages, referral statuses and response times, plans, enrolments, closures…) are the
+service demo's, repeated. Copies are written in chunks, each in its own transaction with the chain
+head, so an interrupted load leaves fewer cases and a valid chain. The insights facts are rebuilt at
+the end.
+"""
+
+import datetime
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from reintegra.accounts.audit import GENESIS_HASH, event_hash
+from reintegra.accounts.models import AuditChainHead, AuditEvent
+from reintegra.cases.choices import Gender
+from reintegra.cases.models import CODE_ALPHABET, Case, NameWordIndex, PhoneIndex, Returnee
+from reintegra.cases.services import name_word_keys, phone_keys, returnee_index
+from reintegra.demo.cases import CASE_COUNT
+from reintegra.demo.drawing import SEED, Demo, Writer
+from reintegra.demo.people import Home, homes, person_draw
+from reintegra.lib import crypto
+from reintegra.lib.fields import ENCRYPTED_FIELDS
+from reintegra.network.models import Agency
+
+# Above this many cases `reintegra demo` takes the bulk path (or with --bulk at any count).
+BULK_FROM = 5000
+# How many cases are played through the services and copied: the usual demo.
+TEMPLATE_CASES = CASE_COUNT
+# The apps whose rows tell a case's story; their rows made by the templates are copied.
+STORY_APPS = ("cases", "referrals", "livelihoods", "plans")
+# Written for each copy from its new person, not copied.
+PERSON_INDEXES = (NameWordIndex, PhoneIndex)
+# The returnee's fields drawn anew for each copy (when the template has a value).
+IDENTIFYING = ("given_name", "family_name", "other_names", "phones", "identity_documents", "address")
+CHUNK_CASES = 2000
+DRAWS = 40  # at most, for the fields a copy needs
+
+
+def _story_models() -> list[type[models.Model]]:
+    """The tables of the story apps (with their many-to-many tables), the referenced before the referring."""
+    found = [
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.app_label in STORY_APPS and m not in PERSON_INDEXES
+    ]
+    ordered: list[type[models.Model]] = []
+
+    def visit(model: type[models.Model], path: tuple[type[models.Model], ...]) -> None:
+        if model in ordered or model in path:
+            return
+        for f in model._meta.concrete_fields:
+            target = f.related_model if f.is_relation else None
+            if isinstance(target, type) and target in found and target is not model:
+                visit(target, (*path, model))
+        ordered.append(model)
+
+    for model in found:
+        visit(model, ())
+    return ordered
+
+
+def marks() -> dict[str, int]:
+    """The highest primary key of every story table and the audit chain's last number: what exists
+    before the templates are played (the rows above are theirs)."""
+    out = {m._meta.label_lower: m._default_manager.aggregate(top=Max("pk"))["top"] or 0 for m in _story_models()}
+    out["audit"] = AuditEvent.objects.aggregate(top=Max("seq"))["top"] or 0
+    return out
+
+
+@dataclass(eq=False)
+class Table:
+    """The rows the templates wrote into one table, and how to make a copy's rows of them."""
+
+    model: type[models.Model]
+    columns: list[str]
+    pk: int  # index of the primary key among the columns
+    fks: list[tuple[int, str]]  # (column index, label of a story table it points to)
+    encrypted: list[int]
+    rows: list[list[Any]] = field(default_factory=list)
+    plain: list[dict[int, str]] = field(default_factory=list)  # per row, the plaintext of its encrypted values
+    by_case: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # template case pk: row indexes
+    stride: int = 0  # copy k of a row has primary key: the template's + k × stride
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+    @property
+    def db_table(self) -> str:
+        return self.model._meta.db_table
+
+
+def _table(model: type[models.Model]) -> Table:
+    fields = model._meta.concrete_fields
+    labels = {m._meta.label_lower for m in _story_models()}
+    fks, encrypted = [], []
+    for n, f in enumerate(fields):
+        target = f.related_model if f.is_relation else None
+        if isinstance(target, type) and target._meta.label_lower in labels:
+            fks.append((n, target._meta.label_lower))
+        if isinstance(f, ENCRYPTED_FIELDS):
+            encrypted.append(n)
+    pk = next(n for n, f in enumerate(fields) if f.primary_key)
+    return Table(model=model, columns=[f.column for f in fields], pk=pk, fks=fks, encrypted=encrypted)
+
+
+def _select(table: str, columns: Sequence[str], where: str, params: Sequence[Any]) -> list[list[Any]]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} WHERE {where}",  # noqa: S608
+            list(params),
+        )
+        return [list(r) for r in cursor.fetchall()]
+
+
+@dataclass
+class Templates:
+    """Everything the templates wrote, grouped by template case."""
+
+    tables: list[Table]
+    cases: list[int]  # template case pks, in order
+    events: dict[int, list[dict[str, Any]]]  # template case pk: its audit events, in chain order
+    event_columns: list[str]
+    marks: dict[str, int]
+
+
+def _case_of(tables: list[Table]) -> dict[str, dict[int, int]]:
+    """Which template case each template row belongs to, through its references: a case is its own,
+    a returnee its case's (the case points to it), any other row the case of a row it points to."""
+    cases = next(t for t in tables if t.model is Case)
+    returnees = next(t for t in tables if t.model is Returnee)
+    column = cases.columns.index("returnee_id")
+    owner: dict[str, dict[int, int]] = {
+        cases.label: {row[cases.pk]: row[cases.pk] for row in cases.rows},
+        returnees.label: {row[column]: row[cases.pk] for row in cases.rows},
+    }
+    for table in tables:
+        known = owner.get(table.label)
+        own: dict[int, int] = {}
+        for n, row in enumerate(table.rows):
+            case = known.get(row[table.pk]) if known is not None else None
+            for index, target in table.fks:
+                if case is None and row[index] is not None:
+                    case = owner.get(target, {}).get(row[index])
+            if case is not None:
+                own[row[table.pk]] = case
+                table.by_case[case].append(n)
+        owner[table.label] = own
+    return owner
+
+
+def templates_read(mark: dict[str, int]) -> Templates:
+    tables = []
+    for model in _story_models():
+        table = _table(model)
+        table.rows = _select(
+            table.db_table,
+            table.columns,
+            f"{connection.ops.quote_name(table.columns[table.pk])} > %s",
+            [mark[table.label]],
+        )
+        table.plain = [{i: crypto.decrypt(row[i]) for i in table.encrypted if row[i]} for row in table.rows]
+        top = max((row[table.pk] for row in table.rows), default=mark[table.label])
+        table.stride = top - mark[table.label]
+        tables.append(table)
+    # Which case each row tells about: follow the references, the referenced tables first; the
+    # returnee is the one the case points to.
+    owners = _case_of(tables)
+    cases = sorted(next(t for t in tables if t.model is Case).by_case)
+    event_columns = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    labels = {t.label for t in tables}
+    rows = _select(
+        AuditEvent._meta.db_table, event_columns, f"{connection.ops.quote_name('seq')} > %s", [mark["audit"]]
+    )
+    for values in sorted(rows, key=lambda r: r[event_columns.index("seq")]):
+        event = dict(zip(event_columns, values, strict=True))
+        for key in ("categories", "details"):  # the stored JSON text is kept, to write it again as it is
+            stored = event[key]
+            event[key] = json.loads(stored) if isinstance(stored, str) else stored
+            event[f"_{key}"] = stored if isinstance(stored, str) else json.dumps(stored)
+        kind, pk = event["object_type"], event["object_id"]
+        case = owners.get(kind, {}).get(int(pk)) if kind in labels and pk.isdigit() else None
+        if case is not None:
+            events[case].append(event)
+    return Templates(tables=tables, cases=cases, events=events, event_columns=event_columns, marks=mark)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A template returnee's plaintext: what a copy keeps and which identifying fields it has."""
+
+    country: str
+    agency: str
+    values: dict[str, Any]
+
+
+class Copier:
+    """Makes and writes the copies, chunk after chunk."""
+
+    def __init__(self, *, templates: Templates, seed: int) -> None:
+        self.t = templates
+        self.rng = random.Random(seed)  # reproducible, not security
+        self.cases = next(t for t in templates.tables if t.model is Case)
+        self.returnees = next(t for t in templates.tables if t.model is Returnee)
+        self.people = self._people()
+        self.codes: set[str] = set(Case.objects.values_list("code", flat=True))
+        self.demo = Demo(users={}, agencies={}, rng=self.rng)
+        self.demo.phone_serial = Returnee.objects.count() + 10
+        self.word_pk = (NameWordIndex.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.phone_pk = (PhoneIndex.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        head = AuditChainHead.objects.filter(pk=1).first()
+        self.seq, self.last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+        self.labels = {t.label: t for t in templates.tables}
+        self.encrypt_many: Callable[[Sequence[str]], list[str]] = getattr(
+            crypto, "encrypt_many", lambda texts: [crypto.encrypt(t) for t in texts]
+        )
+
+    def _people(self) -> dict[int, Person]:
+        """The template returnees' plaintext, by the pk of their case."""
+        slugs = dict(Agency.objects.values_list("pk", "slug"))
+        countries = dict(Agency.objects.values_list("pk", "country"))
+        fields = {f.column: n for n, f in enumerate(Returnee._meta.concrete_fields)}
+        agency_column = self.cases.columns.index("agency_id")
+        people = {}
+        for case_pk in self.t.cases:
+            case_row = self.cases.rows[self.cases.by_case[case_pk][0]]
+            n = self.returnees.by_case[case_pk][0]
+            row, plain = self.returnees.rows[n], self.returnees.plain[n]
+            values = {name: plain.get(fields[name], row[fields[name]]) for name in fields}
+            agency = case_row[agency_column]
+            people[case_pk] = Person(country=countries[agency], agency=slugs[agency], values=values)
+        return people
+
+    def _code(self, country: str) -> str:
+        while True:
+            body = "".join(self.rng.choices(CODE_ALPHABET, k=8))
+            code = f"{country}-{body[:4]}-{body[4:]}"
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    def _person(self, person: Person) -> dict[str, Any]:
+        """A new person in the template's place: the same profile, other names, phone, papers."""
+        values = person.values
+        birth_text = values["birth_date"]
+        birth = datetime.date.fromisoformat(birth_text) if birth_text else None
+        options = homes().get(person.agency) or next(iter(homes().values()))
+        home: Home = next((h for h in options if h.province == values["home_area"]), options[0])
+        age = values["age_at_intake"] or 30
+        gender = Gender(values["gender"]) if values["gender"] in Gender.values else Gender.FEMININE
+        wanted = [name for name in IDENTIFYING if values[name] not in (None, "", "[]")]
+        new: dict[str, Any] = {name: [] if name in ("phones", "identity_documents") else "" for name in IDENTIFYING}
+        # The person's names come from the first draw; a field the template has and the draw left
+        # out (a draw gives a nickname one time in five) comes from the next draws.
+        for _attempt in range(DRAWS):
+            drawn = person_draw(
+                demo=self.demo,
+                country=person.country if person.country in ("TH", "PH") else "TH",
+                gender=gender,
+                home=home,
+                age=age,
+                birth=birth or datetime.date(2000, 1, 1),
+                minor=age < 18,
+                scenario="",
+            )
+            for name in wanted:
+                if not new[name] and drawn.get(name):
+                    new[name] = drawn[name]
+            if all(new[name] for name in wanted):
+                break
+        returnee = Returnee(
+            given_name=new["given_name"],
+            family_name=new["family_name"],
+            other_names=new["other_names"],
+            birth_date=birth,
+            phones=new["phones"] if isinstance(new["phones"], list) else json.loads(new["phones"]),
+        )
+        returnee_index(returnee)
+        new["name_index"], new["name_year_index"], new["name_birth_index"] = (
+            returnee.name_index,
+            returnee.name_year_index,
+            returnee.name_birth_index,
+        )
+        new["_words"], new["_phones"] = name_word_keys(returnee), phone_keys(returnee)
+        for name in ("phones", "identity_documents"):
+            if not isinstance(new[name], str):
+                new[name] = json.dumps(new[name], ensure_ascii=False, default=str)
+        return new
+
+    def chunk(
+        self, first: int, last: int
+    ) -> tuple[dict[Table, list[list[Any]]], list[list[Any]], dict[str, list[list[Any]]]]:
+        """The rows of copies number `first` to `last` - 1 (copy n is of template n mod the templates)."""
+        size = len(self.t.cases)
+        out: dict[Table, list[list[Any]]] = {t: [] for t in self.t.tables}
+        texts: list[str] = []
+        holes: list[tuple[list[Any], int]] = []
+        codes: dict[int, dict[str, str]] = {}
+        persons: dict[int, dict[str, Any]] = {}
+        index_rows: dict[str, list[list[Any]]] = {"words": [], "phones": []}
+        code_column = self.cases.columns.index("code")
+        for n in range(first, last):
+            k, case = divmod(n, size)
+            case_pk = self.t.cases[case]
+            template_code = self.cases.rows[self.cases.by_case[case_pk][0]][code_column]
+            new_code = self._code(template_code[:2])
+            codes[n] = {template_code: new_code}
+            persons[n] = self._person(self.people[case_pk])
+        for table in self.t.tables:
+            rows = out[table]
+            for n in range(first, last):
+                k, case = divmod(n, size)
+                k += 1
+                case_pk = self.t.cases[case]
+                for i in table.by_case.get(case_pk, ()):
+                    row = list(table.rows[i])
+                    row[table.pk] += k * table.stride
+                    for index, target in table.fks:
+                        value = row[index]
+                        if value is not None and value > self.t.marks[target]:
+                            row[index] = value + k * self.labels[target].stride
+                    plain = table.plain[i]
+                    if table is self.cases:
+                        row[code_column] = codes[n][row[code_column]]
+                    if table is self.returnees:
+                        person = persons[n]
+                        plain = dict(plain)
+                        for name, value in person.items():
+                            if name.startswith("_"):
+                                continue
+                            column = table.columns.index(name)
+                            row[column] = value  # an encrypted one is replaced by its token below
+                            if column in table.encrypted:
+                                plain.pop(column, None)
+                                if value:
+                                    plain[column] = value
+                        for key in person["_words"]:
+                            index_rows["words"].append([self.word_pk, row[table.pk], key])
+                            self.word_pk += 1
+                        for key in person["_phones"]:
+                            index_rows["phones"].append([self.phone_pk, row[table.pk], key])
+                            self.phone_pk += 1
+                    for column, text in plain.items():
+                        holes.append((row, column))
+                        texts.append(text)
+                    rows.append(row)
+        for (row, column), token in zip(holes, self.encrypt_many(texts), strict=True):
+            row[column] = token
+        return out, self._events(first, last, codes), index_rows
+
+    def _events(self, first: int, last: int, codes: dict[int, dict[str, str]]) -> list[list[Any]]:
+        """The copies' audit events, in the chain's order, hashed onto its end."""
+        size = len(self.t.cases)
+        at = timezone.now()
+        stored_at = connection.ops.adapt_datetimefield_value(at)
+        columns = self.t.event_columns
+        enrolments = self.labels["livelihoods.enrolment"]
+        rows = []
+        for n in range(first, last):
+            k, case = divmod(n, size)
+            k += 1
+            for template in self.t.events[self.t.cases[case]]:
+                event = dict(template)
+                kind = event["object_type"]
+                table = self.labels.get(kind)
+                if table is not None and event["object_id"].isdigit() and int(event["object_id"]) > self.t.marks[kind]:
+                    event["object_id"] = str(int(event["object_id"]) + k * table.stride)
+                details = event["details"]
+                stored_details = template["_details"]
+                if details and ("case" in details or "code" in details or "enrolment" in details):
+                    details = dict(details)
+                    for key in ("case", "code"):
+                        if key in details:
+                            details[key] = codes[n].get(details[key], details[key])
+                    number = details.get("enrolment")
+                    if isinstance(number, int) and number > self.t.marks[enrolments.label]:
+                        details["enrolment"] = number + k * enrolments.stride
+                    event["details"] = details
+                    stored_details = json.dumps(details)
+                self.seq += 1
+                event |= {"seq": self.seq, "at": at, "prev_hash": self.last_hash}
+                event["hash"] = self.last_hash = event_hash(**{name: event[name] for name in _HASHED})
+                event |= {"at": stored_at, "details": stored_details, "categories": template["_categories"]}
+                rows.append([event[c] for c in columns])
+        return rows
+
+
+_HASHED = (
+    "seq",
+    "at",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_id",
+    "categories",
+    "ip_address",
+    "details",
+    "prev_hash",
+)
+
+
+def _write(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    listed = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks_ = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks_})", rows)  # noqa: S608
+
+
+@dataclass
+class Progress:
+    """A progress bar, redrawn in place on a terminal; elsewhere (a log, a test) a line every tenth."""
+
+    stdout: Any  # a management command's OutputWrapper, or any stream with `write`
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    shown: int = -1
+
+    def show(self, done: int) -> None:
+        share = done / self.total if self.total else 1.0
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed else 0.0
+        left = (self.total - done) / rate if rate else 0.0
+        bar = "#" * int(share * 30)
+        line = f"[{bar:<30}] {done:>9}/{self.total} cases, {rate:,.0f}/s, {left / 60:.1f} min left"
+        isatty = getattr(self.stdout, "isatty", None)
+        if callable(isatty) and isatty():
+            self.stdout.write("\r" + line, ending="\n" if done >= self.total else "")
+            self.stdout.flush()
+        elif int(share * 10) > self.shown:
+            self.shown = int(share * 10)
+            self.stdout.write(line)
+
+
+def copies_write(*, templates: Templates, count: int, stdout: Writer | None = None, seed: int = SEED + 15) -> int:
+    """Writes `count` copies of the templates. Returns how many were written."""
+    if count <= 0 or not templates.cases:
+        return 0
+    copier = Copier(templates=templates, seed=seed)
+    progress = Progress(stdout, count) if stdout is not None else None
+    word_columns = ["id", "returnee_id", "key"]
+    for first in range(0, count, CHUNK_CASES):
+        last = min(count, first + CHUNK_CASES)
+        with transaction.atomic():
+            tables, events, indexes = copier.chunk(first, last)
+            for table, rows in tables.items():
+                _write(table.db_table, table.columns, rows)
+            _write(NameWordIndex._meta.db_table, word_columns, indexes["words"])
+            _write(PhoneIndex._meta.db_table, word_columns, indexes["phones"])
+            _write(AuditEvent._meta.db_table, templates.event_columns, events)
+            AuditChainHead.objects.update_or_create(
+                pk=1, defaults={"last_seq": copier.seq, "last_hash": copier.last_hash}
+            )
+        if progress is not None:
+            progress.show(last)
+    _sequences_reset([t.model for t in templates.tables] + [NameWordIndex, PhoneIndex, AuditEvent])
+    return count
+
+
+def _sequences_reset(models_: list[type[models.Model]]) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), models_)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def insights_rebuild(stdout: Writer | None = None) -> int | None:
+    """Rebuilds the insights facts, where this version has them."""
+    try:
+        from reintegra.insights.facts import rebuild_all  # noqa: PLC0415 (present once the insights summary is)
+    except ImportError:
+        return None
+    started = time.monotonic()
+    rows: int = rebuild_all()
+    if stdout is not None:
+        stdout.write(f"Insights facts rebuilt: {rows} cases in {time.monotonic() - started:.0f} s.")
+    return rows

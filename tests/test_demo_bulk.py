@@ -1,0 +1,216 @@
+"""The demo at scale (reintegra/demo/bulk.py): a few cases played through the services, the rest
+written in bulk as copies of them with other people. Loaded once for the module (40 played, 260
+copied), in a transaction rolled back at the end."""
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+
+from reintegra.accounts.audit import audit_verify
+from reintegra.accounts.models import AuditEvent
+from reintegra.cases.models import Case, NameWordIndex, PhoneIndex, Returnee
+from reintegra.cases.selectors import case_search_by_identity
+from reintegra.demo import bulk
+from reintegra.lib import crypto
+from reintegra.referrals.choices import ReferralStatus
+from reintegra.referrals.models import Referral
+
+PLAYED, TOTAL = 40, 300
+
+
+@dataclass
+class Loaded:
+    templates: bulk.Templates
+    output: str
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker) -> Iterator[Loaded]:
+    seen: list[bulk.Templates] = []
+    read = bulk.templates_read
+
+    def keep(marks: dict[str, int]) -> bulk.Templates:
+        seen.append(read(marks))
+        return seen[-1]
+
+    out = io.StringIO()
+    with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "templates_read", keep)
+        call_command(
+            "demo", "--password", "demo-password", "--bulk", f"--cases={TOTAL}", f"--templates={PLAYED}", stdout=out
+        )
+        yield Loaded(templates=seen[0], output=out.getvalue())
+        transaction.set_rollback(True)
+
+
+def copies(table: bulk.Table) -> int:
+    """How many rows the copies wrote into the table (their keys lie above the templates')."""
+    top = max(row[table.pk] for row in table.rows)
+    return table.model._default_manager.filter(pk__gt=top).count()
+
+
+def test_the_services_play_the_templates_and_the_rest_are_copies(loaded, db):
+    assert Case.objects.count() == TOTAL
+    assert len(loaded.templates.cases) == PLAYED
+    assert f"{TOTAL - PLAYED} copies of {PLAYED} cases" in loaded.output
+    assert f"{TOTAL - PLAYED}/{TOTAL - PLAYED} cases" in loaded.output  # the progress bar's end
+
+
+def test_every_table_the_services_filled_is_filled_for_the_copies(loaded, db):
+    filled = [t for t in loaded.templates.tables if t.rows]
+    labels = {t.label for t in filled}
+    # The story of a case, as the services write it.
+    for label in (
+        "cases.returnee",
+        "cases.case",
+        "cases.historyevent",
+        "cases.returnjourney",
+        "cases.consent",
+        "cases.caseevent",
+        "cases.task",
+        "referrals.referral",
+        "plans.priorityranking",
+        "plans.plan",
+        "plans.planrevision",
+        "plans.goal",
+        "plans.action",
+        "plans.assessment",
+        "livelihoods.skillsprofile",
+        "livelihoods.enrolment",
+        "livelihoods.placement",
+        "livelihoods.incomefollowup",
+    ):
+        assert label in labels, label
+    for table in filled:
+        # 260 copies of 40 templates: each table about 6.5 times what the templates wrote.
+        assert copies(table) >= 5 * len(table.rows), table.label
+    # The person's indexes are written for each copy from its own names and phones.
+    copied_returnees = Returnee.objects.filter(pk__gt=max(loaded.templates.cases))
+    assert NameWordIndex.objects.filter(returnee__in=copied_returnees).count() >= 2 * copied_returnees.count()
+    assert PhoneIndex.objects.filter(returnee__in=copied_returnees).exists()
+    assert AuditEvent.objects.count() > 6 * sum(len(e) for e in loaded.templates.events.values())
+
+
+def test_references_stay_within_each_copys_story(loaded, db):
+    for case in Case.objects.filter(pk__gt=max(loaded.templates.cases)).select_related("returnee")[:50]:
+        for referral in Referral.objects.filter(case=case):
+            assert referral.case_id == case.pk
+        assert all(r.case_id == case.pk for r in case.history.all())
+        assert case.returnee.cases.get() == case
+        assert {e.case_id for e in case.events.all()} == {case.pk}
+
+
+def test_encrypted_columns_hold_fresh_tokens(loaded, db):
+    returnees = next(t for t in loaded.templates.tables if t.model is Returnee)
+    template_tokens = {row[i] for t in loaded.templates.tables for row in t.rows for i in t.encrypted if row[i]}
+    checked = 0
+    for table in loaded.templates.tables:
+        if not table.encrypted or not table.rows:
+            continue
+        columns = [table.columns[i] for i in table.encrypted]
+        top = max(row[table.pk] for row in table.rows)
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table.db_table)} WHERE id > %s",  # noqa: S608
+                [top],
+            )
+            for row in cursor.fetchall():
+                for value in row:
+                    if value:
+                        assert value.startswith("gAAAAA"), (table.label, value[:20])
+                        assert value not in template_tokens
+                        crypto.decrypt(value)
+                        checked += 1
+    assert checked > 1000
+    assert returnees.encrypted
+
+
+def test_a_copy_is_another_person_found_by_name_and_phone(loaded, db):
+    copied = Case.objects.filter(pk__gt=max(loaded.templates.cases)).select_related("returnee", "caseworker")
+    people = {(c.returnee.given_name, c.returnee.family_name) for c in copied}
+    assert len(people) > 0.8 * copied.count()  # names are drawn for every copy (common names recur)
+    phones = [p for c in copied for p in c.returnee.phones]
+    assert len(set(phones)) == len(phones)
+    case = next(c for c in copied if c.returnee.phones and c.caseworker is not None)
+    found = case_search_by_identity(
+        user=case.caseworker, name=f"{case.returnee.given_name} {case.returnee.family_name}"
+    )
+    assert case in found
+    assert case in case_search_by_identity(user=case.caseworker, phone=case.returnee.phones[0])
+    codes = list(Case.objects.values_list("code", flat=True))
+    assert len(set(codes)) == len(codes)
+
+
+def test_the_audit_chain_verifies(loaded, db):
+    report = audit_verify()
+    assert report.ok, report.reason
+    assert report.checked == AuditEvent.objects.count()
+    # The copies' events name the copies' objects and codes.
+    case = Case.objects.order_by("-pk").first()
+    assert AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(details__case=case.code).exists()
+
+
+def test_referrals_in_every_status(loaded, db):
+    played = max(loaded.templates.cases)
+    copied = set(Referral.objects.filter(case__pk__gt=played).values_list("status", flat=True))
+    assert copied == set(Referral.objects.filter(case__pk__lte=played).values_list("status", flat=True))
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+
+
+def shares(counts: Counter[str]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {key: n / total for key, n in counts.items()}
+
+
+def test_the_copies_keep_the_service_demos_shares(loaded, db):
+    played = max(loaded.templates.cases)
+    for of_copies, of_played in (
+        (
+            Counter(Case.objects.filter(pk__gt=played).values_list("stage", flat=True)),
+            Counter(Case.objects.filter(pk__lte=played).values_list("stage", flat=True)),
+        ),
+        (
+            Counter(Referral.objects.filter(case__pk__gt=played).values_list("status", flat=True)),
+            Counter(Referral.objects.filter(case__pk__lte=played).values_list("status", flat=True)),
+        ),
+    ):
+        copied, template = shares(of_copies), shares(of_played)
+        assert set(copied) == set(template)
+        for key, share in template.items():
+            assert abs(copied[key] - share) < 0.05, key
+
+
+def test_a_caseworkers_pages_load_for_copied_cases(loaded, db, client):
+    case = (
+        Case.objects.filter(pk__gt=max(loaded.templates.cases), caseworker__isnull=False)
+        .select_related("caseworker")
+        .first()
+    )
+    client.force_login(case.caseworker)
+    for url in (reverse("cases:list"), reverse("cases:detail", args=[case.code]), reverse("home")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert case.code in client.get(reverse("cases:detail", args=[case.code])).content.decode()
+
+
+def test_the_copies_are_the_same_for_the_same_seed(loaded, db):
+    def drawn(seed: int) -> list[tuple[str, str]]:
+        copier = bulk.Copier(templates=loaded.templates, seed=seed)
+        copier.codes = set()
+        tables, _events, _indexes = copier.chunk(0, 30)
+        returnees = next(t for t in tables if t.model is Returnee)
+        cases = next(t for t in tables if t.model is Case)
+        name = returnees.columns.index("name_index")
+        code = cases.columns.index("code")
+        return [r[name] for r in tables[returnees]] + [r[code] for r in tables[cases]]
+
+    assert drawn(7) == drawn(7)
+    assert drawn(7) != drawn(8)
