@@ -102,7 +102,10 @@ def protect(
     def close(todo: set[tuple[int, Key]]) -> None:
         """The line rule: no line keeps exactly one hidden cell."""
         while todo:
-            line = todo.pop()
+            # In a fixed order, not a set's (its order follows the strings' hashes, which change
+            # from one process to the next): the same data always hides the same cells.
+            line = min(todo)
+            todo.remove(line)
             members = lines[line]
             if sum(key in result.hidden for key in members) != 1:
                 continue
@@ -148,7 +151,7 @@ def _given_back(
         for a, b in itertools.pairwise(hidden):
             parent[find(a)] = find(b)
     groups: dict[Key, list[Key]] = defaultdict(list)
-    for key in result.hidden:
+    for key in sorted(result.hidden):  # sorted: the first group found is the same in every process
         groups[find(key)].append(key)
     found = []
     for group in groups.values():

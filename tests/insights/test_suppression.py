@@ -9,7 +9,11 @@ allow (a linear programme over the hidden cells); a cell whose range holds one w
 """
 
 import itertools
+import json
 import math
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -311,3 +315,33 @@ def test_no_small_cell_of_a_random_cube_can_be_computed_back(inner):
     ndims = len(next(iter(inner)))
     protected = protect(inner, dims=[f"d{i}" for i in range(ndims)], k=K)
     assert computed_back(protected.cells, protected.hidden, ndims) == {}
+
+
+_SAME_CELLS_SCRIPT = """
+import json
+from reintegra.lib.suppression import protect
+counts = {(a, b): n for (a, b, n) in json.loads(input())}
+print(json.dumps(sorted(map(list, protect(counts, dims=("kind", "month"), k=5).hidden))))
+"""
+
+
+def test_the_same_data_hides_the_same_cells_in_every_process():
+    """Ties between complements were broken by a set's order, which follows the strings' hashes and so
+    changed from one process to the next (a page and its CSV could hide different cells)."""
+    cube = [
+        [kind, month, n]
+        for kind, ns in (("paid", (2, 2, 2)), ("unpaid", (3, 6, 6)), ("self", (6, 6, 3)))
+        for month, n in zip(("1", "3", "6"), ns, strict=True)
+    ]
+    hidden = {
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", _SAME_CELLS_SCRIPT],
+            input=json.dumps(cube),
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ | {"PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(hidden) == 1, hidden
