@@ -10,9 +10,11 @@ Not followed on write (rare edits of reference data; rebuild after them): a chan
 kind or of a service's category, which changes what was delivered for the people enrolled or referred.
 """
 
+import contextlib
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -551,10 +553,39 @@ CASES_OF: dict[type[Model], Callable[[Any], list[int]]] = {
 }
 
 
+# Cases whose facts wait for the end of a `deferred()` block; None when saves refresh at once.
+_waiting: ContextVar[set[int] | None] = ContextVar("insights_facts_waiting", default=None)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, a save notes its cases instead of refreshing them; at its end each noted
+    case is refreshed once. For a writer that saves a case's records many times in a row (the demo
+    plays hundreds of stories through the services): the same rows, a fraction of the queries."""
+    if _waiting.get() is not None:  # already deferred by an outer block
+        yield
+        return
+    waiting: set[int] = set()
+    token = _waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    refresh_cases(waiting)
+
+
+def _refresh(case_ids: list[int]) -> None:
+    waiting = _waiting.get()
+    if waiting is None:
+        refresh_cases(case_ids)
+    else:
+        waiting.update(case_ids)
+
+
 def _saved(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
     if raw:  # loading fixtures: rebuild after
         return
-    refresh_cases(CASES_OF[sender](instance))
+    _refresh(CASES_OF[sender](instance))
 
 
 def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
@@ -562,7 +593,7 @@ def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         for model in FACTS:
             model._default_manager.filter(**{case_column(model): instance.pk}).delete()
         return
-    refresh_cases(CASES_OF[sender](instance))
+    _refresh(CASES_OF[sender](instance))
 
 
 def connect() -> None:

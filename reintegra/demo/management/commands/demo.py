@@ -15,6 +15,7 @@ from reintegra.demo.closures import close_demo_cases
 from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
 from reintegra.demo.network import USERS, load_demo_network
 from reintegra.demo.plans import load_demo_plans
+from reintegra.insights import facts
 from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.livelihoods.services import labour_market_import
 from reintegra.network.models import Agency
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         count = options["cases"]
         in_bulk = options["bulk"] or count > bulk.BULK_FROM
         # In bulk, the services play the templates; the copies are written after, chunk by chunk.
-        with transaction.atomic():
+        # The insights' facts of each case are worked out once, when its story is written.
+        with transaction.atomic(), facts.deferred():
             played = self._load(options, count=min(count, max(1, options["templates"])) if in_bulk else count)
         if in_bulk and played is not None and not played["skipped"] and count > played["cases"]:
             started, cpu = time.monotonic(), time.process_time()
