@@ -39,7 +39,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reintegra.accounts.audit import GENESIS_HASH, event_hash
+from reintegra.accounts.audit import GENESIS_HASH, HASHED_FIELDS, event_hash
 from reintegra.accounts.models import AuditChainHead, AuditEvent
 from reintegra.cases.choices import Gender
 from reintegra.cases.models import CODE_ALPHABET, Case, NameWordIndex, PhoneIndex, Returnee
@@ -410,24 +410,10 @@ class Copier:
                     stored_details = json.dumps(details)
                 self.seq += 1
                 event |= {"seq": self.seq, "at": at, "prev_hash": self.last_hash}
-                event["hash"] = self.last_hash = event_hash(**{name: event[name] for name in _HASHED})
+                event["hash"] = self.last_hash = event_hash(**{name: event[name] for name in HASHED_FIELDS})
                 event |= {"at": stored_at, "details": stored_details, "categories": template["_categories"]}
                 rows.append([event[c] for c in columns])
         return rows
-
-
-_HASHED = (
-    "seq",
-    "at",
-    "actor_username",
-    "action",
-    "object_type",
-    "object_id",
-    "categories",
-    "ip_address",
-    "details",
-    "prev_hash",
-)
 
 
 def _write(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
