@@ -74,10 +74,17 @@ def _codes() -> tuple[str, ...]:
 
 
 def currency_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every currency: the region's first (in the order of its countries), then the rest by code."""
+    """Every currency: the region's first (in the order of its countries), then the rest by code.
+    Named once per language (a form shows them on every page that asks for an amount)."""
+    return [(label, list(options)) for label, options in _currency_groups((get_language() or "en").split("-")[0])]
+
+
+@lru_cache(maxsize=8)
+def _currency_groups(language: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """`language` is the active one; it keys the cache."""
     region = list(dict.fromkeys(COUNTRY_CURRENCY[c] for c in REGION))
     rest = [code for code in _codes() if code not in region]
-    return [
-        (_("In the region"), [(code, currency_label(code)) for code in region]),
-        (_("Other currencies"), [(code, currency_label(code)) for code in rest]),
-    ]
+    return (
+        (str(_("In the region")), tuple((code, currency_label(code)) for code in region)),
+        (str(_("Other currencies")), tuple((code, currency_label(code)) for code in rest)),
+    )

@@ -130,12 +130,19 @@ REGION = ("TH", "PH", "MM", "KH", "LA", "VN", "MY", "ID", "SG", "BN", "TL")
 
 
 def country_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every country, named in the active language: the region's first, then the rest by name."""
+    """Every country, named in the active language: the region's first, then the rest by name.
+    Named and sorted once per language (a form shows them on every page that asks for a country)."""
+    return [(label, list(options)) for label, options in _country_groups(_language())]
+
+
+@lru_cache(maxsize=8)
+def _country_groups(language: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """`language` is the active one; it keys the cache."""
     region = [(code, country_name(code)) for code in REGION]
     rest = sorted(
         ((code, country_name(code)) for code in _country_codes() if code not in REGION), key=lambda c: sort_key(c[1])
     )
-    return [(_("In the region"), region), (_("Other countries"), rest)]
+    return ((str(_("In the region")), tuple(region)), (str(_("Other countries")), tuple(rest)))
 
 
 def area_groups(countries: list[str], *, regions: bool = False) -> list[tuple[str, list[tuple[str, str]]]]:
