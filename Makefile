@@ -21,9 +21,9 @@ run: $(BIN)/reintegra
 	REINTEGRA_HTTPS=$${REINTEGRA_HTTPS:-0} $(BIN)/python -m reintegra serve --port $(PORT)
 
 # On every core (pytest-xdist); PYTEST_ARGS="-n0 -x" runs in one process, stopping at the first failure.
-# --dist loadgroup keeps the tests of one xdist_group on one worker (tests/test_faults.py shares one served site).
+# --durations lists the slowest tests (CI has 45 minutes for both databases). --dist loadgroup keeps the tests of one xdist_group on one worker (tests/test_faults.py shares one served site).
 test: $(BIN)/reintegra
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 lint: $(BIN)/reintegra
 	$(BIN)/ruff check reintegra tests
