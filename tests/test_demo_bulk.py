@@ -10,18 +10,21 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 
 from reintegra.accounts.audit import audit_verify
-from reintegra.accounts.models import AuditEvent
-from reintegra.cases.models import Case, NameWordIndex, PhoneIndex, Returnee
+from reintegra.accounts.models import AuditEvent, User
+from reintegra.cases.models import Case, NameWordIndex, PhoneIndex, Returnee, Task
 from reintegra.cases.selectors import case_search_by_identity
 from reintegra.demo import bulk
+from reintegra.demo.network import USERS
 from reintegra.lib import crypto
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
 
 PLAYED, TOTAL = 40, 300
+TEAM_CASES = 100  # 260 copies: three teams, the demo's own staff and two clones of them
 
 
 @dataclass
@@ -43,7 +46,14 @@ def loaded(django_db_setup, django_db_blocker) -> Iterator[Loaded]:
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(bulk, "templates_read", keep)
         call_command(
-            "demo", "--password", "demo-password", "--bulk", f"--cases={TOTAL}", f"--templates={PLAYED}", stdout=out
+            "demo",
+            "--password",
+            "demo-password",
+            "--bulk",
+            f"--cases={TOTAL}",
+            f"--templates={PLAYED}",
+            f"--team-cases={TEAM_CASES}",
+            stdout=out,
         )
         yield Loaded(templates=seen[0], output=out.getvalue())
         transaction.set_rollback(True)
@@ -214,3 +224,35 @@ def test_the_copies_are_the_same_for_the_same_seed(loaded, db):
 
     assert drawn(7) == drawn(7)
     assert drawn(7) != drawn(8)
+
+
+def test_the_copies_are_worked_by_teams_of_the_demos_staff(loaded, db):
+    """Each cycle of copies is worked by one team: the demo's own staff, then clones of them made
+    through the accounts service (same agency and role, the demo's password), and every reference to
+    a staff member in a copy's rows and audit events points to its team's clone."""
+    staff = {u.username: u for u in User.objects.filter(username__in=[u.username for u in USERS])}
+    clones = User.objects.filter(username__contains="-").select_related("agency")
+    assert clones.count() == 2 * len(staff)
+    for clone in clones:
+        original = staff[clone.username.rsplit("-", 1)[0]]
+        assert (clone.agency_id, clone.role) == (original.agency_id, original.role)
+        assert clone.check_password("demo-password")
+    assert AuditEvent.objects.filter(object_type="accounts.user", action="create").count() >= clones.count()
+
+    copied = Case.objects.filter(pk__gt=max(loaded.templates.cases))
+    played = Case.objects.filter(pk__lte=max(loaded.templates.cases))
+    assert not played.filter(caseworker__username__contains="-").exists()
+    by_team = Counter((c.caseworker.username.partition("-")[2] or "1") for c in copied.select_related("caseworker"))
+    assert set(by_team) == {"1", "2", "3"}, by_team
+    # A case's caseworker and its tasks' assignees belong to its agency, whichever team holds it.
+    assert not copied.exclude(caseworker__isnull=True).exclude(caseworker__agency_id=F("agency_id")).exists()
+    tasks = Task.objects.filter(case__in=copied, assignee__isnull=False)
+    assert tasks.exists()
+    for task in tasks.select_related("case__caseworker", "assignee")[:200]:
+        team = task.case.caseworker.username.partition("-")[2] if task.case.caseworker else None
+        if team is not None:
+            assert task.assignee.username.partition("-")[2] == team
+    # The audit trail names the clone that acted, by key and by name (the name is in the chain's hash).
+    actors = AuditEvent.objects.filter(actor__username__contains="-")
+    assert actors.exists()
+    assert not actors.exclude(actor_username=F("actor__username")).exists()

@@ -19,7 +19,12 @@ path keeps the services as the one source of the demo's stories and distribution
    The audit events carry the moment they were written, as the service demo's do (decisions/0019).
 
 So the shares (stages, referral statuses and response times, plans, enrolments, closures…) are the
-service demo's, repeated. Copies are written in chunks, each in its own transaction with the chain
+service demo's, repeated. The demo's eleven staff cannot hold a million cases (a caseworker's today
+page would list tens of thousands of tasks): above `CASES_PER_TEAM` cases the staff are cloned into
+teams (`teams_make`: the same agencies and roles, through the accounts service, `malee-2`, …), and
+each cycle of copies is worked by one team: every reference to a staff member in its rows (the
+caseworker, a task's assignee, a timeline line's or an audit event's actor, who approved a plan…)
+points to that team's clone. Copies are written in chunks, each in its own transaction with the chain
 head, so an interrupted load leaves fewer cases and a valid chain. The insights facts are rebuilt at
 the end.
 """
@@ -34,18 +39,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from reintegra.accounts.audit import GENESIS_HASH, HASHED_FIELDS, event_hash
-from reintegra.accounts.models import AuditChainHead, AuditEvent
+from reintegra.accounts.models import AuditChainHead, AuditEvent, User
+from reintegra.accounts.services import user_create
 from reintegra.cases.choices import Gender
 from reintegra.cases.models import CODE_ALPHABET, Case, NameWordIndex, PhoneIndex, Returnee
 from reintegra.cases.services import name_word_keys, phone_keys, returnee_index
 from reintegra.demo.cases import CASE_COUNT
 from reintegra.demo.drawing import SEED, Demo, Writer
+from reintegra.demo.network import USERS
 from reintegra.demo.people import Home, homes, person_draw
 from reintegra.lib import crypto
 from reintegra.lib.fields import ENCRYPTED_FIELDS
@@ -62,6 +70,8 @@ PERSON_INDEXES = (NameWordIndex, PhoneIndex)
 # The returnee's fields drawn anew for each copy (when the template has a value).
 IDENTIFYING = ("given_name", "family_name", "other_names", "phones", "identity_documents", "address")
 CHUNK_CASES = 2000
+# About this many cases per team of the demo's staff (each of its caseworkers then holds a few hundred).
+CASES_PER_TEAM = 1500
 DRAWS = 40  # at most, for the fields a copy needs
 
 
@@ -105,6 +115,7 @@ class Table:
     pk: int  # index of the primary key among the columns
     fks: list[tuple[int, str]]  # (column index, label of a story table it points to)
     encrypted: list[int]
+    staff: list[int] = field(default_factory=list)  # indexes of the columns that point to a user
     rows: list[list[Any]] = field(default_factory=list)
     plain: list[dict[int, str]] = field(default_factory=list)  # per row, the plaintext of its encrypted values
     by_case: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # template case pk: row indexes
@@ -122,15 +133,17 @@ class Table:
 def _table(model: type[models.Model]) -> Table:
     fields = model._meta.concrete_fields
     labels = {m._meta.label_lower for m in _story_models()}
-    fks, encrypted = [], []
+    fks, encrypted, staff = [], [], []
     for n, f in enumerate(fields):
         target = f.related_model if f.is_relation else None
         if isinstance(target, type) and target._meta.label_lower in labels:
             fks.append((n, target._meta.label_lower))
+        if target is User:
+            staff.append(n)
         if isinstance(f, ENCRYPTED_FIELDS):
             encrypted.append(n)
     pk = next(n for n, f in enumerate(fields) if f.primary_key)
-    return Table(model=model, columns=[f.column for f in fields], pk=pk, fks=fks, encrypted=encrypted)
+    return Table(model=model, columns=[f.column for f in fields], pk=pk, fks=fks, encrypted=encrypted, staff=staff)
 
 
 def _select(table: str, columns: Sequence[str], where: str, params: Sequence[Any]) -> list[list[Any]]:
@@ -225,11 +238,47 @@ class Person:
     values: dict[str, Any]
 
 
+def teams_count(copies: int, per_team: int = CASES_PER_TEAM) -> int:
+    """How many teams of staff work `copies` copied cases (the demo's own staff are the first)."""
+    return max(1, -(-copies // max(1, per_team)))
+
+
+def teams_make(count: int, *, password: str | None = None) -> list[dict[int, int]]:
+    """The demo's staff and `count` − 1 clones of them: for each team, the staff's pk → the clone's pk
+    (the first team, the demo's own staff, maps nobody). Clones are made through the accounts
+    service, with the demo's password when one is given (hashed once: the service would hash the same
+    password for each, at Argon2's cost, minutes for thousands of accounts)."""
+    staff = list(User.objects.filter(username__in=[u.username for u in USERS]).select_related("agency"))
+    hashed = make_password(password) if password else None
+    teams: list[dict[int, int]] = [{}]
+    for team in range(2, count + 1):
+        clones: dict[int, int] = {}
+        for user in staff:
+            username = f"{user.username}-{team}"
+            clone = User.objects.filter(username=username).first() or user_create(
+                actor=None,
+                username=username,
+                agency=user.agency,
+                role=user.role,
+                first_name=user.first_name,
+                last_name=f"{user.last_name} {team}",
+                email=f"{username}@demo.reintegra.invalid",
+            )
+            clones[user.pk] = clone.pk
+        if hashed:
+            User.objects.filter(pk__in=clones.values()).update(password=hashed)
+        teams.append(clones)
+    return teams
+
+
 class Copier:
     """Makes and writes the copies, chunk after chunk."""
 
-    def __init__(self, *, templates: Templates, seed: int) -> None:
+    def __init__(self, *, templates: Templates, seed: int, teams: list[dict[int, int]] | None = None) -> None:
         self.t = templates
+        self.teams = teams or [{}]
+        members = {pk for team in self.teams for pk in (*team, *team.values())}
+        self.usernames = dict(User.objects.filter(pk__in=members).values_list("pk", "username"))
         self.rng = random.Random(seed)  # reproducible, not security
         self.cases = next(t for t in templates.tables if t.model is Case)
         self.returnees = next(t for t in templates.tables if t.model is Returnee)
@@ -343,9 +392,13 @@ class Copier:
                 k, case = divmod(n, size)
                 k += 1
                 case_pk = self.t.cases[case]
+                team = self.teams[(k - 1) % len(self.teams)]
                 for i in table.by_case.get(case_pk, ()):
                     row = list(table.rows[i])
                     row[table.pk] += k * table.stride
+                    if team:
+                        for index in table.staff:
+                            row[index] = team.get(row[index], row[index])
                     for index, target in table.fks:
                         value = row[index]
                         if value is not None and value > self.t.marks[target]:
@@ -390,8 +443,12 @@ class Copier:
         for n in range(first, last):
             k, case = divmod(n, size)
             k += 1
+            team = self.teams[(k - 1) % len(self.teams)]
             for template in self.t.events[self.t.cases[case]]:
                 event = dict(template)
+                if team and event["actor_id"] in team:
+                    event["actor_id"] = team[event["actor_id"]]
+                    event["actor_username"] = self.usernames[event["actor_id"]]
                 kind = event["object_type"]
                 table = self.labels.get(kind)
                 if table is not None and event["object_id"].isdigit() and int(event["object_id"]) > self.t.marks[kind]:
@@ -456,11 +513,19 @@ class Progress:
             self.stdout.write(line)
 
 
-def copies_write(*, templates: Templates, count: int, stdout: Writer | None = None, seed: int = SEED + 15) -> int:
-    """Writes `count` copies of the templates. Returns how many were written."""
+def copies_write(
+    *,
+    templates: Templates,
+    count: int,
+    stdout: Writer | None = None,
+    seed: int = SEED + 15,
+    teams: list[dict[int, int]] | None = None,
+) -> int:
+    """Writes `count` copies of the templates, each cycle of them worked by the next of `teams`.
+    Returns how many were written."""
     if count <= 0 or not templates.cases:
         return 0
-    copier = Copier(templates=templates, seed=seed)
+    copier = Copier(templates=templates, seed=seed, teams=teams)
     progress = Progress(stdout, count) if stdout is not None else None
     word_columns = ["id", "returnee_id", "key"]
     for first in range(0, count, CHUNK_CASES):

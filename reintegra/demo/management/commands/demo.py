@@ -44,6 +44,12 @@ class Command(BaseCommand):
             help="in bulk: how many cases the services write, which the rest copy",
         )
         parser.add_argument("--seed", type=int, default=bulk.SEED + 15, help="the seed of the bulk copies' people")
+        parser.add_argument(
+            "--team-cases",
+            type=int,
+            default=bulk.CASES_PER_TEAM,
+            help="in bulk: about this many copied cases per team of the demo's staff (cloned as needed)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = options["cases"]
@@ -55,8 +61,12 @@ class Command(BaseCommand):
         if in_bulk and played is not None and not played["skipped"] and count > played["cases"]:
             started, cpu = time.monotonic(), time.process_time()
             templates = bulk.templates_read(played["marks"])
+            copies = count - played["cases"]
+            with transaction.atomic():
+                teams = bulk.teams_make(bulk.teams_count(copies, options["team_cases"]), password=options["password"])
+            self.stdout.write(f"Demo staff: {len(teams)} teams of the demo's {len(USERS)} accounts.")
             written = bulk.copies_write(
-                templates=templates, count=count - played["cases"], stdout=self.stdout, seed=options["seed"]
+                templates=templates, count=copies, stdout=self.stdout, seed=options["seed"], teams=teams
             )
             seconds, cpu = time.monotonic() - started, time.process_time() - cpu
             self.stdout.write(
