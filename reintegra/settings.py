@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "reintegra.livelihoods",
     "reintegra.insights",
     "reintegra.exchange",
+    "reintegra.notifications",
+    "reintegra.feedback",
+    "reintegra.transfers",
     "reintegra.demo",
 ]
 
@@ -112,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reintegra.notifications.context_processors.unread_notifications",
             ],
             # Dates and agency names as the reader reads them, on every page (`day`, `moment`, `agency_name`).
             "builtins": ["reintegra.accounts.templatetags.display"],
@@ -293,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "PlacementKindEnum": "reintegra.livelihoods.choices.PlacementKind",
         "EducationEnum": "reintegra.cases.choices.Education",
         "EnrolmentStatusEnum": "reintegra.livelihoods.choices.EnrolmentStatus",
+        "ClosureReasonEnum": "reintegra.cases.choices.ClosureReason",
     },
     # Enums as components, then every error each operation can answer, with the one error shape
     # (reintegra/api.py; checked by the API fuzz, tests/test_api_fuzz.py).
@@ -302,6 +307,24 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- E-mail (issue 16, notifications): SMTP in production, set by the environment (EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL); without EMAIL_HOST
+# the mails are written to the console (development). EMAIL_BACKEND may name another backend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "reintegra <noreply@localhost>")
+# The address of the site, for the links in e-mails (they need sign-in and carry no personal data).
+SITE_URL = os.environ.get("REINTEGRA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Background work: Django's tasks framework (backport) on the database, run by `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -309,6 +332,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # and the number of rows above which its preview and its import run as background work.
 EXCHANGE_IMPORT_MAX_BYTES = int(os.environ.get("REINTEGRA_IMPORT_MAX_BYTES", str(25 * 1024 * 1024)))
 EXCHANGE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("REINTEGRA_IMPORT_BACKGROUND_ROWS", "2000"))
+# The CTDC file asked for on the insights pages (decisions/0032): made in the request while the
+# network has at most this many cases consenting to statistics, in the background above.
+EXCHANGE_CTDC_BACKGROUND_CASES = int(os.environ.get("REINTEGRA_CTDC_BACKGROUND_CASES", "20000"))
 
 # --- Retention (decisions/0029-retention-and-erasure): this many whole years after a case is closed,
 # `reintegra retention apply` erases its returnee's identifying data and keeps the case as
@@ -316,9 +342,19 @@ EXCHANGE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("REINTEGRA_IMPORT_BACKGROUN
 # a prosecution and for a funder's audit. REINTEGRA_RETENTION_YEARS sets it (at least 1).
 RETENTION_YEARS_AFTER_CLOSURE = max(1, int(os.environ.get("REINTEGRA_RETENTION_YEARS", "10")))
 
+# --- Lost contact (issue 16): this many follow-ups missed in a row (plans/lost_contact.py) put a case
+# in its supervisor's queue, never a silent closure. REINTEGRA_LOST_CONTACT_MISSED sets it (at least 1).
+LOST_CONTACT_MISSED = max(1, int(os.environ.get("REINTEGRA_LOST_CONTACT_MISSED", "3")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Returnees' feedback (issue 16): a feedback link works once and for this many days; this many
+# wrong codes or links from one address in the window are refused until the window passes.
+FEEDBACK_LINK_DAYS = max(1, int(os.environ.get("REINTEGRA_FEEDBACK_LINK_DAYS", "30")))
+FEEDBACK_WRONG_CODE_LIMIT = 10
+FEEDBACK_WRONG_CODE_MINUTES = 15

@@ -70,9 +70,13 @@ ELSEWHERE = {
     "two-factor-form": "one code, refused beside its field and never kept (accounts/test_two_factor.py)",
     "two-factor-setup-form": "one code, refused beside its field and never kept (accounts/test_two_factor.py)",
     "language-form": "the language switch: one choice, applied at once",
+    "feedback-code-form": "one code, refused and never kept (feedback/test_feedback.py)",
+    "feedback-answer-form": "the returnee's answers, kept on error (feedback/test_feedback.py)",
     "{}-form": "a referral's decisions, one form each: decline is a row; cancel and revoke keep their reason in "
     "referrals/test_referral_actions.py, the confirmed completion in referrals/test_referral_end.py",
+    "assign-form": "one choice among the caseworkers listed, refused beside it (transfers/test_transfers.py)",
     "allocation-form": "the allocation page's own tests (livelihoods/test_allocation.py): it needs a cohort",
+    "ctdc-form": "the CTDC file's k, kept when refused (exchange/test_ctdc_jobs.py)",
 }
 # Pages whose forms are tested with their part of issue 11.
 PAGES_ELSEWHERE = {

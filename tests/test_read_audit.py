@@ -18,6 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from reintegra.access import case_get_for_user
 from reintegra.accounts import reads
 from reintegra.accounts.audit import audit_verify
 from reintegra.accounts.models import AuditEvent, User
@@ -26,10 +27,13 @@ from reintegra.cases.models import Case, Consent, Task
 from reintegra.exchange import jobs as exchange_jobs
 from reintegra.livelihoods import case_views
 from reintegra.livelihoods.models import AllocationRound, Enrolment, IncomeFollowUp, SkillsProfile
+from reintegra.network.models import Agency
 from reintegra.plans import views as plan_views
 from reintegra.plans.models import Assessment, Plan
 from reintegra.referrals.api import ReferralViewSet
 from reintegra.referrals.models import Referral
+from reintegra.transfers import services as transfer_services
+from reintegra.transfers.models import Transfer
 
 from . import routes
 from .conftest import api_client_for, client_for
@@ -144,6 +148,23 @@ def _staff_member() -> User:
     return User.objects.filter(agency=_supervisor().agency, role="caseworker").first()
 
 
+def _transfer() -> Transfer:
+    """A transfer of an owned case, proposed by its agency's supervisor (made once, then found)."""
+    found = Transfer.objects.select_related("proposed_by").first()
+    if found is not None:
+        return found
+    supervisor = User.objects.filter(role="supervisor", agency__cases__closed_at__isnull=True).first()
+    case = Case.objects.filter(agency=supervisor.agency, closed_at__isnull=True, erased_at__isnull=True).first()
+    other = Agency.objects.exclude(pk=case.agency_id).filter(members__role="supervisor", active=True).first()
+    return transfer_services.transfer_propose(
+        actor=supervisor,
+        access=case_get_for_user(supervisor, code=case.code, for_edit=True),
+        to_agency=other,
+        reason="Moves home.",
+        override_reason="Protection emergency.",
+    )
+
+
 def _photo() -> Where:
     user, code = _case()
     case_services.photo_set(actor=user, case=Case.objects.get(code=code), data=PNG)
@@ -184,6 +205,8 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "staff_tokens": lambda: (_supervisor(), f"/staff/{_staff_member().pk}/tokens/"),
     "cases:list": lambda: (_case()[0], "/cases/"),
     "cases:search": POST_ONLY,
+    "feedback_link_new": POST_ONLY,  # issue 16: the feedback link, given by a POST
+    "api:feedback-links": POST_ONLY,
     "cases:intake": BLANK,
     "cases:tasks": lambda: (_task_owner(), "/cases/tasks/"),
     "cases:detail": lambda: (_case()[0], f"/cases/{_case()[1]}/"),
@@ -208,6 +231,9 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "reopen",
             "erasure",
             "erasure_decide",
+            "remigration",
+            "lost_contact_close",
+            "lost_contact_dismiss",
         )
     },
     "plans:plan": lambda: (_case()[0], f"/cases/{_case()[1]}/plan/"),
@@ -226,6 +252,8 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "referrals:inbox": lambda: (_referral().case.caseworker, "/referrals/?direction=outgoing"),
     "referrals:detail": lambda: (_referral().case.caseworker, f"/referrals/{_referral().pk}/"),
     "referrals:service": POST_ONLY,
+    "transfers:detail": lambda: (_transfer().proposed_by, f"/transfers/{_transfer().pk}/"),
+    "transfers:action": POST_ONLY,
     "referrals:action": POST_ONLY,
     "referrals:send": POST_ONLY,
     "livelihoods:allocation": lambda: (_supervisor(), "/livelihoods/allocation/"),
@@ -257,6 +285,9 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "reopen",
             "return-journey",
             "stage",
+            "remigrations",
+            "lost-contact-close",
+            "lost-contact-dismiss",
         )
     },
     "api:consent-list": lambda: (Consent.objects.first().case.caseworker, "/api/v1/consents/"),
@@ -267,6 +298,10 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "api:consent-withdraw": POST_ONLY,
     "api:task-list": lambda: (_task_owner(), "/api/v1/tasks/"),
     "api:task-done": POST_ONLY,
+    "api:transfer-list": lambda: (_transfer().proposed_by, "/api/v1/transfers/"),
+    "api:transfer-detail": lambda: (_transfer().proposed_by, f"/api/v1/transfers/{_transfer().pk}/"),
+    **{f"api:transfer-{name}": POST_ONLY for name in ("accept", "decline", "withdraw")},
+    "api:case-assign": POST_ONLY,
     "api:referral-list": lambda: (_referral().case.caseworker, "/api/v1/referrals/"),
     "api:referral-detail": lambda: (_referral().case.caseworker, f"/api/v1/referrals/{_referral().pk}/"),
     **{f"api:referral-{name}": POST_ONLY for name in ("accept", "cancel", "complete", "decline", "revoke", "start")},

@@ -46,6 +46,7 @@ from reintegra.accounts.models import AuditEvent, Role, User
 from reintegra.accounts.services import api_token_issue
 from reintegra.cases import services as case_services
 from reintegra.cases import tasks
+from reintegra.exchange import ctdc_jobs
 from reintegra.exchange import jobs as exchange_jobs
 from reintegra.lib import clock
 from reintegra.livelihoods import allocation, handover, skills
@@ -53,8 +54,10 @@ from reintegra.livelihoods import enrolments as flow
 from reintegra.livelihoods import services as livelihood_services
 from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.network import services as network_services
+from reintegra.notifications.models import Kind, Notification
 from reintegra.plans import services as plan_services
 from reintegra.referrals import services as referral_services
+from reintegra.transfers import services as transfer_services
 
 from .cases.conftest import IDENTITY, refer, share_with
 from .conftest import api_client_for, build_network, build_users, client_for, make_agency, make_user
@@ -154,6 +157,9 @@ CASELOAD_READERS = page(403, sup_a=200, sup_b=200)
 EXCHANGERS = page(403, sup_a=200, sup_b=200)  # an agency's supervisors import and export its cases
 
 
+NOTIFIED = ("cw_a", "prov", "prov_ended", "sup_b")  # who has a notification of Alpha's case
+
+
 def owners_post(answer: Answer, **more: Answer) -> dict[str, Answer]:
     """A write on Alpha's case, for its own agency only; anyone else is told there is no such case."""
     return page(404, **(only(answer, OWNERS) | more))
@@ -165,8 +171,9 @@ def api_owners_post(answer: Answer, **more: Answer) -> dict[str, Answer]:
 
 ROUTES: list[Row] = [
     # --- Home, sign-in, accounts ---------------------------------------------------------------------
-    # The day's work: Alice's tasks; for Eta, the completed course whose placement it records.
-    Row("home", "/", page(200), sees=("cw_a", "prov_ended")),
+    # The day's work: Alice's tasks; for Eta, the completed course whose placement it records; for
+    # both supervisors, the transfer of the case waiting for Beta's answer (its code only).
+    Row("home", "/", page(200), sees=("cw_a", "prov_ended", "sup_a", "sup_b")),
     # Another agency's task, or none: "No such task", back to where it was clicked, nothing written.
     Row(
         "home_task_done",
@@ -205,7 +212,34 @@ ROUTES: list[Row] = [
     ),
     Row("exit", "/exit/", expect(200)),
     Row("healthz", "/healthz", expect(200)),
+    # The returnee's feedback (issue 16): the form at /f/ with no sign-in; a token that is no link is a
+    # 404 for everyone (a wrong one counts against the address, in the cache); the caseworker's link
+    # is a POST for the case's own roles (an empty one is a 400 naming the fields).
+    Row("feedback:start", "/f/", expect(200), expect(400), acts=()),
+    Row("feedback:answer", "/f/not-a-token/", expect(404), expect(404), acts=()),
+    Row(
+        "feedback_link_new",
+        "/feedback/links/new/",
+        POST_ONLY,
+        page(403, **only(400, ("cw_a", "sup_a", "cw_b", "sup_b"))),
+        acts=(),
+    ),
+    Row(
+        "api:feedback-links",
+        "/api/v1/feedback-links/",
+        API_POST_ONLY,
+        api(403, **only(400, ("cw_a", "sup_a", "cw_b", "sup_b"))),
+        acts=(),
+    ),
     Row("quick_exit", "/exit/now/", expect(405), expect(302), acts=PERSONAS),
+    # --- Notifications (issue 16): each person's own. Of Alpha's case were told its caseworker (the
+    # referral accepted), the providers it was sent to, and Beta's supervisor (the transfer to answer).
+    Row("notifications:list", "/notifications/", page(200), sees=NOTIFIED),
+    Row("notifications:email", "/notifications/email/", page(200), page(400)),  # no frequency chosen
+    Row("notifications:read_all", "/notifications/read-all/", POST_ONLY, page(302)),
+    # Another person's notice: there is no such notice for anyone but its recipient.
+    Row("notifications:open", "/notifications/{notification}/open/", POST_ONLY, page(404, sup_b=302)),
+    Row("notifications:read", "/notifications/{notification}/read/", POST_ONLY, page(404, sup_b=302)),
     Row("set_language", "/i18n/setlang/", expect(302)),
     # --- The network directory -----------------------------------------------------------------------
     Row("network:directory", "/network/?country=TH&stage=identification", MEMBER_LIST),
@@ -244,6 +278,11 @@ ROUTES: list[Row] = [
     Row("cases:closure", "/cases/{case}/closure/", POST_ONLY, owners_post(400)),
     Row("cases:closure_decide", "/cases/{case}/closure/decision/", POST_ONLY, owners_post(302)),
     Row("cases:reopen", "/cases/{case}/reopen/", POST_ONLY, owners_post(400)),
+    Row("cases:remigration", "/cases/{case}/remigration/", POST_ONLY, owners_post(400)),
+    # Lost contact (issue 16): a supervisor's, on a case of the queue; Alpha's case has missed no
+    # follow-up, so its supervisor is told so (a message, nothing changed).
+    Row("cases:lost_contact_close", "/cases/{case}/lost-contact/close/", POST_ONLY, owners_post(302, cw_a=403)),
+    Row("cases:lost_contact_dismiss", "/cases/{case}/lost-contact/dismiss/", POST_ONLY, owners_post(302, cw_a=403)),
     Row("cases:erasure", "/cases/{case}/erasure/", POST_ONLY, owners_post(400)),
     Row("cases:erasure_decide", "/cases/{case}/erasure/decision/", POST_ONLY, owners_post(302)),
     # --- Plans and assessments -----------------------------------------------------------------------
@@ -268,6 +307,18 @@ ROUTES: list[Row] = [
     Row("referrals:service", "/referrals/{referral}/service/", POST_ONLY, page(404, cw_a=403, sup_a=403, prov=400)),
     Row("referrals:action", "/referrals/{referral}/start/", POST_ONLY, page(404, cw_a=403, sup_a=403, prov=302)),
     Row("referrals:send", "/referrals/send/{case}/", POST_ONLY, owners_post(400)),
+    # --- Transfers (issue 16): Alpha's case proposed to Beta, waiting ------------------------------------
+    Row("transfers:list", "/transfers/", page(403, **only(200, (*OWNERS, "cw_b", "sup_b")))),
+    Row("transfers:detail", "/transfers/{transfer}/", page(404, **only(200, (*OWNERS, "cw_b", "sup_b")))),
+    # Only Beta's supervisor answers (an empty acceptance names no caseworker: 400).
+    Row(
+        "transfers:action",
+        "/transfers/{transfer}/accept/",
+        POST_ONLY,
+        page(404, **only(403, (*OWNERS, "cw_b")), sup_b=400),
+    ),
+    Row("transfers:propose", "/transfers/propose/{case}/", OWNER_PAGE | {"cw_a": 403}, owners_post(400, cw_a=403)),
+    Row("transfers:assign", "/transfers/assign/{case}/", OWNER_PAGE | {"cw_a": 403}, owners_post(400, cw_a=403)),
     # --- Livelihoods ---------------------------------------------------------------------------------
     Row("livelihoods:options", "/livelihoods/options/", MEMBER_LIST),
     Row("livelihoods:option_create", "/livelihoods/options/new/", OPTION_MAKERS, OPTION_MAKERS),
@@ -334,6 +385,16 @@ ROUTES: list[Row] = [
     # The CTDC file is the whole network's: analysts and coordinators only, not a supervisor (issue 14).
     Row("ctdc_csv", "/insights/ctdc.csv", page(403, analyst=200, coord=200)),
     Row("ctdc_csv", "/insights/ctdc.csv?k=2", page(403, analyst=400, coord=400)),
+    # The CTDC file asked for (made in the background when large): kept for the one who asked alone.
+    Row("ctdc_export", "/insights/ctdc/", page(403, analyst=200, coord=200), page(403, analyst=400, coord=400)),
+    Row("ctdc_job", "/insights/ctdc/jobs/{ctdc_job}/", page(403, analyst=200, coord=404)),
+    Row("ctdc_job_progress", "/insights/ctdc/jobs/{ctdc_job}/progress/", page(403, analyst=200, coord=404)),
+    Row(
+        "ctdc_job_download",
+        "/insights/ctdc/jobs/{ctdc_job}/download/",
+        POST_ONLY,
+        page(403, analyst=302, coord=404),  # not made yet: said on its page
+    ),
     Row("livelihoods:profile", "/livelihoods/case/{case}/profile/", POST_ONLY, owners_post(400)),
     Row("livelihoods:recommend", "/livelihoods/case/{case}/recommend/", POST_ONLY, owners_post(400)),
     # --- Data exchange (issue 14): HTCDS import and export, for the agency's supervisors ----------------
@@ -421,6 +482,19 @@ ROUTES: list[Row] = [
     Row("api:case-history", "/api/v1/cases/{case}/history/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-notes", "/api/v1/cases/{case}/notes/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-reopen", "/api/v1/cases/{case}/reopen/", API_POST_ONLY, api_owners_post(400)),
+    Row("api:case-remigrations", "/api/v1/cases/{case}/remigrations/", API_POST_ONLY, api_owners_post(400)),
+    Row(
+        "api:case-lost-contact-close",
+        "/api/v1/cases/{case}/lost-contact/close/",
+        API_POST_ONLY,
+        api_owners_post(400, cw_a=403),
+    ),
+    Row(
+        "api:case-lost-contact-dismiss",
+        "/api/v1/cases/{case}/lost-contact/dismiss/",
+        API_POST_ONLY,
+        api_owners_post(400, cw_a=403),
+    ),
     Row("api:case-erasure", "/api/v1/cases/{case}/erasure/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-erasure-decision", "/api/v1/cases/{case}/erasure/decision/", API_POST_ONLY, api_owners_post(400)),
     Row("api:case-return-journey", "/api/v1/cases/{case}/return/", API_POST_ONLY, api_owners_post(400), method="put"),
@@ -431,6 +505,30 @@ ROUTES: list[Row] = [
     Row("api:consent-withdraw", "/api/v1/consents/{consent}/withdraw/", API_POST_ONLY, api_owners_post(200)),
     Row("api:task-list", "/api/v1/tasks/", api(200), api(400), acts=(), sees=OWNERS),
     Row("api:task-done", "/api/v1/tasks/{task}/done/", API_POST_ONLY, api_owners_post(200)),
+    Row("api:case-assign", "/api/v1/cases/{case}/assign/", API_POST_ONLY, api_owners_post(400, cw_a=403)),
+    # --- The API: transfers ---------------------------------------------------------------------------
+    Row("api:transfer-list", "/api/v1/transfers/", api(200), api(400), acts=(), sees=(*OWNERS, "cw_b", "sup_b")),
+    Row("api:transfer-detail", "/api/v1/transfers/{transfer}/", api(404, **only(200, (*OWNERS, "cw_b", "sup_b")))),
+    *(
+        Row(
+            f"api:transfer-{move}",
+            f"/api/v1/transfers/{{transfer}}/{move}/",
+            API_POST_ONLY,
+            api(404, **only(403, (*OWNERS, "cw_b", "sup_b")) | {answerer: 400}),
+        )
+        for move, answerer in (("accept", "sup_b"), ("decline", "sup_b"))
+    ),
+    Row(
+        "api:transfer-withdraw",
+        "/api/v1/transfers/{transfer}/withdraw/",
+        API_POST_ONLY,
+        api(404, **(only(403, (*OWNERS, "cw_b", "sup_b")) | {"sup_a": 200})),
+    ),
+    # --- The API: notifications, each person's own -------------------------------------------------------
+    Row("api:notification-list", "/api/v1/notifications/", api(200), sees=NOTIFIED),
+    Row("api:notification-detail", "/api/v1/notifications/{notification}/", api(404, sup_b=200)),
+    Row("api:notification-read", "/api/v1/notifications/{notification}/read/", API_POST_ONLY, api(404, sup_b=200)),
+    Row("api:notification-read-all", "/api/v1/notifications/read-all/", API_POST_ONLY, api(200)),
     # --- The API: referrals --------------------------------------------------------------------------
     Row("api:referral-list", "/api/v1/referrals/", api(200), api(400), acts=(), sees=(*OWNERS, "prov", "prov_ended")),
     Row("api:referral-detail", "/api/v1/referrals/{referral}/", api(404, **only(200, OWNERS), prov=200)),
@@ -553,6 +651,7 @@ ROUTES: list[Row] = [
     Row("api:insights-referrals", "/api/v1/insights/referrals/", API_INSIGHT_READERS),
     Row("api:insights-priorities", "/api/v1/insights/priorities/", API_INSIGHT_READERS),
     Row("api:insights-outcomes", "/api/v1/insights/outcomes/", API_INSIGHT_READERS),
+    Row("api:insights-feedback", "/api/v1/insights/feedback/", API_INSIGHT_READERS),
     Row("api:insights-caseload", "/api/v1/insights/caseload/", api(403, sup_a=200, sup_b=200)),
     Row("api:insights-programme-audit", "/api/v1/insights/programme-audit/", API_INSIGHT_READERS),
     Row(
@@ -682,8 +781,19 @@ def _build_world() -> dict:
         offers=[(case_get_for_user(sam, code=other.code, for_edit=True), unpaid)],
         constraints={},
     )
+    # A transfer of Alpha's case to Beta, proposed by Sam without consent (his recorded decision), waiting.
+    transfer = transfer_services.transfer_propose(
+        actor=sam,
+        access=case_get_for_user(sam, code=case.code, for_edit=True),
+        to_agency=network.beta,
+        reason="She moves home.",
+        override_reason="Protection emergency.",
+    )
     ids = {
         "case": case.code,
+        "transfer": transfer.pk,
+        # Bella's notice of the transfer she is to answer.
+        "notification": Notification.objects.get(recipient=users["sup_b"], kind=Kind.TRANSFER_PROPOSED).pk,
         "referral": referral.pk,
         "ended_referral": done.pk,
         "consent": consent.pk,
@@ -703,6 +813,8 @@ def _build_world() -> dict:
         "alpha": network.alpha.slug,
         "beta": network.beta.slug,
         "job": job.pk,  # Sam's HTCDS upload, previewed
+        # Ana's CTDC file, waiting for the worker (kept for her alone).
+        "ctdc_job": ctdc_jobs.ctdc_job_start(actor=users["analyst"], k=11, cases=0).pk,
     }
     return {"users": users, "ids": ids}
 

@@ -20,12 +20,15 @@ from reintegra.cases.workflows import closure_state, erasure_state
 from reintegra.lib.workflow import Move, Reason, Workflow
 from reintegra.livelihoods import enrolments
 from reintegra.livelihoods.models import Opportunity
+from reintegra.plans import lost_contact
 from reintegra.plans import services as plan_services
 from reintegra.referrals import services as referral_services
+from reintegra.transfers import services as transfer_services
 
 from .cases.conftest import IDENTITY, refer, share_with
 from .conftest import api_client_for, client_for
 from .livelihoods.conftest import catalogue  # noqa: F401  (the options, for enrolments)
+from .transfers.conftest import consent_to, propose
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = {w.name: w for w in all_workflows()}
@@ -33,8 +36,8 @@ MOVES = [(w.name, m.name) for w in WORKFLOWS.values() for m in w.moves]
 DAY = datetime.timedelta(days=1)
 
 
-def test_the_apps_declare_the_six_workflows():
-    assert set(WORKFLOWS) == {"case stage", "case closure", "erasure", "referral", "plan", "enrolment"}
+def test_the_apps_declare_the_seven_workflows():
+    assert set(WORKFLOWS) == {"case stage", "case closure", "erasure", "referral", "plan", "enrolment", "transfer"}
 
 
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
@@ -83,6 +86,14 @@ def make_case_stage_move(users, network, request, move_name):
 
 def make_case_closure_move(users, network, request, move_name):
     case = open_case(users)
+    if move_name == "close_lost_contact":  # only from the queue of cases whose follow-ups were missed
+        returned_on = timezone.localdate() - 400 * DAY
+        case_services.return_record(
+            actor=users["alice"], case=case, country_from="MY", returned_on=returned_on, return_type="deportation"
+        )
+        case = lost_contact.lost_contact_close(actor=users["sam"], case=case)
+        case.refresh_from_db()
+        return case, closure_state(case)
     steps = {"request": ["request"], "approve": ["request", "approve"], "decline": ["request", "decline"]}
     steps["reopen"] = ["request", "approve", "reopen"]
     for step in steps[move_name]:
@@ -199,6 +210,22 @@ def make_enrolment_move(users, network, request, move_name):
     return enrolment, enrolment.status
 
 
+def make_transfer_move(users, network, request, move_name):
+    case = open_case(users)
+    consent_to(users["alice"], case, network.beta)
+    transfer = propose(users["sam"], case, network.beta)  # the sending supervisor proposes
+    actor = users["sam"] if move_name == "withdraw" else users["bella"]  # the receiving one answers
+    transfer_services.transfer_move(
+        actor=actor,
+        transfer=transfer,
+        move=move_name,
+        reason=reason_for("transfer", move_name),
+        caseworker=users["bob"] if move_name == "accept" else None,
+    )
+    transfer.refresh_from_db()
+    return transfer, transfer.status
+
+
 DRIVERS = {
     "case stage": make_case_stage_move,
     "case closure": make_case_closure_move,
@@ -206,6 +233,7 @@ DRIVERS = {
     "referral": make_referral_move,
     "plan": make_plan_move,
     "enrolment": make_enrolment_move,
+    "transfer": make_transfer_move,
 }
 
 
@@ -319,7 +347,8 @@ def test_the_plan_offers_approval_only_to_a_supervisor_who_neither_wrote_nor_sub
 def test_after_a_closure_move_the_api_says_who_may_make_the_next(users, network):
     case = open_case(users)
     url = f"/api/v1/cases/{case.code}/closure/"
-    response = api_client_for(users["alice"]).post(url, {"reason": "Settled with her aunt."}, format="json")
+    body = {"reason": "Settled with her aunt.", "reason_code": "moved"}
+    response = api_client_for(users["alice"]).post(url, body, format="json")
     assert response.status_code == 200 and response.json()["closure_moves"] == []  # alice asked: she waits
     decision = api_client_for(users["sam"]).post(f"{url}decision/", {"approve": True}, format="json")
     assert decision.status_code == 200 and decision.json()["closure_moves"] == ["reopen"]
@@ -391,6 +420,8 @@ DECISIONS = {
     ("erasure", "confirm"),
     ("erasure", "decline"),
     ("plan", "approve"),
+    ("transfer", "accept"),  # the supervisor who proposed a transfer never answers it
+    ("transfer", "decline"),
 }
 
 
@@ -436,7 +467,8 @@ def test_whoever_asked_for_a_closure_is_not_offered_the_decision_but_another_sup
 
     case = open_case(users)
     url = f"/api/v1/cases/{case.code}/closure/"
-    response = api_client_for(users["sam"]).post(url, {"reason": "Settled in Lamphun."}, format="json")
+    body = {"reason": "Settled in Lamphun.", "reason_code": "moved"}
+    response = api_client_for(users["sam"]).post(url, body, format="json")
     assert response.status_code == 200 and response.json()["closure_moves"] == []  # sam asked: he waits
     other = make_user("sara", network.alpha, Role.SUPERVISOR)
     case.refresh_from_db()

@@ -24,7 +24,15 @@ from .cases import (
     require_case_receiver,
     task_list_for_user,
 )
-from .exchange import import_job_get_for_user, import_job_list_for_user, require_exchange_supervisor
+from .exchange import (
+    ctdc_job_get_for_user,
+    ctdc_job_list_for_user,
+    import_job_get_for_user,
+    import_job_list_for_user,
+    require_ctdc_reader,
+    require_exchange_supervisor,
+)
+from .feedback import feedback_source_get_for_user
 from .insights import (
     INSIGHTS_ROLES,
     InsightsScope,
@@ -69,8 +77,15 @@ from .network import (
     service_get_for_user,
     service_list_for_user,
 )
+from .transfers import transfer_get_for_user, transfer_list_for_user
 
 __all__ = [
+    "feedback_source_get_for_user",
+    "transfer_get_for_user",
+    "transfer_list_for_user",
+    "ctdc_job_get_for_user",
+    "ctdc_job_list_for_user",
+    "require_ctdc_reader",
     "import_job_get_for_user",
     "import_job_list_for_user",
     "require_exchange_supervisor",

@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from reintegra.accounts.models import User
-from reintegra.exchange.models import ImportJob
+from reintegra.exchange.models import CtdcExportJob, ImportJob
 
+from .insights import insights_scope_for_user
 from .members import AnyUser, require_supervisor
 
 
@@ -28,4 +29,26 @@ def import_job_get_for_user(user: AnyUser, *, job_id: int) -> ImportJob:
     try:
         return import_job_list_for_user(user).select_related("agency").get(pk=job_id)
     except ImportJob.DoesNotExist:
+        raise Http404 from None
+
+
+def require_ctdc_reader(user: AnyUser) -> User:
+    """Who may ask for the CTDC file: a reader of the whole network's insights (an M&E analyst, a
+    network coordinator); a supervisor reads their agency's figures only, this file is the network's."""
+    scope = insights_scope_for_user(user)
+    if not scope.whole_network:
+        raise PermissionDenied
+    return scope.user
+
+
+def ctdc_job_list_for_user(user: AnyUser) -> QuerySet[CtdcExportJob]:
+    """The CTDC files the person asked for, the newest first: kept for them alone (403 for anyone
+    who may not ask for one)."""
+    return CtdcExportJob.objects.filter(requested_by=require_ctdc_reader(user))
+
+
+def ctdc_job_get_for_user(user: AnyUser, *, job_id: int) -> CtdcExportJob:
+    try:
+        return ctdc_job_list_for_user(user).get(pk=job_id)
+    except CtdcExportJob.DoesNotExist:
         raise Http404 from None

@@ -33,6 +33,9 @@ from reintegra.access import (
 )
 from reintegra.api import PersonalReads, conflict_response
 from reintegra.lib.concurrency import EditConflict
+from reintegra.plans import lost_contact
+from reintegra.transfers import services as transfer_services
+from reintegra.transfers.serializers import CaseAssignSerializer
 
 from . import erasure, selectors, services, tasks
 from .choices import Stage
@@ -45,6 +48,7 @@ from .serializers import (
     CaseStateSerializer,
     CaseUpdateSerializer,
     ClosureDecisionSerializer,
+    ClosureRequestSerializer,
     ConsentSerializer,
     DuplicateQuerySerializer,
     DuplicatesSerializer,
@@ -53,6 +57,7 @@ from .serializers import (
     IdentitySearchSerializer,
     NoteSerializer,
     ReasonSerializer,
+    RemigrationSerializer,
     ReturnJourneySerializer,
     StageChangeSerializer,
     TaskSerializer,
@@ -199,6 +204,21 @@ class CaseViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet)
     def _state(self, case: Case) -> Response:
         return Response(CaseStateSerializer(case, context={"request": self.request}).data)
 
+    @extend_schema(request=CaseAssignSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, code: str) -> Response:
+        """A supervisor assigns the case to a caseworker of the agency (`caseworker`: a username); the
+        former caseworker's open tasks on it go to the new one. Caseworkers may not (403)."""
+        access = self._access(for_edit=True)
+        if not access.is_supervisor:
+            raise exceptions.PermissionDenied
+        serializer = CaseAssignSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = transfer_services.case_assign(
+            actor=require_case_owner(request.user), access=access, caseworker=serializer.validated_data["caseworker"]
+        )
+        return self._state(case)
+
     @extend_schema(request=StageChangeSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def stage(self, request: Request, code: str) -> Response:
@@ -274,11 +294,51 @@ class CaseViewSet(PersonalReads, mixins.ListModelMixin, viewsets.GenericViewSet)
         actor = require_case_owner(request.user)
         return self._state(make(actor=actor, case=access.case, move=move, reason=data.get("reason", "")))
 
-    @extend_schema(request=ReasonSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
+    @extend_schema(request=ClosureRequestSerializer, responses={200: CaseStateSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def closure(self, request: Request, code: str) -> Response:
-        """Asks a supervisor to close the case."""
-        return self._case_move(request, services.closure_move, ReasonSerializer, "request")
+        """Asks a supervisor to close the case, saying why (`reason_code`, the IOM guidance's reasons)
+        and in words; closing as re-migrated records the move abroad given in `remigration`."""
+        access = self._access(for_edit=True)
+        serializer = ClosureRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = services.closure_move(
+            actor=require_case_owner(request.user),
+            case=access.case,
+            move="request",
+            reason=data["reason"],
+            code=data["reason_code"],
+            remigration=data.get("remigration") or None,
+        )
+        return self._state(case)
+
+    @extend_schema(request=RemigrationSerializer, responses={201: RemigrationSerializer, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"])
+    def remigrations(self, request: Request, code: str) -> Response:
+        """Records that the returnee moved abroad again; the case stays open."""
+        access = self._access(for_edit=True)
+        serializer = RemigrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        remigration = services.remigration_record(
+            actor=require_case_owner(request.user), case=access.case, **serializer.validated_data
+        )
+        return Response(RemigrationSerializer(remigration).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], url_path="lost-contact/close")
+    def lost_contact_close(self, request: Request, code: str) -> Response:
+        """A supervisor closes, as lost contact, a case whose follow-ups were missed in a row
+        (settings.LOST_CONTACT_MISSED); 400 when they were not."""
+        access = self._access(for_edit=True)
+        return self._state(lost_contact.lost_contact_close(actor=require_case_owner(request.user), case=access.case))
+
+    @extend_schema(request=None, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], url_path="lost-contact/dismiss")
+    def lost_contact_dismiss(self, request: Request, code: str) -> Response:
+        """A supervisor dismisses the lost-contact alert: contact is restored."""
+        access = self._access(for_edit=True)
+        return self._state(lost_contact.lost_contact_dismiss(actor=require_case_owner(request.user), case=access.case))
 
     @extend_schema(request=ClosureDecisionSerializer, responses={200: CaseStateSerializer, 403: None, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="closure/decision")

@@ -196,6 +196,19 @@ class DuplicateCheckReason(models.TextChoices):
     OTHER = "other", _("Another reason (say which)")
 
 
+class ClosureReason(models.TextChoices):
+    """Why a case was closed, as the IOM reintegration guidance records it (issue 16). Words chosen so
+    that no reason reads as a failure of the person."""
+
+    REINTEGRATED = "reintegrated", _("Reintegrated")
+    MOVED_TRANSFERRED = "moved_transferred", _("Moved away, case handed to another agency")
+    MOVED = "moved", _("Moved away, not handed over")
+    REMIGRATED = "remigrated", _("Moved abroad again")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    DECLINED = "declined", _("Declined further assistance")
+    DIED = "died", _("Died")
+
+
 # Names under which timeline lines and the `labels` filter find these vocabularies.
 labels.register(
     stage=Stage,
@@ -208,4 +221,5 @@ labels.register(
     category=DataCategory,
     document=DocumentType,
     duplicate_check_reason=DuplicateCheckReason,
+    closure_reason=ClosureReason,
 )

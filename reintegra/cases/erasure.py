@@ -11,7 +11,7 @@ The act is logged (who, when, on which ground), never what was erased.
 """
 
 import datetime
-import functools
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,10 +31,17 @@ from reintegra.lib.workflow import Move
 
 from . import erasure_ledger, reactions
 from .choices import Stage
-from .models import Case, CaseEvent, HistoryEvent, NameWordIndex, PhoneIndex, Returnee, ReturnJourney
+from .models import Case, CaseEvent, HistoryEvent, NameWordIndex, PhoneIndex, Returnee, ReturnJourney, Task
 from .timeline import timeline_write
 from .transitions import Line, record_move
 from .workflows import ERASURE, erasure_parties, erasure_state
+
+logger = logging.getLogger(__name__)
+
+
+class ErasureNotRecorded(ValidationError):
+    """The erasure ledger could not be written: the erasure was rolled back (decisions/0031)."""
+
 
 # --- What is erased --------------------------------------------------------------------------
 
@@ -48,7 +55,8 @@ GROUND_LINES = {
 _NOT_PERSONAL = ("network.", "accounts.", "livelihoods.opportunity", "livelihoods.allocationround")
 # Encrypted records that belong to no case: an HTCDS upload (exchange.importjob) keeps a file's rows
 # only until its import is done (then counts alone) or it is discarded (decisions/0027).
-_NOT_CASE_RECORDS = ("exchange.importjob",)
+# A CTDC file (exchange.ctdcexportjob) holds k-anonymous codes only, no case's record.
+_NOT_CASE_RECORDS = ("exchange.importjob", "exchange.ctdcexportjob")
 
 
 def _paths_to_case(model: type[models.Model], depth: int = 3) -> list[str]:
@@ -128,6 +136,8 @@ def _destroy(returnee: Returnee, case_ids: list[int]) -> None:
     PhoneIndex.objects.filter(returnee=returnee).delete()
     NameWordIndex.objects.filter(returnee=returnee).delete()
     Case.objects.filter(pk__in=case_ids).update(external_id="")
+    # Nobody works with a person nobody can identify: the cases' open tasks end with the erasure.
+    Task.objects.filter(case_id__in=case_ids, done_at__isnull=True).update(done_at=clock.now())
     # Exact dates single a person out in a small place: the statistics count by month and quarter.
     for event in HistoryEvent.objects.filter(case_id__in=case_ids):
         HistoryEvent.objects.filter(pk=event.pk).update(
@@ -140,6 +150,7 @@ def _destroy(returnee: Returnee, case_ids: list[int]) -> None:
         params = {key: _month_phrase(value) for key, value in line.params.items()}
         if params != line.params:
             CaseEvent.objects.filter(pk=line.pk).update(params=params)
+    reactions.records_written.fire(case_ids=case_ids)  # written around save(): the insights' rows
 
 
 @transaction.atomic
@@ -189,9 +200,16 @@ def returnee_erase(*, actor: User | None, case: Case, reason: str, move: Move | 
             | ({"move": move.name} if move is not None else {})
             | ({"referrals_ended": ended} if ended and record.pk == case.pk else {}),
         )
-    # Outside the database, so that a restore of an older backup erases these cases again.
-    codes = [each.code for each in cases]
-    transaction.on_commit(functools.partial(erasure_ledger.append, at=now, ground=reason, cases=codes))
+    # Outside the database, so that a restore of an older backup erases these cases again: on disk
+    # before the commit, as the last step of the transaction, so that no erasure commits without its
+    # line; if it cannot be written, nothing is erased (decisions/0031).
+    try:
+        erasure_ledger.append(at=now, ground=reason, cases=[each.code for each in cases])
+    except erasure_ledger.LedgerWriteError as exc:
+        logger.error("Erasure of case %s refused: %s", case.code, exc)
+        raise ErasureNotRecorded(
+            _("The erasure could not be written to the erasure ledger, so nothing was erased. Tell the administrator.")
+        ) from exc
     return Case.objects.get(pk=case.pk)  # not the copy in memory, which still holds what was erased
 
 

@@ -5,11 +5,16 @@ bring the person back; the restore reads this ledger and erases those cases agai
 (exchange/backup.py, decisions/0028 and 0029).
 
 It holds nothing identifying: case codes are random pseudonyms, and once a case is erased its code
-leads to no identity. A line is written when the erasure's transaction commits (an erasure rolled
-back leaves no line), appended and flushed to disk.
+leads to no identity. A line is written, appended and flushed to disk (fsync) *before* the erasure's
+transaction commits, as the last step inside it: if it cannot be written the erasure is refused and
+rolled back (`LedgerWriteError`), so no erasure is ever committed without its line. A line whose
+erasure then did not commit (the commit failed, the process died in between) stays; a restore erases
+that case again, which is what the returnee asked for or the retention policy decided
+(decisions/0031-durable-erasure-ledger).
 """
 
 import datetime
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -20,6 +25,10 @@ from django.conf import settings
 
 class LedgerError(Exception):
     """The ledger cannot be read: the message says where."""
+
+
+class LedgerWriteError(OSError):
+    """The ledger cannot be written: the message says where and why."""
 
 
 @dataclass(frozen=True)
@@ -34,16 +43,23 @@ def ledger_path() -> Path:
 
 
 def append(*, at: datetime.datetime, ground: str, cases: list[str], path: Path | None = None) -> None:
-    """Adds one erasure to the ledger (made 0600 on first use)."""
+    """Adds one erasure to the ledger (made 0600 on first use) and waits until it is on disk; raises
+    LedgerWriteError if it cannot be (a missing directory, no permission, a full disk)."""
     path = path or ledger_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"at": at.isoformat(), "ground": ground, "cases": cases}, ensure_ascii=True) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    data = line.encode()
     try:
-        os.write(fd, line.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, "short write")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise LedgerWriteError(f"The erasure ledger {path} cannot be written ({exc.strerror or exc}).") from exc
 
 
 def entries(path: Path | None = None) -> list[Entry]:

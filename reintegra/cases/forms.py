@@ -22,7 +22,7 @@ from reintegra.network.forms import ServiceSelect, group_agencies
 from reintegra.network.models import Agency, Service
 from reintegra.referrals.choices import ReferralReason, Urgency
 
-from .choices import DataCategory, DocumentType, Gender, Stage
+from .choices import ClosureReason, DataCategory, DocumentType, Gender, Stage
 from .models import DOCUMENT_NUMBER_LENGTH, Consent, HistoryEvent, Returnee, ReturnJourney, choices_of
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -282,6 +282,42 @@ class ClosureDecisionForm(forms.Form):
         choices=[("1", _("Approve closure")), ("0", _("Do not approve"))],
         coerce=lambda v: v == "1",
     )
+
+
+REGULAR_CHOICES = [
+    ("", _("Not known")),
+    ("yes", _("Yes, through regular channels (a work contract, a visa)")),
+    ("no", _("No, not through regular channels")),
+]
+
+
+class RemigrationForm(forms.Form):
+    """A move abroad again: where to, whether through regular channels, when."""
+
+    country = CountryField(label=_("Destination country"))
+    regular = forms.TypedChoiceField(
+        label=_("Through regular channels?"),
+        choices=REGULAR_CHOICES,
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+    )
+    left_on = forms.DateField(label=_("Left on (if known)"), widget=DATE, required=False)
+
+
+class ClosureRequestForm(forms.Form):
+    """A closure request: why (a reason of the IOM guidance) and in words; a move abroad again is
+    recorded with it unless the case already has one."""
+
+    reason_code = forms.ChoiceField(label=_("Why is the case closed?"), choices=[("", "—"), *ClosureReason.choices])
+    reason = forms.CharField(label=_("In your words"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    country = CountryField(
+        label=_("Destination country"),
+        required=False,
+        help_text=_("Only when the returnee moved abroad again, if it is not recorded yet."),
+    )
+    regular = RemigrationForm.base_fields["regular"]
+    left_on = forms.DateField(label=_("Left on (if known)"), widget=DATE, required=False)
 
 
 class ErasureDecisionForm(forms.Form):

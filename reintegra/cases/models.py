@@ -37,6 +37,7 @@ from reintegra.network.choices import AgencyType, Language
 
 from .choices import (
     HTCDS_CASE_STATUS,
+    ClosureReason,
     ConsentPurpose,
     ControlMeans,
     DataCategory,
@@ -282,6 +283,17 @@ class Case(models.Model):
     )
     closure_reason = EncryptedTextField(_("closure reason"), blank=True)
     stage_before_closure = models.CharField(max_length=24, choices=Stage.choices, blank=True)
+    # Why the case was closed (choices.ClosureReason, issue 16), asked with the request and kept after
+    # the approval; blank on a case closed before reasons were recorded whose words matched none
+    # (migration 0015). `closure_reason` keeps the words. A case closed as reintegrated keeps the
+    # composite of its last sustainability assessment (0–1) as it was on the day of the closure.
+    closure_code = models.CharField(
+        _("reason for closing"), max_length=24, choices=ClosureReason.choices, blank=True, error_messages=CHOICE_ERRORS
+    )
+    closure_index = models.FloatField(_("last sustainability index"), null=True, blank=True)
+    # A supervisor dismissed the lost-contact alert (contact restored): follow-ups due on or before
+    # this day no longer count as missed (plans/lost_contact.py).
+    contact_restored_on = models.DateField(_("contact restored on"), null=True, blank=True)
     # The identifier another system gave the case (HTCDS cas_CaseNumber), set by an import: what a
     # re-import of the same file finds, so it creates no duplicate (unique per agency).
     external_id = models.CharField(_("identifier elsewhere"), max_length=120, blank=True, editable=False)
@@ -539,6 +551,25 @@ class CaseEvent(models.Model):
     def display_summary(self) -> str:
         """The line in the reader's language (see cases/timeline.py)."""
         return render(self.summary, self.params)
+
+
+class Remigration(models.Model):
+    """The returnee moved abroad again (issue 16): where to and whether through regular channels. An
+    event of the person's life, recorded with or without a closure, never a failure of theirs."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="remigrations")
+    country = models.CharField(_("destination country"), max_length=2, validators=[validate_country])
+    # True: through regular channels (a work contract, a visa); False: not; None: not known.
+    regular = models.BooleanField(_("through regular channels"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True, validators=[validate_not_future])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = StampField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.country}"
 
 
 TASK_TITLE_LIMIT = 200

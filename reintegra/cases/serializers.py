@@ -21,6 +21,7 @@ from reintegra.network.choices import Language
 from reintegra.network.models import Agency
 
 from .choices import (
+    ClosureReason,
     ControlMeans,
     DataCategory,
     DocumentType,
@@ -31,7 +32,17 @@ from .choices import (
     Stage,
 )
 from .duplicates import missing_identity
-from .models import DOCUMENT_NUMBER_LENGTH, Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from .models import (
+    DOCUMENT_NUMBER_LENGTH,
+    Case,
+    CaseEvent,
+    Consent,
+    HistoryEvent,
+    Remigration,
+    Returnee,
+    ReturnJourney,
+    Task,
+)
 from .workflows import CLOSURE, ERASURE, closure_state, erasure_parties, erasure_state, parties_of
 
 IDENTITY_DOCUMENT_TYPES = DocumentType.choices  # named in settings (SPECTACULAR_SETTINGS' enum names)
@@ -110,6 +121,8 @@ class CaseStateSerializer(CaseListSerializer):
     """The case's state after a stage, closure, reopening or erasure action, with the moves of its
     closure and of its erasure the user may make next (cases/workflows.py)."""
 
+    # Blank while the case is open, and on a case closed before reasons were recorded.
+    closure_code = serializers.ChoiceField(choices=ClosureReason.choices, allow_blank=True, read_only=True)
     closure_moves = MovesField(CLOSURE, parties_of, state=closure_state)
     erasure_moves = MovesField(ERASURE, erasure_parties, state=erasure_state)
 
@@ -119,6 +132,8 @@ class CaseStateSerializer(CaseListSerializer):
             "version",
             "closed_at",
             "closure_requested_at",
+            "closure_code",
+            "closure_index",
             "closure_moves",
             "erasure_requested_at",
             "erased_at",
@@ -418,6 +433,34 @@ class NoteSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
+
+
+class RemigrationSerializer(serializers.ModelSerializer):
+    """A move abroad again (issue 16): `regular` true through regular channels, false not, null not known."""
+
+    country = serializers.CharField(max_length=2)
+    recorded_by: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Remigration
+        fields = ["id", "country", "regular", "left_on", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+        extra_kwargs = {"regular": {"required": False, "allow_null": True}, "left_on": {"required": False}}
+
+    def validate_country(self, value: str) -> str:
+        if not geo.is_country(value):
+            raise serializers.ValidationError(_("Unknown country code. Use ISO 3166-1 alpha-2, e.g. TH, PH, MY."))
+        return value.upper()
+
+
+class ClosureRequestSerializer(serializers.Serializer):
+    reason_code = serializers.ChoiceField(choices=ClosureReason.choices, help_text="Why the case is closed.")
+    reason = serializers.CharField(max_length=1000)
+    remigration = RemigrationSerializer(
+        required=False,
+        allow_null=True,
+        help_text="With reason_code remigrated, the move abroad, unless the case has one recorded.",
+    )
 
 
 class ClosureDecisionSerializer(serializers.Serializer):

@@ -29,7 +29,8 @@ from reintegra.lib.validators import REASON
 from reintegra.network.models import Agency
 
 from . import reactions
-from .choices import DataCategory, Gender, Stage
+from .choices import ClosureReason, DataCategory, Gender, Stage
+from .closure import reason_of_words
 from .models import (
     Case,
     CaseEvent,
@@ -37,13 +38,14 @@ from .models import (
     HistoryEvent,
     NameWordIndex,
     PhoneIndex,
+    Remigration,
     Returnee,
     ReturnJourney,
     new_case_code,
 )
 from .timeline import timeline_write
-from .transitions import Line, record_move
-from .workflows import CASE_STAGE, CLOSURE, closure_state, parties_of, stage_move_name
+from .transitions import Line, record_move, refuse_if_erased
+from .workflows import CASE_STAGE, CLOSURE, OWNER, SUPERVISOR, closure_state, parties_of, stage_move_name
 
 Errors = dict[str, list[Any]]
 
@@ -136,13 +138,6 @@ def _check_home_area(errors: Errors, returnee: Returnee, *, agency_country: str)
     )
     names = ", ".join(geo.country_name(c) for c in countries)
     add(errors, "home_area", message % {"code": area.code, "area": geo.area_name(area.code), "countries": names})
-
-
-def refuse_if_erased(case: Case) -> None:
-    """Nothing more is written of a returnee whose identifying data was erased (cases/erasure.py):
-    the case stays as de-identified statistics, never a record to fill in again."""
-    if case.erased_at is not None:
-        raise ValidationError(_("The returnee's identifying data was erased: nothing more is recorded on this case."))
 
 
 @transaction.atomic
@@ -299,6 +294,7 @@ def case_update(
 def case_set_stage(*, actor: User, case: Case, stage: str, version: int | None, reason: str = "") -> Case:
     """Moves the case to `stage`, forward or (with a reason) back; see cases/workflows.py."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    refuse_if_erased(case)
     check_version(case, expected_version=version, submitted={"stage": stage}, fields=["stage"])
     raise_if(record_problems(Case(stage=stage), only=("stage",)))
     if stage == Stage.CLOSED:
@@ -539,29 +535,131 @@ CLOSURE_LINES = {
     "decline": gettext_noop("Closure not approved."),
     "reopen": gettext_noop("Case reopened."),
 }
+# The lines of a closure whose reason is recorded (choices.ClosureReason).
+CLOSURE_LINES_WITH_REASON = {
+    "request": gettext_noop("Closure requested: %(reason)s."),
+    "approve": gettext_noop("Closure approved: %(reason)s."),
+    "close_lost_contact": gettext_noop("Closed by a supervisor: %(reason)s."),
+}
+REMIGRATION_LINES = {
+    True: gettext_noop("Moved abroad again, to %(country)s (regular channels)."),
+    False: gettext_noop("Moved abroad again, to %(country)s (not through regular channels)."),
+    None: gettext_noop("Moved abroad again, to %(country)s."),
+}
+
+
+class RemigrationFields(TypedDict, total=False):
+    """What is recorded of a move abroad: the destination country, whether through regular channels
+    (None: not known), and the day of leaving if known."""
+
+    country: str
+    regular: bool | None
+    left_on: datetime.date | None
+
+
+def _remigration_add(*, actor: User, case: Case, fields: RemigrationFields) -> Remigration:
+    remigration = Remigration(
+        case=case,
+        country=(fields.get("country") or "").upper(),
+        regular=fields.get("regular"),
+        left_on=fields.get("left_on"),
+        recorded_by=actor,
+    )
+    raise_if(record_problems(remigration, exclude=["case", "recorded_by"]))
+    remigration.save()
+    timeline_write(
+        case,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        summary=REMIGRATION_LINES[remigration.regular],
+        params={"country": country_phrase(remigration.country)},
+        category=DataCategory.HISTORY,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=remigration,
+        categories=["history"],
+        details={"case": case.code, "remigration": True},
+    )
+    return remigration
 
 
 @transaction.atomic
-def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Case:
-    """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE)."""
+def remigration_record(*, actor: User, case: Case, **fields: Unpack[RemigrationFields]) -> Remigration:
+    """Records that the returnee moved abroad again, without closing the case (an owner of the case)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    refuse_if_erased(case)
+    if OWNER not in parties_of(actor, case):
+        raise PermissionDenied(_("Only the case's own agency records this."))
+    if case.stage == Stage.CLOSED:
+        raise ValidationError(_("The case is closed: reopen it first."))
+    return _remigration_add(actor=actor, case=case, fields=fields)
+
+
+def _closure_code(case: Case, code: str | None, reason: str, remigration: RemigrationFields | None) -> str:
+    """The reason code of a closure request, checked: one of ClosureReason; a move abroad is recorded,
+    or given now. A caller that gives words only (code None: the demo, older scripts) gets the reason
+    the words name, or none, as the closures recorded before reasons were (migration 0015)."""
+    if code is None:
+        code = reason_of_words(reason)
+        if not code:
+            return ""
+    if code not in ClosureReason.values:
+        raise ValidationError({"reason_code": _("Choose why the case is closed.")})
+    if code == ClosureReason.REMIGRATED and not remigration and not case.remigrations.exists():
+        raise ValidationError({"country": _("Say to which country the returnee moved.")})
+    return code
+
+
+@transaction.atomic
+def closure_move(
+    *,
+    actor: User,
+    case: Case,
+    move: str,
+    reason: str = "",
+    code: str | None = None,
+    remigration: RemigrationFields | None = None,
+    lost_contact_words: str = "",
+) -> Case:
+    """Asks for, decides on, or undoes the closure of a case (cases/workflows.py: CLOSURE). A request
+    says why with `code` (choices.ClosureReason) and words; a request as re-migrated records the move
+    abroad given in `remigration` unless one is recorded. `close_lost_contact` is made only by
+    plans.lost_contact.lost_contact_close, which has counted the missed follow-ups (`lost_contact_words`)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     step = CLOSURE.check(closure_state(case), move, parties_of(actor, case), reason=reason, record=case, actor=actor)
     reason = step.kept_reason(reason)
     raise_if(value_problems("reason", reason, REASON))
     also: tuple[str, ...] = ()
-    if step.name == "approve":
+    if step.name == "request":
+        case.closure_code = _closure_code(case, code, reason, remigration)
+        case.closure_index = None
+        also = ("closure_code", "closure_index")
+        if case.closure_code == ClosureReason.REMIGRATED and remigration:
+            _remigration_add(actor=actor, case=case, fields=remigration)
+    elif step.name in ("approve", "close_lost_contact"):
+        if step.name == "close_lost_contact":
+            case.closure_code, case.closure_reason = ClosureReason.LOST_CONTACT, lost_contact_words
         case.stage_before_closure, case.stage = case.stage, Stage.CLOSED
-        also = ("stage", "stage_before_closure")
+        if case.closure_code == ClosureReason.REINTEGRATED:
+            # The index as it stands today: a later assessment of a reopened case does not rewrite it.
+            case.closure_index = next((i for i in reactions.closure_index.fire(case=case) if i is not None), None)
+        also = ("stage", "stage_before_closure", "closure_code", "closure_reason", "closure_index")
     elif step.name == "reopen":
         case.stage = case.stage_before_closure or Stage.FOLLOW_UP
-        also = ("stage",)
-    details: dict[str, Any] = {
-        "request": {"closure_requested": True},
-        "approve": {"closure_approved": True},
+        case.closure_code, case.closure_index = "", None
+        also = ("stage", "closure_code", "closure_index")
+    every: dict[str, dict[str, Any]] = {
+        "request": {"closure_requested": True, "closure_code": case.closure_code},
+        "approve": {"closure_approved": True, "closure_code": case.closure_code},
         "decline": {"closure_approved": False},
         "reopen": {"reopened": True},
-    }[step.name]
-    if step.name == "approve":  # the agency's work is done: no other agency keeps reading the case
+        "close_lost_contact": {"closure_approved": True, "closure_code": case.closure_code},
+    }
+    details = every[step.name]
+    if case.stage == Stage.CLOSED and step.name != "reopen":
+        # The agency's work is done: no other agency keeps reading the case.
         details["referrals_ended"] = sum(reactions.case_closed.fire(actor=actor, case=case))
     record_move(
         case,
@@ -573,11 +671,38 @@ def closure_move(*, actor: User, case: Case, move: str, reason: str = "") -> Cas
         also=also,
         line=Line(
             kind=CaseEvent.Kind.CLOSURE,
-            summary=CLOSURE_LINES[step.name],
-            text=case.closure_reason if step.name == "approve" else reason,
+            summary=(
+                CLOSURE_LINES_WITH_REASON[step.name]
+                if case.closure_code and step.name in CLOSURE_LINES_WITH_REASON
+                else CLOSURE_LINES[step.name]
+            ),
+            params={"reason": label("closure_reason", case.closure_code)}
+            if case.closure_code and step.name in CLOSURE_LINES_WITH_REASON
+            else {},
+            text=case.closure_reason if step.name in ("approve", "close_lost_contact") else reason,
         ),
         audit_categories=["case"],
         audit_details=details,
+    )
+    return case
+
+
+@transaction.atomic
+def contact_restore(*, actor: User, case: Case) -> Case:
+    """A supervisor of the case's agency says contact with the returnee is restored: the follow-ups
+    due until today no longer count as missed (plans/lost_contact.py dismisses its alert with it)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    refuse_if_erased(case)
+    if SUPERVISOR not in parties_of(actor, case):
+        raise PermissionDenied(_("Only a supervisor of the case's agency does this."))
+    if case.stage == Stage.CLOSED:
+        raise ValidationError(_("The case is closed: reopen it first."))
+    case.contact_restored_on = clock.today()
+    case.version += 1
+    case.save(update_fields=["contact_restored_on", "version", "updated_at"])
+    timeline_write(case, kind=CaseEvent.Kind.EDIT, actor=actor, summary=gettext_noop("Contact restored."))
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=case, categories=["case"], details={"contact_restored": True}
     )
     return case
 

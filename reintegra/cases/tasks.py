@@ -20,6 +20,7 @@ from reintegra.network.models import Agency
 
 from .models import TASK_TITLE_LIMIT, Case, CaseEvent, ReturnJourney, Task
 from .timeline import timeline_write
+from .transitions import refuse_if_erased
 
 
 def case_keeper(case: Case) -> User | None:
@@ -49,6 +50,8 @@ def task_create(
     (`title_phrase`, an English msgid, and `title_params`), shown in each reader's language, and
     `title` is then its English wording. A task on no `case` is one the system gives a supervisor
     about their agency (decisions/0022): it has an assignee, and only they see it."""
+    if case is not None:
+        refuse_if_erased(case)
     agency = agency or actor.agency
     title_params = title_params or {}
     if title_phrase:
@@ -111,6 +114,8 @@ def task_close_linked(task: Task | None) -> None:
 @transaction.atomic
 def task_done(*, actor: User, task: Task) -> Task:
     if task.done_at is None:
+        if task.case is not None:
+            refuse_if_erased(task.case)  # its open tasks were closed when it was erased
         task.done_at = clock.now()
         task.save(update_fields=["done_at"])
         if task.case is not None:

@@ -9,7 +9,10 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
@@ -18,6 +21,18 @@ from reintegra.network.models import Agency
 
 from .models import Case, CaseEvent
 from .timeline import timeline_write
+
+# Sent after every move recorded here, as moved.send(sender=type(record), record=record, move=move,
+# case=case, actor=actor): the notifications app (a layer above) tells whom the move concerns.
+moved = Signal()
+
+
+def refuse_if_erased(case: Case) -> None:
+    """Nothing more is written of a returnee whose identifying data was erased (cases/erasure.py):
+    the case stays as de-identified statistics, never a record to fill in again. Every service that
+    writes a record of a case calls it first; every workflow move passes it in `record_move`."""
+    if case.erased_at is not None:
+        raise ValidationError(_("The returnee's identifying data was erased: nothing more is recorded on this case."))
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,9 @@ def record_move(
     day: datetime.date | None = None,
     also: tuple[str, ...] = (),
 ) -> None:
-    """Saves the move; `also` names fields the service set beside the stamps (a revision number)."""
+    """Saves the move; `also` names fields the service set beside the stamps (a revision number).
+    Refuses every move on an erased case (plans, referrals, enrolments, the case's own moves)."""
+    refuse_if_erased(case)
     fields = workflow.stamp(
         record,
         move,
@@ -82,3 +99,4 @@ def record_move(
         categories=audit_categories,
         details={"move": move.name, **audit_details},
     )
+    moved.send(sender=type(record), record=record, move=move, case=case, actor=actor)

@@ -29,6 +29,16 @@ urlpatterns = [
     path("<str:code>/tasks/<int:task_id>/done/", views.case_action, {"action": "task_done"}, name="task_done"),
     path("<str:code>/closure/", views.case_action, {"action": "closure"}, name="closure"),
     path("<str:code>/closure/decision/", views.case_action, {"action": "closure_decide"}, name="closure_decide"),
+    path("<str:code>/remigration/", views.case_action, {"action": "remigration"}, name="remigration"),
+    path(
+        "<str:code>/lost-contact/close/", views.case_action, {"action": "lost_contact_close"}, name="lost_contact_close"
+    ),
+    path(
+        "<str:code>/lost-contact/dismiss/",
+        views.case_action,
+        {"action": "lost_contact_dismiss"},
+        name="lost_contact_dismiss",
+    ),
     path("<str:code>/reopen/", views.case_action, {"action": "reopen"}, name="reopen"),
     path("<str:code>/erasure/", views.case_action, {"action": "erasure"}, name="erasure"),
     path("<str:code>/erasure/decision/", views.case_action, {"action": "erasure_decide"}, name="erasure_decide"),

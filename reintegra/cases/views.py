@@ -33,15 +33,19 @@ from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.formfields import page_form, with_currency_of
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.pages import CaseAction, case_action_view, run_case_action
+from reintegra.plans import lost_contact
 from reintegra.plans.models import Assessment
 from reintegra.plans.selectors import assessment_chart
 from reintegra.referrals.forms import referral_form_for
+from reintegra.transfers import services as transfer_services
+from reintegra.transfers.models import Transfer, TransferStatus
 
 from . import erasure, selectors, services, tasks
 from .choices import IDENTIFYING_CATEGORIES, DataCategory, DuplicateCheckReason
 from .duplicates import DuplicateCheckThrottled, duplicate_advice, duplicate_check, missing_identity
 from .forms import (
     ClosureDecisionForm,
+    ClosureRequestForm,
     ConsentForm,
     ErasureDecisionForm,
     HistoryForm,
@@ -50,6 +54,7 @@ from .forms import (
     NoteForm,
     PhotoForm,
     ReasonForm,
+    RemigrationForm,
     ReturneeForm,
     ReturnForm,
     SearchForm,
@@ -253,7 +258,8 @@ RETURN_FORM = page_form(ReturnForm, "return")
 CONSENT_FORM = page_form(ConsentForm, "consent")
 NOTE_FORM = page_form(NoteForm, "note")
 TASK_FORM = page_form(TaskForm, "task")
-CLOSURE_FORM = page_form(ReasonForm, "closure")
+CLOSURE_FORM = page_form(ClosureRequestForm, "closure")
+REMIGRATION_FORM = page_form(RemigrationForm, "remigration")
 REOPEN_FORM = page_form(ReasonForm, "reopen")
 ERASURE_FORM = page_form(ReasonForm, "erasure")
 PHOTO_FORM = page_form(PhotoForm, "photo")
@@ -271,6 +277,7 @@ def _detail_context(
         "sees": {c: access.sees(c) for c in DataCategory.values},
         "timeline": selectors.case_timeline(access=access),
         "history": case.history.all() if access.sees(DataCategory.HISTORY) else [],
+        "remigrations": case.remigrations.all() if access.sees(DataCategory.HISTORY) else [],
         "journey": getattr(case, "return_journey", None) if access.sees(DataCategory.RETURN) else None,
         "tasks": case.tasks.filter(agency_id=access.viewer_agency_id).select_related("assignee"),
         "chart": _assessment_chart(case) if access.sees(DataCategory.PLAN) else None,
@@ -288,6 +295,7 @@ def _detail_context(
             "photo_form": PHOTO_FORM(),
             "task_form": TASK_FORM(),
             "closure_form": CLOSURE_FORM(),
+            "remigration_form": REMIGRATION_FORM(),
             "reopen_form": REOPEN_FORM(),
             # The buttons are the moves this user may make now.
             "closure_moves": [
@@ -296,6 +304,9 @@ def _detail_context(
                     closure_state(case), parties_of(require_member(request.user), case), record=case, actor=request.user
                 )
             ],
+            # Transfers (issue 16): who held the case when, and a transfer waiting for an answer.
+            "held_by": transfer_services.held_by(case),
+            "pending_transfer": Transfer.objects.filter(case=case, status=TransferStatus.PENDING).first(),
             "erasure_form": ERASURE_FORM(),
             "erasure_moves": [
                 m.name
@@ -389,6 +400,13 @@ def _withdraw_consent(user: User, access: CaseAccess, data: dict[str, Any], cons
     return services.consent_withdraw(actor=user, consent=consent)
 
 
+def _remigration_given(data: dict[str, Any]) -> Any:
+    """The move abroad posted with a closure request (a destination chosen), or None."""
+    if not data.get("country"):
+        return None
+    return {"country": data["country"], "regular": data.get("regular"), "left_on": data.get("left_on")}
+
+
 def _task_done(user: User, access: CaseAccess, data: dict[str, Any], task_id: int) -> Any:
     task = Task.objects.filter(case=access.case, pk=task_id, agency=user.agency).first()
     if task is None:
@@ -434,10 +452,31 @@ CASE_ACTIONS = {
     ),
     "task_done": CaseAction(_task_done, gettext_lazy("Task done.")),
     "closure": CaseAction(
-        lambda u, a, d: services.closure_move(actor=u, case=a.case, move="request", reason=d["reason"]),
+        lambda u, a, d: services.closure_move(
+            actor=u,
+            case=a.case,
+            move="request",
+            reason=d["reason"],
+            code=d["reason_code"],
+            remigration=_remigration_given(d),
+        ),
         gettext_lazy("Closure requested; a supervisor will decide."),
         CLOSURE_FORM,
         "closure_form",
+    ),
+    "remigration": CaseAction(
+        lambda u, a, d: services.remigration_record(actor=u, case=a.case, **d),
+        gettext_lazy("Move abroad recorded. The case stays open."),
+        REMIGRATION_FORM,
+        "remigration_form",
+    ),
+    "lost_contact_close": CaseAction(
+        lambda u, a, d: lost_contact.lost_contact_close(actor=u, case=a.case),
+        gettext_lazy("Case closed as lost contact. It can be reopened if the returnee gets in touch."),
+    ),
+    "lost_contact_dismiss": CaseAction(
+        lambda u, a, d: lost_contact.lost_contact_dismiss(actor=u, case=a.case),
+        gettext_lazy("Contact restored: the alert is dismissed."),
     ),
     "closure_decide": CaseAction(
         lambda u, a, d: services.closure_move(actor=u, case=a.case, move="approve" if d["approve"] else "decline"),

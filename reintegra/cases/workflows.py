@@ -162,6 +162,18 @@ CLOSURE = Workflow(
             decline_clears_reason=False,
         ),
         Move(
+            "close_lost_contact",
+            (OPEN, REQUESTED),
+            CLOSED,
+            by=frozenset({SUPERVISOR}),
+            stamps={"closed_at": Stamp.NOW, "closure_requested_at": Stamp.CLEAR, "closure_requested_by": Stamp.CLEAR},
+            then=("the case is closed as lost contact, from the supervisor's queue of missed follow-ups",),
+            label=_("Close: lost contact"),
+            # Made from the supervisor's queue by plans.lost_contact.lost_contact_close, which counts
+            # the missed follow-ups first: never offered as a button of the case's closure.
+            automatic=True,
+        ),
+        Move(
             "reopen",
             (CLOSED,),
             OPEN,

@@ -58,6 +58,8 @@ from reintegra.demo.people import Home, homes, person_draw
 from reintegra.lib import crypto
 from reintegra.lib.fields import ENCRYPTED_FIELDS
 from reintegra.network.models import Agency
+from reintegra.notifications.models import EmailFrequency
+from reintegra.notifications.services import frequency_set
 
 # Above this many cases `reintegra demo` takes the bulk path (or with --bulk at any count).
 BULK_FROM = 5000
@@ -264,6 +266,7 @@ def teams_make(count: int, *, password: str | None = None) -> list[dict[int, int
                 last_name=f"{user.last_name} {team}",
                 email=f"{username}@demo.reintegra.invalid",
             )
+            frequency_set(user=clone, frequency=EmailFrequency.NEVER)  # as the demo's own staff
             clones[user.pk] = clone.pk
         if hashed:
             User.objects.filter(pk__in=clones.values()).update(password=hashed)

@@ -10,6 +10,8 @@ from django.db.models import Max
 
 from reintegra.accounts.models import User
 from reintegra.cases import services as case_services
+from reintegra.cases.choices import ClosureReason, HistoryType
+from reintegra.cases.closure import reason_of_words
 from reintegra.cases.models import Case, CaseEvent
 from reintegra.demo.drawing import SEED, Writer
 from reintegra.demo.timing import HOUR, Pace, zone_of
@@ -30,6 +32,15 @@ class Closing:
     def closes(self) -> bool:
         """Whether the case ends closed: everything on it is done before."""
         return self.closure == "approved" and self.supervisor is not None
+
+
+def _abroad_again(case: Case, reason: str) -> case_services.RemigrationFields | None:
+    """The move abroad a closure's words speak of (the demo's say "through a licensed agency":
+    regular channels), to the country the person worked in before; None for other reasons."""
+    if reason_of_words(reason) != ClosureReason.REMIGRATED:
+        return None
+    worked = case.history.filter(type=HistoryType.EXPLOITATION).values_list("country", flat=True).first()
+    return {"country": worked or "MY", "regular": True}
 
 
 def close_demo_cases(
@@ -54,7 +65,13 @@ def close_demo_cases(
         else:
             requested = pace.after(last, pace.wait("closure_after_last_work"), zone)
         with clock.running_at(min(requested, now)):
-            case_services.closure_move(actor=closing.requester, case=case, move="request", reason=closing.reason)
+            case_services.closure_move(
+                actor=closing.requester,
+                case=case,
+                move="request",
+                reason=closing.reason,
+                remigration=_abroad_again(case, closing.reason),
+            )
         if decision is not None and closing.supervisor is not None:
             with clock.running_at(pace.after(requested, pace.wait("closure_decision"), zone)):
                 case_services.closure_move(actor=closing.supervisor, case=Case.objects.get(pk=case.pk), move=decision)

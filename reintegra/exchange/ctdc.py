@@ -45,7 +45,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -388,9 +388,23 @@ def is_k_anonymous(rows: Iterable[tuple[str, ...]], k: int) -> bool:
 # --- The file -------------------------------------------------------------------------------------
 
 
-def release(k: int = DEFAULT_K) -> Release:
-    """The k-anonymous CTDC rows of every consenting case (two queries, read in chunks)."""
-    return anonymise(rows_of(case_tuples(), event_tuples()), k)
+def release(k: int = DEFAULT_K, *, progress: Callable[[int], None] | None = None) -> Release:
+    """The k-anonymous CTDC rows of every consenting case (two queries, read in chunks); `progress`
+    is told how many cases were read, at every chunk (the background job's page shows it)."""
+    cases: Iterable[CaseTuple] = case_tuples()
+    if progress is not None:
+        cases = _counted(cases, progress)
+    return anonymise(rows_of(cases, event_tuples()), k)
+
+
+def _counted(cases: Iterable[CaseTuple], progress: Callable[[int], None]) -> Iterator[CaseTuple]:
+    done = 0
+    for case in cases:
+        yield case
+        done += 1
+        if done % CHUNK == 0:
+            progress(done)
+    progress(done)
 
 
 def csv_lines(result: Release) -> Iterator[str]:
@@ -419,15 +433,21 @@ def summary(result: Release) -> dict[str, Any]:
     }
 
 
-def export(*, k: int = DEFAULT_K, actor: User | None) -> Release:
+def export(
+    *,
+    k: int = DEFAULT_K,
+    actor: User | None,
+    progress: Callable[[int], None] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Release:
     """The release, logged in the audit log as an export (who, k, and what it cost; no case named).
-    `actor` is None on the command line."""
-    result = release(k)
+    `actor` is None on the command line; `details` adds to the log (the background job's number)."""
+    result = release(k, progress=progress)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
         object_type="ctdc",
         categories=["profile", "history"],
-        details=summary(result),
+        details=summary(result) | (details or {}),
     )
     return result

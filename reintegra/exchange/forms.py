@@ -8,7 +8,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from . import htcds, preview
+from . import ctdc, htcds, preview
 
 
 class ImportUploadForm(forms.Form):
@@ -68,4 +68,20 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "export-%s")
+        super().__init__(*args, **kwargs)
+
+
+class CtdcForm(forms.Form):
+    """The k of a CTDC file: never below CTDC's own releases on the page (the command may go lower)."""
+
+    k = forms.IntegerField(
+        label=_("k (each combination occurs at least this many times)"),
+        help_text=_("At least 11, as CTDC's own releases; a larger k hides more but leaves more records out."),
+        min_value=ctdc.DEFAULT_K,
+        max_value=1000,
+        initial=ctdc.DEFAULT_K,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "ctdc-%s")
         super().__init__(*args, **kwargs)

@@ -31,7 +31,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import CASE_OWNER_ROLES, AuditEvent, Role, User
+from reintegra.cases import reactions
 from reintegra.cases.choices import ConsentPurpose, HistoryType, Stage
+from reintegra.cases.closure import reason_of_words
 from reintegra.cases.models import (
     CODE_ALPHABET,
     Case,
@@ -329,6 +331,8 @@ class _RowReader:
             "closed_at": now if stage == Stage.CLOSED else None,
             "stage_before_closure": Stage.IDENTIFICATION if stage == Stage.CLOSED else "",
             "closure_reason": closure_reason,
+            # HTCDS keeps the reason as free text: the reason its words name (cases/closure.py), if any.
+            "closure_code": reason_of_words(closure_reason) if stage == Stage.CLOSED else "",
             "external_id": key,
         }
         for message in value_problems("closure_reason", closure_reason, [validate_plain_text]).get(
@@ -700,6 +704,7 @@ def _write(
         )
         if progress:
             progress(rows + start + len(chunk), 2 * rows)
+    reactions.records_written.fire(case_ids=[item.case["id"] for item in planned])  # around save()
     audit_record(
         actor=actor,
         action=AuditEvent.Action.CREATE,

@@ -1,8 +1,10 @@
-"""The background work of the import pages: one run of an `ImportJob` (its preview, or its import
-once confirmed), through Django's tasks framework (`reintegra worker` runs the queue beside the
-server). A small file runs the same function in the request (jobs.py)."""
+"""The background work of the exchange pages, through Django's tasks framework (`reintegra worker`
+runs the queue beside the server): one run of an `ImportJob` (its preview, or its import once
+confirmed; a small file runs the same function in the request, jobs.py), and the making of a CTDC
+file asked for on the insights pages (`CtdcExportJob`, ctdc_jobs.py)."""
 
 import base64
+import gzip
 import logging
 from dataclasses import asdict
 from typing import Any
@@ -12,8 +14,8 @@ from django_tasks import task
 
 from reintegra.lib import clock
 
-from . import htcds, preview
-from .models import ImportJob
+from . import ctdc, htcds, preview
+from .models import CtdcExportJob, ImportJob
 
 logger = logging.getLogger("reintegra.exchange")
 
@@ -90,3 +92,56 @@ def _finish(job: ImportJob, *, status: str, error: str, keep_file: bool) -> None
 def import_job_run(job_id: int) -> None:
     """The worker's entry: one run of an import job."""
     run_import_job(job_id)
+
+
+# --- The CTDC file asked for on the insights pages (ctdc_jobs.py, decisions/0032) -----------------
+
+
+def run_ctdc_job(job_id: int) -> None:
+    """Makes the job's file once (ctdc.export: logged as an export by the person who asked) and keeps
+    it compressed and encrypted. A job that is not waiting to run is left as it is."""
+    with transaction.atomic():
+        job = CtdcExportJob.objects.select_for_update().select_related("requested_by").get(pk=job_id)
+        if job.status != CtdcExportJob.Status.QUEUED:
+            return
+        job.status = CtdcExportJob.Status.RUNNING
+        job.started_at = clock.now()
+        job.cases_done = 0
+        job.save(update_fields=["status", "started_at", "cases_done"])
+
+    def progress(done: int) -> None:
+        CtdcExportJob.objects.filter(pk=job.pk).update(cases_done=done)
+
+    try:
+        result = ctdc.export(k=job.k, actor=job.requested_by, progress=progress, details={"job": job.pk})
+        text = "".join(ctdc.csv_lines(result))
+        packed = base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+    except Exception as exc:  # the job says it failed; the worker goes on to the next
+        logger.exception("CTDC export job %s failed", job.pk)
+        job.status, job.error = CtdcExportJob.Status.FAILED, type(exc).__name__
+        job.finished_at = job.deleted_at = clock.now()
+        job.save(update_fields=["status", "error", "finished_at", "deleted_at"])
+        return
+    job.status, job.error = CtdcExportJob.Status.DONE, ""
+    job.summary = ctdc.summary(result)
+    job.file_data, job.file_size = packed, len(text.encode("utf-8"))
+    job.cases_done = job.cases_total = result.included
+    job.finished_at = clock.now()
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "summary",
+            "file_data",
+            "file_size",
+            "cases_done",
+            "cases_total",
+            "finished_at",
+        ]
+    )
+
+
+@task()
+def ctdc_job_run(job_id: int) -> None:
+    """The worker's entry: the making of one CTDC file."""
+    run_ctdc_job(job_id)

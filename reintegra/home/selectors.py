@@ -16,6 +16,7 @@ from reintegra.livelihoods.choices import EnrolmentStatus
 from reintegra.livelihoods.handover import LIVELIHOOD_SERVICE_CATEGORIES
 from reintegra.livelihoods.models import Enrolment
 from reintegra.plans.choices import PlanStatus
+from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue
 from reintegra.plans.models import Plan
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from reintegra.referrals.models import Referral
@@ -61,6 +62,8 @@ class Queues:
     closures: list[Case]
     overrides: list[Referral]
     team_overdue: list[dict[str, Any]]
+    # Cases whose follow-ups were missed in a row (plans/lost_contact.py): close or dismiss.
+    lost_contact: list[OutOfContact] = field(default_factory=list)
 
 
 def queues_for(*, user: User, agency: int) -> Queues:
@@ -91,7 +94,13 @@ def queues_for(*, user: User, agency: int) -> Queues:
         .annotate(n=Count("pk"))
         .order_by("-n")
     )
-    return Queues(plans=list(plans), closures=list(closures), overrides=list(overrides), team_overdue=team_overdue)
+    return Queues(
+        plans=list(plans),
+        closures=list(closures),
+        overrides=list(overrides),
+        team_overdue=team_overdue,
+        lost_contact=lost_contact_queue(agency_id=agency),
+    )
 
 
 @dataclass

@@ -26,12 +26,14 @@ from reintegra.access import (
     require_member,
     sees_programme_figures,
     task_list_for_user,
+    transfer_list_for_user,
 )
 from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_no_personal_data, shows_personal_data
 from reintegra.cases.tasks import task_done
 from reintegra.insights.dashboards import DASHBOARDS
 from reintegra.lib.http import run_as_messages
 from reintegra.network.selectors import countries_in_network
+from reintegra.transfers.models import TransferStatus
 
 from . import selectors
 
@@ -52,6 +54,7 @@ def _note_shown(
     if queues is not None:
         shown["referral"] += queues.overrides
         shown["case"] += [*queues.closures, *(plan.case for plan in queues.plans)]
+        shown["case"] += [item.case for item in queues.lost_contact]
     if inbox is not None:
         shown["referral"] += [*inbox.to_answer, *inbox.to_take_on]
         shown["livelihood"] += [*inbox.to_enrol, *inbox.in_training, *inbox.to_place]
@@ -86,6 +89,13 @@ def home(request: HttpRequest) -> HttpResponse:
         context["today"] = today = selectors.today_for(user=user)
         if is_supervisor(user) and user.agency_id is not None:
             context["queues"] = queues = selectors.queues_for(user=user, agency=user.agency_id)
+            # Transfers waiting, both ways (issue 16): case codes and agencies only.
+            context["transfers_waiting"] = list(
+                transfer_list_for_user(user)
+                .filter(status=TransferStatus.PENDING)
+                .select_related("case", "from_agency", "to_agency")
+                .order_by("proposed_at", "pk")[:50]
+            )
     elif receives_cases(user):  # a provider's staff: receives cases, keeps none
         context["inbox"] = inbox = selectors.inbox_for(user=user)
     _note_shown(request, today, queues, inbox)

@@ -36,7 +36,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from reintegra.accounts.models import Role, User
-from reintegra.cases.choices import Stage
+from reintegra.cases.choices import ClosureReason, Stage
 from reintegra.cases.models import Case, Task
 from reintegra.lib import charts, clock
 from reintegra.plans.choices import PlanStatus
@@ -370,5 +370,43 @@ def waiting(filters: Filters) -> Figure:
     )
 
 
+# --- Closures by reason (issue 16) --------------------------------------------------------------
+
+
+def closures_by_reason(filters: Filters) -> Figure:
+    """The agency's cases closed in the period, by the reason recorded (the IOM guidance's): one query."""
+    closed = Case.objects.filter(agency_id=_agency(filters), stage=Stage.CLOSED)
+    closed = _for_people(closed.filter(filters.period("closed_at__date")), filters, case_path="")
+    counts = dict(closed.values_list("closure_code").annotate(n=Count("pk")).order_by())
+    table = Table(row_header=_("Reason for closing"), columns=[_("Cases closed")])
+    for code, label in ClosureReason.choices:
+        table.rows.append(Row(str(label), [_count(counts.get(code, 0))]))
+    if counts.get(""):
+        table.rows.append(Row(_("Not recorded (closed before reasons were)"), [_count(counts[""])]))
+    table.rows.append(Row(_("All closed cases"), [_count(sum(counts.values()))]))
+    title = _("Cases closed, by reason")
+    return Figure(
+        key="caseload-closure-reasons",
+        title=title,
+        table=table,
+        chart=charts.bar_chart(
+            title=title,
+            labels=[r.label for r in reversed(table.rows[:-1])],
+            series=[charts.Series(_("Cases closed"), table.column(0)[:-1][::-1])],
+            horizontal=True,
+        ),
+        note=_(
+            "By the day the closure was approved. A case closed as reintegrated keeps its last sustainability index; "
+            "a move abroad again is recorded on the case, never as a failure of the person."
+        ),
+    )
+
+
 def figures(filters: Filters) -> list[Figure]:
-    return [by_stage_and_worker(filters), case_age(filters), overdue_tasks(filters), waiting(filters)]
+    return [
+        by_stage_and_worker(filters),
+        case_age(filters),
+        overdue_tasks(filters),
+        waiting(filters),
+        closures_by_reason(filters),
+    ]

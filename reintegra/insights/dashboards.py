@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from . import caseload, network, outcomes, returns, voice
+from . import caseload, feedback, network, outcomes, returns, voice
 from .cubes import Figure
 from .filters import Filters
 
@@ -69,6 +69,17 @@ DASHBOARDS: dict[str, Dashboard] = {
                 "date of return."
             ),
             figures=outcomes.figures,
+        ),
+        Dashboard(
+            name="feedback",
+            api_name="feedback",
+            title=_("Returnees' feedback"),
+            summary=_(
+                "What returnees say of the services they received, per provider and per kind of service: how useful, "
+                "whether they were treated with respect and whether their choice was respected."
+            ),
+            counted_by=_("Counted by the month the feedback was given."),
+            figures=feedback.figures,
         ),
         Dashboard(
             name="caseload",

@@ -41,6 +41,7 @@ from django.db.models.signals import post_delete, post_save
 
 from reintegra.cases.choices import Exploitation, HistoryType, Industry
 from reintegra.cases.models import Case, HistoryEvent, Returnee, ReturnJourney
+from reintegra.cases.reactions import records_written
 from reintegra.livelihoods.choices import EARNING_STATUSES, EnrolmentStatus
 from reintegra.livelihoods.models import (
     Enrolment,
@@ -596,7 +597,14 @@ def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     _refresh(CASES_OF[sender](instance))
 
 
+def touched(case_ids: Iterable[int], **kwargs: Any) -> None:
+    """Works out again the facts of cases whose records were written around save() (QuerySet.update(),
+    raw SQL, a bulk insert): the services that do so fire cases/reactions.records_written."""
+    _refresh(sorted({int(pk) for pk in case_ids if pk is not None}))
+
+
 def connect() -> None:
+    records_written.connect(touched)
     for model in CASES_OF:
         uid = f"insights-facts-{model._meta.label_lower}"
         post_save.connect(_saved, sender=model, dispatch_uid=uid)

@@ -117,11 +117,11 @@ def protect(
     close({line for key in result.hidden for line in line_of[key]})
     # The line rule is not enough (lines solved together can still pin a cell down): an audit solves
     # what a reader can compute, and hides more until no small cell is given back.
+    clear: set[frozenset[Key]] = set()  # groups audited and found safe (the same cells, the same LPs)
     for _round in range(len(result.cells)):
-        disclosed = _given_back(result, lines, line_of)
-        if not disclosed:
+        group = _given_back(result, lines, line_of, clear)
+        if group is None:
             break
-        group = disclosed[0]
         partner = cheapest(m for key in group for line in line_of[key] for m in lines[line] if free(m))
         if partner is None:
             partner = cheapest(key for key in result.cells if free(key))
@@ -133,11 +133,17 @@ def protect(
 
 
 def _given_back(
-    result: Protected, lines: Mapping[tuple[int, Key], list[Key]], line_of: Mapping[Key, list[tuple[int, Key]]]
-) -> list[list[Key]]:
-    """The groups of linked hidden cells in which a reader can compute a small cell back exactly: the
-    shown values, "a margin is the sum of its line" and "a hidden cell is not zero" (zeros are shown)
-    leave it one whole number. One linear programme per bound, over the group's cells only."""
+    result: Protected,
+    lines: Mapping[tuple[int, Key], list[Key]],
+    line_of: Mapping[Key, list[tuple[int, Key]]],
+    clear: set[frozenset[Key]],
+) -> list[Key] | None:
+    """The first group of linked hidden cells (in sorted order) in which a reader can compute a small
+    cell back exactly: the shown values, "a margin is the sum of its line" and "a hidden cell is not
+    zero" (zeros are shown) leave it one whole number. One linear programme per bound, over the
+    group's cells only. A group's programme depends only on its cells (a shown cell on one of its
+    lines that gets hidden joins the group), so a group found safe (`clear`) is not solved again
+    while its cells stay the same."""
     parent = {key: key for key in result.hidden}
 
     def find(key: Key) -> Key:
@@ -153,12 +159,17 @@ def _given_back(
     groups: dict[Key, list[Key]] = defaultdict(list)
     for key in sorted(result.hidden):  # sorted: the first group found is the same in every process
         groups[find(key)].append(key)
-    found = []
     for group in groups.values():
         small = sorted(key for key in group if result.cells[key] < result.k)
-        if small and _pinned(result, sorted(group), small, lines, line_of):
-            found.append(group)
-    return found
+        if not small:
+            continue
+        cells = frozenset(group)
+        if cells in clear:
+            continue
+        if _pinned(result, sorted(group), small, lines, line_of):
+            return group
+        clear.add(cells)
+    return None
 
 
 def _pinned(
@@ -168,32 +179,43 @@ def _pinned(
     lines: Mapping[tuple[int, Key], list[Key]],
     line_of: Mapping[Key, list[tuple[int, Key]]],
 ) -> bool:
-    from scipy.optimize import linprog  # a dependency of the matching engine already
+    import numpy as np  # noqa: PLC0415 (with scipy, loaded only when a cube has small cells)
+    from scipy.optimize import linprog  # noqa: PLC0415 (a dependency of the matching engine already)
+    from scipy.sparse import csr_array  # noqa: PLC0415
 
+    # The equations as a sparse matrix: a group of thousands of cells has as many lines, each
+    # touching a handful of them (a dense one is most of the time spent on a large cube).
     index = {key: i for i, key in enumerate(group)}
-    equations, constants, seen = [], [], set()
+    rows: list[int] = []
+    columns: list[int] = []
+    signs: list[float] = []
+    constants: list[float] = []
+    seen: set[tuple[int, Key]] = set()
     for key in group:
         for line in line_of[key]:
             if line in seen:
                 continue
             seen.add(line)
-            row, constant = [0.0] * len(group), 0.0
+            constant = 0.0
             for member in lines[line]:
                 sign = -1.0 if member[line[0]] == ALL else 1.0
                 if member in index:
-                    row[index[member]] += sign
+                    rows.append(len(constants))
+                    columns.append(index[member])
+                    signs.append(sign)
                 else:
                     constant -= sign * result.cells[member]
-            equations.append(row)
             constants.append(constant)
+    equations = csr_array((signs, (rows, columns)), shape=(len(constants), len(group)))
+    b_eq = np.array(constants)
     bounds = [(1, None)] * len(group)
     for key in small:
-        goal = [0.0] * len(group)
+        goal = np.zeros(len(group))
         goal[index[key]] = 1.0
-        low = linprog(goal, A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
-        high = linprog([-g for g in goal], A_eq=equations, b_eq=constants, bounds=bounds, method="highs")
+        low = linprog(goal, A_eq=equations, b_eq=b_eq, bounds=bounds, method="highs")
         if low.status != 0:
             continue
+        high = linprog(-goal, A_eq=equations, b_eq=b_eq, bounds=bounds, method="highs")
         if high.status != 0:  # unbounded: no number is given back
             continue
         if math.floor(-high.fun + 1e-7) <= math.ceil(low.fun - 1e-7):

@@ -25,7 +25,7 @@ from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
 from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
-from reintegra.cases.transitions import Line, record_move
+from reintegra.cases.transitions import Line, record_move, refuse_if_erased
 from reintegra.lib import clock
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months, show_day
@@ -108,6 +108,7 @@ def enrolment_recommend(
     """Puts an option before the returnee (`on` a past date when entering earlier records). An option
     they declined is not put before them again unless they ask for it (`asked_by_returnee`). A cohort
     allocation names its round, so its offers can be reviewed and withdrawn together."""
+    refuse_if_erased(access.case)
     if not access.own:
         raise PermissionDenied
     case = access.case
@@ -189,6 +190,7 @@ def enrolment_move(
     """One step of the workflow (livelihoods/workflows.py), named after the status it leads to;
     placement has its own service."""
     enrolment = Enrolment.objects.select_for_update().select_related("case", "opportunity").get(pk=access.enrolment.pk)
+    refuse_if_erased(enrolment.case)
     check_version(enrolment, expected_version=version, submitted={"status": to}, fields=("status",))
     raise_if(record_problems(Enrolment(status=to), only=("status",)))
     errors: dict[str, Any] = {}
@@ -241,6 +243,7 @@ FOLLOW_UP_TASK = ngettext(
 def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.date) -> list[IncomeFollowUp]:
     """Follow-ups 1, 3, 6 and 12 months after `start` (completion or start of work, whichever comes
     first), each with a task for the case's caseworker. Scheduled once; later calls change nothing."""
+    refuse_if_erased(enrolment.case)
     if enrolment.follow_ups.exists():
         return list(enrolment.follow_ups.all())
     case = enrolment.case
@@ -271,6 +274,7 @@ def follow_ups_schedule(*, actor: User, enrolment: Enrolment, start: datetime.da
 def stipend_record(
     *, actor: User, access: EnrolmentAccess, paid_on: datetime.date, amount: Decimal | None, currency: str
 ) -> StipendPayment:
+    refuse_if_erased(access.enrolment.case)
     if not access.can_record_progress:
         raise PermissionDenied
     enrolment = Enrolment.objects.select_for_update().get(pk=access.enrolment.pk)
@@ -304,6 +308,7 @@ def placement_record(
     **given: Unpack[PlacementFields],
 ) -> Placement:
     """Records (or corrects, with the values given) where the option led, and marks the enrolment placed."""
+    refuse_if_erased(access.enrolment.case)
     values = group_values(Placement, PLACEMENT_FIELDS, given)
     if not access.can_record_progress:
         raise PermissionDenied
@@ -357,6 +362,7 @@ def follow_up_record(
 ) -> IncomeFollowUp:
     """Work and income at a follow-up point, recorded by the case's agency or by the option's provider,
     which follows the people it trained or placed (decisions/0018); its task, the caseworker's, closes."""
+    refuse_if_erased(access.enrolment.case)
     values = group_values(IncomeFollowUp, FOLLOW_UP_FIELDS, given)
     # Income is the livelihood category: a provider whose referral does not share it neither reads nor records it.
     if not access.can_record_progress or not access.reads_income:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from reintegra.accounts.models import AuditEvent, User
+from reintegra.cases.transitions import refuse_if_erased
 from reintegra.lib import clock
 from reintegra.lib.dates import show_day
 from reintegra.lib.phrases import names
@@ -204,6 +205,7 @@ def enrolment_from_referral(
     is a move of the workflow, checked by the table as if made one by one; all or nothing."""
     # Only non-null relations beside the lock: PostgreSQL locks no outer join's nullable side.
     referral = Referral.objects.select_for_update().select_related("case", "to_agency").get(pk=referral.pk)
+    refuse_if_erased(referral.case)
     if actor.agency_id is None or actor.agency_id != referral.to_agency_id:
         raise PermissionDenied
     if not referral.gives_access():

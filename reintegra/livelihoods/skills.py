@@ -8,6 +8,7 @@ from django.utils.translation import gettext_noop
 
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.scope import CaseAccess
+from reintegra.cases.transitions import refuse_if_erased
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.validation import full_clean_or_raise
 
@@ -27,6 +28,7 @@ def profile_save(
 ) -> SkillsProfile:
     """Creates or updates the case's profile with the values given (the others are emptied); the
     case's agency writes it, with the returnee."""
+    refuse_if_erased(access.case)
     values = group_values(SkillsProfile, PROFILE_FIELDS, given)
     if not access.own:
         raise PermissionDenied

@@ -32,6 +32,7 @@ from reintegra.access import (
 )
 from reintegra.accounts.models import User
 from reintegra.accounts.reads import note_nothing_shown, note_read, shows_no_personal_data, shows_personal_data
+from reintegra.insights import feedback as insights_feedback
 from reintegra.lib import csvsafe, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_add_refusal
@@ -248,6 +249,12 @@ def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
             "query": request.GET.urlencode(),
             "min_cell": settings.INSIGHTS_MIN_CELL,
             "columns": [(s.key, s.label) for s in scorecard.SPECS.values()],
+            # The returnees' own feedback on the trainings and placements in scope (issue 16), suppressed below k.
+            "feedback_table": insights_feedback.programme_table(
+                provider_id=form.scope.provider.pk if form.scope.provider else None,
+                since=form.scope.since,
+                until=form.scope.until,
+            ),
             "tables": [
                 (_("By provider"), "by-provider", _("Provider"), audit["card"].providers),
                 (_("By area of the option"), "by-area", _("Area"), audit["card"].areas),

@@ -17,6 +17,7 @@ from reintegra.access import (
     service_get_for_user,
 )
 from reintegra.accounts.reads import shows_no_personal_data
+from reintegra.insights import feedback as insights_feedback
 from reintegra.lib import csvsafe, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import HtmxHttpRequest
@@ -72,6 +73,12 @@ def agency_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "services": services_,
         "areas": [geo.area_name(a.code) for a in agency.areas.all()],
         "can_edit": can_edit_agency(request.user, agency),
+        # The returnees' feedback on the agency's services, for its own staff, suppressed below k (issue 16).
+        "feedback": (
+            insights_feedback.provider_summary(agency.pk)
+            if getattr(request.user, "agency_id", None) == agency.pk
+            else None
+        ),
     }
     return render(request, "network/agency_detail.html", context)
 

@@ -18,7 +18,7 @@ from reintegra.cases.choices import DataCategory
 from reintegra.cases.models import Case, Task
 from reintegra.cases.tasks import case_keeper, task_close_linked, task_create
 from reintegra.cases.timeline import edit_line
-from reintegra.cases.transitions import Line, record_move
+from reintegra.cases.transitions import Line, record_move, refuse_if_erased
 from reintegra.lib import clock
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months, show_day
@@ -45,6 +45,7 @@ def _audit(obj: Any, *, actor: User, action: str, **details: Any) -> None:
 def priorities_record(
     *, actor: User, case: Case, ranking: Iterable[str], words: dict[str, str] | None = None, context: str = "review"
 ) -> PriorityRanking:
+    refuse_if_erased(case)
     record = PriorityRanking(
         case=case,
         recorded_at=clock.now(),
@@ -71,6 +72,7 @@ def latest_ranking(case: Case) -> PriorityRanking | None:
 
 @transaction.atomic
 def plan_start(*, actor: User, case: Case, language: str = "") -> Plan:
+    refuse_if_erased(case)
     plan, created = Plan.objects.get_or_create(
         case=case, defaults={"author": actor, "language": language or (case.returnee.languages or ["en"])[0]}
     )
@@ -112,6 +114,7 @@ def _revise_if_settled(plan: Plan, actor: User) -> Plan:
 @transaction.atomic
 def plan_update(*, actor: User, plan: Plan, version: int | None, **changes: Unpack[PlanDetails]) -> Plan:
     """Changes the details given (PLAN_DETAILS); a detail left out keeps its value."""
+    refuse_if_erased(plan.case)
     unknown = set(changes) - set(PLAN_DETAILS)
     if unknown:
         raise TypeError(f"plan_update() got unknown details: {sorted(unknown)}")
@@ -136,6 +139,7 @@ def goal_add(
     priorities: Iterable[str] = (),
     target_date: datetime.date | None = None,
 ) -> Goal:
+    refuse_if_erased(plan.case)
     goal = Goal(
         plan=plan,
         domain=domain,
@@ -180,6 +184,7 @@ def action_add(
     service: Service | None = None,
     enrolment: Enrolment | None = None,
 ) -> Action:
+    refuse_if_erased(goal.plan.case)
     case = goal.plan.case
     action = Action(
         goal=goal,
@@ -207,6 +212,7 @@ def action_add(
 
 @transaction.atomic
 def action_done(*, actor: User, action: Action) -> Action:
+    refuse_if_erased(action.goal.plan.case)
     if action.done_at is None:
         action.done_at = clock.now()
         action.save(update_fields=["done_at"])
@@ -245,6 +251,7 @@ def _snapshot(plan: Plan) -> dict[str, Any]:
 @transaction.atomic
 def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
     """Submits or approves the plan (plans/workflows.py); each keeps the revision as it stands."""
+    refuse_if_erased(plan.case)
     plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
     step = PLAN.check(plan.status, move, parties_of(actor, plan), record=plan, actor=actor)
     if step.name == "revise":
@@ -295,6 +302,7 @@ ASSESSMENT_TASK = gettext_noop("Reintegration assessment: %(when)s")
 def assessments_schedule(*, actor: User, case: Case, returned_on: datetime.date) -> list[Assessment]:
     """Baseline, 3, 6 and 12 months after return, each with a follow-up task for the case's agency.
     Re-run when the return date changes: open assessments move, done ones stay."""
+    refuse_if_erased(case)
     scheduled = []
     for point, months in ASSESSMENT_MONTHS.items():
         due = add_months(returned_on, months)
@@ -332,6 +340,7 @@ def index_weights() -> scoring.Weights:
 def assessment_record(
     *, actor: User, assessment: Assessment, answers: dict[str, Any], done_on: datetime.date
 ) -> Assessment:
+    refuse_if_erased(assessment.case)
     assessment = Assessment.objects.select_for_update().select_related("case").get(pk=assessment.pk)
     errors: dict[str, Any] = {}
     if done_on > clock.today():

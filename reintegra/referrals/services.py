@@ -16,7 +16,7 @@ from reintegra.cases.choices import ConsentPurpose
 from reintegra.cases.models import Case, CaseEvent, Consent
 from reintegra.cases.scope import CaseAccess
 from reintegra.cases.timeline import timeline_write
-from reintegra.cases.transitions import Line, record_move
+from reintegra.cases.transitions import Line, record_move, refuse_if_erased
 from reintegra.lib import clock
 from reintegra.lib.phrases import label, names
 from reintegra.lib.validation import full_clean_or_raise, raise_if, record_problems, value_problems
@@ -94,6 +94,7 @@ def referral_send(
 ) -> Referral:
     """Sends the case to another agency, under a sharing consent that covers the categories, or
     without one by a supervisor's recorded decision."""
+    refuse_if_erased(access.case)
     if not access.own:
         raise PermissionDenied
     case = access.case
@@ -177,6 +178,7 @@ def referral_move(
     referral = (
         Referral.objects.select_for_update().select_related("case", "to_agency", "from_agency").get(pk=referral.pk)
     )
+    refuse_if_erased(referral.case)
     reason = reason.strip()
     step = REFERRAL.check(referral.status, move, parties_of(actor, referral), reason=reason)
     reason = step.kept_reason(reason)
@@ -273,6 +275,7 @@ def referrals_end_for_closure(*, actor: User, case: Case) -> int:
 @transaction.atomic
 def referral_record_service(*, actor: User, referral: Referral, text: str) -> CaseEvent:
     """The receiving agency records a service it provided; it appears on the case's timeline."""
+    refuse_if_erased(referral.case)
     if actor.agency_id != referral.to_agency_id:
         raise PermissionDenied
     if referral.status not in ACTIVE_REFERRAL_STATUSES:

@@ -248,7 +248,12 @@ def test_an_agency_the_case_is_referred_to_cannot_change_it(case, users, network
     assert bob.patch(url(case.code), {"version": case.version, "given_name": "X"}, format="json").status_code == 404
     assert bob.post(url(case.code, "notes"), {"text": "Seen."}, format="json").status_code == 404
     assert bob.post(url(case.code, "stage"), {"stage": "reintegration", "version": 1}, format="json").status_code == 404
-    assert bob.post(url(case.code, "closure"), {"reason": "Done."}, format="json").status_code == 404
+    assert (
+        bob.post(
+            url(case.code, "closure"), {"reason": "Done.", "reason_code": "reintegrated"}, format="json"
+        ).status_code
+        == 404
+    )
     case.returnee.refresh_from_db()
     assert case.returnee.given_name == "Somsri"
 
@@ -303,7 +308,12 @@ def test_stage_history_and_return_are_recorded_through_the_api(case, users):
 def test_closure_needs_a_supervisors_decision_and_a_closed_case_can_be_reopened(case, users):
     alice, sam = api_client_for(users["alice"]), api_client_for(users["sam"])
     assert (
-        alice.post(url(case.code, "closure"), {"reason": "Stable income for a year."}, format="json").status_code == 200
+        alice.post(
+            url(case.code, "closure"),
+            {"reason": "Stable income for a year.", "reason_code": "reintegrated"},
+            format="json",
+        ).status_code
+        == 200
     )
     assert alice.post(url(case.code, "closure/decision"), {"approve": True}, format="json").status_code == 403
     response = sam.post(url(case.code, "closure/decision"), {"approve": True}, format="json")

@@ -68,7 +68,11 @@ def closed_case(case, users):
     """Closed from the reintegration stage: requested by the caseworker, approved by the supervisor."""
     code = {"code": case.code}
     post_ok(users["alice"], reverse("cases:stage", kwargs=code), {"stage": "reintegration", "version": case.version})
-    post_ok(users["alice"], reverse("cases:closure", kwargs=code), {"reason": "Working for a year."})
+    post_ok(
+        users["alice"],
+        reverse("cases:closure", kwargs=code),
+        {"reason": "Working for a year.", "reason_code": "reintegrated"},
+    )
     post_ok(users["sam"], reverse("cases:closure_decide", kwargs=code), {"approve": "1"})
     case.refresh_from_db()
     assert case.stage == "closed"

@@ -146,12 +146,12 @@ def test_stage_consent_note_task_and_closure_from_the_case_page(case, users, net
     )
     alice.post(f"/cases/{case.code}/notes/", {"text": "Wants to train as an electrician."})
     alice.post(f"/cases/{case.code}/tasks/", {"title": "Call the skills centre", "due_on": "2026-02-01"})
-    alice.post(f"/cases/{case.code}/closure/", {"reason": "Working for a year."})
+    alice.post(f"/cases/{case.code}/closure/", {"reason": "Working for a year.", "reason_code": "reintegrated"})
     sam.post(f"/cases/{case.code}/closure/decision/", {"approve": "1"})
     case.refresh_from_db()
     assert case.stage == "closed" and case.consents.count() == 1 and case.tasks.count() == 1
     timeline = alice.get(f"/cases/{case.code}/").content.decode()
-    for line in ("Stage:", "Consent recorded", "Wants to train as an electrician.", "Closure approved."):
+    for line in ("Stage:", "Consent recorded", "Wants to train as an electrician.", "Closure approved: Reintegrated."):
         assert line in timeline
 
 

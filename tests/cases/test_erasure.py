@@ -268,7 +268,9 @@ def test_an_erased_case_offers_no_move_in_the_api(case, users):
 
 def test_a_closed_case_that_was_not_erased_still_offers_its_reopening(case, users):
     sam, alice = api_client_for(users["sam"]), api_client_for(users["alice"])
-    alice.post(f"/api/v1/cases/{case.code}/closure/", {"reason": "Work done."}, format="json")
+    alice.post(
+        f"/api/v1/cases/{case.code}/closure/", {"reason": "Work done.", "reason_code": "reintegrated"}, format="json"
+    )
     closed = sam.post(f"/api/v1/cases/{case.code}/closure/decision/", {"approve": True}, format="json")
     assert closed.status_code == 200 and closed.json()["closure_moves"] == ["reopen"]
     reopened = alice.post(f"/api/v1/cases/{case.code}/reopen/", {"reason": "Came back."}, format="json")

@@ -319,5 +319,5 @@ def test_a_k_below_ctdcs_own_is_refused_on_the_page(users):
 
 @pytest.mark.django_db
 def test_the_insights_index_links_the_file_for_the_whole_network_only(users):
-    assert b"/insights/ctdc.csv" in client_for(users["ana"]).get("/insights/").content
-    assert b"/insights/ctdc.csv" not in client_for(users["sam"]).get("/insights/").content
+    assert b"/insights/ctdc/" in client_for(users["ana"]).get("/insights/").content
+    assert b"/insights/ctdc/" not in client_for(users["sam"]).get("/insights/").content

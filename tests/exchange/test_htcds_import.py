@@ -64,6 +64,7 @@ def test_the_filled_official_template_imports(network, users, template_rows):
     maria = Case.objects.exclude(pk=somsri.pk).get()
     assert not maria.consents.exists()
     assert maria.stage == "closed" and maria.closure_reason == "Referred to the shelter in Cebu."
+    assert maria.closure_code == "moved_transferred"  # the reason the words name (cases/closure.py)
     assert maria.returnee.citizenships == ["PH", "TH"]
     assert maria.htcds_extra["cas_Status"] == "ClosedReferred"
     assert maria.htcds_extra["vic_TypeOfExploitation"] == "SexualExploitation;Other"  # no country to place it

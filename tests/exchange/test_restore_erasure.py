@@ -1,17 +1,23 @@
-"""Erasure survives a restore (decisions/0028, 0029): every erasure is written to a ledger outside
-the database when it commits, and a restore erases again the cases the ledger lists that the
-backup still holds, and says so."""
+"""Erasure survives a restore (decisions/0028, 0029, 0031): every erasure is written to a ledger
+outside the database before it commits (and is refused if it cannot be), and a restore erases again
+the cases the ledger lists that the backup still holds, and says so."""
 
+import datetime
 import json
+from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from reintegra.accounts.models import AuditEvent
 from reintegra.cases import erasure, erasure_ledger
 from reintegra.cases import services as case_services
 from reintegra.cases.models import Case
 from reintegra.exchange import backup
 from reintegra.lib import clock
+from tests.conftest import api_client_for
 from tests.test_backup import Databases
 
 
@@ -42,16 +48,78 @@ def test_an_erasure_is_written_to_the_ledger_when_it_commits(users, ledger, djan
     assert ledger.stat().st_mode & 0o777 == 0o600
 
 
-def test_an_erasure_rolled_back_leaves_no_line(users, ledger, django_capture_on_commit_callbacks):
+def test_an_erasure_refused_leaves_no_line(users, ledger):
+    case = open_case(users)
+    erasure.returnee_erase(actor=users["sam"], case=case, reason=erasure.REQUEST)
+
+    with pytest.raises(ValidationError, match="already been erased"):
+        erasure.returnee_erase(actor=users["sam"], case=case, reason=erasure.REQUEST)
+
+    assert len(erasure_ledger.entries()) == 1
+
+
+def test_the_line_is_on_disk_before_the_commit(users, ledger):
+    """Written inside the transaction: a rollback after it (a failed commit, an outer transaction)
+    leaves the line, and a restore erases that case, as decided (decisions/0031)."""
     case = open_case(users)
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            erasure.returnee_erase(actor=users["sam"], case=case, reason=erasure.REQUEST)
-            raise RuntimeError
+    with pytest.raises(RuntimeError), transaction.atomic():
+        erasure.returnee_erase(actor=users["sam"], case=case, reason=erasure.REQUEST)
+        assert [e.cases for e in erasure_ledger.entries()] == [(case.code,)]
+        raise RuntimeError
 
-    assert erasure_ledger.entries() == []
     assert Case.objects.get(pk=case.pk).erased_at is None
+    done = backup.reapply_erasures(ledger)
+    assert done.erased == [case.code] and Case.objects.get(pk=case.pk).erased_at is not None
+
+
+@pytest.fixture
+def unwritable(settings, tmp_path):
+    """A ledger that cannot be written whoever runs the tests: its directory is a file."""
+    (tmp_path / "not-a-directory").write_text("")
+    settings.ERASURE_LEDGER_FILE = tmp_path / "not-a-directory" / "ledger"
+    return settings.ERASURE_LEDGER_FILE
+
+
+def test_an_erasure_whose_line_cannot_be_written_is_refused_and_nothing_erased(users, unwritable):
+    case = open_case(users)
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(erasure.ErasureNotRecorded, match="erasure ledger"):
+        erasure.returnee_erase(actor=users["sam"], case=case, reason=erasure.REQUEST)
+
+    intact = Case.objects.select_related("returnee").get(pk=case.pk)
+    assert intact.erased_at is None and intact.stage != "closed"
+    assert intact.returnee.given_name == "Somsri" and intact.returnee.name_index
+    assert intact.returnee.phone_index.exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_confirmation_in_the_api_whose_line_cannot_be_written_is_refused(users, unwritable):
+    case = open_case(users)
+    alice, sam = api_client_for(users["alice"]), api_client_for(users["sam"])
+    alice.post(f"/api/v1/cases/{case.code}/erasure/", {"reason": "Asked by letter."}, format="json")
+
+    done = sam.post(f"/api/v1/cases/{case.code}/erasure/decision/", {"confirm": True}, format="json")
+
+    assert done.status_code == 400 and "erasure ledger" in str(done.json())
+    intact = Case.objects.select_related("returnee").get(pk=case.pk)
+    assert intact.erased_at is None and intact.erasure_requested_at is not None
+    assert intact.returnee.given_name == "Somsri"
+
+
+def test_retention_stops_when_its_line_cannot_be_written(users, unwritable, settings):
+    settings.RETENTION_YEARS_AFTER_CLOSURE = 5
+    case = open_case(users)
+    case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled at home.")
+    case_services.closure_move(actor=users["sam"], case=Case.objects.get(pk=case.pk), move="approve")
+    Case.objects.filter(pk=case.pk).update(closed_at=clock.now() - datetime.timedelta(days=365 * 6))
+
+    with pytest.raises(CommandError, match="cannot be written"):
+        call_command("retention", "apply", stdout=StringIO())
+
+    intact = Case.objects.select_related("returnee").get(pk=case.pk)
+    assert intact.erased_at is None and intact.returnee.given_name == "Somsri"
 
 
 def test_the_cases_the_ledger_lists_are_erased_again(users, tmp_path):

@@ -245,7 +245,7 @@ def test_the_queries_do_not_grow_with_the_caseload(users, network, agency_work):
         task(users["alice"], case, due=days, assignee=users["alice"])
     with CaptureQueriesContext(connection) as after:
         figures(network)
-    assert len(after.captured_queries) == len(before.captured_queries) <= 10
+    assert len(after.captured_queries) == len(before.captured_queries) <= 11  # closures by reason: one more
 
 
 def page(user, query=""):

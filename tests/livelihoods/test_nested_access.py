@@ -190,6 +190,7 @@ NESTED = {
     ("PlanSerializer", "flags"): "computed by the view for the plan it may show",
     ("ReferralSerializer", "override"): "a flag of the referral itself",
     ("ReferralSerializer", "withheld"): "a flag from access.referral_details_withheld",
+    ("ClosureRequestSerializer", "remigration"): "input only: the move abroad posted with a closure, never read back",
 }
 
 

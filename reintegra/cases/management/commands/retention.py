@@ -5,8 +5,9 @@ lists them and changes nothing (decisions/0029-retention-and-erasure)."""
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from reintegra.cases.erasure import ErasureNotRecorded
 from reintegra.cases.retention import retention_apply, retention_cutoff
 
 
@@ -22,7 +23,12 @@ class Command(BaseCommand):
         dry_run = options["dry_run"]
         years = settings.RETENTION_YEARS_AFTER_CLOSURE
         cutoff = retention_cutoff()
-        due = retention_apply(dry_run=dry_run)
+        try:
+            due = retention_apply(dry_run=dry_run)
+        except ErasureNotRecorded as exc:
+            # Each returnee is erased in a transaction of its own: those before this one stay erased.
+            reason = exc.__cause__ or exc.messages[0]
+            raise CommandError(f"Retention stopped, this returnee's data was not erased: {reason}") from exc
         self.stdout.write(
             f"Retention: {years} years after closure; cases closed before {cutoff:%Y-%m-%d} are due: {len(due)}."
         )

@@ -19,6 +19,8 @@ from reintegra.insights import facts
 from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.livelihoods.services import labour_market_import
 from reintegra.network.models import Agency
+from reintegra.notifications.models import EmailFrequency
+from reintegra.notifications.services import frequency_set
 
 
 class Command(BaseCommand):
@@ -90,7 +92,7 @@ class Command(BaseCommand):
             # A demo password chosen on the command line may be short: it is the operator's choice.
             user = User.objects.filter(username=username).first()
             if user is None:
-                user_create(
+                user = user_create(
                     actor=None,
                     username=username,
                     agency=agencies[slug],
@@ -101,6 +103,8 @@ class Command(BaseCommand):
                     last_name=last,
                     email=f"{username}@demo.reintegra.invalid",
                 )
+                # The demo's addresses lead nowhere (.invalid): its notifications stay in the product.
+                frequency_set(user=user, frequency=EmailFrequency.NEVER)
             else:
                 user_set_password(actor=None, user=user, password=password, validate=False)
             logins.append((username, password, role, slug))

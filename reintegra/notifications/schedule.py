@@ -1,0 +1,100 @@
+"""The time-driven notices, raised by `reintegra notify` once a day (docs/deployment.md): tasks due
+tomorrow and overdue (their assignee), follow-ups and assessments due, and a training completed 30
+days ago without a placement (the case's caseworker). Each is raised once for what it is about
+(`key`), so running the command twice, or every hour, tells nobody twice."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+
+from reintegra.cases.choices import Stage
+from reintegra.cases.models import Task
+from reintegra.lib import clock
+from reintegra.livelihoods.choices import EnrolmentStatus
+from reintegra.livelihoods.models import Enrolment, IncomeFollowUp
+from reintegra.plans.models import Assessment
+
+from .models import Kind
+from .services import notify
+
+NO_PLACEMENT_DAYS = 30
+
+
+@dataclass
+class Raised:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
+
+
+def _live_case() -> Q:
+    """A case still worked on: neither closed nor erased."""
+    return Q(case__erased_at__isnull=True) & ~Q(case__stage=Stage.CLOSED)
+
+
+def raise_due(today: datetime.date | None = None) -> Raised:
+    today = today or clock.today()
+    raised = Raised()
+    scheduled = set(Assessment.objects.filter(task__isnull=False).values_list("task_id", flat=True)) | set(
+        IncomeFollowUp.objects.filter(task__isnull=False).values_list("task_id", flat=True)
+    )
+    tasks = (
+        Task.objects.filter(
+            done_at__isnull=True, assignee__isnull=False, due_on__lte=today + datetime.timedelta(days=1)
+        )
+        .filter(Q(case__isnull=True) | _live_case())
+        .exclude(pk__in=scheduled)
+        .select_related("case", "assignee")
+    )
+    for task in tasks:
+        kind = Kind.TASK_DUE_TOMORROW if task.due_on > today else Kind.TASK_OVERDUE
+        if task.due_on == today:
+            continue  # due today: on the person's today page already, overdue tomorrow
+        code = task.case.code if task.case else ""
+        link = reverse("cases:detail", args=[code]) if code else reverse("home")
+        raised.add(kind, len(notify([task.assignee], kind=kind, case_code=code, link=link, key=f"task:{task.pk}")))
+    for assessment in (
+        Assessment.objects.filter(done_on__isnull=True, due_on__lte=today)
+        .filter(_live_case())
+        .select_related("case__caseworker")
+    ):
+        case = assessment.case
+        made = notify(
+            [case.caseworker],
+            kind=Kind.ASSESSMENT_DUE,
+            case_code=case.code,
+            link=reverse("plans:plan", kwargs={"code": case.code}),
+            key=f"assessment:{assessment.pk}",
+        )
+        raised.add(Kind.ASSESSMENT_DUE, len(made))
+    follow_ups = IncomeFollowUp.objects.filter(done_on__isnull=True, due_on__lte=today).filter(
+        Q(enrolment__case__erased_at__isnull=True) & ~Q(enrolment__case__stage=Stage.CLOSED)
+    )
+    for follow_up in follow_ups.select_related("enrolment__case__caseworker"):
+        case = follow_up.enrolment.case
+        made = notify(
+            [case.caseworker],
+            kind=Kind.FOLLOW_UP_DUE,
+            case_code=case.code,
+            link=reverse("livelihoods:enrolment", args=[follow_up.enrolment_id]),
+            key=f"follow-up:{follow_up.pk}",
+        )
+        raised.add(Kind.FOLLOW_UP_DUE, len(made))
+    waited = today - datetime.timedelta(days=NO_PLACEMENT_DAYS)
+    trained = Enrolment.objects.filter(
+        status=EnrolmentStatus.COMPLETED, ended_on__lte=waited, placement__isnull=True
+    ).filter(_live_case())
+    for enrolment in trained.select_related("case__caseworker"):
+        case = enrolment.case
+        made = notify(
+            [case.caseworker],
+            kind=Kind.TRAINING_NO_PLACEMENT,
+            case_code=case.code,
+            link=reverse("livelihoods:enrolment", args=[enrolment.pk]),
+            key=f"enrolment:{enrolment.pk}",
+        )
+        raised.add(Kind.TRAINING_NO_PLACEMENT, len(made))
+    return raised

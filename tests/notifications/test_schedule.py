@@ -1,0 +1,131 @@
+"""The time-driven notices of `reintegra notify`: tasks due tomorrow and overdue (assignee),
+assessments and follow-ups due, a training completed 30 days ago without a placement (caseworker);
+each raised once however often the command runs."""
+
+import datetime
+from io import StringIO
+
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from reintegra.cases import tasks
+from reintegra.lib import clock
+from reintegra.livelihoods.choices import EnrolmentStatus
+from reintegra.livelihoods.models import Enrolment, IncomeFollowUp
+from reintegra.notifications.models import Kind, Notification
+from reintegra.plans.models import Assessment
+
+from .test_events import assert_nothing_personal
+
+
+def run() -> str:
+    out = StringIO()
+    call_command("notify", stdout=out)
+    return out.getvalue()
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    return sorted(Notification.objects.filter(recipient=user).values_list("kind", "key"))
+
+
+def clean_slate(case):
+    """Only what each test makes is due: the schedule the case opened with is done."""
+    Assessment.objects.filter(case=case).update(done_on=clock.today())
+    case.tasks.update(done_at=clock.now())
+
+
+def test_tasks_due_tomorrow_and_overdue_tell_their_assignee_once(
+    case, users, with_email, django_capture_on_commit_callbacks
+):
+    clean_slate(case)
+    today = clock.today()
+    tomorrow = tasks.task_create(
+        actor=users["sam"],
+        case=case,
+        title="Call Somsri",
+        due_on=today + datetime.timedelta(days=1),
+        assignee=users["alice"],
+    )
+    late = tasks.task_create(
+        actor=users["sam"], case=case, title="Visit", due_on=today - datetime.timedelta(days=2), assignee=users["alice"]
+    )
+    due_today = tasks.task_create(actor=users["sam"], case=case, title="Today", due_on=today, assignee=users["alice"])
+    tasks.task_create(
+        actor=users["sam"], case=case, title="Later", due_on=today + datetime.timedelta(days=5), assignee=users["alice"]
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Notifications raised: 2" in run()
+    assert kinds_for(users["alice"]) == [
+        (Kind.TASK_DUE_TOMORROW, f"task:{tomorrow.pk}"),
+        (Kind.TASK_OVERDUE, f"task:{late.pk}"),
+    ]
+    assert kinds_for(users["sam"]) == []
+    assert len(mail.outbox) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Notifications raised: 0" in run()
+    with clock.running_at(timezone.now() + datetime.timedelta(days=1)):
+        # The next day the task due today is overdue; the two already told of are not told again.
+        assert "Notifications raised: 1 (task_overdue 1)" in run()
+    assert Notification.objects.count() == 3
+    assert Notification.objects.filter(key=f"task:{due_today.pk}", kind=Kind.TASK_OVERDUE).exists()
+    assert_nothing_personal()
+
+
+def test_a_task_done_tells_nobody(case, users):
+    clean_slate(case)
+    task = tasks.task_create(
+        actor=users["sam"],
+        case=case,
+        title="Visit",
+        due_on=clock.today() - datetime.timedelta(days=1),
+        assignee=users["alice"],
+    )
+    tasks.task_done(actor=users["alice"], task=task)
+    run()
+    assert not Notification.objects.exists()
+
+
+def test_an_assessment_due_tells_the_caseworker(case, users):
+    clean_slate(case)
+    Assessment.objects.update_or_create(
+        case=case, point="baseline", defaults={"done_on": None, "due_on": clock.today()}
+    )
+    run()
+    [(kind, key)] = kinds_for(case.caseworker)
+    assert kind == Kind.ASSESSMENT_DUE and key.startswith("assessment:")
+    run()
+    assert Notification.objects.count() == 1
+
+
+def test_a_training_completed_30_days_ago_without_placement_and_a_follow_up_due_tell_the_caseworker(
+    case, users, catalogue
+):
+    clean_slate(case)
+    today = clock.today()
+    paid, unpaid = catalogue
+    waited = Enrolment.objects.create(
+        case=case,
+        opportunity=paid,
+        status=EnrolmentStatus.COMPLETED,
+        recommended_by=users["alice"],
+        recommended_on=today - datetime.timedelta(days=120),
+        ended_on=today - datetime.timedelta(days=30),
+    )
+    Enrolment.objects.create(
+        case=case,
+        opportunity=unpaid,
+        status=EnrolmentStatus.COMPLETED,
+        recommended_by=users["alice"],
+        recommended_on=today - datetime.timedelta(days=120),
+        ended_on=today - datetime.timedelta(days=29),
+    )
+    follow_up = IncomeFollowUp.objects.create(enrolment=waited, months=1, due_on=today)
+    run()
+    assert kinds_for(case.caseworker) == [
+        (Kind.FOLLOW_UP_DUE, f"follow-up:{follow_up.pk}"),
+        (Kind.TRAINING_NO_PLACEMENT, f"enrolment:{waited.pk}"),
+    ]
+    notice = Notification.objects.get(kind=Kind.TRAINING_NO_PLACEMENT)
+    assert notice.link == f"/livelihoods/enrolments/{waited.pk}/"
