@@ -19,7 +19,7 @@ from ..conftest import api_client_for
 from .conftest import IDENTITY, refer, share_with
 
 # What must never reach an agency the identity and contact categories were not shared with.
-IDENTIFYING = ["Somsri", "Kaewmanee", "1994-03-02", "234 5678", "somsri.k@example.org", "Mae Sai", "00123"]
+IDENTIFYING = ["Somsri", "Kaewmanee", "1994-03-02", "234 5678", "somsri.k@example.org", "Mae Sai", "00123-45"]
 
 NEW_CASE = {
     "given_name": "Maria",

@@ -22,7 +22,7 @@ SECRETS = [
     "812345678",
     "somsri.k@example.org",
     "Mae Sai",
-    "00123",
+    "00123-45",
     "Returned via",
     "her passport",
     "Visit Somsri",

@@ -11,7 +11,7 @@ from ..conftest import client_for
 from .conftest import refer, share_with
 
 # What the case fixture's returnee is identified by, as the page would show it.
-IDENTIFYING = ("Somsri", "Kaewmanee", "234 5678", "somsri.k@example.org", "12 Moo 4", "00123", "1994")
+IDENTIFYING = ("Somsri", "Kaewmanee", "234 5678", "somsri.k@example.org", "12 Moo 4", "00123-45", "1994")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
