@@ -118,5 +118,5 @@ def machine(value: datetime.date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return _local(value).isoformat()
+        return _local(value).isoformat(timespec="seconds")  # to the second: enough for a reader, and no stray digits
     return value.isoformat()
