@@ -21,6 +21,8 @@ PASSWORD = "a-long-secret-pass"
 
 
 def fits(page: Page) -> None:
+    # A click that navigates returns before the next page exists: wait for it to have loaded.
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width} px"
 

@@ -22,6 +22,8 @@ PASSWORD = "a-long-secret-pass"
 
 
 def fits(page: Page) -> None:
+    # A click that navigates returns before the next page exists: wait for it to have loaded.
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width} px"
 
@@ -50,6 +52,7 @@ def test_a_consulate_hands_a_case_over_to_the_provincial_office(live_server, bro
     log_in(consul, base, "consul", PASSWORD)
     consul.goto(f"{base}/cases/{case.code}/")
     consul.locator("#transfer-link").click()
+    expect(consul.locator("#propose-form")).to_be_visible()
     fits(consul)
     consul.locator("#id_to_agency").select_option(str(province.pk))
     consul.locator("#id_reason").fill("Returned home to Chiang Rai.")
@@ -63,6 +66,7 @@ def test_a_consulate_hands_a_case_over_to_the_provincial_office(live_server, bro
     log_in(head, base, "head", PASSWORD)
     expect(head.locator("#transfers-waiting")).to_be_visible()
     head.locator(f"a[href='/transfers/{transfer.pk}/']").first.click()
+    expect(head).to_have_url(f"{base}/transfers/{transfer.pk}/")
     fits(head)
     head.locator(f"#accept-form input[name=caseworker][value='{worker.pk}']").check()
     head.locator("#accept-form button[type=submit]").click()
