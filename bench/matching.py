@@ -22,13 +22,30 @@ from typing import Any
 
 import numpy as np
 
-from reintegra.matching import GroupShare, allocate, greedy, metrics, random_allocation, verify
+from bench.match_process import case_match_process, match_process_markdown
+from reintegra.matching import (
+    Allocation,
+    GroupShare,
+    InfeasibleError,
+    allocate,
+    allocate_choice,
+    allocate_menus,
+    allocate_stable,
+    choice_curve,
+    greedy,
+    justified_envy,
+    metrics,
+    random_allocation,
+    verify,
+)
 
 RESULTS = Path(__file__).parent / "results"
 TARGETS = {
     "flow_100k_x_100": "allocate no slower than the bare OR-Tools solve (aim: 1/4 of it), exact, peak ≤ 3 GB",
     "flow_10k_x_200": "≤ 2 s",
     "mip_10k_x_50": "≤ 20 s, objective ≥ 99.5 % of the LP bound, every constraint exact",
+    "choice_10k_x_50": "each of the top-3 rule, a minimum top-3 share of 50 % and the stable mode ≤ 5 s",
+    "match_process_10k_x_50": "`reintegra match` as a whole process ≤ 0.05 of the bare HiGHS LP, at its quality",
 }
 
 
@@ -240,13 +257,155 @@ def case_quality(n: int, m: int, seed: int) -> dict[str, Any]:
     return out
 
 
+def wish_ranks(aspirations: list[list[int]], m: int) -> np.ndarray:
+    """rank[i, j] = 1 for person i's first wish, 2 the second, ...; 0 when j is not a wish."""
+    rank = np.zeros((len(aspirations), m), dtype=np.int64)
+    for i, wished in enumerate(aspirations):
+        for k, j in enumerate(wished):
+            rank[i, j] = k + 1
+    return rank
+
+
+def choice_instance(n: int, m: int, seed: int) -> dict[str, Any]:
+    """10,000 × 50 as (c) without side constraints, with three ranked wishes for 70 % of the people,
+    drawn towards the options they fit (as people wish for what they know) and raising their chance."""
+    rng = np.random.default_rng(seed)
+    scores = market(n, m, seed + 1)
+    capacity = rng.integers(100, 260, m) * n // 10_000
+    aspirations: list[list[int]] = []
+    for i in range(n):
+        if rng.random() < 0.7:
+            weights = scores[i] ** 2
+            aspirations.append([int(j) for j in rng.choice(m, size=3, replace=False, p=weights / weights.sum())])
+        else:
+            aspirations.append([])
+    return {"scores": scores, "capacity": capacity, "rank": wish_ranks(aspirations, m)}
+
+
+def case_choice(n: int, m: int, seed: int, mode: str) -> dict[str, Any]:
+    data = choice_instance(n, m, seed)
+    scores, capacity, rank = data["scores"], data["capacity"], data["rank"]
+    free = allocate(scores, capacity)
+    started = time.perf_counter()
+    if mode == "top3_rule":
+        allocation = allocate_choice(scores, capacity, rank, top_k=3)
+    elif mode == "min_top3_50":
+        allocation = allocate_choice(scores, capacity, rank, min_top3_share=0.5)
+    else:
+        allocation = allocate_stable(scores, capacity, rank)
+    seconds = time.perf_counter() - started
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "objective": allocation.objective,
+        "free_objective": free.objective,
+        "price": free.objective - allocation.objective,
+        "assigned": allocation.assigned,
+        "status": allocation.status,
+        "violations": len(verify(allocation.assignment, scores, capacity)),
+        "top3_share": _top3_share(allocation.assignment, rank, scores),
+        "free_top3_share": _top3_share(free.assignment, rank, scores),
+        "peak_rss_mb": peak_mb(),
+    }
+    if mode == "top3_rule":
+        top = (rank >= 1) & (rank <= 3) & ~np.isnan(scores)
+        has = top.any(axis=1)
+        placed = allocation.assignment >= 0
+        hit = np.zeros(n, dtype=bool)
+        hit[placed] = top[np.flatnonzero(placed), allocation.assignment[placed]]
+        out["rule_broken"] = int((has & placed & ~hit).sum())
+    if mode == "stable":
+        out["justified_envy_pairs"] = len(justified_envy(allocation.assignment, scores, capacity, rank))
+    return out
+
+
+def _top3_share(assignment: np.ndarray, rank: np.ndarray, scores: np.ndarray) -> float:
+    """Of the whole cohort, the share given one of their top-3 wishes."""
+    placed = np.flatnonzero(assignment >= 0)
+    chosen = rank[placed, assignment[placed]]
+    return float(((chosen >= 1) & (chosen <= 3)).sum() / assignment.size)
+
+
+def case_modes(n: int, m: int, seed: int) -> dict[str, Any]:
+    """The programme round (d) in every mode, side by side, and the exact trade-off curve."""
+    data = cohort(n, m, seed)
+    scores, capacity = data["scores"], data["capacity"]
+    rank = wish_ranks(data["aspirations"], m)
+    runs: dict[str, Allocation] = {"optimal": allocate(scores, capacity)}
+    seconds: dict[str, float] = {}
+    menus_top3: dict[str, float] = {}
+    menu_length: dict[str, float] = {}
+    infeasible: dict[str, str] = {}
+    for name, run in {
+        "top3_rule": lambda: allocate_choice(scores, capacity, rank, top_k=3),
+        "top1_rule": lambda: allocate_choice(scores, capacity, rank, top_k=1),
+        "min_top3_40": lambda: allocate_choice(scores, capacity, rank, min_top3_share=0.4),
+        "min_top3_50": lambda: allocate_choice(scores, capacity, rank, min_top3_share=0.5),
+        "stable": lambda: allocate_stable(scores, capacity, rank),
+        "greedy": lambda: greedy(scores, capacity),
+    }.items():
+        started = time.perf_counter()
+        try:
+            runs[name] = run()
+        except InfeasibleError as exc:
+            infeasible[name] = str(exc)
+        seconds[name] = time.perf_counter() - started
+    for size in (2, 3):
+        started = time.perf_counter()
+        made = allocate_menus(scores, capacity, rank, size=size)
+        seconds[f"menu{size}"] = time.perf_counter() - started
+        first = np.array([menu[0] if menu else -1 for menu in made.menus], dtype=np.int64)
+        runs[f"menu{size}"] = Allocation(
+            first, float(np.nansum(scores[np.flatnonzero(first >= 0), first[first >= 0]])), "menus"
+        )
+        lengths = [len(menu) for menu in made.menus if menu]
+        menu_length[f"menu{size}"] = sum(lengths) / len(lengths) if lengths else 0.0
+        menus_top3[f"menu{size}"] = (
+            sum(1 for i, menu in enumerate(made.menus) if any(1 <= rank[i, j] <= 3 for j in menu)) / n
+        )
+        per_option = np.bincount([j for menu in made.menus for j in menu], minlength=m)
+        if (per_option > capacity).any():
+            infeasible[f"menu{size}"] = "seats over-promised"
+    out: dict[str, Any] = {"people": n, "options": m, "seats": int(capacity.sum()), "seconds": seconds}
+    for name, allocation in runs.items():
+        measured = metrics(
+            allocation,
+            scores,
+            group=data["woman"],
+            aspirations=data["aspirations"],
+            needs_income=data["needs_income"],
+            stipend=data["stipend"],
+        ).as_dict()
+        measured["top3_share_of_all"] = _top3_share(allocation.assignment, rank, scores)
+        measured["assigned"] = allocation.assigned
+        measured["price"] = runs["optimal"].objective - measured["expected_placements"]
+        if name in menus_top3:
+            measured["top3_on_menu_share_of_all"] = menus_top3[name]
+            measured["mean_menu_length"] = menu_length[name]
+        out[name] = measured
+    out["infeasible"] = infeasible
+    started = time.perf_counter()
+    out["curve"] = [
+        {"required": p.required_share, "top3_share": p.top3_share, "expected": p.expected, "price": p.price}
+        for p in choice_curve(scores, capacity, rank)
+    ]
+    out["curve_seconds"] = time.perf_counter() - started
+    return out
+
+
 CASES = {
     "flow_100k_x_100_bare": lambda: case_flow_bare(100_000, 100, 1),
     "flow_100k_x_100_allocate": lambda: case_flow_allocate(100_000, 100, 1),
     "flow_10k_x_200": lambda: case_flow_allocate(10_000, 200, 2, repeat=3),
     "mip_10k_x_50": lambda: case_mip(10_000, 50, 3),
     "quality_2k_x_40": lambda: case_quality(2_000, 40, 4),
+    "choice_top3_rule_10k_x_50": lambda: case_choice(10_000, 50, 5, "top3_rule"),
+    "choice_min_top3_50_10k_x_50": lambda: case_choice(10_000, 50, 5, "min_top3_50"),
+    "stable_10k_x_50": lambda: case_choice(10_000, 50, 5, "stable"),
+    "modes_2k_x_40": lambda: case_modes(2_000, 40, 4),
+    "match_process_10k_x_50": lambda: case_match_process(mip_instance(10_000, 50, 3)),
 }
+CHOICE_CASES = ("choice_top3_rule_10k_x_50", "choice_min_top3_50_10k_x_50", "stable_10k_x_50")
+NEW_CASES = (*CHOICE_CASES, "modes_2k_x_40")  # issue 17: `--only-new` runs these and keeps the others
 
 
 def run_case(name: str) -> dict[str, Any]:
@@ -297,6 +456,17 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
             "violations": len(mip["violations"]),
             "met": mip["seconds"] <= 20 and mip["objective_over_lp_bound"] >= 0.995 and not mip["violations"],
         },
+        "choice_10k_x_50": {
+            name: {
+                "seconds": results[name]["seconds"],
+                "met": results[name]["seconds"] <= 5
+                and not results[name]["violations"]
+                and not results[name].get("rule_broken")
+                and not results[name].get("justified_envy_pairs"),
+            }
+            for name in CHOICE_CASES
+            if name in results
+        },
     }
 
 
@@ -341,21 +511,118 @@ def markdown(report: dict[str, Any]) -> str:
         f"{q['optimal_gain_over_random']:.1%} over random. MIP status: {r['mip_10k_x_50']['status']}.",
         "",
     ]
+    lines += match_process_markdown(report)
+    lines += choice_markdown(report)
     return "\n".join(lines)
+
+
+CHOICE_LABELS = {
+    "choice_top3_rule_10k_x_50": "top-3 rule (whoever is placed gets a top-3 wish when one is eligible)",
+    "choice_min_top3_50_10k_x_50": "at least 50 % of the cohort in a top-3 wish",
+    "stable_10k_x_50": "stable (person-proposing deferred acceptance)",
+}
+MODE_LABELS = {
+    "optimal": "optimal",
+    "top1_rule": "optimal, top-1 rule",
+    "top3_rule": "optimal, top-3 rule",
+    "min_top3_40": "optimal, ≥ 40 % in a top-3 wish",
+    "min_top3_50": "optimal, ≥ 50 % in a top-3 wish",
+    "stable": "stable (choice first)",
+    "menu2": "menu of 2 (first option taken)",
+    "menu3": "menu of 3 (first option taken)",
+    "greedy": "greedy",
+}
+
+
+def choice_markdown(report: dict[str, Any]) -> list[str]:
+    r = report["results"]
+    if not all(name in r for name in NEW_CASES):
+        return []
+    when = report.get("new_cases_machine", report["machine"])["date"]
+    lines = [
+        f"Choice rules and the stable mode (issue 17, measured {when}), 10,000 people × 50 options, "
+        "70 % with three ranked wishes:",
+        "",
+        "| mode | seconds | expected placements | price vs optimum | top-3 share of all (optimum) | checks "
+        "| met (≤ 5 s) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, label in CHOICE_LABELS.items():
+        row = r[name]
+        checks = f"{row['violations']} seat violations"
+        if "rule_broken" in row:
+            checks += f", {row['rule_broken']} broken rules"
+        if "justified_envy_pairs" in row:
+            checks += f", {row['justified_envy_pairs']} justified-envy pairs"
+        lines.append(
+            f"| {label} | {row['seconds']:.2f} | {row['objective']:.1f} | {row['price']:.1f} "
+            f"| {row['top3_share']:.1%} ({row['free_top3_share']:.1%}) | {checks} "
+            f"| {report['summary']['choice_10k_x_50'][name]['met']} |"
+        )
+    q = r["modes_2k_x_40"]
+    lines += [
+        "",
+        f"Every mode on the programme round ({q['people']} people, {q['options']} options, {q['seats']} seats); "
+        "top-3 share of all the people, and (in brackets) of those with wishes:",
+        "",
+        "| mode | expected placements | price vs optimum | top-3 share | stipend coverage | Duncan index | seconds |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, label in MODE_LABELS.items():
+        if name not in q:
+            lines.append(f"| {label} | infeasible: {q['infeasible'].get(name, '?')} | | | | | |")
+            continue
+        row = q[name]
+        top3 = f"{row['top3_share_of_all']:.1%} ({row['top3_aspiration_share']:.1%})"
+        if "top3_on_menu_share_of_all" in row:
+            top3 += (
+                f"; on the menu {row['top3_on_menu_share_of_all']:.1%} "
+                f"(menus of {row['mean_menu_length']:.2f} options on average)"
+            )
+        seconds = q["seconds"].get(name)
+        lines.append(
+            f"| {label} | {row['expected_placements']:.1f} | {row['price']:.1f} | {top3} "
+            f"| {row['stipend_coverage']:.1%} | {row['duncan_index']:.3f} "
+            f"| {'' if seconds is None else f'{seconds:.2f}'} |"
+        )
+    lines += [
+        "",
+        f"The curve of expected placements against the top-3 share of all (exact points, {q['curve_seconds']:.1f} s):",
+        "",
+        "| asked | attained | expected placements | price |",
+        "| --- | --- | --- | --- |",
+    ]
+    for p in q["curve"]:
+        asked = "no rule" if p["required"] is None else f"{p['required']:.1%}"
+        lines.append(f"| {asked} | {p['top3_share']:.1%} | {p['expected']:.1f} | {p['price']:.1f} |")
+    lines.append("")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--case", choices=sorted(CASES), help="run one case here and print its JSON (internal)")
+    parser.add_argument(
+        "--only-new",
+        action="store_true",
+        help="run only the cases of issue 17 (choice rules, stable, every mode) and keep the others' recorded figures",
+    )
     args = parser.parse_args()
     if args.case:
         print(json.dumps(CASES[args.case]()))
         return
     results = {}
-    for name in CASES:  # one after another: the cases must not compete for the cores
+    names = list(CASES)
+    measured_on = machine()
+    if args.only_new:  # the other cases keep their figures and the date and machine they were measured on
+        recorded = json.loads((RESULTS / "matching.json").read_text())
+        results, measured_on = recorded["results"], recorded["machine"]
+        names = list(NEW_CASES)
+    for name in names:  # one after another: the cases must not compete for the cores
         print(f"{name} …", file=sys.stderr, flush=True)
         results[name] = run_case(name)
-    report = {"machine": machine(), "targets": TARGETS, "summary": summary(results), "results": results}
+    report = {"machine": measured_on, "targets": TARGETS, "summary": summary(results), "results": results}
+    report["new_cases_machine"] = machine()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "matching.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "matching.md").write_text(markdown(report))

@@ -142,3 +142,30 @@ def _legend(series: Sequence[Series]) -> dict[str, object]:
 
 def _percent(value: float) -> str:
     return f"{value:.0%}"
+
+
+def xy_chart(
+    *,
+    title: str,
+    series: Sequence[tuple[str, Sequence[tuple[float, float]]]],
+    x_title: str = "",
+    y_title: str = "",
+    x_percent: bool = False,
+    width: int = 640,
+    height: int = 320,
+) -> SafeString:
+    """Points joined by lines on two numeric axes (a trade-off curve): each series' values are (x, y)
+    pairs in the order drawn; `x_percent` reads the x axis as shares."""
+    config: dict[str, object] = {
+        "show_legend": len(series) > 1,
+        "dots_size": 4,
+        "x_title": x_title,
+        "y_title": y_title,
+    }
+    config |= _legend([Series(label, []) for label, _values in series])
+    if x_percent:
+        config["x_value_formatter"] = _percent
+    chart = _chart(pygal.XY, title=title, width=width, height=height, **config)
+    for label, values in series:
+        chart.add(label, list(values))
+    return _render(chart, title=title)

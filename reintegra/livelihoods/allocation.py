@@ -1,8 +1,10 @@
 """Cohort allocation for a programme round: the thin adapter between the records and the pure engine.
 
 A supervisor picks returnees of their agency and open options, sets the constraints, and previews the
-optimal allocation with its metrics beside the greedy one (people in turn take their best option with a
-seat left). Only people still looking are chosen by default (no placement, nothing open, the last
+optimal allocation with its metrics beside the chosen mode (choice rules, the choice-respecting stable
+allocation, or short menus: docs/matching-modes.md), the stable one and the greedy one (people in turn
+take their best option with a seat left), with the curve of expected placements against the share given
+a top-3 wish. Only people still looking are chosen by default (no placement, nothing open, the last
 offer not declined); the supervisor may add a person placed or who declined, never one with an
 option open. Confirming, once, with the numbers, creates offers, never enrolments: each person still
 accepts or declines, and a supervisor may withdraw an offer not yet answered (decisions/0014).
@@ -24,9 +26,21 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
-from reintegra.lib import geo
+from reintegra.lib import charts, geo
 from reintegra.lib.dates import show_day
-from reintegra.matching import GroupShare, InfeasibleError, allocate, greedy, metrics
+from reintegra.lib.proportions import percent
+from reintegra.matching import (
+    Allocation,
+    GroupShare,
+    InfeasibleError,
+    allocate,
+    allocate_choice,
+    allocate_menus,
+    allocate_stable,
+    choice_curve,
+    greedy,
+    metrics,
+)
 
 from . import isco, prediction
 from .choices import OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EmploymentStatus, EnrolmentStatus
@@ -37,6 +51,27 @@ from .scope import EnrolmentAccess
 WOMEN = ("Feminine", "TransgenderFeminine")
 
 
+class Mode(StrEnum):
+    """How the offers are chosen (docs/matching-modes.md)."""
+
+    OPTIMAL = "optimal"  # the most expected decent incomes, under the rules set
+    STABLE = "stable"  # choice-respecting: deferred acceptance, no justified envy
+    MENU_2 = "menu2"  # each person offered a ranked menu of two options, seats never over-promised
+    MENU_3 = "menu3"  # the same with three
+
+    @property
+    def menu_size(self) -> int:
+        return {Mode.MENU_2: 2, Mode.MENU_3: 3}.get(self, 0)
+
+
+MODE_LABELS = {
+    Mode.OPTIMAL: gettext_lazy("Optimal: the most expected decent incomes"),
+    Mode.STABLE: gettext_lazy("Choice first: no one passed over for an option they rank higher"),
+    Mode.MENU_2: gettext_lazy("A menu of two options each, the person chooses"),
+    Mode.MENU_3: gettext_lazy("A menu of three options each, the person chooses"),
+}
+
+
 @dataclass
 class Constraints:
     women_min: float | None = None  # shares in [0, 1]
@@ -44,16 +79,55 @@ class Constraints:
     min_assigned: int = 5
     budget: float | None = None
     min_total: int = 0  # give an option to at least this many people
+    top_k: int | None = None  # whoever is offered anything gets one of their top-k wishes when one is eligible
+    min_top3_share: float | None = None  # at least this share of the cohort gets a top-3 wish, in [0, 1]
+    mode: str = Mode.OPTIMAL
+
+    @property
+    def banded(self) -> bool:
+        return self.women_min is not None or self.women_max is not None
+
+    @property
+    def choice_rules(self) -> bool:
+        return self.top_k is not None or self.min_top3_share is not None
+
+    @property
+    def side(self) -> bool:
+        """Rules only the optimal mode can hold: the band, the budget, a number to place."""
+        return self.banded or self.budget is not None or self.min_total > 0
 
 
 @dataclass
 class Plan:
-    """One allocation of the cohort, with its metrics."""
+    """One allocation of the cohort, with its metrics. `menus` (menu modes) lists each person's options,
+    best first; the metrics are then those of everyone taking the first option of their menu."""
 
     label: str
     pairs: list[tuple[Case, Opportunity, float]]
     unassigned: list[Case]
     metrics: dict[str, Any]
+    key: str = ""
+    menus: list[tuple[Case, list[tuple[Opportunity, float]]]] | None = None
+    price: float = 0.0  # expected decent incomes lost against the optimum
+
+    @property
+    def offers(self) -> list[tuple[Case, Opportunity]]:
+        """The offers confirming makes: one per person, or one per option of their menu."""
+        if self.menus is not None:
+            return [(case, option) for case, menu in self.menus for option, _p in menu]
+        return [(case, option) for case, option, _p in self.pairs]
+
+
+@dataclass
+class CurveRow:
+    """One exact point of the trade-off: asked share (None: the free optimum), attained share, expected
+    decent incomes, people given an option, and the price against the free optimum."""
+
+    required: float | None
+    share: float
+    expected: float
+    assigned: int
+    price: float
 
 
 @dataclass
@@ -63,10 +137,25 @@ class Preview:
     people: int
     options: int
     eligible_pairs: int
+    stable: Plan | None = None
+    chosen: Plan | None = None  # the rules or mode asked for, when it differs from optimal and stable
+    mode: str = Mode.OPTIMAL
+    curve: list[CurveRow] | None = None
+    chart: str = ""
 
     @property
-    def plans(self) -> tuple[Plan, Plan]:
-        return self.optimal, self.greedy
+    def plans(self) -> tuple[Plan, ...]:
+        """The columns side by side: optimal, the chosen rules or mode, stable, greedy."""
+        return tuple(p for p in (self.optimal, self.chosen, self.stable, self.greedy) if p is not None)
+
+    @property
+    def offered(self) -> Plan:
+        """The plan confirming turns into offers."""
+        if self.chosen is not None:
+            return self.chosen
+        if self.mode == Mode.STABLE and self.stable is not None:
+            return self.stable
+        return self.optimal
 
 
 class Standing(StrEnum):
@@ -201,6 +290,8 @@ def _plan(
     options: list[Opportunity],
     scores: np.ndarray,
     measured: dict[str, Any],
+    *,
+    key: str = "",
 ) -> Plan:
     pairs = [(people[i], options[j], float(scores[i, j])) for i, j in enumerate(assignment) if j >= 0]
     return Plan(
@@ -208,15 +299,37 @@ def _plan(
         pairs=pairs,
         unassigned=[people[i] for i, j in enumerate(assignment) if j < 0],
         metrics=measured,
+        key=key,
     )
 
 
+def wish_ranks(people: list[Case], options: list[Opportunity], profiles: dict[int, SkillsProfile]) -> np.ndarray:
+    """rank[i, j]: 1 if option j's occupation group is person i's first wish, 2 the second, ...; 0 if none."""
+    rank = np.zeros((len(people), len(options)), dtype=np.int64)
+    for i, case in enumerate(people):
+        profile = profiles.get(case.pk)
+        if profile is None:
+            continue
+        for j, option in enumerate(options):
+            rank[i, j] = profile.aspiration_rank(option.isco) or 0
+    return rank
+
+
 def preview(*, user: User, people: list[Case], options: list[Opportunity], constraints: Constraints) -> Preview:
-    """The optimal allocation under the constraints, and the greedy one, with their metrics."""
+    """The optimal allocation under the constraints, the chosen rules or mode, the stable and the greedy
+    allocations, with their metrics and the price of each against the optimum, and the trade-off curve."""
     if not people or not options:
         raise ValidationError(_("Choose at least one returnee and one option."))
     if any(case.agency_id != user.agency_id for case in people):
         raise PermissionDenied
+    mode = Mode(constraints.mode)
+    if mode != Mode.OPTIMAL and (constraints.side or constraints.choice_rules):
+        raise ValidationError(
+            _(
+                "Choice first and the menus keep their own promise and cannot also hold a share of women, a "
+                "budget, a number to place or a rule on wishes: clear those, or choose the optimal mode."
+            )
+        )
     profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=people)}
     predictor = prediction.predictor()
     seats = seats_to_offer(options)
@@ -235,41 +348,42 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
     capacity = np.array([len(people) if seats[o.pk] is None else seats[o.pk] for o in options], dtype=np.int64)
     women = np.array([case.returnee.gender in WOMEN for case in people])
     cost = np.array([prediction.cost_per_person(o) for o in options])
-    banded = constraints.women_min is not None or constraints.women_max is not None
+    rank = wish_ranks(people, options, profiles)
     share = (
         GroupShare(
             min=constraints.women_min or 0.0,
             max=1.0 if constraints.women_max is None else constraints.women_max,
             min_assigned=constraints.min_assigned,
         )
-        if banded
+        if constraints.banded
         else None
     )
+    side: dict[str, Any] = {
+        "group": women if share else None,
+        "group_share": share,
+        "budget": constraints.budget,
+        "cost": cost if constraints.budget is not None else None,
+        "min_assigned_total": constraints.min_total,
+    }
     try:
-        optimal = allocate(
-            scores,
-            capacity,
-            group=women if share else None,
-            group_share=share,
-            budget=constraints.budget,
-            cost=cost if constraints.budget is not None else None,
-            min_assigned_total=constraints.min_total,
+        optimal = allocate(scores, capacity, **side)
+        chosen = (
+            allocate_choice(
+                scores, capacity, rank, top_k=constraints.top_k, min_top3_share=constraints.min_top3_share, **side
+            )
+            if constraints.choice_rules
+            else None
         )
     except InfeasibleError as exc:
         raise ValidationError(_infeasible_message(exc, options)) from exc
+    stable = allocate_stable(scores, capacity, rank)
     baseline = greedy(scores, capacity)
-    wished = [
-        [
-            j
-            for j, o in enumerate(options)
-            if (profiles.get(c.pk) and (profiles[c.pk].aspiration_rank(o.isco) or 9) <= 3)
-        ]
-        for c in people
-    ]
     needs_income = np.array([bool(profiles.get(c.pk) and profiles[c.pk].needs_income_now) for c in people])
     stipend = np.array([float(o.stipend_monthly or o.wage_monthly or 0) for o in options])
+    top3 = (rank >= 1) & (rank <= 3) & ~np.isnan(scores)
 
-    def measure(allocation: Any) -> dict[str, Any]:
+    def measure(assignment: np.ndarray) -> dict[str, Any]:
+        allocation = Allocation(assignment, float(np.nansum(_pair_scores(scores, assignment))), "page")
         measured = metrics(
             allocation,
             scores,
@@ -278,22 +392,106 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
             stipend=stipend,
             min_assigned=constraints.min_assigned,
         ).as_dict()
-        known = [i for i in range(len(people)) if wished[i]]
-        assigned = allocation.assignment
-        measured["top3_aspiration_share"] = (
-            sum(1 for i in known if assigned[i] in wished[i]) / len(known) if known else None
-        )
-        measured["assigned"] = int((assigned >= 0).sum())
-        measured["cost"] = float(cost[assigned[assigned >= 0]].sum())
+        placed = assignment >= 0
+        # Of the whole cohort, as the minimum share asks and the curve shows.
+        hits = top3[np.flatnonzero(placed), assignment[placed]].sum() if placed.any() else 0
+        measured["top3_share"] = float(hits) / len(people)
+        measured["assigned"] = int(placed.sum())
+        measured["cost"] = float(cost[assignment[placed]].sum())
         return measured
 
-    return Preview(
-        optimal=_plan(_("Optimal"), optimal.assignment, people, options, scores, measure(optimal)),
-        greedy=_plan(_("Greedy, in turn"), baseline.assignment, people, options, scores, measure(baseline)),
+    def plan(label: str, key: str, assignment: np.ndarray) -> Plan:
+        made = _plan(label, assignment, people, options, scores, measure(assignment), key=key)
+        made.price = float(optimal.objective - made.metrics["expected_placements"])
+        return made
+
+    result = Preview(
+        optimal=plan(_("Optimal"), "optimal", optimal.assignment),
+        greedy=plan(_("Greedy, in turn"), "greedy", baseline.assignment),
+        stable=plan(_("Choice first (stable)"), "stable", stable.assignment),
         people=len(people),
         options=len(options),
         eligible_pairs=int(np.count_nonzero(~np.isnan(scores))),
+        mode=mode,
     )
+    if chosen is not None:
+        result.chosen = plan(_rules_label(constraints), "chosen", chosen.assignment)
+    elif mode.menu_size:
+        result.chosen = _menu_plan(mode, scores, capacity, rank, people, options, plan)
+    result.curve, result.chart = _trade_off(scores, capacity, rank, side)
+    return result
+
+
+def _pair_scores(scores: np.ndarray, assignment: np.ndarray) -> np.ndarray:
+    placed = np.flatnonzero(assignment >= 0)
+    return scores[placed, assignment[placed]]
+
+
+def _rules_label(constraints: Constraints) -> str:
+    k, share = constraints.top_k, constraints.min_top3_share
+    if k is not None and share is not None:
+        return _("Optimal, top-%(k)s rule, a top-3 wish for at least %(share)s") % {"k": k, "share": percent(share)}
+    if k is not None:
+        return _("Optimal, top-%(k)s rule") % {"k": k}
+    return _("Optimal, a top-3 wish for at least %(share)s") % {"share": percent(share)}
+
+
+def _menu_plan(
+    mode: Mode,
+    scores: np.ndarray,
+    capacity: np.ndarray,
+    rank: np.ndarray,
+    people: list[Case],
+    options: list[Opportunity],
+    plan: Any,
+) -> Plan:
+    """Menus of two or three: each option is on at most as many menus as it has seats left, so whatever
+    each person picks there is a seat; the columns read as if each took the first option of their menu."""
+    made = allocate_menus(scores, capacity, rank, size=mode.menu_size)
+    first = np.array([menu[0] if menu else -1 for menu in made.menus], dtype=np.int64)
+    label = ngettext("A menu of %(n)s option each", "A menu of %(n)s options each", mode.menu_size) % {
+        "n": mode.menu_size
+    }
+    result: Plan = plan(label, "chosen", first)
+    result.menus = [
+        (people[i], [(options[j], float(scores[i, j])) for j in menu]) for i, menu in enumerate(made.menus) if menu
+    ]
+    result.metrics["menu_top3_share"] = sum(
+        1 for i, menu in enumerate(made.menus) if any(1 <= rank[i, j] <= 3 for j in menu)
+    ) / len(people)
+    return result
+
+
+def _trade_off(
+    scores: np.ndarray, capacity: np.ndarray, rank: np.ndarray, side: dict[str, Any]
+) -> tuple[list[CurveRow], str]:
+    """The curve of expected decent incomes against the share of the cohort given a top-3 wish, computed
+    exactly at a few points under the same band, budget and number to place, drawn and tabled."""
+    try:
+        points = choice_curve(scores, capacity, rank, **side)
+    except InfeasibleError:
+        return [], ""
+    rows = [
+        CurveRow(
+            required=p.required_share,
+            share=float(p.top3_share),
+            expected=float(p.expected),
+            assigned=int(p.assigned),
+            price=float(p.price),
+        )
+        for p in points
+    ]
+    if len(rows) < 2:
+        return rows, ""
+    title = _("Expected decent incomes against the share given a top-3 wish")
+    chart = charts.xy_chart(
+        title=title,
+        series=[(_("Exact points"), [(row.share, row.expected) for row in rows])],
+        x_title=_("Share of the cohort given one of their top-3 wishes"),
+        y_title=_("Expected decent incomes"),
+        x_percent=True,
+    )
+    return rows, chart
 
 
 CONSTRAINT_LABELS = {
@@ -301,11 +499,17 @@ CONSTRAINT_LABELS = {
     "budget": gettext_lazy("the budget"),
     "budget+group_share": gettext_lazy("the budget together with the share of women"),
     "min_assigned_total": gettext_lazy("the number of people to place"),
+    "min_top3_share": gettext_lazy("the share given a top-3 wish"),
 }
 
 
 def _infeasible_message(exc: InfeasibleError, options: list[Opportunity]) -> str:
     constraint = str(CONSTRAINT_LABELS.get(exc.constraint, exc.constraint))
+    if exc.constraint == "min_top3_share" and "reachable_share" in exc.detail:
+        return _(
+            "No allocation of this cohort can respect %(constraint)s: at most %(share)s of the cohort can get "
+            "one of their top-3 wishes."
+        ) % {"constraint": constraint, "share": percent(exc.detail["reachable_share"])}
     if exc.option is not None:
         return _("No allocation can respect %(constraint)s at “%(option)s”.") % {
             "constraint": constraint,

@@ -230,7 +230,27 @@ def enrolment_move(
     )
     if to == EnrolmentStatus.COMPLETED:
         follow_ups_schedule(actor=actor, enrolment=enrolment, start=on)
+    if to == EnrolmentStatus.ACCEPTED and enrolment.allocation_round_id is not None:
+        _release_menu(actor, enrolment, on)
     return enrolment
+
+
+def _release_menu(actor: User, accepted: Enrolment, on: datetime.date) -> None:
+    """A menu (decisions/0034): a cohort round may offer a person two or three options, each offer holding
+    a seat. Accepting one declines the others of that round still waiting for an answer, which frees their
+    seats; each is a move of the workflow (a timeline line and an audit record)."""
+    others = Enrolment.objects.filter(
+        case_id=accepted.case_id, allocation_round_id=accepted.allocation_round_id, status=EnrolmentStatus.OFFERED
+    ).exclude(pk=accepted.pk)
+    for other in others:
+        enrolment_move(
+            actor=actor,
+            access=EnrolmentAccess(enrolment=other, own=True, provider=False),
+            to=EnrolmentStatus.DECLINED,
+            on=on,
+            reason=_("Accepted “%(option)s” from the same menu.") % {"option": accepted.opportunity.title},
+            version=other.version,
+        )
 
 
 # The title of a follow-up's task, shown in each reader's language (lib/phrases.py).

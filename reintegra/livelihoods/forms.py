@@ -12,7 +12,7 @@ from reintegra.lib.formfields import AreaField, AreasField, CurrencyField, poste
 from reintegra.lib.validators import validate_no_markup
 from reintegra.network.choices import Language
 
-from . import isco, scorecard
+from . import allocation, isco, scorecard
 from .choices import EmploymentStatus, EnrolmentStatus, Interest, WorkMode
 from .models import (
     FOLLOW_UP_FIELDS,
@@ -408,6 +408,33 @@ class AllocationForm(forms.Form):
         label=_("Budget for stipends and costs"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     min_total = forms.IntegerField(label=_("Give an option to at least this many people"), required=False, min_value=0)
+    top_k = forms.TypedChoiceField(
+        label=_("Whoever is offered an option gets one of their first wishes"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("No rule")),
+            (1, _("Their first wish")),
+            (2, _("One of their first two wishes")),
+            (3, _("One of their first three wishes")),
+        ],
+        help_text=_("When one of those wishes is open to them; people with none are placed as usual."),
+    )
+    min_top3_share = forms.IntegerField(
+        label=_("At least this share of the cohort gets one of their top-3 wishes (per cent)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+    )
+    mode = forms.ChoiceField(
+        label=_("How the offers are chosen"),
+        required=False,
+        choices=list(allocation.MODE_LABELS.items()),
+        initial=allocation.Mode.OPTIMAL,
+        widget=forms.RadioSelect,
+        help_text=_("Each mode's promise, in plain words: see “How the modes work” below."),
+    )
 
     def __init__(
         self, *args: Any, people: list[tuple[int, str]], options: list[tuple[int, str]], **kwargs: Any
@@ -423,6 +450,17 @@ class AllocationForm(forms.Form):
         low, high = data.get("women_min"), data.get("women_max")
         if low is not None and high is not None and low > high:
             self.add_error("women_max", _("The upper bound is below the lower bound."))
+        mode = data.get("mode")
+        rules = [data.get(name) is not None for name in ("women_min", "women_max", "budget", "top_k")]
+        rules += [bool(data.get(name)) for name in ("min_total", "min_top3_share")]
+        if mode and mode != allocation.Mode.OPTIMAL and any(rules):
+            self.add_error(
+                "mode",
+                _(
+                    "Choice first and the menus keep their own promise and cannot also hold a share of women, a "
+                    "budget, a number to place or a rule on wishes: clear those, or choose the optimal mode."
+                ),
+            )
         return data
 
 

@@ -354,8 +354,10 @@ def _audit_shown(user: User, codes: list[str], via: str) -> None:
 @require_http_methods(["GET", "POST"])
 def cohort_allocation(request: HttpRequest) -> HttpResponse:
     """A supervisor's programme round: choose people (those still looking are chosen by default) and
-    options, preview the optimal allocation beside the greedy one, then go on to confirm. Nothing is
-    offered here; `allocation_confirm` asks once, with the numbers, and makes the offers."""
+    options, the rules on wishes and the mode; preview the optimal allocation beside the chosen mode,
+    the stable and the greedy ones, with the trade-off curve; then go on to confirm. Nothing is offered
+    here; `allocation_confirm` asks once, with the numbers, and makes the offers (one per option of a
+    menu: each holds a seat)."""
     user = require_supervisor(request.user)
     people, options = allocation.candidates(user=user)
     data: QueryDict | None = request.POST if request.method == "POST" else None
@@ -380,6 +382,9 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
             min_assigned=values["min_assigned"],
             budget=None if values["budget"] is None else float(values["budget"]),
             min_total=values["min_total"] or 0,
+            top_k=values["top_k"],
+            min_top3_share=None if values["min_top3_share"] is None else values["min_top3_share"] / 100,
+            mode=values["mode"] or allocation.Mode.OPTIMAL,
         )
         try:
             result = allocation.preview(
@@ -394,7 +399,7 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
                 token,
                 {
                     "form": _without_csrf(data).urlencode(),
-                    "pairs": [[case.pk, option.pk] for case, option, _p in result.optimal.pairs],
+                    "pairs": [[case.pk, option.pk] for case, option in result.offered.offers],
                     "constraints": asdict(constraints),
                 },
             )
@@ -448,6 +453,7 @@ def allocation_confirm(request: HttpRequest) -> HttpResponse:
         "people": people,
         "options": option_count,
         "per_option": [(titles[pk], n) for pk, n in per_option.most_common() if pk in titles],
+        "menus": offers > people,
         "errors": [],
     }
     if request.POST.get("confirm") == "1":

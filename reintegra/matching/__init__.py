@@ -12,30 +12,55 @@ from numpy.typing import ArrayLike
 from ._scores import Scores, shape_of
 from ._types import Allocation, GroupShare, InfeasibleError, MatchingError, SolverError
 from .baselines import greedy, random_allocation
+from .choice import CurvePoint, allocate_choice, choice_curve
 from .cohort import Cohort, CohortError, parse_cohort, read_cohort
 from .constraints import Violation, side_constraints, verify
 from .flow import allocate_flow
+from .menus import Menus, allocate_menus
 from .metrics import Metrics, metrics
 from .mip import allocate_mip
+from .rolling import PolicyReport, Timeline, compare, greedy_over_time, hindsight, rolling, timeline
+from .simulate import Course, Distribution, Year, generate, parse_arrivals, read_arrivals
+from .stable import allocate_stable, justified_envy
 
 __all__ = [
     "Allocation",
     "Cohort",
     "CohortError",
+    "CurvePoint",
+    "Course",
+    "Distribution",
     "GroupShare",
     "InfeasibleError",
     "MatchingError",
+    "Menus",
     "Metrics",
+    "PolicyReport",
     "SolverError",
+    "Timeline",
     "Violation",
+    "Year",
     "allocate",
+    "allocate_choice",
     "allocate_flow",
+    "allocate_menus",
     "allocate_mip",
+    "allocate_stable",
+    "choice_curve",
+    "compare",
+    "generate",
     "greedy",
+    "greedy_over_time",
+    "hindsight",
+    "justified_envy",
     "metrics",
+    "parse_arrivals",
     "parse_cohort",
     "random_allocation",
+    "read_arrivals",
     "read_cohort",
+    "rolling",
+    "timeline",
     "verify",
 ]
 

@@ -28,6 +28,7 @@ CODES = {
     "duplicate_id": "repeats an id used before",
     "unknown_person": "names no person in people",
     "unknown_option": "names no option in options",
+    "unknown_round": "names no round in rounds",
     "negative_capacity": "is negative",
     "negative_cost": "is negative",
     "negative_stipend": "is negative",
@@ -40,6 +41,7 @@ CODES = {
     "min_above_max": "has min above max",
     "unknown_group": "is the group of no person",
     "too_large": "is too large",
+    "below_one": "must be at least 1",
 }
 
 # The largest number a cohort may hold (a capacity, a count, an amount): beyond it the engine's 64-bit
@@ -71,9 +73,23 @@ class Cohort:
     group_share: GroupShare | None = None
     budget: float | None = None
     min_assigned_total: int = 0
+    top_k: int | None = None  # choice rules (matching/choice.py), from constraints.top_k
+    min_top3_share: float | None = None
 
     def members(self, group: str) -> BoolArray:
         return np.array([g == group for g in self.groups], dtype=bool)
+
+    @property
+    def has_choice_rules(self) -> bool:
+        return self.top_k is not None or self.min_top3_share is not None
+
+    def rank(self) -> IntArray:
+        """The wishes as a (people, options) matrix: 1 for the first wish, 2 the second, 0 not a wish."""
+        rank = np.zeros((len(self.person_ids), len(self.option_ids)), dtype=np.int64)
+        for i, wished in enumerate(self.aspirations):
+            for place, j in reversed(list(enumerate(wished, start=1))):  # an option named twice keeps its first place
+                rank[i, j] = place
+        return rank
 
 
 def read_cohort(path: str | Path) -> Cohort:
@@ -138,6 +154,59 @@ def parse_cohort(text: str) -> Cohort:
             ranked.append(option_index[option])
         wished.append(ranked)
 
+    n, m = len(people), len(options)
+    entries = _scores_at_once(scores, person_index, option_index)
+    if entries is None:
+        entries = _scores_one_by_one(scores, person_index, option_index)
+    matrix = sp.csr_array((entries[2], (entries[0], entries[1])), shape=(n, m))
+    share_group, share, budget, total = _constraints(constraints, set(g for g in groups if g is not None))
+    top_k, top3_share = _choice_rules(constraints)
+    return Cohort(
+        person_ids=list(person_index),
+        option_ids=list(option_index),
+        groups=groups,
+        capacity=np.array(capacity, dtype=np.int64),
+        cost=np.array(cost, dtype=np.float64),
+        stipend=np.array(stipend, dtype=np.float64),
+        scores=matrix,
+        aspirations=wished,
+        needs_income=np.array(needs, dtype=bool),
+        share_group=share_group,
+        group_share=share,
+        budget=budget,
+        min_assigned_total=total,
+        top_k=top_k,
+        min_top3_share=top3_share,
+    )
+
+
+ScoreEntries = tuple[IntArray, IntArray, FloatArray]  # person, option, score of each eligible pair
+
+
+def _scores_at_once(
+    scores: list[Any], person_index: dict[str, int], option_index: dict[str, int]
+) -> ScoreEntries | None:
+    """The scores of a well-formed list in a few passes (a cohort has hundreds of thousands of pairs),
+    or None at the first irregular entry, for `_scores_one_by_one` to find and name it."""
+    try:
+        person = np.fromiter((person_index[entry["person"]] for entry in scores), np.int64, len(scores))
+        option = np.fromiter((option_index[entry["option"]] for entry in scores), np.int64, len(scores))
+        raw = [entry["score"] for entry in scores]
+        if not all(type(value) is float or type(value) is int for value in raw):  # not bool, not a string
+            return None
+        value = np.array(raw, dtype=np.float64)
+    except (KeyError, TypeError, OverflowError):  # not an object, a key missing, an unknown or unhashable id
+        return None
+    if not bool(np.all((value >= 0.0) & (value <= 1.0))):  # NaN fails too
+        return None
+    pair = np.sort(person * max(len(option_index), 1) + option)
+    if pair.size > 1 and not bool(np.all(pair[1:] != pair[:-1])):
+        return None
+    return person, option, value
+
+
+def _scores_one_by_one(scores: list[Any], person_index: dict[str, int], option_index: dict[str, int]) -> ScoreEntries:
+    """Every entry checked in order: CohortError names the first bad one."""
     rows, cols, values = [], [], []
     seen: set[tuple[int, int]] = set()
     for s, raw in enumerate(scores):
@@ -160,35 +229,14 @@ def parse_cohort(text: str) -> Cohort:
         rows.append(pair[0])
         cols.append(pair[1])
         values.append(float(value))
-
-    n, m = len(people), len(options)
-    matrix = sp.csr_array(
-        (np.array(values, dtype=np.float64), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-        shape=(n, m),
-    )
-    share_group, share, budget, total = _constraints(constraints, set(g for g in groups if g is not None))
-    return Cohort(
-        person_ids=list(person_index),
-        option_ids=list(option_index),
-        groups=groups,
-        capacity=np.array(capacity, dtype=np.int64),
-        cost=np.array(cost, dtype=np.float64),
-        stipend=np.array(stipend, dtype=np.float64),
-        scores=matrix,
-        aspirations=wished,
-        needs_income=np.array(needs, dtype=bool),
-        share_group=share_group,
-        group_share=share,
-        budget=budget,
-        min_assigned_total=total,
-    )
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
 def _constraints(
     constraints: dict[str, Any], known_groups: set[str]
 ) -> tuple[str | None, GroupShare | None, float | None, int]:
     for key in constraints:
-        if key not in {"group_share", "budget", "min_assigned_total"}:
+        if key not in {"group_share", "budget", "min_assigned_total", "top_k", "min_top3_share"}:
             raise CohortError("unknown_key", f"constraints.{key}", key)
     share_group = share = budget = None
     if constraints.get("group_share") is not None:
@@ -214,6 +262,20 @@ def _constraints(
             raise CohortError("negative_budget", "constraints.budget", budget)
     total = _integer(constraints.get("min_assigned_total", 0), "constraints.min_assigned_total", "negative_count")
     return share_group, share, budget, total
+
+
+def _choice_rules(constraints: dict[str, Any]) -> tuple[int | None, float | None]:
+    """constraints.top_k (whoever is offered anything gets one of their first k wishes, when one is
+    eligible) and constraints.min_top3_share (of all the people, in a top-3 wish)."""
+    top_k = None
+    if constraints.get("top_k") is not None:
+        top_k = _integer(constraints["top_k"], "constraints.top_k", "below_one")
+        if top_k < 1:
+            raise CohortError("below_one", "constraints.top_k", constraints["top_k"])
+    share = None
+    if constraints.get("min_top3_share") is not None:
+        share = _share(constraints["min_top3_share"], "constraints.min_top3_share")
+    return top_k, share
 
 
 def _key(entry: dict[str, Any], key: str, where: str) -> Any:

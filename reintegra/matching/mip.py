@@ -9,6 +9,7 @@ fractions (so that the bounds are integer constraints and hold exactly once x is
     q·g_j − p·n_j − p·(a − 1)·y_j ≥ −p·(a − 1)            y_j = 1 ⇒ g_j ≥ lo·n_j (slack when y_j = 0)
     Q·g_j − P·n_j + (Q − P)·(a − 1)·y_j ≤ (Q − P)·(a − 1)  y_j = 1 ⇒ g_j ≤ hi·n_j
     Σ_j cost_j·n_j ≤ budget,   Σ_j n_j ≥ min_assigned_total
+    Σ_{e counted} x_e ≥ min_counted                        (optional: e.g. pairs that are a top-3 wish)
 
 The big-M terms are the smallest that are valid (with y_j = 0 at most a − 1 people are there), which
 keeps the LP relaxation close to the integer optimum. Options whose capacity is below a get no y_j.
@@ -29,7 +30,6 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.optimize import linprog
 
 from ._scores import Pairs, Scores, check_capacity, to_pairs
 from ._types import Allocation, BoolArray, FloatArray, GroupShare, InfeasibleError, IntArray, SolverError
@@ -106,8 +106,17 @@ def _integer_costs(cost: FloatArray, budget: float) -> tuple[FloatArray, float]:
     return cost, budget
 
 
-def build_model(pairs: Pairs, cap: IntArray, side: SideConstraints, *, integral: bool) -> _Model:
-    """The MIP (or its LP relaxation) from sparse arrays, one block of constraints at a time."""
+def build_model(
+    pairs: Pairs,
+    cap: IntArray,
+    side: SideConstraints,
+    *,
+    integral: bool,
+    counted_pairs: BoolArray | None = None,
+    min_counted: int = 0,
+) -> _Model:
+    """The MIP (or its LP relaxation) from sparse arrays, one block of constraints at a time. With
+    `counted_pairs` (a flag per pair) and `min_counted` > 0, the last row requires that many counted pairs."""
     n, m, e = pairs.n_people, pairs.n_options, pairs.size
     band = band_options(cap, side.share) if side.banded and side.share is not None else np.zeros(0, np.int64)
     b = band.size
@@ -189,6 +198,15 @@ def build_model(pairs: Pairs, cap: IntArray, side: SideConstraints, *, integral:
     if side.min_assigned_total > 0:
         total = float(side.min_assigned_total)
         block(np.zeros(m, dtype=np.int64), col_n, np.ones(m), np.array([total]), np.array([np.inf]))
+    if counted_pairs is not None and min_counted > 0:
+        chosen = pair_index[counted_pairs]
+        block(
+            np.zeros(chosen.size, dtype=np.int64),
+            chosen,
+            np.ones(chosen.size),
+            np.array([float(min_counted)]),
+            np.array([np.inf]),
+        )
 
     matrix = sp.csc_array(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n_cols)
@@ -248,7 +266,13 @@ class _Relaxation:
 
 
 def _relaxation(
-    pairs: Pairs, cap: IntArray, side: SideConstraints, start: BoolArray, time_limit: float | None
+    pairs: Pairs,
+    cap: IntArray,
+    side: SideConstraints,
+    start: BoolArray,
+    time_limit: float | None,
+    counted: BoolArray | None = None,
+    min_counted: int = 0,
 ) -> _Relaxation:
     """The LP relaxation by column generation: solve on the pairs in `start`, price all pairs with the
     duals (vectorised), add each person's best pairs with positive reduced cost, repeat.
@@ -258,8 +282,18 @@ def _relaxation(
     """
     n, m = pairs.n_people, pairs.n_options
     in_lp = start.copy()
-    model = build_model(_subset(pairs, in_lp), cap, side, integral=False)
+    counting = counted is not None and min_counted > 0
+    model = build_model(
+        _subset(pairs, in_lp),
+        cap,
+        side,
+        integral=False,
+        counted_pairs=counted[in_lp] if counting and counted is not None else None,
+        min_counted=min_counted,
+    )
     h = model.solver(time_limit, 0.0)
+    count_row = model.lp.num_row_ - 1  # the last row, when counting
+    flagged = counted if counting and counted is not None else np.zeros(pairs.size, dtype=bool)
     band_slot = np.full(m, -1, dtype=np.int64)
     band_slot[model.band] = np.arange(model.band.size)
     slot = band_slot[pairs.option]
@@ -276,23 +310,31 @@ def _relaxation(
             raise SolverError(f"LP relaxation ended with status {h.modelStatusToString(status)}")
         duals = np.asarray(h.getSolution().row_dual)
         reduced = pairs.score - duals[pairs.person] - duals[n + pairs.option] - np.where(member, duals[group_row], 0.0)
+        if counting:
+            reduced -= np.where(flagged, duals[count_row], 0.0)
         entering = (reduced > PRICING_TOLERANCE) & ~in_lp
         if not entering.any():
             break
         add = np.flatnonzero(entering & _top_per_person(np.where(entering, reduced, -np.inf), pairs, ADD_PER_ROUND))
         in_lp[add] = True
-        starts = np.arange(add.size, dtype=np.int32) * 3
-        index = np.stack([pairs.person[add], n + pairs.option[add], group_row[add]], axis=1)
-        value = np.stack([np.ones(add.size), np.ones(add.size), member[add].astype(np.float64)], axis=1)
+        index = np.stack(
+            [pairs.person[add], n + pairs.option[add], group_row[add], np.full(add.size, count_row)], axis=1
+        )
+        value = np.stack(
+            [np.ones(add.size), np.ones(add.size), member[add].astype(np.float64), flagged[add].astype(np.float64)],
+            axis=1,
+        )
+        present = value != 0  # placeholders (value 0) are left out
+        starts = np.concatenate([[0], np.cumsum(present.sum(axis=1))[:-1]]).astype(np.int32)
         h.addCols(
             add.size,
             pairs.score[add],
             np.zeros(add.size),
             np.ones(add.size),
-            3 * add.size,
+            int(present.sum()),
             starts,
-            index.reshape(-1).astype(np.int32),
-            value.reshape(-1),
+            index[present].astype(np.int32),
+            value[present],
         )
     objective = float(h.getInfo().objective_function_value)
     # The LP's dual objective counts, for each pair at its upper bound 1, its reduced cost (the bound's
@@ -314,8 +356,14 @@ def allocate_mip(
     min_assigned_total: int = 0,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
+    counted: ArrayLike | None = None,
+    min_counted: int = 0,
 ) -> Allocation:
     """Maximum-score allocation under the side constraints (see the module docstring).
+
+    `counted` (a boolean (people, options) matrix) with `min_counted`: at least that many people are
+    assigned to a counted pair (choice.py: a top-3 wish). Counted pairs all start in the LP; should the
+    MIP on the kept pairs be infeasible with the counted row, it is solved once more on all pairs.
 
     Large problems are solved on a subset of the pairs: the LP relaxation by column generation over all
     pairs (so `lp_bound` holds for the full problem), then the MIP on the pairs the LP used and those
@@ -337,21 +385,41 @@ def allocate_mip(
     )
     if side.budget is not None and side.budget < 0:
         raise diagnose(pairs, cap, side)
+    flagged = np.zeros(pairs.size, dtype=bool)
+    if counted is None:
+        min_counted = 0
+    elif min_counted > 0:
+        mask = np.asarray(counted, dtype=bool)
+        if mask.shape != (pairs.n_people, pairs.n_options):
+            raise ValueError(f"counted must be a (people, options) matrix, got shape {mask.shape}")
+        flagged = mask[pairs.person, pairs.option]
     generate = pairs.size > GENERATE_COLUMNS_FROM * max(pairs.n_people, 1)
     if generate:
         free = allocate_flow(scores, cap)  # prices without side constraints: a good first guess
-        start = _top_per_person(pairs.score - free.extra["prices"][pairs.option], pairs, FIRST_COLUMNS)
+        start = _top_per_person(pairs.score - free.extra["prices"][pairs.option], pairs, FIRST_COLUMNS) | flagged
     else:
         start = np.ones(pairs.size, dtype=bool)
-    relaxation = _relaxation(pairs, cap, side, start, time_limit)
+    relaxation = _relaxation(pairs, cap, side, start, time_limit, flagged, min_counted)
     keep = relaxation.reduced_cost >= -MIP_REDUCED_COST if generate else np.ones(pairs.size, dtype=bool)
-    left_out = relaxation.reduced_cost[~keep]
-    model = build_model(_subset(pairs, keep), cap, side, integral=True)
-    h = model.solver(
-        None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0), mip_rel_gap
-    )
-    h.run()
-    status = h.getModelStatus()
+    while True:
+        left_out = relaxation.reduced_cost[~keep]
+        model = build_model(
+            _subset(pairs, keep),
+            cap,
+            side,
+            integral=True,
+            counted_pairs=flagged[keep] if min_counted > 0 else None,
+            min_counted=min_counted,
+        )
+        h = model.solver(
+            None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0), mip_rel_gap
+        )
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible and min_counted > 0 and not keep.all():
+            keep = np.ones(pairs.size, dtype=bool)  # the counted row may need pairs left out: once, with all
+            continue
+        break
     if status == highspy.HighsModelStatus.kInfeasible:
         raise diagnose(pairs, cap, side)
     values = np.asarray(h.getSolution().col_value)
@@ -410,6 +478,9 @@ def _cheapest(pairs: Pairs, cap: IntArray, cost: FloatArray, total: int) -> floa
         ]
     )
     bounds = np.concatenate([np.ones(pairs.n_people), cap, [-float(total)]])
+    # scipy.optimize takes a third of a second to import: only a diagnosis needs it, not every allocation
+    from scipy.optimize import linprog  # noqa: PLC0415
+
     result = linprog(cost[pairs.option], A_ub=matrix, b_ub=bounds, bounds=(0, 1), method="highs")
     if result.status != 0:
         raise SolverError(f"least-cost check ended with status {result.status}: {result.message}")

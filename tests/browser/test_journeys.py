@@ -431,6 +431,9 @@ def test_supervisor_approves_a_plan_allocates_a_cohort_with_a_womens_band_and_de
     j.check("allocation", shot=True)
     j.button("Preview").click()
     expect(j.main.locator("#allocation-metrics")).to_be_visible()
+    # The modes side by side and the price of wishes, drawn on the server (issue 17).
+    expect(j.main.locator("#allocation-metrics thead th")).to_have_count(4)  # optimal, stable, greedy
+    expect(j.main.locator("#allocation-curve svg")).to_be_visible()
     pairs = j.main.locator("#allocation-pairs .proposed li").filter(has_text="→")
     expect(pairs.first).to_be_visible()
     offers = pairs.count()

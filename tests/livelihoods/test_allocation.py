@@ -190,7 +190,7 @@ def test_confirming_asks_once_with_the_numbers_and_makes_exactly_those_offers(us
     people = cohort(users)
     sam = client_for(users["sam"])
     page, token = preview(sam, people, [paid, unpaid])
-    assert "Optimal beside greedy" in page and "Continue to confirm the offers" in page
+    assert "The modes side by side" in page and "Continue to confirm the offers" in page
     assert not Enrolment.objects.exists()  # a preview changes nothing
 
     question = sam.post("/livelihoods/allocation/confirm/", {"token": token})
@@ -229,7 +229,7 @@ def test_back_shows_the_same_preview_again(users, catalogue):
     sam = client_for(users["sam"])
     _page, token = preview(sam, people[:2], [paid, unpaid], women_max=80)
     back = sam.get(f"/livelihoods/allocation/?preview={token}").content.decode()
-    assert "Optimal beside greedy" in back and 'value="80"' in back
+    assert "The modes side by side" in back and 'value="80"' in back
     assert checked(back, people[0]) is True and checked(back, people[2]) is False  # the choice as it was
 
 

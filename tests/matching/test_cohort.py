@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from reintegra.matching import CohortError, parse_cohort
@@ -140,3 +141,65 @@ def test_scores_become_a_sparse_matrix_the_engine_reads():
     # p1 in o1 (0.42) beats p2 in o1 and p1 in o2 (0.3 + 0.0)
     assert allocation.assignment.tolist() == [0, -1]
     assert allocation.objective == pytest.approx(0.42)
+
+
+def many_pairs(n: int, m: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    eligible = rng.random((n, m)) < 0.6
+    scores = [
+        {
+            "person": f"p{i}",
+            "option": f"o{j}",
+            "score": float(rng.random()) if rng.random() < 0.8 else int(rng.integers(2)),
+        }
+        for i, j in zip(*np.nonzero(eligible), strict=True)
+    ]
+    rng.shuffle(scores)
+    return {
+        "people": [{"id": f"p{i}"} for i in range(n)],
+        "options": [{"id": f"o{j}", "capacity": 3} for j in range(m)],
+        "scores": scores,
+    }
+
+
+def test_a_long_list_of_scores_is_read_as_entry_by_entry():
+    for seed in range(20):
+        data = many_pairs(40, 7, seed)
+        read = parse_cohort(json.dumps(data))
+        expected = np.full((40, 7), np.nan)
+        for entry in data["scores"]:
+            expected[int(entry["person"][1:]), int(entry["option"][1:])] = entry["score"]
+        dense = np.full((40, 7), np.nan)
+        coo = read.scores.tocoo()
+        dense[coo.row, coo.col] = coo.data
+        np.testing.assert_array_equal(dense, expected)
+        assert read.scores.nnz == len(data["scores"])
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "field"),
+    [
+        ({"person": "p99", "option": "o1", "score": 0.5}, "unknown_person", ".person"),
+        ({"person": ["p1"], "option": "o1", "score": 0.5}, "unknown_person", ".person"),
+        ({"person": "p1", "option": "o1", "score": True}, "score_not_a_number", ".score"),
+        ({"person": "p1", "option": "o1", "score": float("nan")}, "score_not_a_number", ".score"),
+        ({"person": "p1", "option": "o1", "score": 10**400}, "score_not_a_number", ".score"),
+        ({"person": "p1", "option": "o1", "score": 2}, "score_out_of_range", ".score"),
+        ({"person": "p1", "option": "o1"}, "missing_key", ".score"),
+        (["p1", "o1", 0.5], "wrong_type", ""),
+    ],
+)
+def test_a_bad_entry_late_in_a_long_list_is_named(entry, code, field):
+    data = many_pairs(40, 7, 1)
+    data["scores"] = [s for s in data["scores"] if not (s["person"] == "p1" and s["option"] == "o1")]
+    data["scores"].insert(100, entry)
+    error = error_of(data)
+    assert (error.code, error.where) == (code, f"scores[100]{field}")
+
+
+def test_a_pair_repeated_late_in_a_long_list_is_named():
+    data = many_pairs(40, 7, 2)
+    data["scores"].append(dict(data["scores"][5]))
+    error = error_of(data)
+    last = len(data["scores"]) - 1
+    assert (error.code, error.where) == ("duplicate_pair", f"scores[{last}]")
