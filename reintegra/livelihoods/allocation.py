@@ -49,6 +49,9 @@ from .models import AllocationRound, Enrolment, Opportunity, SkillsProfile
 from .scope import EnrolmentAccess
 
 WOMEN = ("Feminine", "TransgenderFeminine")
+# Each point of the price curve is an exact solve; with a band and a budget HiGHS may take long, so a
+# page waits at most this long per point (the point is then the best found in that time).
+CURVE_SECONDS = 5.0
 
 
 class Mode(StrEnum):
@@ -468,7 +471,7 @@ def _trade_off(
     """The curve of expected decent incomes against the share of the cohort given a top-3 wish, computed
     exactly at a few points under the same band, budget and number to place, drawn and tabled."""
     try:
-        points = choice_curve(scores, capacity, rank, **side)
+        points = choice_curve(scores, capacity, rank, time_limit=CURVE_SECONDS, **side)
     except InfeasibleError:
         return [], ""
     rows = [
