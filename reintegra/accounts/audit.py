@@ -22,6 +22,7 @@ from .models import AuditChainHead, AuditEvent, User
 
 GENESIS_HASH = "0" * 64
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+_batched: ContextVar[bool] = ContextVar("audit_batched", default=False)
 
 
 @contextlib.contextmanager
@@ -85,7 +86,37 @@ def object_label(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-@transaction.atomic
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Many events in one transaction (the demo loads hundreds of cases in one): the chain's head is
+    locked once, each event follows the last one written, and the head is written once at the end.
+
+    PostgreSQL keeps every version of a row updated again and again in one transaction, and each
+    lookup of that row walks them all: updating the head once per event made a transaction of n
+    events cost n² (10,000 events: 10 ms each by the end instead of under 1 ms).
+    """
+    if _batched.get():
+        yield
+        return
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        token = _batched.set(True)
+        try:
+            yield
+        finally:
+            _batched.reset(token)
+        if transaction.get_rollback():
+            return  # the transaction is to be rolled back: nothing to write
+        seq, last_hash = _chain_tail()
+        AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=last_hash)
+
+
+def _chain_tail() -> tuple[int, str]:
+    """The last event written (in this transaction too): a savepoint rolled back leaves no gap."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return last if last is not None else (0, GENESIS_HASH)
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -108,15 +139,19 @@ def audit_record(
         # Round-trip the details through JSON so what is hashed is what the database gives back.
         "details": json.loads(json.dumps(details or {}, default=str)),
     }
-    # The chain's head is held from here to the end of the caller's transaction (one writer at a
-    # time: SELECT … FOR UPDATE, or SQLite's IMMEDIATE transaction): only the link is made under it.
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    # Microseconds survive every database we support, so the hash recomputes exactly.
-    fields |= {"seq": head.last_seq + 1, "at": timezone.now(), "prev_hash": head.last_hash}
-    event = AuditEvent(actor=actor, hash=event_hash(**fields), **fields)
-    event.save(force_insert=True)
-    head.last_seq, head.last_hash = event.seq, event.hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    batched = _batched.get()
+    # Outside a batch the chain's head is held from here to the end of the caller's transaction (one
+    # writer at a time: SELECT … FOR UPDATE, or SQLite's IMMEDIATE transaction); a batch holds it already.
+    with contextlib.nullcontext() if batched else transaction.atomic():
+        head = None if batched else AuditChainHead.objects.select_for_update().get_or_create(pk=1)[0]
+        seq, prev_hash = _chain_tail() if head is None else (head.last_seq, head.last_hash)
+        # Microseconds survive every database we support, so the hash recomputes exactly.
+        fields |= {"seq": seq + 1, "at": timezone.now(), "prev_hash": prev_hash}
+        event = AuditEvent(actor=actor, hash=event_hash(**fields), **fields)
+        event.save(force_insert=True)
+        if head is not None:
+            head.last_seq, head.last_hash = event.seq, event.hash
+            head.save(update_fields=["last_seq", "last_hash"])
     return event
 
 

@@ -117,3 +117,41 @@ def test_a_failed_write_leaves_no_audit_event(network):
     assert list(refused.value.message_dict) == ["name"]
     assert "Markup such as HTML tags is not allowed" in refused.value.message_dict["name"][0]
     assert AuditEvent.objects.count() == before
+
+
+def test_a_batch_writes_the_head_once_and_the_chain_holds_across_a_savepoint_rolled_back(users):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from reintegra.accounts.audit import audit_batch
+    from reintegra.accounts.models import AuditChainHead
+
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries, audit_batch():
+        for n in range(5):
+            audit_record(actor=users["sam"], action="read", object_type="test", object_id=str(n))
+        with pytest.raises(RuntimeError), transaction.atomic():
+            audit_record(actor=users["sam"], action="read", object_type="test", object_id="undone")
+            raise RuntimeError("the caller's work failed")
+        audit_record(actor=users["sam"], action="read", object_type="test", object_id="5")
+    head_updates = [q for q in queries if q["sql"].startswith("UPDATE") and AuditChainHead._meta.db_table in q["sql"]]
+    assert len(head_updates) == 1
+    written = list(AuditEvent.objects.order_by("seq")[before:].values_list("object_id", flat=True))
+    assert written == ["0", "1", "2", "3", "4", "5"]
+    assert audit_verify().ok
+    # Outside a batch each event moves the head itself.
+    audit_record(actor=users["sam"], action="read", object_type="test", object_id="6")
+    assert audit_verify().ok and AuditChainHead.objects.get().last_seq == AuditEvent.objects.count()
+
+
+def test_a_batch_that_fails_leaves_neither_its_events_nor_a_moved_head(users):
+    from reintegra.accounts.audit import audit_batch
+    from reintegra.accounts.models import AuditChainHead
+
+    audit_record(actor=users["sam"], action="read", object_type="test", object_id="kept")
+    head = AuditChainHead.objects.values_list("last_seq", "last_hash").get()
+    with pytest.raises(RuntimeError), audit_batch():
+        audit_record(actor=users["sam"], action="read", object_type="test", object_id="gone")
+        raise RuntimeError("the import failed")
+    assert AuditChainHead.objects.values_list("last_seq", "last_hash").get() == head
+    assert not AuditEvent.objects.filter(object_id="gone").exists() and audit_verify().ok

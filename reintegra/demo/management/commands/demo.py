@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from reintegra.accounts.audit import audit_batch
 from reintegra.accounts.models import User
 from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo import bulk
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         in_bulk = options["bulk"] or count > bulk.BULK_FROM
         # In bulk, the services play the templates; the copies are written after, chunk by chunk.
         # The insights' facts of each case are worked out once, when its story is written.
-        with transaction.atomic(), facts.deferred():
+        with transaction.atomic(), facts.deferred(), audit_batch():
             played = self._load(options, count=min(count, max(1, options["templates"])) if in_bulk else count)
         if in_bulk and played is not None and not played["skipped"] and count > played["cases"]:
             started, cpu = time.monotonic(), time.process_time()
