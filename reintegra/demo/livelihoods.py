@@ -35,7 +35,7 @@ MONEY = ("stipend_monthly", "wage_monthly", "cost")
 
 def catalogue() -> list[dict[str, Any]]:
     """The demo options (data/livelihood_options.json): the option's fields (OPTION_FIELDS) with the
-    provider and placement partners as agency slugs."""
+    provider and placement partners as agency slugs, and a course's next round in days from the load."""
     return data_file("livelihood_options.json")
 
 
@@ -49,6 +49,8 @@ def load_demo_options() -> int:
             continue
         values = {f: row[f] for f in OPTION_FIELDS if f in row}
         values |= {f: Decimal(row[f]) if row.get(f) else None for f in MONEY}
+        if "starts_in_days" in row:  # the course's next round, some weeks after the demo is loaded
+            values["starts_on"] = clock.today() + datetime.timedelta(days=row["starts_in_days"])
         opportunity_save(
             actor=None,
             **values

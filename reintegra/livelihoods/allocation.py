@@ -10,6 +10,7 @@ option open. Confirming, once, with the numbers, creates offers, never enrolment
 accepts or declines, and a supervisor may withdraw an offer not yet answered (decisions/0014).
 """
 
+import datetime
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.cases.models import Case
 from reintegra.cases.scope import CaseAccess
-from reintegra.lib import charts, geo
+from reintegra.lib import charts, clock, geo
 from reintegra.lib.dates import show_day
 from reintegra.lib.proportions import percent
 from reintegra.matching import (
@@ -42,7 +43,7 @@ from reintegra.matching import (
     metrics,
 )
 
-from . import isco, prediction
+from . import isco, prediction, weekly
 from .choices import OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EmploymentStatus, EnrolmentStatus
 from .enrolments import enrolment_move, enrolment_recommend
 from .models import AllocationRound, Enrolment, Opportunity, SkillsProfile
@@ -61,6 +62,7 @@ class Mode(StrEnum):
     STABLE = "stable"  # choice-respecting: deferred acceptance, no justified envy
     MENU_2 = "menu2"  # each person offered a ranked menu of two options, seats never over-promised
     MENU_3 = "menu3"  # the same with three
+    WEEK = "week"  # this week's decision: offers only to those who cannot wait (weekly.py)
 
     @property
     def menu_size(self) -> int:
@@ -72,7 +74,14 @@ MODE_LABELS = {
     Mode.STABLE: gettext_lazy("Choice first: no one passed over for an option they rank higher"),
     Mode.MENU_2: gettext_lazy("A menu of two options each, the person chooses"),
     Mode.MENU_3: gettext_lazy("A menu of three options each, the person chooses"),
+    Mode.WEEK: gettext_lazy("This week: offers only to those who cannot wait, seats kept for people expected later"),
 }
+# The modes other than the optimum keep a promise of their own and hold no other rule.
+MODE_HOLDS_NO_RULES = gettext_lazy(
+    "Choice first, the menus and this week's decision keep their own promise and cannot also hold a share of "
+    "women, a budget, a number to place or a rule on wishes: clear those, or choose the optimal mode."
+)
+MAX_WAIT_WEEKS = 8  # how long a person waits for a start at most, unless the supervisor sets it
 
 
 @dataclass
@@ -85,6 +94,7 @@ class Constraints:
     top_k: int | None = None  # whoever is offered anything gets one of their top-k wishes when one is eligible
     min_top3_share: float | None = None  # at least this share of the cohort gets a top-3 wish, in [0, 1]
     mode: str = Mode.OPTIMAL
+    max_wait_weeks: int = MAX_WAIT_WEEKS  # this week's decision: the longest wait for a start
 
     @property
     def banded(self) -> bool:
@@ -111,7 +121,11 @@ class Plan:
     metrics: dict[str, Any]
     key: str = ""
     menus: list[tuple[Case, list[tuple[Opportunity, float]]]] | None = None
-    price: float = 0.0  # expected decent incomes lost against the optimum
+    # Expected decent incomes lost against the optimum; None where the plan offers to only some now.
+    price: float | None = 0.0
+    # This week's decision: the people who can wait, the last day of their wait, what the plan pencils in.
+    waiting: list[tuple[Case, datetime.date, Opportunity | None]] | None = None
+    expected_per_week: float = 0.0
 
     @property
     def offers(self) -> list[tuple[Case, Opportunity]]:
@@ -327,27 +341,10 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
         raise PermissionDenied
     mode = Mode(constraints.mode)
     if mode != Mode.OPTIMAL and (constraints.side or constraints.choice_rules):
-        raise ValidationError(
-            _(
-                "Choice first and the menus keep their own promise and cannot also hold a share of women, a "
-                "budget, a number to place or a rule on wishes: clear those, or choose the optimal mode."
-            )
-        )
+        raise ValidationError(MODE_HOLDS_NO_RULES)
     profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=people)}
-    predictor = prediction.predictor()
     seats = seats_to_offer(options)
-    scores = np.full((len(people), len(options)), np.nan)
-    cells, rows = [], []
-    closed = prediction.closed_options(people)
-    for i, case in enumerate(people):
-        profile = profiles.get(case.pk)
-        for j, option in enumerate(options):
-            if prediction.eligible(case, profile, option, closed=closed[case.pk]):
-                cells.append((i, j))
-                rows.append(predictor.features(case, profile, option))
-    if cells:
-        where = np.array(cells)
-        scores[where[:, 0], where[:, 1]] = predictor.predict(rows)
+    scores = prediction.score_matrix(people, options, profiles, closed=prediction.closed_options(people))
     capacity = np.array([len(people) if seats[o.pk] is None else seats[o.pk] for o in options], dtype=np.int64)
     women = np.array([case.returnee.gender in WOMEN for case in people])
     cost = np.array([prediction.cost_per_person(o) for o in options])
@@ -421,6 +418,22 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
         result.chosen = plan(_rules_label(constraints), "chosen", chosen.assignment)
     elif mode.menu_size:
         result.chosen = _menu_plan(mode, scores, capacity, rank, people, options, plan)
+    elif mode == Mode.WEEK:
+        week = weekly.decide(
+            people=people,
+            profiles=profiles,
+            options=options,
+            scores=scores,
+            capacity=capacity,
+            max_wait_days=constraints.max_wait_weeks * 7,
+            today=clock.today(),
+        )
+        result.chosen = plan(_("This week: only those who cannot wait"), "chosen", week.assignment)
+        result.chosen.price = None
+        result.chosen.waiting = week.waiting
+        later = {case.pk for case, _day, _option in week.waiting}
+        result.chosen.unassigned = [case for case in result.chosen.unassigned if case.pk not in later]
+        result.chosen.expected_per_week = week.expected_per_week
     result.curve, result.chart = _trade_off(scores, capacity, rank, side)
     return result
 

@@ -435,6 +435,14 @@ class AllocationForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Each mode's promise, in plain words: see “How the modes work” below."),
     )
+    max_wait_weeks = forms.IntegerField(
+        label=_("This week's decision: the longest a person waits for a start (weeks)"),
+        min_value=1,
+        max_value=52,
+        initial=allocation.MAX_WAIT_WEEKS,
+        required=False,
+        help_text=_("Counted from the day their skills profile was assessed."),
+    )
 
     def __init__(
         self, *args: Any, people: list[tuple[int, str]], options: list[tuple[int, str]], **kwargs: Any
@@ -454,13 +462,7 @@ class AllocationForm(forms.Form):
         rules = [data.get(name) is not None for name in ("women_min", "women_max", "budget", "top_k")]
         rules += [bool(data.get(name)) for name in ("min_total", "min_top3_share")]
         if mode and mode != allocation.Mode.OPTIMAL and any(rules):
-            self.add_error(
-                "mode",
-                _(
-                    "Choice first and the menus keep their own promise and cannot also hold a share of women, a "
-                    "budget, a number to place or a rule on wishes: clear those, or choose the optimal mode."
-                ),
-            )
+            self.add_error("mode", allocation.MODE_HOLDS_NO_RULES)
         return data
 
 

@@ -196,6 +196,32 @@ def _train(outcomes: list[tuple[int, int]], track: TrackRecord, demand: DemandLo
         return False  # all successes or all failures: the prior stays
 
 
+def score_matrix(
+    cases: list[Case],
+    options: list[Opportunity],
+    profiles: dict[int, SkillsProfile],
+    *,
+    closed: dict[int, set[int]] | None = None,
+    current: Predictor | None = None,
+) -> np.ndarray:
+    """scores[i, j]: the predicted chance of a decent income of case i in option j, NaN where the option
+    may not be put before them (`eligible`; `closed` per case, default none)."""
+    current = current or predictor()
+    scores = np.full((len(cases), len(options)), np.nan)
+    cells, rows = [], []
+    for i, case in enumerate(cases):
+        profile = profiles.get(case.pk)
+        shut = closed.get(case.pk, set()) if closed is not None else set()
+        for j, option in enumerate(options):
+            if eligible(case, profile, option, closed=shut):
+                cells.append((i, j))
+                rows.append(current.features(case, profile, option))
+    if cells:
+        where = np.array(cells)
+        scores[where[:, 0], where[:, 1]] = current.predict(rows)
+    return scores
+
+
 def closed_options(cases: list[Case]) -> dict[int, set[int]]:
     """Per case, the options not to be put forward unasked: open for the person already, or declined
     by them; one query for the whole list."""

@@ -385,6 +385,7 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
             top_k=values["top_k"],
             min_top3_share=None if values["min_top3_share"] is None else values["min_top3_share"] / 100,
             mode=values["mode"] or allocation.Mode.OPTIMAL,
+            max_wait_weeks=values["max_wait_weeks"] or allocation.MAX_WAIT_WEEKS,
         )
         try:
             result = allocation.preview(

@@ -19,7 +19,7 @@ from .flow import allocate_flow
 from .menus import Menus, allocate_menus
 from .metrics import Metrics, metrics
 from .mip import allocate_mip
-from .rolling import PolicyReport, Timeline, compare, greedy_over_time, hindsight, rolling, timeline
+from .rolling import STEP, PolicyReport, Timeline, compare, decide, greedy_over_time, hindsight, rolling, timeline
 from .simulate import Course, Distribution, Year, generate, parse_arrivals, read_arrivals
 from .stable import allocate_stable, justified_envy
 
@@ -60,6 +60,8 @@ __all__ = [
     "read_arrivals",
     "read_cohort",
     "rolling",
+    "decide",
+    "STEP",
     "timeline",
     "verify",
 ]

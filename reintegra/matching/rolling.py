@@ -211,7 +211,6 @@ def rolling(
     deadline = tl.arrival + tl.max_wait
     first = int(tl.arrival.min())
     until = int(tl.arrival.max()) if arrivals_until is None else int(arrivals_until)
-    horizon = int(tl.max_wait.max()) + step
     decisions = 0
     # Decisions on multiples of the step, so that a round starting on a decision day is open to
     # everyone who arrived by then.
@@ -221,18 +220,18 @@ def rolling(
         present = np.flatnonzero(~decided & (tl.arrival <= day))
         if present.size:
             decisions += 1
-            open_rounds = np.flatnonzero((tl.start >= day) & (seats > 0))
-            window = tl.window[np.ix_(present, open_rounds)]
-            last_start = np.where(window, tl.start[open_rounds][None, :], -1).max(axis=1, initial=-1)
-            must = (deadline[present] < day + step) | (last_start < day + step)
-            if not window.any():
-                chosen = np.full(present.size, -1, dtype=np.int64)
-            else:
-                chosen = _decide(
-                    tl, present, open_rounds, window, seats, day, samples, until, horizon, arrival_rate, first, rng
-                )
-            soon = (chosen >= 0) & (tl.start[np.maximum(chosen, 0)] < day + step)
-            commit = must | soon
+            chosen, commit = decide(
+                tl,
+                present,
+                day=day,
+                seats=seats,
+                step=step,
+                samples=samples,
+                until=until,
+                arrival_rate=arrival_rate,
+                first=first,
+                rng=rng,
+            )
             for k in np.flatnonzero(commit):
                 i, j = present[k], chosen[k]
                 if j >= 0 and seats[j] > 0:
@@ -265,12 +264,59 @@ def _next_day(
     return max(day + step, min(events))
 
 
-def _decide(
+def decide(
+    tl: Timeline,
+    present: IntArray,
+    *,
+    day: int,
+    seats: IntArray,
+    step: int = STEP,
+    samples: int = SAMPLES,
+    until: int | None = None,
+    arrival_rate: float | None = None,
+    first: int | None = None,
+    rng: np.random.Generator,
+) -> tuple[IntArray, BoolArray]:
+    """One decision, on `day`, for the people `present` (indices into the timeline) with `seats` left
+    per round: the round each gets in this decision's plan (global index, or -1) and whether it is
+    committed now. Committed: the people who must be decided now (their window closes, or the last round
+    they could join starts, before the next decision) and places in rounds that start before the next
+    decision; the others can wait for a later decision. The people of the timeline who arrived by `day`
+    are those later arrivals are sampled from (`until`: the last day people may arrive, default no
+    end; `arrival_rate` per day, default the rate since `first`, the first arrival day)."""
+    open_rounds = np.flatnonzero((tl.start >= day) & (seats > 0))
+    window = tl.window[np.ix_(present, open_rounds)]
+    deadline = tl.arrival[present] + tl.max_wait[present]
+    last_start = np.where(window, tl.start[open_rounds][None, :], -1).max(axis=1, initial=-1)
+    must = (deadline < day + step) | (last_start < day + step)
+    if not window.any():
+        return np.full(present.size, -1, dtype=np.int64), must
+    horizon = int(tl.max_wait.max()) + step
+    chosen = _plan(
+        tl,
+        present,
+        open_rounds,
+        window,
+        seats,
+        day=day,
+        samples=samples,
+        until=day + horizon if until is None else until,
+        horizon=horizon,
+        arrival_rate=arrival_rate,
+        first=int(tl.arrival.min()) if first is None else first,
+        rng=rng,
+    )
+    soon = (chosen >= 0) & (tl.start[np.maximum(chosen, 0)] < day + step)
+    return chosen, must | soon
+
+
+def _plan(
     tl: Timeline,
     present: IntArray,
     open_rounds: IntArray,
     window: BoolArray,
     seats: IntArray,
+    *,
     day: int,
     samples: int,
     until: int,
@@ -279,8 +325,7 @@ def _decide(
     first: int,
     rng: np.random.Generator,
 ) -> IntArray:
-    """The round (global index, or -1) each present person gets in the plan of this decision; rolling()
-    commits only those of the people who must be decided now and of rounds that start before the next."""
+    """The round (global index, or -1) each present person gets in the plan of this decision."""
     now = np.where(window, tl.scores[np.ix_(present, open_rounds)], np.nan)
     capacity = seats[open_rounds]
     if samples == 0 or day >= until:

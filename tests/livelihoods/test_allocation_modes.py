@@ -3,14 +3,16 @@ and a minimum share in a top-3 wish constrain the optimum; choice first (stable)
 their own; the page shows every mode side by side with its price against the optimum and the exact
 trade-off curve; a menu's offers each hold a seat, and accepting one releases the others."""
 
+import datetime
 import re
 
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
-from reintegra.livelihoods import allocation, prediction
-from reintegra.livelihoods.models import AllocationRound, Enrolment, SkillsProfile
+from reintegra.lib import clock
+from reintegra.livelihoods import allocation, prediction, services
+from reintegra.livelihoods.models import OPTION_FIELDS, AllocationRound, Enrolment, SkillsProfile, values_of
 from reintegra.matching import justified_envy
 
 from ..conftest import client_for
@@ -94,6 +96,9 @@ def test_a_minimum_top3_share_is_held_and_an_impossible_one_is_named(users, cata
         ({"min_top3_share": 150}, "min_top3_share"),
         ({"top_k": 7}, "top_k"),
         ({"mode": "lottery"}, "mode"),
+        ({"mode": "week", "budget": "1000"}, "mode"),
+        ({"mode": "week", "max_wait_weeks": 0}, "max_wait_weeks"),
+        ({"mode": "week", "max_wait_weeks": 53}, "max_wait_weeks"),
     ],
 )
 def test_bad_rules_or_modes_are_form_errors_that_keep_the_input(users, catalogue, extra, field):
@@ -168,3 +173,58 @@ def test_the_service_refuses_modes_that_cannot_hold_a_band(users, catalogue):
             options=[paid, unpaid],
             constraints=allocation.Constraints(mode="stable", budget=10.0),
         )
+
+
+def starting(users, option, days, seats):
+    values = values_of(option, OPTION_FIELDS) | {"seats": seats, "starts_on": clock.today() + datetime.timedelta(days)}
+    services.opportunity_save(actor=users["cora"], opportunity=option, version=option.version, **values)
+    option.refresh_from_db()
+    return option
+
+
+def test_this_weeks_decision_offers_only_to_those_who_cannot_wait_and_confirms_only_those(users, catalogue):
+    paid, unpaid = catalogue
+    today = clock.today()
+    soon = starting(users, paid, 3, seats=1)  # starts before next week: its place is given now
+    later = starting(users, unpaid, 42, seats=5)  # starts in six weeks
+    fresh = [returnee(users, k, assessed_on=today, **SEWING_FIRST) for k in range(3)]
+    overdue = returnee(users, 3, assessed_on=today - datetime.timedelta(days=70), **SEWING_FIRST)
+    # People assessed in the last year, now elsewhere: later arrivals are drawn like them.
+    for k in range(4):
+        returnee(users, 10 + k, assessed_on=today - datetime.timedelta(days=30 * (k + 1)))
+    people = [*fresh, overdue]
+    result = allocation.preview(
+        user=users["sam"],
+        people=people,
+        options=[soon, later],
+        constraints=allocation.Constraints(mode="week", max_wait_weeks=8),
+    )
+    week = result.chosen
+    assert week is not None and result.offered is week and week.price is None
+    offered = {case.pk: option for case, option, _p in week.pairs}
+    waiting = {case.pk: (until, option) for case, until, option in week.waiting}
+    assert not offered.keys() & waiting.keys()
+    assert offered.keys() | waiting.keys() | {c.pk for c in week.unassigned} == {c.pk for c in people}
+    # The longest waiting is decided now; whoever waits is pencilled into the round six weeks on,
+    # and can wait until eight weeks after their assessment.
+    assert overdue.pk not in waiting
+    assert all(option in (later, None) for _until, option in waiting.values())
+    assert all(until == today + datetime.timedelta(days=56) for until, _option in waiting.values())
+    assert all(option == soon or case_pk == overdue.pk for case_pk, option in offered.items())
+    assert sum(1 for option in offered.values() if option == soon) <= 1
+    assert waiting, "people who can wait for the round six weeks on are not decided now"
+    # 4 people came in the last year besides the 4 chosen now: about 8 a year, 0.15 a week.
+    assert week.expected_per_week == pytest.approx(8 / 365 * 7)
+
+    sam = client_for(users["sam"])
+    page, token = preview(sam, people, [soon, later], mode="week", max_wait_weeks=8)
+    assert "This week: only those who cannot wait" in section(page, "allocation-metrics")
+    assert 'id="allocation-week-note"' in page and 'id="allocation-waiting"' in page
+    for case_pk in waiting:
+        code = next(c.code for c in people if c.pk == case_pk)
+        assert code in section(page, "allocation-pairs").split('id="allocation-waiting"')[1]
+    made = sam.post("/livelihoods/allocation/confirm/", {"token": token, "confirm": "1"})
+    assert made.status_code == 302
+    round_offers = Enrolment.objects.filter(allocation_round=AllocationRound.objects.get())
+    assert {e.case_id for e in round_offers} == set(offered)
+    assert not round_offers.filter(case_id__in=list(waiting)).exists()
