@@ -1,7 +1,9 @@
 """A supervisor's cohort round at phone width, in Chromium: the people still looking are ticked, the
 others wait behind "Show everyone"; the preview, the confirmation with its numbers and the round's
-page fit 360 px and pass axe-core; one offer is withdrawn with a reason."""
+page fit 360 px and pass axe-core, and so does this week's decision, where those just assessed wait
+for the course's next round; one offer is withdrawn with a reason."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -9,6 +11,7 @@ from playwright.sync_api import expect
 
 from reintegra.access import case_get_for_user
 from reintegra.cases import services as case_services
+from reintegra.lib import clock
 from reintegra.livelihoods import enrolments, services, skills
 from reintegra.livelihoods.models import Enrolment
 
@@ -31,7 +34,9 @@ def fits_and_passes(page, axe_core):
 def test_a_cohort_round_at_phone_width(live_server, browser, network, axe_core):
     make_user("sara", network.alpha, "supervisor", password=PASSWORD)
     kanya = make_user("kanya", network.alpha, "caseworker")
-    option = services.opportunity_save(actor=None, provider=network.trainer, **WELDING)
+    # The course's next round starts in a month: this week's decision lets those just assessed wait.
+    starts = clock.today() + datetime.timedelta(days=30)
+    option = services.opportunity_save(actor=None, provider=network.trainer, **(WELDING | {"starts_on": starts}))
     people = []
     for k in range(3):
         case = case_services.case_open(actor=kanya, **(IDENTITY | {"given_name": f"Somsri{k}"}))
@@ -70,6 +75,13 @@ def test_a_cohort_round_at_phone_width(live_server, browser, network, axe_core):
     page.click("#allocation-others summary")
     expect(page.locator("#allocation-others")).to_contain_text("Has an option open")
     fits_and_passes(page, axe_core)
+
+    page.check("input[name=mode][value=week]")
+    page.click("#allocation-form button[name=preview]")
+    expect(page.locator("ul.waiting")).to_contain_text(people[0].code)
+    expect(page.locator("#allocation-week-note")).to_contain_text("2 people can wait")
+    fits_and_passes(page, axe_core)
+    page.check("input[name=mode][value=optimal]")
 
     page.click("#allocation-form button[name=preview]")
     expect(page.locator("#allocation-pairs")).to_contain_text("in 10")
