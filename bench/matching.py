@@ -158,6 +158,8 @@ def case_mip(n: int, m: int, seed: int) -> dict[str, Any]:
         "lp_bound": allocation.lp_bound,
         "objective_over_lp_bound": allocation.objective / allocation.lp_bound,
         "mip_bound": allocation.mip_bound,
+        "kept_mip_bound": allocation.extra.get("kept_mip_bound"),
+        "objective_over_kept_mip_bound": allocation.objective / allocation.extra["kept_mip_bound"],
         "status": allocation.status,
         "violations": [str(v) for v in broken],
         "budget": data["budget"],
@@ -453,6 +455,7 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         "mip_10k_x_50": {
             "seconds": mip["seconds"],
             "objective_over_lp_bound": mip["objective_over_lp_bound"],
+            "objective_over_kept_mip_bound": mip["objective_over_kept_mip_bound"],
             "violations": len(mip["violations"]),
             "met": mip["seconds"] <= 20 and mip["objective_over_lp_bound"] >= 0.995 and not mip["violations"],
         },
@@ -489,7 +492,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"| 10,000 × 200 | {s['flow_10k_x_200']['seconds']:.2f} s | {TARGETS['flow_10k_x_200']} "
         f"| {s['flow_10k_x_200']['met']} |",
         f"| 10,000 × 50, band 30–70 % (≥ 10 people), budget 70 % | {s['mip_10k_x_50']['seconds']:.2f} s, "
-        f"objective / LP bound {s['mip_10k_x_50']['objective_over_lp_bound']:.4%}, "
+        f"objective / LP bound {s['mip_10k_x_50']['objective_over_lp_bound']:.4%} "
+        f"(/ the MIP's bound on the pairs it kept {s['mip_10k_x_50']['objective_over_kept_mip_bound']:.4%}), "
         f"{s['mip_10k_x_50']['violations']} violations | {TARGETS['mip_10k_x_50']} | {s['mip_10k_x_50']['met']} |",
         "",
         f"Quality on a synthetic programme round ({q['people']} people, {q['options']} options, {q['seats']} seats):",

@@ -100,8 +100,9 @@ def decide(
 
 
 def _past_people(people: list[Case], today: datetime.date) -> tuple[list[Case], int]:
-    """The agency's people who could first be matched in the last year (`waiting_since`) (open or closed cases) and not chosen now, the
-    latest PAST_PEOPLE of them (who later arrivals are drawn like), and how many there were in all."""
+    """The agency's people who could first be matched in the last year (`waiting_since`; open or closed
+    cases) and are not chosen now: the latest PAST_PEOPLE of them (who later arrivals are drawn like),
+    and how many there were in all."""
     since = today - datetime.timedelta(days=PAST_DAYS)
     came = Coalesce("skills_profile__assessed_on", TruncDate("skills_profile__updated_at"))
     past = (

@@ -455,6 +455,9 @@ def allocate_mip(
         arcs=int(keep.sum()),
         extra={
             "mip_gap": float(info.mip_gap),
+            # No allocation on the kept pairs does better: what is left between it and lp_bound is the
+            # LP's integrality gap (fractional people at the side rows) or the pairs left out.
+            "kept_mip_bound": float(info.mip_dual_bound),
             "nodes": int(info.mip_node_count),
             "lp_columns": int(relaxation.in_lp.sum()),
         },
