@@ -101,15 +101,7 @@ def read_cohort(path: str | Path) -> Cohort:
 
 
 def parse_cohort(text: str) -> Cohort:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CohortError("malformed_json", f"line {error.lineno} column {error.colno}", error.msg) from error
-    except RecursionError:
-        raise CohortError("malformed_json", "cohort", "nested too deeply") from None
-    except ValueError as error:  # an integer of more digits than Python reads
-        raise CohortError("malformed_json", "cohort", str(error)[:200]) from None
-    root = _object(data, "cohort")
+    root = _json_object(text, "cohort")
     people = _list(_key(root, "people", "cohort"), "people")
     options = _list(_key(root, "options", "cohort"), "options")
     scores = _list(_key(root, "scores", "cohort"), "scores")
@@ -141,10 +133,7 @@ def parse_cohort(text: str) -> Cohort:
         if group is not None and not isinstance(group, str):
             raise CohortError("wrong_type", f"{where}.group", group)
         groups.append(group)
-        flag = entry.get("needs_income", False)
-        if not isinstance(flag, bool):
-            raise CohortError("wrong_type", f"{where}.needs_income", flag)
-        needs.append(flag)
+        needs.append(_flag(entry, "needs_income", where))
         ranked: list[int] = []
         for r, option in enumerate(_list(entry.get("aspirations", []), f"{where}.aspirations")):
             if not isinstance(option, str):
@@ -217,18 +206,14 @@ def _scores_one_by_one(scores: list[Any], person_index: dict[str, int], option_i
             raise CohortError("unknown_person", f"{where}.person", person)
         if not isinstance(option, str) or option not in option_index:
             raise CohortError("unknown_option", f"{where}.option", option)
-        value = _key(entry, "score", where)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not _is_finite(value):
-            raise CohortError("score_not_a_number", f"{where}.score", value)
-        if not 0.0 <= value <= 1.0:
-            raise CohortError("score_out_of_range", f"{where}.score", value)
+        value = _score(_key(entry, "score", where), f"{where}.score")
         pair = (person_index[person], option_index[option])
         if pair in seen:
             raise CohortError("duplicate_pair", where, f"{person}/{option}")
         seen.add(pair)
         rows.append(pair[0])
         cols.append(pair[1])
-        values.append(float(value))
+        values.append(value)
     return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(values, dtype=np.float64)
 
 
@@ -276,6 +261,43 @@ def _choice_rules(constraints: dict[str, Any]) -> tuple[int | None, float | None
     if constraints.get("min_top3_share") is not None:
         share = _share(constraints["min_top3_share"], "constraints.min_top3_share")
     return top_k, share
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    """The file's JSON object; CohortError names where it is malformed."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CohortError("malformed_json", f"line {error.lineno} column {error.colno}", error.msg) from error
+    except RecursionError:
+        raise CohortError("malformed_json", what, "nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python reads
+        raise CohortError("malformed_json", what, str(error)[:200]) from None
+    return _object(data, what)
+
+
+def _entry(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
+    """An object whose keys are all among `allowed`."""
+    entry = _object(value, where)
+    for key in entry:
+        if key not in allowed:
+            raise CohortError("unknown_key", f"{where}.{key}", key)
+    return entry
+
+
+def _flag(entry: dict[str, Any], key: str, where: str) -> bool:
+    value = entry.get(key, False)
+    if not isinstance(value, bool):
+        raise CohortError("wrong_type", f"{where}.{key}", value)
+    return value
+
+
+def _score(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _is_finite(value):
+        raise CohortError("score_not_a_number", where, value)
+    if not 0.0 <= value <= 1.0:
+        raise CohortError("score_out_of_range", where, value)
+    return float(value)
 
 
 def _key(entry: dict[str, Any], key: str, where: str) -> Any:

@@ -35,7 +35,6 @@ raises CohortError (as for a cohort) naming the entry, e.g. "people[3].scores.we
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .cohort import CohortError, _id, _integer, _is_finite, _key, _list, _object
+from .cohort import CohortError, _amount, _entry, _flag, _id, _integer, _json_object, _key, _list, _object, _score
 from .prediction import aspiration_score, prior
 from .rolling import Timeline, timeline
 
@@ -206,13 +205,6 @@ def read_arrivals(path: str | Path) -> Year:
     return parse_arrivals(text)
 
 
-def _flag(entry: dict[str, Any], key: str, where: str) -> bool:
-    value = entry.get(key, False)
-    if not isinstance(value, bool):
-        raise CohortError("wrong_type", f"{where}.{key}", value)
-    return value
-
-
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CohortError("wrong_type" if not isinstance(value, str) else "empty_id", where, value)
@@ -225,15 +217,7 @@ ROUND_KEYS = {"id", "start", "seats", "occupation", "stipend"}
 
 def parse_arrivals(text: str) -> Year:
     """Read the file format of the module docstring; CohortError names the first bad entry."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CohortError("malformed_json", f"line {error.lineno} column {error.colno}", error.msg) from error
-    except RecursionError:
-        raise CohortError("malformed_json", "arrivals", "nested too deeply") from None
-    except ValueError as error:
-        raise CohortError("malformed_json", "arrivals", str(error)[:200]) from None
-    root = _object(data, "arrivals")
+    root = _json_object(text, "arrivals")
     for key in root:
         if key not in {"rounds", "people"}:
             raise CohortError("unknown_key", str(key), key)
@@ -246,20 +230,12 @@ def parse_arrivals(text: str) -> Year:
     start, seats, stipend, occupation = [], [], [], []
     for r, raw in enumerate(rounds):
         where = f"rounds[{r}]"
-        entry = _object(raw, where)
-        for key in entry:
-            if key not in ROUND_KEYS:
-                raise CohortError("unknown_key", f"{where}.{key}", key)
+        entry = _entry(raw, where, ROUND_KEYS)
         index[_id(entry, where, index)] = r
         start.append(_integer(_key(entry, "start", where), f"{where}.start", "negative_count"))
         seats.append(_integer(_key(entry, "seats", where), f"{where}.seats", "negative_capacity"))
         occupation.append(_text(_key(entry, "occupation", where), f"{where}.occupation"))
-        pay = entry.get("stipend", 0)
-        if isinstance(pay, bool) or not isinstance(pay, int | float) or not _is_finite(pay):
-            raise CohortError("wrong_type", f"{where}.stipend", pay)
-        if pay < 0:
-            raise CohortError("negative_stipend", f"{where}.stipend", pay)
-        stipend.append(float(pay))
+        stipend.append(_amount(entry.get("stipend", 0), f"{where}.stipend", "negative_stipend"))
     groups = sorted(set(occupation))
 
     n, m = len(people), len(rounds)
@@ -269,10 +245,7 @@ def parse_arrivals(text: str) -> Year:
     seen: dict[str, int] = {}
     for i, raw in enumerate(people):
         where = f"people[{i}]"
-        entry = _object(raw, where)
-        for key in entry:
-            if key not in PEOPLE_KEYS:
-                raise CohortError("unknown_key", f"{where}.{key}", key)
+        entry = _entry(raw, where, PEOPLE_KEYS)
         seen[_id(entry, where, seen)] = i
         arrival.append(_integer(_key(entry, "arrival", where), f"{where}.arrival", "negative_count"))
         wait.append(_integer(_key(entry, "max_wait", where), f"{where}.max_wait", "negative_count"))
@@ -288,11 +261,7 @@ def parse_arrivals(text: str) -> Year:
             at = f"{where}.scores.{name}"
             if name not in index:
                 raise CohortError("unknown_round", at, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not _is_finite(value):
-                raise CohortError("score_not_a_number", at, value)
-            if not 0.0 <= value <= 1.0:
-                raise CohortError("score_out_of_range", at, value)
-            scores[i, index[name]] = float(value)
+            scores[i, index[name]] = _score(value, at)
     return Year(
         timeline=timeline(
             arrival=np.array(arrival, dtype=np.int64),

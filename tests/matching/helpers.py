@@ -52,6 +52,42 @@ def mip_optimum(
     total: int = 0,
 ) -> float | None:
     """Best objective with the side constraints, or None if infeasible. Big-M = capacity."""
+    solved = mip_solve(
+        scores,
+        capacity,
+        group=group,
+        low=low,
+        high=high,
+        min_assigned=min_assigned,
+        cost=cost,
+        budget=budget,
+        total=total,
+    )
+    return None if solved is None else solved[0]
+
+
+def mip_solve(
+    scores: np.ndarray,
+    capacity: np.ndarray,
+    *,
+    group: np.ndarray | None = None,
+    low: float = 0.0,
+    high: float = 1.0,
+    min_assigned: int = 1,
+    cost: np.ndarray | None = None,
+    budget: float | None = None,
+    total: int = 0,
+    rank: np.ndarray | None = None,
+    top_k: int | None = None,
+    required: int = 0,
+    maximise_top3: bool = False,
+) -> tuple[float, np.ndarray] | None:
+    """The best objective and an optimal assignment (-1: none), or None if infeasible. Big-M = capacity.
+
+    With `rank` (1 = a person's first wish, 0 = not a wish): `top_k` makes whoever has an eligible top-k
+    wish offered nothing else (explicit rows, not a restriction of the pairs); `required` asks at least
+    that many people in a top-3 wish (one more row); `maximise_top3` counts top-3 wishes instead of scores.
+    """
     n, m = scores.shape
     person, option = eligible_pairs(scores)
     e = person.size
@@ -59,7 +95,10 @@ def mip_optimum(
     band = [j for j in range(m) if capacity[j] >= a and (low > 0 or high < 1)]
     size = e + len(band)
     if size == 0:
-        return 0.0 if total == 0 and (budget is None or budget >= 0) else None
+        feasible = total == 0 and required == 0 and (budget is None or budget >= 0)
+        return (0.0, np.full(n, -1)) if feasible else None
+    pair_rank = rank[person, option] if rank is not None else np.zeros(e, dtype=np.int64)
+    top3 = ((pair_rank >= 1) & (pair_rank <= 3)).astype(float)
     constraints = []
 
     def row(x_coef: np.ndarray, y_coef: dict[int, float] | None = None) -> np.ndarray:
@@ -70,23 +109,32 @@ def mip_optimum(
         return full
 
     for i in range(n):
-        constraints.append(LinearConstraint(row((person == i).astype(float)), -np.inf, 1))
+        mine = person == i
+        constraints.append(LinearConstraint(row(mine.astype(float)), -np.inf, 1))
+        if top_k is not None:
+            wished = mine & (pair_rank >= 1) & (pair_rank <= top_k)
+            if wished.any():  # whoever has an eligible top-k wish is offered nothing else
+                constraints.append(LinearConstraint(row((mine & ~wished).astype(float)), -np.inf, 0))
     for j in range(m):
         constraints.append(LinearConstraint(row((option == j).astype(float)), -np.inf, capacity[j]))
     for k, j in enumerate(band):
         at = (option == j).astype(float)
+        assert group is not None
         members = at * group[person]
         big = float(capacity[j])
         constraints.append(LinearConstraint(row(at, {k: -big}), -np.inf, a - 1))
         constraints.append(LinearConstraint(row(members - low * at, {k: -big}), -big, np.inf))
         constraints.append(LinearConstraint(row(members - high * at, {k: big}), -np.inf, big))
     if budget is not None:
+        assert cost is not None
         constraints.append(LinearConstraint(row(cost[option]), -np.inf, budget))
     if total:
         constraints.append(LinearConstraint(row(np.ones(e)), total, np.inf))
-    objective = np.concatenate([-scores[person, option], np.zeros(len(band))])
+    if required:
+        constraints.append(LinearConstraint(row(top3), required, np.inf))
+    gain = top3 if maximise_top3 else scores[person, option]
     result = milp(
-        objective,
+        np.concatenate([-gain, np.zeros(len(band))]),
         constraints=constraints,
         integrality=np.ones(size),
         bounds=Bounds(0, 1),
@@ -95,7 +143,10 @@ def mip_optimum(
     if result.status == 2:
         return None
     assert result.status == 0, result.message
-    return -float(result.fun)
+    assignment = np.full(n, -1)
+    chosen = np.flatnonzero(result.x[:e] > 0.5)
+    assignment[person[chosen]] = option[chosen]
+    return -float(result.fun), assignment
 
 
 def eligible_set(scores) -> set[tuple[int, int]]:

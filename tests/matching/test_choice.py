@@ -1,6 +1,6 @@
-"""Choice rules (top-k wishes, a minimum top-3 share, the price curve) against an independent MIP written
-here pair by pair for scipy's milp, with the top-k rule as explicit constraints (not a restriction of the
-pairs) and the top-3 share as one more row."""
+"""Choice rules (top-k wishes, a minimum top-3 share, the price curve) against the independent MIP of
+helpers.py, written pair by pair for scipy's milp, with the top-k rule as explicit constraints (not a
+restriction of the pairs) and the top-3 share as one more row."""
 
 import math
 from fractions import Fraction
@@ -10,11 +10,10 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from reintegra.matching import GroupShare, InfeasibleError, allocate, allocate_choice, choice_curve, verify
 
-from .helpers import broken_rules
+from .helpers import broken_rules, mip_solve
 
 BANDS = [(0.25, 0.75), (0.5, 1.0), (0.0, 0.5)]
 SHARES = [0.0, 0.25, 0.5, 0.75, 1.0]  # exact in binary, so the reference's ⌈share·n⌉ is exact too
@@ -34,62 +33,22 @@ def reference(
     maximise_top3=False,
 ):
     """Best objective (or, with maximise_top3, the most top-3 wishes) and an optimal assignment; None if
-    infeasible. Band rows with big-M = capacity, as in helpers.mip_optimum."""
-    n, m = scores.shape
-    person, option = np.nonzero(~np.isnan(scores))
-    e = person.size
+    infeasible: helpers.mip_solve, with the top-k rule as explicit rows and the share as one more row."""
     low, high, min_assigned = band if band is not None else (0.0, 1.0, 1)
-    a = max(min_assigned, 1)
-    banded = [j for j in range(m) if band is not None and capacity[j] >= a]
-    size = e + len(banded)
-    if size == 0:
-        return (0.0, np.full(n, -1)) if required == 0 else None
-    pair_rank = rank[person, option]
-    top3 = ((pair_rank >= 1) & (pair_rank <= 3)).astype(float)
-    constraints = []
-
-    def row(x_coef, y_coef=None):
-        full = np.zeros(size)
-        full[:e] = x_coef
-        for k, value in (y_coef or {}).items():
-            full[e + k] = value
-        return full
-
-    for i in range(n):
-        mine = person == i
-        constraints.append(LinearConstraint(row(mine.astype(float)), -np.inf, 1))
-        if top_k is not None:
-            wished = mine & (pair_rank >= 1) & (pair_rank <= top_k)
-            if wished.any():  # whoever has an eligible top-k wish is offered nothing else
-                constraints.append(LinearConstraint(row((mine & ~wished).astype(float)), -np.inf, 0))
-    for j in range(m):
-        constraints.append(LinearConstraint(row((option == j).astype(float)), -np.inf, capacity[j]))
-    for k, j in enumerate(banded):
-        at = (option == j).astype(float)
-        members = at * group[person]
-        big = float(capacity[j])
-        constraints.append(LinearConstraint(row(at, {k: -big}), -np.inf, a - 1))
-        constraints.append(LinearConstraint(row(members - low * at, {k: -big}), -big, np.inf))
-        constraints.append(LinearConstraint(row(members - high * at, {k: big}), -np.inf, big))
-    if budget is not None:
-        constraints.append(LinearConstraint(row(cost[option]), -np.inf, budget))
-    if required:
-        constraints.append(LinearConstraint(row(top3), required, np.inf))
-    gain = top3 if maximise_top3 else scores[person, option]
-    result = milp(
-        np.concatenate([-gain, np.zeros(len(banded))]),
-        constraints=constraints,
-        integrality=np.ones(size),
-        bounds=Bounds(0, 1),
-        options={"mip_rel_gap": 0},
+    return mip_solve(
+        scores,
+        capacity,
+        group=group,
+        low=low,
+        high=high,
+        min_assigned=min_assigned,
+        cost=cost,
+        budget=budget,
+        rank=rank,
+        top_k=top_k,
+        required=required,
+        maximise_top3=maximise_top3,
     )
-    if result.status == 2:
-        return None
-    assert result.status == 0, result.message
-    assignment = np.full(n, -1)
-    chosen = np.flatnonzero(result.x[:e] > 0.5)
-    assignment[person[chosen]] = option[chosen]
-    return -float(result.fun), assignment
 
 
 def required_people(share, n):
