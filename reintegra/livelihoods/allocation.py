@@ -126,6 +126,7 @@ class Plan:
     # This week's decision: the people who can wait, the last day of their wait, what the plan pencils in.
     waiting: list[tuple[Case, datetime.date, Opportunity | None]] | None = None
     expected_per_week: float = 0.0
+    heading: str = ""  # the label, marked when confirming turns this plan into offers (each cell's label)
 
     @property
     def offers(self) -> list[tuple[Case, Opportunity]]:
@@ -435,6 +436,9 @@ def preview(*, user: User, people: list[Case], options: list[Opportunity], const
         result.chosen.unassigned = [case for case in result.chosen.unassigned if case.pk not in later]
         result.chosen.expected_per_week = week.expected_per_week
     result.curve, result.chart = _trade_off(scores, capacity, rank, side)
+    for made in result.plans:
+        offered = made is result.offered
+        made.heading = f"{made.label} · {_('to be offered')}" if offered else made.label
     return result
 
 

@@ -38,6 +38,8 @@ def test_the_page_shows_optimal_stable_and_greedy_side_by_side_with_the_curve(us
     for label in ("Optimal", "Choice first (stable)", "Greedy, in turn"):
         assert f">{label}" in metrics
     assert "Expected decent incomes lost against the optimum" in metrics
+    # At phone width each cell is labelled by its column: the column to be offered says so there too.
+    assert 'data-label="Optimal · to be offered"' in metrics and 'data-label="Greedy, in turn"' in metrics
     assert "Given one of their top-3 wishes, share of the cohort" in metrics
     curve = section(page, "allocation-curve")
     assert "<svg" in curve and 'role="img"' in curve
