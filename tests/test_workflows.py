@@ -171,6 +171,7 @@ ENROLMENT_PATHS = {
     "completed": ["offered", "accepted", "enrolled"],
     "placed": ["offered", "accepted", "enrolled", "completed"],
     "withdrawn": ["offered"],
+    "released": ["offered"],
 }
 # Moves only a supervisor of the case's agency makes.
 SUPERVISOR_MOVES = {"withdrawn"}

@@ -57,6 +57,7 @@ class EnrolmentStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     PLACED = "placed", _("Placed")
     WITHDRAWN = "withdrawn", _("Offer withdrawn")
+    RELEASED = "released", _("Another option of the menu chosen")
 
 
 OPEN_ENROLMENT_STATUSES = (

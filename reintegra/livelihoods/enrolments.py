@@ -237,8 +237,9 @@ def enrolment_move(
 
 def _release_menu(actor: User, accepted: Enrolment, on: datetime.date) -> None:
     """A menu (decisions/0034): a cohort round may offer a person two or three options, each offer holding
-    a seat. Accepting one declines the others of that round still waiting for an answer, which frees their
-    seats; each is a move of the workflow (a timeline line and an audit record)."""
+    a seat. Accepting one releases the others of that round still waiting for an answer, which frees their
+    seats: not a decline of those options (they may be offered again, and count in no decline rate). Each
+    is a move of the workflow (a timeline line and an audit record)."""
     others = Enrolment.objects.filter(
         case_id=accepted.case_id, allocation_round_id=accepted.allocation_round_id, status=EnrolmentStatus.OFFERED
     ).exclude(pk=accepted.pk)
@@ -246,7 +247,7 @@ def _release_menu(actor: User, accepted: Enrolment, on: datetime.date) -> None:
         enrolment_move(
             actor=actor,
             access=EnrolmentAccess(enrolment=other, own=True, provider=False),
-            to=EnrolmentStatus.DECLINED,
+            to=EnrolmentStatus.RELEASED,
             on=on,
             reason=_("Accepted “%(option)s” from the same menu.") % {"option": accepted.opportunity.title},
             version=other.version,

@@ -99,6 +99,19 @@ ENROLMENT = Workflow(
             label=_("Withdraw the offer"),
             reason_prompt=_("Say why the offer is withdrawn; the caseworker tells the person."),
         ),
+        # A menu's other offers, when the person accepts one of them (decisions/0034): not a decline of
+        # the option, which may be offered again and counts in no decline rate.
+        Move(
+            S.RELEASED,
+            (S.OFFERED,),
+            S.RELEASED,
+            by=BOTH,
+            reason=Reason.OPTIONAL,
+            stamps={"decided_on": Stamp.DAY},
+            then=("made by accepting another option of the same menu: frees the seat",),
+            automatic=True,
+            label=_("Another option of the menu chosen"),
+        ),
     ),
 )
 

@@ -4,19 +4,21 @@ their own; the page shows every mode side by side with its price against the opt
 trade-off curve; a menu's offers each hold a seat, and accepting one releases the others."""
 
 import datetime
+import importlib
 import re
 
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
+from reintegra.cases.models import CaseEvent
 from reintegra.lib import clock
 from reintegra.livelihoods import allocation, prediction, services
 from reintegra.livelihoods.models import OPTION_FIELDS, AllocationRound, Enrolment, SkillsProfile, values_of
 from reintegra.matching import justified_envy
 
 from ..conftest import client_for
-from .test_allocation import move, one_seat, preview, returnee
+from .test_allocation import REASON, move, one_seat, preview, returnee
 
 SEWING_FIRST = {"aspirations": [{"isco": "75", "mode": "wage_job"}, {"isco": "74", "mode": "wage_job"}]}
 
@@ -161,8 +163,25 @@ def test_menus_offer_every_option_within_the_seats_and_accepting_one_releases_th
     move(users["alice"], chooser, "accepted")
     for other in others:
         other.refresh_from_db()
-        assert other.status == "declined" and chooser.opportunity.title in other.decline_reason
-    assert set(offered.filter(case=chooser.case).values_list("status", flat=True)) == {"accepted", "declined"}
+        # Released, not declined: the option was not refused, it may be offered again later.
+        assert other.status == "released" and not other.decline_reason
+        assert other.opportunity_id not in prediction.closed_options([chooser.case])[chooser.case_id]
+        line = CaseEvent.objects.filter(case=chooser.case).order_by("-pk").first()
+        assert chooser.opportunity.title in line.text
+    assert set(offered.filter(case=chooser.case).values_list("status", flat=True)) == {"accepted", "released"}
+
+    # Menus answered before there was a "released" status were recorded as declines: the migration
+    # finds them (declined the day another offer of the round was taken) and releases them.
+    from django.apps import apps
+
+    migration = importlib.import_module("reintegra.livelihoods.migrations.0013_enrolment_released")
+    others.update(status="declined", decline_reason="Accepted from the same menu.")
+    declined_alone = offered.exclude(case=chooser.case).first()
+    move(users["alice"], declined_alone, "declined")
+    migration.release_menu_declines(apps, None)
+    assert set(others.values_list("status", flat=True)) == {"released"}
+    declined_alone.refresh_from_db()
+    assert declined_alone.status == "declined" and declined_alone.decline_reason == REASON
     assert allocation.seats_to_offer([unpaid])[unpaid.pk] is None  # no limit stays no limit
 
 
