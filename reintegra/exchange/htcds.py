@@ -33,7 +33,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import CASE_OWNER_ROLES, AuditEvent, Role, User
 from reintegra.cases import reactions
 from reintegra.cases.choices import ConsentPurpose, HistoryType, Stage
-from reintegra.cases.closure import reason_of_words
+from reintegra.cases.closure import closure_words, reason_of_words
 from reintegra.cases.models import (
     CODE_ALPHABET,
     Case,
@@ -770,7 +770,7 @@ def _case_values(case: Case) -> dict[str, str]:
         "prs_NumberOfChildren": "" if person.children is None else str(person.children),
         "prs_HighestLevelOfEducation": person.education,
         "cas_Status": extra["cas_Status"] if status == "Closed" and extra.get("cas_Status") else status,
-        "cas_ReasonForCaseClosure": case.closure_reason,
+        "cas_ReasonForCaseClosure": closure_words(case.closure_reason, case.closure_code),
     }
     for kind, (location_name, names) in EVENTS.items():
         # One event of each kind fits a row: the first recorded.

@@ -51,6 +51,9 @@ def close(case, users, code, reason="Said by the returnee on the phone.", **extr
         ("Phone switched off since March; lost contact.", "lost_contact"),
         ("Passed away in hospital.", "died"),
         ("Case finished.", ""),
+        ("Moved away, not handed over", "moved"),  # a reason's English name, as an export writes it
+        ("Moved away, case handed to another agency", "moved_transferred"),
+        ("Reintegrated: declined the loan, runs a shop.", "reintegrated"),
     ],
 )
 def test_the_words_of_an_old_closure_give_its_reason_or_none(words, reason):

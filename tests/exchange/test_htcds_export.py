@@ -135,3 +135,20 @@ def test_re_importing_an_export_into_the_same_agency_creates_nothing(network, us
     result = htcds.import_file(data, filename="alpha.csv", agency=network.alpha, actor=users["sam"])
 
     assert result.unchanged == 3 and result.created["cases"] == 0
+
+
+def test_a_closure_reason_its_words_do_not_name_is_exported_before_them_and_read_back(network, users):
+    """HTCDS keeps the reason as free text: a reason recorded as a choice, with words that name another
+    (or none), goes into the file by its English name, and an import reads the same reason back."""
+    case = somchai(users)
+    case_services.closure_move(
+        actor=users["alice"], case=case, move="request", code="reintegrated", reason="Declined the loan, runs a shop."
+    )
+    case_services.closure_move(actor=users["sam"], case=case, move="approve")
+    first = htcds.export_file(agency=network.alpha, actor=users["sam"], fmt="csv")
+    assert "Reintegrated: Declined the loan, runs a shop." in first.decode()
+    forget_every_case()
+    assert htcds.import_file(first, filename="alpha.csv", agency=network.alpha, actor=users["sam"]).ok
+    back = Case.objects.get()
+    assert back.closure_code == "reintegrated"
+    assert htcds.export_file(agency=network.alpha, actor=users["sam"], fmt="csv") == first
