@@ -126,6 +126,16 @@ class World:
         )
 
     @cached_property
+    def submitted_plan(self):
+        """Alice's plan, with a goal and the returnee's agreement, submitted: it waits for Sam."""
+        alice, plan = self.users["alice"], self.goal.plan
+        plan.refresh_from_db()
+        plan = plan_services.plan_update(
+            actor=alice, plan=plan, version=plan.version, returnee_took_part=True, returnee_agreed_on=TODAY()
+        )
+        return plan_services.plan_move(actor=alice, plan=plan, move="submit")
+
+    @cached_property
     def assessment(self):
         case_services.return_record(
             actor=self.users["alice"],
@@ -556,6 +566,15 @@ FORMS = [
         "follow-up-{follow_up}-monthly_income",
     ),
     Form(
+        "income follow-up not reached",
+        "alice",
+        lambda w: f"/livelihoods/enrolments/{w.enrolment.pk}/follow-ups/{w.follow_up.pk}/not-reached/",
+        lambda w: {"on": days_ago(0), "how": "phone", "note": "Switched off all week"},
+        ("on", "last Tuesday"),
+        "not-reached-{follow_up}-form",
+        "not-reached-{follow_up}-on",
+    ),
+    Form(
         "option",
         "cora",
         lambda w: "/livelihoods/options/new/",
@@ -673,6 +692,15 @@ FORMS = [
         "meta-returnee_agreed_on",
     ),
     Form(
+        "send back",
+        "sam",
+        lambda w: f"/cases/{w.submitted_plan.case.code}/plan/send-back/",
+        lambda w: {"reason": "Add a goal for her children's schooling"},
+        ("reason", ""),
+        "send_back-form",
+        "send_back-reason",
+    ),
+    Form(
         "assessment",
         "alice",
         lambda w: f"/cases/{w.case.code}/plan/assessments/{w.assessment.pk}/",
@@ -681,6 +709,15 @@ FORMS = [
         "assessment-form",
         "id_income_sources",
         status=200,
+    ),
+    Form(
+        "assessment not reached",
+        "alice",
+        lambda w: f"/cases/{w.case.code}/plan/assessments/{w.assessment.pk}/not-reached/",
+        lambda w: {"on": days_ago(0), "how": "visit", "note": "Nobody at home"},
+        ("how", "pigeon"),
+        "not-reached-form",
+        "not-reached-how",
     ),
     # The network.
     Form(

@@ -397,6 +397,13 @@ WRITES = [
         lambda w: f"/api/v1/assessments/{w.assessment.pk}/record/",
         lambda w: {"done_on": days_ago(1), "answers": dict(EXAMPLE)},
     ),
+    Write(
+        "post",
+        "/api/v1/assessments/{id}/not-reached/",
+        "alice",
+        lambda w: f"/api/v1/assessments/{w.assessment.pk}/not-reached/",
+        lambda w: {"on": days_ago(0), "how": "phone", "note": "No answer"},
+    ),
     Write("post", "/api/v1/cases/", "alice", lambda w: "/api/v1/cases/", lambda w: dict(NEW_CASE)),
     Write("patch", "/api/v1/cases/{code}/", "alice", lambda w: _case(w), lambda w: {"version": w.case.version}),
     Write(
@@ -516,6 +523,13 @@ WRITES = [
     ),
     Write(
         "post",
+        "/api/v1/follow-ups/{id}/not-reached/",
+        "alice",
+        lambda w: f"/api/v1/follow-ups/{w.follow_up.pk}/not-reached/",
+        lambda w: {"on": days_ago(0), "how": "visit", "note": "Nobody at home"},
+    ),
+    Write(
+        "post",
         "/api/v1/labour-market/",
         "cora",
         lambda w: "/api/v1/labour-market/",
@@ -577,6 +591,13 @@ WRITES = [
             "responsible_agency": w.network.trainer.slug,
             "target_date": days_ago(-30),
         },
+    ),
+    Write(
+        "post",
+        "/api/v1/plans/{code}/send-back/",
+        "sam",
+        lambda w: f"/api/v1/plans/{w.submitted_plan.case.code}/send-back/",
+        lambda w: {"reason": "Add a goal for her children's schooling"},
     ),
     Write(
         "post",

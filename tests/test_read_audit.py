@@ -247,7 +247,18 @@ GETS: dict[str, Callable[[], Where] | str] = {
     ),
     **{
         f"plans:{name}": POST_ONLY
-        for name in ("priorities", "start", "meta", "goal", "action", "action_done", "submit", "approve")
+        for name in (
+            "priorities",
+            "start",
+            "meta",
+            "goal",
+            "action",
+            "action_done",
+            "submit",
+            "approve",
+            "send_back",
+            "assessment_not_reached",
+        )
     },
     "referrals:inbox": lambda: (_referral().case.caseworker, "/referrals/?direction=outgoing"),
     "referrals:detail": lambda: (_referral().case.caseworker, f"/referrals/{_referral().pk}/"),
@@ -265,7 +276,16 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "livelihoods:case": lambda: (_enrolment().case.caseworker, f"/livelihoods/case/{_enrolment().case.code}/"),
     **{
         f"livelihoods:{name}": POST_ONLY
-        for name in ("enrolment_move", "stipend", "placement", "follow_up", "referral_enrol", "profile", "recommend")
+        for name in (
+            "enrolment_move",
+            "stipend",
+            "placement",
+            "follow_up",
+            "follow_up_not_reached",
+            "referral_enrol",
+            "profile",
+            "recommend",
+        )
     },
     # The API (one name serves the route and its format suffix).
     "api:case-list": lambda: (_case()[0], "/api/v1/cases/"),
@@ -308,9 +328,14 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "api:priority-list": lambda: (_case()[0], f"/api/v1/priorities/?case={_case()[1]}"),
     "api:plan-list": POST_ONLY,
     "api:plan-detail": lambda: (_case()[0], f"/api/v1/plans/{_case()[1]}/"),
-    **{f"api:plan-{name}": POST_ONLY for name in ("action-add", "action-done", "approve", "goal-add", "submit")},
+    **{
+        f"api:plan-{name}": POST_ONLY
+        for name in ("action-add", "action-done", "approve", "goal-add", "send-back", "submit")
+    },
     "api:assessment-list": lambda: (_case()[0], f"/api/v1/assessments/?case={_case()[1]}"),
     "api:assessment-record": POST_ONLY,
+    "api:assessment-not-reached": POST_ONLY,
+    "api:follow-up-not-reached": POST_ONLY,
     "api:skills-list": lambda: (SkillsProfile.objects.first().case.caseworker, "/api/v1/skills/"),
     "api:skills-detail": lambda: (
         SkillsProfile.objects.first().case.caseworker,

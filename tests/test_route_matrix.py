@@ -297,7 +297,15 @@ ROUTES: list[Row] = [
     Row("plans:submit", "/cases/{case}/plan/submit/", POST_ONLY, owners_post(302)),
     # The caseworker may not approve; the supervisor may (not this draft: it goes back with a message).
     Row("plans:approve", "/cases/{case}/plan/approve/", POST_ONLY, owners_post(302, cw_a=403)),
+    # Sending back: a caseworker is refused before the reason is read; the supervisor is asked for one.
+    Row("plans:send_back", "/cases/{case}/plan/send-back/", POST_ONLY, owners_post(400, cw_a=403)),
     Row("plans:assessment", "/cases/{case}/plan/assessments/{assessment}/", CASE_PAGE, owners_post(200)),
+    Row(
+        "plans:assessment_not_reached",
+        "/cases/{case}/plan/assessments/{assessment}/not-reached/",
+        POST_ONLY,
+        owners_post(400),
+    ),
     # --- Referrals -----------------------------------------------------------------------------------
     # The referrals the agency received (the ended one included, so Eta knows to stop).
     Row("referrals:inbox", "/referrals/", page(403, **only(200, RECEIVERS)), sees=("prov", "prov_ended")),
@@ -363,6 +371,13 @@ ROUTES: list[Row] = [
     Row(
         "livelihoods:follow_up",
         "/livelihoods/enrolments/{kept}/follow-ups/{follow_up}/",
+        POST_ONLY,
+        owners_post(400, prov_ended=400),
+    ),
+    # Not reached (issue 16): whoever records the follow-up records an attempt that did not reach the person.
+    Row(
+        "livelihoods:follow_up_not_reached",
+        "/livelihoods/enrolments/{kept}/follow-ups/{follow_up}/not-reached/",
         POST_ONLY,
         owners_post(400, prov_ended=400),
     ),
@@ -590,8 +605,15 @@ ROUTES: list[Row] = [
     Row("api:plan-action-done", "/api/v1/plans/{case}/actions/{action}/done/", API_POST_ONLY, api_owners_post(200)),
     Row("api:plan-submit", "/api/v1/plans/{case}/submit/", API_POST_ONLY, api_owners_post(400)),
     Row("api:plan-approve", "/api/v1/plans/{case}/approve/", API_POST_ONLY, api_owners_post(400, cw_a=403)),
+    Row("api:plan-send-back", "/api/v1/plans/{case}/send-back/", API_POST_ONLY, api_owners_post(400, cw_a=403)),
     Row("api:assessment-list", "/api/v1/assessments/?case={case}", api(404, **only(200, OWNERS), prov=200)),
     Row("api:assessment-record", "/api/v1/assessments/{assessment}/record/", API_POST_ONLY, api_owners_post(400)),
+    Row(
+        "api:assessment-not-reached",
+        "/api/v1/assessments/{assessment}/not-reached/",
+        API_POST_ONLY,
+        api_owners_post(400),
+    ),
     # --- The API: livelihoods ------------------------------------------------------------------------
     Row("api:skills-list", "/api/v1/skills/", API_MEMBER_LIST, sees=OWNERS),
     Row(
@@ -640,6 +662,12 @@ ROUTES: list[Row] = [
         api(404, **only(200, OWNERS), prov_ended=200),
         api(404, **only(400, OWNERS), prov_ended=400),
         method="patch",
+    ),
+    Row(
+        "api:follow-up-not-reached",
+        "/api/v1/follow-ups/{follow_up}/not-reached/",
+        API_POST_ONLY,
+        api(404, **only(400, OWNERS), prov_ended=400),
     ),
     # --- The API: insights ---------------------------------------------------------------------------
     Row("api:insights-returns", "/api/v1/insights/returns/?age=25-34", API_INSIGHT_READERS),

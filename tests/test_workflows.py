@@ -158,6 +158,8 @@ def make_plan_move(users, network, request, move_name):
         plan_services.plan_move(actor=users["sam"], plan=plan, move="approve")
     if move_name == "revise":  # a plan is revised by changing it
         plan_services.goal_add(actor=users["alice"], plan=plan, domain="health", description="See a doctor.")
+    if move_name == "send_back":
+        plan_services.plan_move(actor=users["sam"], plan=plan, move="send_back", reason=reason_for("plan", move_name))
     plan.refresh_from_db()
     return plan, plan.status
 
@@ -341,7 +343,7 @@ def test_the_referral_page_offers_the_buttons_of_the_moves_allowed_and_no_others
 def test_the_plan_offers_approval_only_to_a_supervisor_who_neither_wrote_nor_submitted_it(users, network, request):
     plan, _status = make_plan_move(users, network, request, "submit")
     url = f"/api/v1/plans/{plan.case.code}/"
-    assert api_client_for(users["sam"]).get(url).json()["moves"] == ["approve"]
+    assert api_client_for(users["sam"]).get(url).json()["moves"] == ["approve", "send_back"]
     assert api_client_for(users["alice"]).get(url).json()["moves"] == []  # the author, a caseworker
 
 
@@ -421,6 +423,7 @@ DECISIONS = {
     ("erasure", "confirm"),
     ("erasure", "decline"),
     ("plan", "approve"),
+    ("plan", "send_back"),  # the supervisor who sends a plan back neither wrote nor submitted it
     ("transfer", "accept"),  # the supervisor who proposed a transfer never answers it
     ("transfer", "decline"),
 }

@@ -43,7 +43,7 @@ def insight_view(api_name: str) -> Any:
     def view(request: Request) -> Response:
         scope = insights_scope_for_user(request.user)
         board = dashboard_for(scope, BY_API_NAME[api_name].name)
-        form, filters = read_filters(scope, request.query_params)
+        form, filters = read_filters(scope, request.query_params, board)
         if filters is None:
             raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
         return Response(
@@ -51,6 +51,8 @@ def insight_view(api_name: str) -> Any:
                 "dashboard": api_name,
                 "filters": filters.query_string(),
                 "min_cell": min_cell(),
+                # Filters the dashboard cannot apply: not taken, and said so (the page says why).
+                "filters_not_applied": list(board.filters_not_applied),
                 "figures": [figure.as_dict() for figure in board.figures(filters)],
             }
         )

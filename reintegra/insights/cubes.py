@@ -180,6 +180,7 @@ def median_cell(values: Sequence[float], *, kind: str = "days") -> Cell:
 class Row:
     label: str
     cells: list[Cell]
+    key: str = ""  # what the row counts, for files (a provider's short name); "" for a total
 
 
 @dataclass

@@ -21,6 +21,10 @@ class Dashboard:
     counted_by: Any  # the date the period filters on
     figures: Callable[[Filters], list[Figure]]
     supervisors_only: bool = False  # the caseload names the agency's workers
+    # The category filters that cannot apply to what it counts: disabled on its page, with `filters_note`
+    # beside them saying why, and listed in its API answer (never silently ignored).
+    filters_not_applied: tuple[str, ...] = ()
+    filters_note: Any = ""
 
 
 DASHBOARDS: dict[str, Dashboard] = {
@@ -80,6 +84,13 @@ DASHBOARDS: dict[str, Dashboard] = {
             ),
             counted_by=_("Counted by the month the feedback was given."),
             figures=feedback.figures,
+            # Answers are kept apart from cases (docs/decisions/0036-feedback-filters.md).
+            filters_not_applied=("country", "area", "gender", "age"),
+            filters_note=_(
+                "Here the agency is the provider the answers are about. Country and area of origin, gender and age "
+                "group do not apply: the answers are kept apart from the cases and carry none of these, so that no "
+                "answer can be traced back to the person who gave it."
+            ),
         ),
         Dashboard(
             name="caseload",

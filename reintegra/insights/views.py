@@ -30,9 +30,15 @@ def dashboard_for(scope: InsightsScope, name: str) -> Dashboard:
     return dashboard
 
 
-def read_filters(scope: InsightsScope, params: Any) -> tuple[FilterForm, Filters | None]:
-    """The reader's filters from a query string; a supervisor's agency is always their own."""
+def read_filters(
+    scope: InsightsScope, params: Any, board: Dashboard | None = None
+) -> tuple[FilterForm, Filters | None]:
+    """The reader's filters from a query string; a supervisor's agency is always their own. The
+    filters that cannot apply to the dashboard are disabled, so never taken."""
     form = FilterForm(params, scope=scope)
+    for name in board.filters_not_applied if board is not None else ():
+        form.fields[name].disabled = True
+        form.fields[name].help_text = _("Does not apply here.")
     if not scope.whole_network:
         agency: Any = form.fields["agency"]
         choices = agency.choices
@@ -63,7 +69,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, name: str) -> HttpResponse:
     scope = insights_scope_for_user(request.user)
     board = dashboard_for(scope, name)
-    form, filters = read_filters(scope, request.GET)
+    form, filters = read_filters(scope, request.GET, board)
     figures: list[Figure] = board.figures(filters) if filters is not None else []
     context = {
         "dashboard": board,
@@ -83,7 +89,7 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
 def figure_csv(request: HttpRequest, name: str, figure: str) -> HttpResponse:
     scope = insights_scope_for_user(request.user)
     board = dashboard_for(scope, name)
-    form, filters = read_filters(scope, request.GET)
+    form, filters = read_filters(scope, request.GET, board)
     if filters is None:
         problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
         return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")

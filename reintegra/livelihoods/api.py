@@ -22,6 +22,7 @@ from reintegra.access import (
 )
 from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.api import Pagination, conflict_response
+from reintegra.insights import feedback as insights_feedback
 from reintegra.lib.concurrency import EditConflict
 from reintegra.network.models import Agency
 
@@ -225,7 +226,10 @@ def opportunity_detail(request: Request, pk: int) -> Response:
     ],
     responses=OpenApiTypes.OBJECT,
     summary="Programme scorecard",
-    description="The four failures as flagged indicators (docs/scorecard.md); suppressed values are marked.",
+    description=(
+        "The four failures as flagged indicators (docs/scorecard.md), and the returnees' feedback on the "
+        "trainings and placements in scope (`feedback`); suppressed values are null and marked, with the reason."
+    ),
 )
 @shows_no_personal_data
 @api_view(["GET"])
@@ -234,4 +238,7 @@ def programme_audit(request: Request) -> Response:
     form = scorecard_form_for(user, request.query_params or None)
     if form.is_bound and not form.is_valid():
         raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
-    return Response(scorecard.as_json(scorecard.scorecard(form.scope)))
+    body = scorecard.as_json(scorecard.scorecard(form.scope))
+    # The returnees' feedback on the trainings and placements, the table of the page (issue 16).
+    body["feedback"] = insights_feedback.programme_json(insights_feedback.programme_feedback(form.scope))
+    return Response(body)

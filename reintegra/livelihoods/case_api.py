@@ -34,6 +34,8 @@ from reintegra.accounts.reads import note_read
 from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
+from reintegra.plans import attempts
+from reintegra.plans.serializers import ContactAttemptSerializer, NotReachedSerializer
 
 from . import enrolments, handover, selectors, skills
 from .choices import EnrolmentStatus
@@ -152,7 +154,9 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if params.get("case"):
             rows = rows.filter(case__code=params["case"][:40])
         # The follow-ups nested in each enrolment pass their own endpoint's rule (and the serializer's grant).
-        follow_ups = Prefetch("follow_ups", queryset=follow_up_list_for_user(self.request.user))
+        follow_ups = Prefetch(
+            "follow_ups", queryset=follow_up_list_for_user(self.request.user).prefetch_related("contact_attempts")
+        )
         return rows.select_related("placement", "case__agency").prefetch_related("stipend_payments", follow_ups)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -306,7 +310,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         user = self.request.user
         if not receives_cases(user):
             return IncomeFollowUp.objects.none()
-        rows = follow_up_list_for_user(user).select_related("enrolment__case")
+        rows = follow_up_list_for_user(user).select_related("enrolment__case").prefetch_related("contact_attempts")
         if self.request.query_params.get("open") in ("1", "true"):
             rows = rows.filter(done_on__isnull=True)
         return rows.order_by("due_on", "pk")
@@ -338,3 +342,25 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=require_member(request.user), access=access, follow_up=follow_up, **data
         )
         return Response(self.get_serializer(follow_up).data)
+
+    @extend_schema(
+        request=NotReachedSerializer,
+        responses={
+            201: ContactAttemptSerializer,
+            400: OpenApiResponse(
+                description="A day in the future or before the case was opened, or the follow-up already done."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="not-reached", url_name="not-reached")
+    def not_reached(self, request: Request, pk: str) -> Response:
+        """Records an attempt that did not reach the returnee, by whoever records the follow-up: until the
+        follow-up is done it counts as missed at once (the supervisors' lost-contact queue)."""
+        follow_up = get_object_or_404(self.get_queryset(), pk=int(pk))
+        access = enrolment_get_for_user(request.user, enrolment_id=follow_up.enrolment_id)
+        serializer = NotReachedSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attempt = attempts.follow_up_not_reached(
+            actor=require_member(request.user), access=access, follow_up=follow_up, **serializer.validated_data
+        )
+        return Response(ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)

@@ -31,12 +31,14 @@ from reintegra.access import (
 )
 from reintegra.accounts.models import User
 from reintegra.accounts.reads import note_read, note_shown, shows_personal_data
-from reintegra.lib import geo
+from reintegra.lib import clock, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.currencies import currency_of
 from reintegra.lib.formfields import page_form
 from reintegra.lib.http import form_add_refusal
 from reintegra.pages import run_case_action
+from reintegra.plans import attempts
+from reintegra.plans.forms import NotReachedForm
 from reintegra.referrals.models import Referral
 
 from . import enrolments, handover, isco, recommendations, selectors, skills
@@ -187,7 +189,7 @@ def _enrolment_page(
         "placement": placement,
         "option_group": isco.label(enrolment.opportunity.isco),
         "moves": moves,
-        "follow_ups": list(enrolment.follow_ups.all()),
+        "follow_ups": list(enrolment.follow_ups.prefetch_related("contact_attempts__by")),
         "payments": list(enrolment.stipend_payments.all()),
         # Who acts next, in words, rather than a bare status (decisions/0018).
         "next_step": _next_step(replace(access, enrolment=enrolment)),
@@ -211,6 +213,11 @@ def _enrolment_page(
                 follow_up.pk, initial={"currency": currency}
             )
             setattr(follow_up, "form", form)  # noqa: B010  (the template reads it beside its row)
+            if follow_up.done_on is None:  # tried and not reached: counts as missed at once (plans/attempts.py)
+                not_reached = bound.get(f"not_reached_form_{follow_up.pk}") or _not_reached_form(
+                    follow_up.pk, initial={"on": clock.today()}
+                )
+                setattr(follow_up, "not_reached_form", not_reached)  # noqa: B010
     context["failed_form"] = next(iter(bound.values()), None)
     return render(request, "livelihoods/enrolment.html", context, status=400 if bound else 200)
 
@@ -238,6 +245,10 @@ def _move_form(moves: list[tuple[str, Any]], data: Any = None, **kwargs: Any) ->
 
 def _follow_up_form(follow_up_id: int, data: Any = None, **kwargs: Any) -> FollowUpForm:
     return FollowUpForm(data, auto_id=f"follow-up-{follow_up_id}-%s", **kwargs)
+
+
+def _not_reached_form(follow_up_id: int, data: Any = None, **kwargs: Any) -> NotReachedForm:
+    return NotReachedForm(data, auto_id=f"not-reached-{follow_up_id}-%s", **kwargs)
 
 
 def _run_enrolment_action(
@@ -332,6 +343,26 @@ def follow_up_post(request: HttpRequest, enrolment_id: int, follow_up_id: int) -
         run,
         _("Follow-up recorded."),
         f"follow_up_form_{follow_up_id}",
+    )
+
+
+@shows_personal_data("livelihoods.enrolment")
+@login_required
+@require_POST
+def follow_up_not_reached_post(request: HttpRequest, enrolment_id: int, follow_up_id: int) -> HttpResponse:
+    """Tried to reach the returnee for an income follow-up and could not (plans/attempts.py)."""
+
+    def run(user: User, access: EnrolmentAccess, data: dict[str, Any]) -> Any:
+        follow_up = get_object_or_404(access.enrolment.follow_ups, pk=follow_up_id)
+        return attempts.follow_up_not_reached(actor=user, access=access, follow_up=follow_up, **data)
+
+    return _run_enrolment_action(
+        request,
+        enrolment_id,
+        _not_reached_form(follow_up_id, request.POST),
+        run,
+        _("Attempt recorded: not reached."),
+        f"not_reached_form_{follow_up_id}",
     )
 
 

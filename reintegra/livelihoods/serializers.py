@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reintegra.lib import geo
+from reintegra.plans.serializers import ContactAttemptSerializer
 
 from . import isco
 from .choices import EnrolmentStatus
@@ -181,11 +182,13 @@ class StipendSerializer(serializers.ModelSerializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     enrolment = serializers.IntegerField(source="enrolment_id", read_only=True)
     case = serializers.CharField(source="enrolment.case.code", read_only=True)
+    # Whoever reads the follow-up reads its attempts: the rule of the follow-ups' endpoint.
+    not_reached = ContactAttemptSerializer(source="contact_attempts", many=True, read_only=True)
 
     class Meta:
         model = IncomeFollowUp
-        fields = ["id", "enrolment", "case", "months", "due_on", *FOLLOW_UP_FIELDS]
-        read_only_fields = ["id", "enrolment", "case", "months", "due_on"]
+        fields = ["id", "enrolment", "case", "months", "due_on", *FOLLOW_UP_FIELDS, "not_reached"]
+        read_only_fields = ["id", "enrolment", "case", "months", "due_on", "not_reached"]
 
 
 class FollowUpRecordSerializer(serializers.ModelSerializer):

@@ -24,6 +24,11 @@ urlpatterns = [
     path("enrolments/<int:enrolment_id>/stipends/", case_views.stipend_post, name="stipend"),
     path("enrolments/<int:enrolment_id>/placement/", case_views.placement_post, name="placement"),
     path("enrolments/<int:enrolment_id>/follow-ups/<int:follow_up_id>/", case_views.follow_up_post, name="follow_up"),
+    path(
+        "enrolments/<int:enrolment_id>/follow-ups/<int:follow_up_id>/not-reached/",
+        case_views.follow_up_not_reached_post,
+        name="follow_up_not_reached",
+    ),
     path("referrals/<int:referral_id>/enrol/", case_views.referral_enrol_post, name="referral_enrol"),
     path("case/<str:code>/", case_views.case_livelihood, name="case"),
     path("case/<str:code>/profile/", case_views.profile_post, name="profile"),

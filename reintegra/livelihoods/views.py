@@ -33,6 +33,7 @@ from reintegra.access import (
 from reintegra.accounts.models import User
 from reintegra.accounts.reads import note_nothing_shown, note_read, shows_no_personal_data, shows_personal_data
 from reintegra.insights import feedback as insights_feedback
+from reintegra.insights.cubes import Table
 from reintegra.lib import csvsafe, geo
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_add_refusal
@@ -236,8 +237,11 @@ def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
         return render(request, "livelihoods/audit.html", {"form": form, "invalid": True}, status=400)
     audit = selectors.programme_audit(user=user, scope=form.scope)
+    # The returnees' own feedback on the trainings and placements in scope (issue 16), suppressed below
+    # k: one table for the page and the file.
+    feedback_table = insights_feedback.programme_feedback(form.scope)
     if fmt == "csv":
-        return _programme_audit_csv(audit["card"])
+        return _programme_audit_csv(audit["card"], feedback_table)
     return render(
         request,
         "livelihoods/audit.html",
@@ -249,12 +253,8 @@ def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
             "query": request.GET.urlencode(),
             "min_cell": settings.INSIGHTS_MIN_CELL,
             "columns": [(s.key, s.label) for s in scorecard.SPECS.values()],
-            # The returnees' own feedback on the trainings and placements in scope (issue 16), suppressed below k.
-            "feedback_table": insights_feedback.programme_table(
-                provider_id=form.scope.provider.pk if form.scope.provider else None,
-                since=form.scope.since,
-                until=form.scope.until,
-            ),
+            "feedback_table": feedback_table,
+            "feedback_no_area": insights_feedback.no_area_note() if form.scope.area else "",
             "tables": [
                 (_("By provider"), "by-provider", _("Provider"), audit["card"].providers),
                 (_("By area of the option"), "by-area", _("Area"), audit["card"].areas),
@@ -263,15 +263,17 @@ def programme_audit(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     )
 
 
-def _programme_audit_csv(card: scorecard.Scorecard) -> HttpResponse:
+def _programme_audit_csv(card: scorecard.Scorecard, feedback: Table) -> HttpResponse:
     """The scorecard as the page shows it, one row per indicator: in total, then per provider and
-    per area; a suppressed figure is empty and marked, never a person."""
+    per area, then the returnees' feedback (failure "feedback"); a suppressed figure is empty and
+    marked, never a person."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="programme-audit.csv"'
     response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino names as UTF-8
     writer = csvsafe.writer(response)
     writer.writerow(scorecard.CSV_COLUMNS)
     writer.writerows(scorecard.csv_rows(card))
+    writer.writerows(insights_feedback.programme_csv_rows(feedback))
     return response
 
 

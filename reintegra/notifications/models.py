@@ -27,6 +27,8 @@ class Kind(models.TextChoices):
     TRAINING_NO_PLACEMENT = "training_no_placement", _("Training completed 30 days ago, no placement yet")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due")
     ASSESSMENT_DUE = "assessment_due", _("Assessment due")
+    CASE_ASSIGNED = "case_assigned", _("Case assigned to you")
+    LOST_CONTACT = "lost_contact", _("Out of contact: follow-ups missed in a row")
 
 
 class Notification(models.Model):

@@ -17,6 +17,7 @@ from reintegra.lib.workflow import Move
 from reintegra.plans.models import Plan
 from reintegra.referrals.models import Referral
 from reintegra.transfers.models import Transfer
+from reintegra.transfers.services import assigned
 
 from .models import Kind
 from .services import notify
@@ -103,6 +104,17 @@ def _plan_moved(plan: Plan, move: Move, case: Case, actor: User) -> None:
     elif move.name == "approve":
         told = [plan.author, plan.submitted_by] if plan.submitted_by_id else [plan.author]
         notify(told, kind=Kind.PLAN_APPROVED, case_code=case.code, link=link, actor=actor)
+    elif move.name == "send_back":
+        # A supervisor sent it back with a reason (on the timeline, never in the notice): its author
+        # and its submitter are told. The move has cleared who submitted; the kept revision names them.
+        submitted = plan.revisions.filter(event="submitted").order_by("-at", "-pk").first()
+        notify(
+            [plan.author, submitted.by if submitted else None],
+            kind=Kind.PLAN_SENT_BACK,
+            case_code=case.code,
+            link=link,
+            actor=actor,
+        )
     elif move.name == "revise":
         # A plan changed by someone other than its author goes back to draft: the author is told.
         notify([plan.author], kind=Kind.PLAN_SENT_BACK, case_code=case.code, link=link, actor=actor)
@@ -142,7 +154,14 @@ def _transfer_moved(transfer: Transfer, move: Move, case: Case, actor: User) -> 
         notify([transfer.proposed_by], kind=Kind.TRANSFER_ANSWERED, case_code=case.code, link=link, actor=actor)
 
 
+def case_assigned(sender: type[Model], case: Case, caseworker: User, actor: User, **_: Any) -> None:
+    """The caseworker a case was given to, within the agency or on accepting a transfer (not the
+    supervisor who gave it to themselves)."""
+    notify([caseworker], kind=Kind.CASE_ASSIGNED, case_code=case.code, link=case_link(case.code), actor=actor)
+
+
 def connect() -> None:
     moved.connect(on_move, dispatch_uid="notifications.on_move")
+    assigned.connect(case_assigned, dispatch_uid="notifications.case_assigned")
     post_save.connect(referral_sent, sender=Referral, dispatch_uid="notifications.referral_sent")
     post_save.connect(transfer_proposed, sender=Transfer, dispatch_uid="notifications.transfer_proposed")

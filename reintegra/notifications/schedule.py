@@ -1,6 +1,7 @@
 """The time-driven notices, raised by `reintegra notify` once a day (docs/deployment.md): tasks due
 tomorrow and overdue (their assignee), follow-ups and assessments due, and a training completed 30
-days ago without a placement (the case's caseworker). Each is raised once for what it is about
+days ago without a placement (the case's caseworker), a case out of contact (its agency's
+supervisors). Each is raised once for what it is about
 (`key`), so running the command twice, or every hour, tells nobody twice."""
 
 import datetime
@@ -9,11 +10,13 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.urls import reverse
 
+from reintegra.accounts.models import Role, User
 from reintegra.cases.choices import Stage
 from reintegra.cases.models import Task
 from reintegra.lib import clock
 from reintegra.livelihoods.choices import EnrolmentStatus
 from reintegra.livelihoods.models import Enrolment, IncomeFollowUp
+from reintegra.plans.lost_contact import lost_contact_queue
 from reintegra.plans.models import Assessment
 
 from .models import Kind
@@ -97,4 +100,26 @@ def raise_due(today: datetime.date | None = None) -> Raised:
             key=f"enrolment:{enrolment.pk}",
         )
         raised.add(Kind.TRAINING_NO_PLACEMENT, len(made))
+    _raise_lost_contact(today, raised)
     return raised
+
+
+def _raise_lost_contact(today: datetime.date, raised: Raised) -> None:
+    """A case that enters its agency's lost-contact queue (plans/lost_contact.py): its supervisors, once
+    each time it enters (a supervisor who says contact was restored starts it afresh)."""
+    staff = User.objects.filter(role=Role.SUPERVISOR, is_active=True, agency__isnull=False)
+    by_agency: dict[int, list[User]] = {}
+    for supervisor in staff:
+        assert supervisor.agency_id is not None  # noqa: S101  filtered above
+        by_agency.setdefault(supervisor.agency_id, []).append(supervisor)
+    for agency_id, supervisors in by_agency.items():
+        for item in lost_contact_queue(agency_id=agency_id, today=today):
+            case = item.case
+            made = notify(
+                supervisors,
+                kind=Kind.LOST_CONTACT,
+                case_code=case.code,
+                link=reverse("home"),
+                key=f"lost-contact:{case.pk}:{case.contact_restored_on or ''}",
+            )
+            raised.add(Kind.LOST_CONTACT, len(made))

@@ -21,15 +21,18 @@ from reintegra.access import CaseAccess, require_member
 from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
-from . import selectors, services
+from . import attempts, selectors, services
 from .models import Action, Assessment, Goal, Plan, PriorityRanking
 from .serializers import (
     ActionAddSerializer,
     ActionSerializer,
     AssessmentRecordSerializer,
     AssessmentSerializer,
+    ContactAttemptSerializer,
     GoalAddSerializer,
     GoalSerializer,
+    NotReachedSerializer,
+    PlanSendBackSerializer,
     PlanSerializer,
     PlanStartSerializer,
     PlanUpdateSerializer,
@@ -240,6 +243,32 @@ class PlanViewSet(viewsets.GenericViewSet):
         services.plan_move(actor=require_member(request.user), plan=_plan(access), move="approve")
         return Response(_rendered_plan(request, access, via="api approve"))
 
+    @extend_schema(
+        request=PlanSendBackSerializer,
+        responses={
+            200: PlanSerializer,
+            400: OpenApiResponse(description="No reason (the field `reason` says so), or the plan is not submitted."),
+            403: OpenApiResponse(
+                description="Only a supervisor of the owning agency who neither wrote nor submitted it sends it back."
+            ),
+            404: NOT_OWN,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request: Request, code: str) -> Response:
+        """A supervisor of the owning agency, who neither wrote nor submitted the plan, sends it back
+        to draft with a `reason` (kept on the case's timeline); the next revision starts."""
+        access = self._access(for_edit=True)
+        serializer = PlanSendBackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.plan_move(
+            actor=require_member(request.user),
+            plan=_plan(access),
+            move="send_back",
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(_rendered_plan(request, access, via="api send back"))
+
 
 # --- Assessments -------------------------------------------------------------------------------
 
@@ -259,6 +288,8 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         """The case's assessments by due date (not paginated: a case has four). The read is audited."""
         access = selectors.plan_access(user=request.user, code=_case_code(request))
         view = selectors.plan_view(user=request.user, access=access, via="api assessments")
+        if access.own:
+            prefetch_related_objects(view.assessments, "contact_attempts")
         return Response(AssessmentSerializer(view.assessments, many=True, context={"own": access.own}).data)
 
     @extend_schema(
@@ -279,3 +310,25 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             actor=require_member(request.user), assessment=assessment, **serializer.validated_data
         )
         return Response(AssessmentSerializer(assessment, context={"own": access.own}).data)
+
+    @extend_schema(
+        request=NotReachedSerializer,
+        responses={
+            201: ContactAttemptSerializer,
+            400: OpenApiResponse(
+                description="A day in the future or before the case was opened, or the assessment already done."
+            ),
+            404: NOT_OWN,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="not-reached", url_name="not-reached")
+    def not_reached(self, request: Request, pk: str) -> Response:
+        """Records an attempt that did not reach the returnee (owning agency only): until the assessment
+        is done it counts as a missed follow-up at once (the supervisors' lost-contact queue)."""
+        access, assessment = selectors.assessment_get_for_user(request.user, assessment_id=int(pk), for_edit=True)
+        serializer = NotReachedSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attempt = attempts.assessment_not_reached(
+            actor=require_member(request.user), access=access, assessment=assessment, **serializer.validated_data
+        )
+        return Response(ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)

@@ -82,10 +82,20 @@ ASSESSMENT_MONTHS = {
 }
 
 
+class ContactMethod(models.TextChoices):
+    """How a caseworker tried to reach a returnee for a follow-up that did not reach them (issue 16)."""
+
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Visit")
+    MESSAGE = "message", _("Message")
+    OTHER = "other", pgettext_lazy("way of contact", "Other")
+
+
 # Names under which timeline lines and the `labels` filter find these vocabularies.
 labels.register(
     plan_domain=Domain,
     plan_status=PlanStatus,
     assessment_point=AssessmentPoint,
     priority_context=RankingContext,
+    contact_method=ContactMethod,
 )

@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from reintegra.lib.formfields import FILTERABLE
-from reintegra.lib.validators import MAX_AMOUNT, FiniteRange, validate_no_markup
+from reintegra.lib.validators import MAX_AMOUNT, FiniteRange, validate_no_markup, validate_not_future
 from reintegra.network.models import Agency
 
-from .choices import ActionKind, Domain, Priority
+from .choices import ActionKind, ContactMethod, Domain, Priority
 from .models import PLAN_DETAILS, Plan
 from .scoring import INDICATORS, LEVELS
+from .workflows import PLAN
 
 DATE = forms.DateInput(attrs={"type": "date"})
 RANKS = 6  # a ranking lists up to six priorities, most important first
@@ -69,6 +70,19 @@ class PlanMetaForm(forms.ModelForm):
             "language": _("Language of the printed plan"),
         }
         widgets = {"returnee_agreed_on": DATE}
+
+
+class SendBackForm(forms.Form):
+    """A supervisor sends a submitted plan back to its author, saying what it needs (the case's
+    timeline keeps the words; the notice to the author carries none)."""
+
+    reason = forms.CharField(
+        label=_("What the plan needs"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        validators=[validate_no_markup],
+        error_messages={"required": PLAN.move("send_back").reason_prompt},
+    )
 
 
 class GoalForm(forms.Form):
@@ -203,3 +217,17 @@ class AssessmentForm(forms.Form):
         debt, income = data.pop("debt"), data.pop("monthly_income")
         data["debt_to_income"] = {"debt": float(debt), "monthly_income": float(income)}
         return data
+
+
+class NotReachedForm(forms.Form):
+    """A follow-up that did not reach the returnee (plans/attempts.py): the day, how, a short note."""
+
+    on = forms.DateField(label=_("Day of the attempt"), widget=DATE, validators=[validate_not_future])
+    how = forms.ChoiceField(label=_("How you tried"), choices=ContactMethod.choices)
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        help_text=_("For example: the phone was switched off; a neighbour said they moved away."),
+        required=False,
+        max_length=300,
+        validators=[validate_no_markup],
+    )

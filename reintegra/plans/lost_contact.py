@@ -3,10 +3,14 @@ in its agency's supervisors' queue, never a silent closure. A supervisor closes 
 or dismisses the alert (contact restored).
 
 A follow-up is a sustainability assessment (plans) or an income follow-up (livelihoods). It is
-*missed* when its due day passed more than GRACE_DAYS ago and nothing was recorded. "In a row": the
+*missed* when nothing was recorded and either its due day passed more than GRACE_DAYS ago or a
+caseworker recorded an attempt that did not reach the person (plans/attempts.py: "Not reached"),
+which counts at once; a follow-up recorded after such attempts is not missed. "In a row": the
 missed ones after the last follow-up that was recorded (whenever it was due), and after the day a
 supervisor last said contact was restored. settings.LOST_CONTACT_MISSED of them put the case in the
-queue (3 by default; REINTEGRA_LOST_CONTACT_MISSED).
+queue (3 by default; REINTEGRA_LOST_CONTACT_MISSED). Attempts made on or before the day contact was
+restored no longer count; one made after it counts, even for a follow-up due before it. The queue
+shows, per case, the attempts on its missed follow-ups (how many, the last day).
 """
 
 import datetime
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,7 +32,7 @@ from reintegra.cases.workflows import SUPERVISOR, parties_of
 from reintegra.lib import clock
 from reintegra.livelihoods.models import IncomeFollowUp
 
-from .models import Assessment
+from .models import Assessment, ContactAttempt
 
 # A follow-up a few days late is being arranged, not missed.
 GRACE_DAYS = 14
@@ -39,23 +43,44 @@ class OutOfContact:
     case: Case
     missed: int
     last_due: datetime.date
+    attempts: int = 0  # "not reached" attempts on the missed follow-ups
+    last_attempt: datetime.date | None = None
 
 
-def _points(cases: Q, today: datetime.date) -> dict[int, list[tuple[datetime.date, bool]]]:
-    """Per case: (due day, recorded) of its follow-ups that count, in order of due day."""
+@dataclass(frozen=True)
+class _Point:
+    """One follow-up that counts: recorded, or missed (past the grace days, or not reached)."""
+
+    due_on: datetime.date
+    recorded: bool
+    overdue: bool  # its due day passed more than GRACE_DAYS ago
+    attempts: tuple[datetime.date, ...] = ()  # the days of its "not reached" attempts
+
+
+def _points(cases: Q, today: datetime.date) -> dict[int, list[_Point]]:
+    """Per case: the follow-ups that count, in order of due day."""
     cutoff = today - datetime.timedelta(days=GRACE_DAYS)
-    counted = Q(done_on__isnull=False) | Q(due_on__lt=cutoff)
-    points: dict[int, list[tuple[datetime.date, bool]]] = defaultdict(list)
+    scope = ContactAttempt.objects.filter(*_prefixed(cases, "case"))
+    tried: dict[tuple[str, int], list[datetime.date]] = defaultdict(list)
+    for assessment_id, follow_up_id, on in scope.values_list("assessment_id", "follow_up_id", "on"):
+        tried[("a", assessment_id) if assessment_id else ("f", follow_up_id)].append(on)
+
+    def counted(path: str) -> Q:
+        attempted = Exists(ContactAttempt.objects.filter(**{path: OuterRef("pk")}))
+        return Q(done_on__isnull=False) | Q(due_on__lt=cutoff) | Q(attempted)
+
+    points: dict[int, list[_Point]] = defaultdict(list)
+    assessments = Assessment.objects.filter(counted("assessment"), *_prefixed(cases, "case"))
+    follow_ups = IncomeFollowUp.objects.filter(counted("follow_up"), *_prefixed(cases, "enrolment__case"))
     rows = [
-        *Assessment.objects.filter(counted, *_prefixed(cases, "case")).values_list("case_id", "due_on", "done_on"),
-        *IncomeFollowUp.objects.filter(counted, *_prefixed(cases, "enrolment__case")).values_list(
-            "enrolment__case_id", "due_on", "done_on"
-        ),
+        *(("a", *row) for row in assessments.values_list("pk", "case_id", "due_on", "done_on")),
+        *(("f", *row) for row in follow_ups.values_list("pk", "enrolment__case_id", "due_on", "done_on")),
     ]
-    for case_id, due_on, done_on in rows:
-        points[case_id].append((due_on, done_on is not None))
+    for kind, pk, case_id, due_on, done_on in rows:
+        attempts = tuple(sorted(tried.get((kind, pk), ())))
+        points[case_id].append(_Point(due_on, done_on is not None, due_on < cutoff, attempts))
     for values in points.values():
-        values.sort()
+        values.sort(key=lambda point: point.due_on)
     return points
 
 
@@ -63,22 +88,33 @@ def _prefixed(cases: Q, path: str) -> tuple[Q]:
     return (Q(**{f"{path}__in": Case.objects.filter(cases).values("pk")}),)
 
 
-def _missed_in_a_row(
-    points: list[tuple[datetime.date, bool]], restored_on: datetime.date | None
-) -> tuple[int, datetime.date | None]:
-    missed, last_due = 0, None
-    for due_on, recorded in reversed(points):
-        if recorded or (restored_on is not None and due_on <= restored_on):
+@dataclass(frozen=True)
+class _Missed:
+    count: int = 0
+    last_due: datetime.date | None = None
+    attempts: int = 0
+    last_attempt: datetime.date | None = None
+
+
+def _missed_in_a_row(points: list[_Point], restored_on: datetime.date | None) -> _Missed:
+    missed, last_due, attempts = 0, None, []
+    for point in reversed(points):
+        # Attempts made on or before the day contact was restored are history, not a missed contact.
+        fresh = [on for on in point.attempts if restored_on is None or on > restored_on]
+        if point.recorded:
             break
+        if not fresh and ((restored_on is not None and point.due_on <= restored_on) or not point.overdue):
+            continue  # due before contact was restored, or not yet overdue, and not reached since
         missed += 1
-        last_due = last_due or due_on
-    return missed, last_due
+        last_due = last_due or point.due_on
+        attempts.extend(fresh)
+    return _Missed(missed, last_due, len(attempts), max(attempts, default=None))
 
 
 def missed_follow_ups(case: Case, *, today: datetime.date | None = None) -> int:
     """How many follow-ups of the case were missed in a row (see the module's docstring)."""
     points = _points(Q(pk=case.pk), today or clock.today()).get(case.pk, [])
-    return _missed_in_a_row(points, case.contact_restored_on)[0]
+    return _missed_in_a_row(points, case.contact_restored_on).count
 
 
 def lost_contact_queue(*, agency_id: int, today: datetime.date | None = None) -> list[OutOfContact]:
@@ -95,9 +131,17 @@ def lost_contact_queue(*, agency_id: int, today: datetime.date | None = None) ->
         case = cases.get(case_id)
         if case is None:
             continue
-        missed, last_due = _missed_in_a_row(values, case.contact_restored_on)
-        if missed >= settings.LOST_CONTACT_MISSED and last_due is not None:
-            queue.append(OutOfContact(case=case, missed=missed, last_due=last_due))
+        missed = _missed_in_a_row(values, case.contact_restored_on)
+        if missed.count >= settings.LOST_CONTACT_MISSED and missed.last_due is not None:
+            queue.append(
+                OutOfContact(
+                    case=case,
+                    missed=missed.count,
+                    last_due=missed.last_due,
+                    attempts=missed.attempts,
+                    last_attempt=missed.last_attempt,
+                )
+            )
     return sorted(queue, key=lambda item: (-item.missed, item.case.code))
 
 

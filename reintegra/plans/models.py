@@ -19,7 +19,7 @@ from reintegra.lib.validators import (
 )
 from reintegra.network.choices import Language
 
-from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, Priority, RankingContext
+from .choices import ActionKind, AssessmentPoint, ContactMethod, Domain, PlanStatus, Priority, RankingContext
 
 DESCRIPTION: list[Callable[[str], None]] = [TextLength(1000), validate_no_markup]
 WORDS_LIMIT = 2000
@@ -258,3 +258,36 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.point}"
+
+
+class ContactAttempt(models.Model):
+    """A follow-up that did not reach the returnee (issue 16): the caseworker tried, on a day, by phone,
+    a visit or a message, and could not reach them. It belongs to one follow-up, a sustainability
+    assessment or an income follow-up; until that follow-up is recorded it counts as missed at once
+    (plans/lost_contact.py)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="contact_attempts")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="contact_attempts"
+    )
+    follow_up = models.ForeignKey(
+        "livelihoods.IncomeFollowUp", on_delete=models.CASCADE, null=True, blank=True, related_name="contact_attempts"
+    )
+    on = models.DateField(_("day of the attempt"), validators=[validate_not_future])
+    how = models.CharField(_("how you tried"), max_length=12, choices=ContactMethod.choices)
+    note = EncryptedTextField(_("note"), blank=True, validators=[TextLength(300), validate_no_markup])
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = StampField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="contact_attempt_one_follow_up",
+                condition=models.Q(assessment__isnull=False, follow_up__isnull=True)
+                | models.Q(assessment__isnull=True, follow_up__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.on} {self.how}"

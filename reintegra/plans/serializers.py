@@ -15,8 +15,8 @@ from reintegra.api import MovesField
 from reintegra.cases.serializers import AgencySlugField
 from reintegra.network.choices import Language
 
-from .choices import ActionKind, AssessmentPoint, Domain, PlanStatus, Priority
-from .models import PLAN_DETAILS, Action, Assessment, Goal, Plan, PlanRevision, PriorityRanking
+from .choices import ActionKind, AssessmentPoint, ContactMethod, Domain, PlanStatus, Priority
+from .models import PLAN_DETAILS, Action, Assessment, ContactAttempt, Goal, Plan, PlanRevision, PriorityRanking
 from .workflows import PLAN, parties_of
 
 RANKING_CONTEXTS = [("intake", gettext_lazy("Intake")), ("review", gettext_lazy("Review"))]
@@ -190,6 +190,17 @@ class PlanUpdateSerializer(serializers.ModelSerializer):
         extra_kwargs = {name: {"required": False} for name in PLAN_DETAILS}
 
 
+class PlanSendBackSerializer(serializers.Serializer):
+    # Not required here: the workflow asks for it (plans/workflows.py), after who may send back.
+    reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("What the plan needs before it can be approved (required)"),
+    )
+
+
 class GoalAddSerializer(serializers.Serializer):
     domain = serializers.ChoiceField(choices=Domain.choices)
     description = serializers.CharField(max_length=1000)
@@ -224,19 +235,61 @@ class ActionAddSerializer(serializers.Serializer):
 # --- Assessments -------------------------------------------------------------------------------
 
 
+class ContactAttemptSerializer(serializers.ModelSerializer):
+    """An attempt that did not reach the returnee for a follow-up (plans/attempts.py)."""
+
+    how = serializers.ChoiceField(choices=ContactMethod.choices, read_only=True)
+    by = serializers.IntegerField(source="by_id", read_only=True)
+
+    class Meta:
+        model = ContactAttempt
+        fields = ["id", "on", "how", "note", "by", "at"]
+        read_only_fields = fields
+
+
+class NotReachedSerializer(serializers.Serializer):
+    """Tried to reach the returnee for a follow-up and could not: the day, how, an optional note."""
+
+    on = serializers.DateField(help_text=gettext_lazy("The day of the attempt: not in the future"))
+    how = serializers.ChoiceField(choices=ContactMethod.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
-    """`answers` is sent only to the owning agency (`context["own"]`); others get the scores."""
+    """`answers` and the attempts that did not reach the person are sent only to the owning agency
+    (`context["own"]`); others get the scores."""
 
     point = serializers.ChoiceField(choices=AssessmentPoint.choices, read_only=True)
     # Not read-only, so that the schema marks it optional; this serializer only renders.
     answers = serializers.DictField(required=False, help_text=gettext_lazy("Only for the agency that owns the case"))
+    not_reached = ContactAttemptSerializer(
+        source="contact_attempts",
+        many=True,
+        required=False,
+        help_text=gettext_lazy("Only for the agency that owns the case"),
+    )
 
     class Meta:
         model = Assessment
-        fields = ["id", "point", "due_on", "done_on", "economic", "social", "psychosocial", "composite", "answers"]
+        fields = [
+            "id",
+            "point",
+            "due_on",
+            "done_on",
+            "economic",
+            "social",
+            "psychosocial",
+            "composite",
+            "answers",
+            "not_reached",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance: Assessment) -> dict[str, Any]:
+        if self.context.get("own") is not True:
+            # Not even read: the attempts are the owning agency's notes about reaching the person.
+            fields = self.fields
+            fields.pop("not_reached", None)
         data = super().to_representation(instance)
         if self.context.get("own") is not True:
             data.pop("answers", None)

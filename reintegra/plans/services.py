@@ -23,7 +23,8 @@ from reintegra.lib import clock
 from reintegra.lib.concurrency import check_version
 from reintegra.lib.dates import add_months, show_day
 from reintegra.lib.phrases import label
-from reintegra.lib.validation import full_clean_or_raise, raise_if
+from reintegra.lib.validation import full_clean_or_raise, raise_if, value_problems
+from reintegra.lib.validators import REASON
 from reintegra.livelihoods.models import Enrolment
 from reintegra.network.choices import Language
 from reintegra.network.models import Agency, Service
@@ -248,14 +249,29 @@ def _snapshot(plan: Plan) -> dict[str, Any]:
     }
 
 
+# The timeline's line of each move made by hand (lib/phrases.py); a sending back carries its reason.
+MOVE_LINES = {
+    "submit": gettext_noop("Plan revision %(n)s submitted for approval."),
+    "approve": gettext_noop("Plan revision %(n)s approved."),
+    "send_back": gettext_noop("Plan revision %(n)s sent back; revision %(next)s started."),
+}
+# What PlanRevision.event records of each move: the revision as it stood then.
+REVISION_EVENTS = {"submit": "submitted", "approve": "approved", "send_back": "sent_back"}
+
+
 @transaction.atomic
-def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
-    """Submits or approves the plan (plans/workflows.py); each keeps the revision as it stands."""
+def plan_move(*, actor: User, plan: Plan, move: str, reason: str = "") -> Plan:
+    """Submits, approves or sends back the plan (plans/workflows.py); each keeps the revision as it
+    stands. Sending back needs the reason, which goes on the case's timeline, and starts the next
+    revision, a draft its author changes and submits again."""
     refuse_if_erased(plan.case)
     plan = Plan.objects.select_for_update().select_related("case").get(pk=plan.pk)
-    step = PLAN.check(plan.status, move, parties_of(actor, plan), record=plan, actor=actor)
+    reason = reason.strip()
+    step = PLAN.check(plan.status, move, parties_of(actor, plan), reason=reason, record=plan, actor=actor)
     if step.name == "revise":
         raise ValidationError(_("A plan is revised by changing it."))
+    reason = step.kept_reason(reason)
+    raise_if(value_problems("reason", reason, REASON))
     if step.name == "submit":
         errors: dict[str, Any] = {}
         if not plan.returnee_took_part:
@@ -265,32 +281,35 @@ def plan_move(*, actor: User, plan: Plan, move: str) -> Plan:
         if not plan.goals.exists():
             errors["goals"] = _("A plan needs at least one goal.")
         raise_if(errors)
-    summaries = {
-        "submit": gettext_noop("Plan revision %(n)s submitted for approval."),
-        "approve": gettext_noop("Plan revision %(n)s approved."),
-    }
+    # The snapshot is of the revision the move decided on, before a sending back starts the next.
+    kept = PlanRevision(
+        plan=plan, revision=plan.revision, event=REVISION_EVENTS[step.name], by=actor, snapshot=_snapshot(plan)
+    )
+    params = {"n": plan.revision}
+    also: tuple[str, ...] = ()
+    if step.name == "send_back":
+        plan.revision += 1
+        params["next"] = plan.revision
+        also = ("revision",)
     record_move(
         plan,
         step,
         case=plan.case,
         actor=actor,
+        reason=reason,
+        also=also,
         line=Line(
-            summary=summaries[step.name],
-            params={"n": plan.revision},
+            summary=MOVE_LINES[step.name],
+            params=params,
+            text=reason,
             category=DataCategory.PLAN,
             agency=actor.agency,
         ),
         audit_categories=["plan"],
-        audit_details={"status": step.target},
+        audit_details={"status": step.target, "revision": plan.revision},
     )
-    PlanRevision.objects.create(
-        plan=plan,
-        revision=plan.revision,
-        event="submitted" if step.name == "submit" else "approved",
-        at=plan.approved_at or clock.now(),
-        by=actor,
-        snapshot=_snapshot(plan),
-    )
+    kept.at = plan.approved_at or clock.now()
+    kept.save()
     return plan
 
 

@@ -14,5 +14,7 @@ urlpatterns = [
     path("actions/<int:action_id>/done/", views.plan_action, {"action": "action_done"}, name="action_done"),
     path("submit/", views.plan_action, {"action": "submit"}, name="submit"),
     path("approve/", views.plan_action, {"action": "approve"}, name="approve"),
+    path("send-back/", views.plan_send_back, {"action": "send_back"}, name="send_back"),
     path("assessments/<int:assessment_id>/", views.assessment_page, name="assessment"),
+    path("assessments/<int:assessment_id>/not-reached/", views.assessment_not_reached, name="assessment_not_reached"),
 ]

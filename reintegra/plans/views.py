@@ -1,29 +1,33 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reintegra.access import CaseAccess, require_member
 from reintegra.accounts.models import User
 from reintegra.accounts.reads import note_read, shows_personal_data
 from reintegra.cases import selectors as case_selectors
 from reintegra.cases.choices import DataCategory
+from reintegra.cases.models import CaseEvent
+from reintegra.lib import clock
 from reintegra.lib.formfields import page_form
+from reintegra.lib.http import form_add_refusal
 from reintegra.network.forms import agency_groups
 from reintegra.network.models import Agency
 from reintegra.pages import CaseAction, case_action_view
 
-from . import selectors, services
-from .choices import Priority
-from .forms import ActionForm, AssessmentForm, GoalForm, PlanMetaForm, PriorityForm
+from . import attempts, selectors, services
+from .choices import PlanStatus, Priority
+from .forms import ActionForm, AssessmentForm, GoalForm, NotReachedForm, PlanMetaForm, PriorityForm, SendBackForm
 from .models import Action, Assessment, Goal, Plan
 from .workflows import PLAN, parties_of
 
@@ -41,6 +45,7 @@ def _plan(access: CaseAccess) -> Plan:
 PRIORITY_FORM = page_form(PriorityForm, "priorities")
 GOAL_FORM = page_form(GoalForm, "goal")
 META_FORM = page_form(PlanMetaForm, "meta")
+SEND_BACK_FORM = page_form(SendBackForm, "send_back")
 
 
 def _action_form(goal_id: int, data: Any = None, **kwargs: Any) -> ActionForm:
@@ -53,6 +58,18 @@ def _action_form(goal_id: int, data: Any = None, **kwargs: Any) -> ActionForm:
 @require_GET
 def plan_page(request: HttpRequest, code: str) -> HttpResponse:
     return _plan_page(request, selectors.plan_access(user=request.user, code=code))
+
+
+def _sent_back(plan: Plan | None) -> CaseEvent | None:
+    """The timeline's line that sent the plan back, while the draft it started waits to be submitted
+    again: the plan's page shows there what the supervisor said it needs."""
+    if plan is None or plan.status != PlanStatus.DRAFT:
+        return None
+    last = plan.revisions.order_by("-at", "-pk").first()
+    if last is None or last.event != services.REVISION_EVENTS["send_back"]:
+        return None
+    lines = CaseEvent.objects.filter(case_id=plan.case_id, summary=services.MOVE_LINES["send_back"])
+    return lines.select_related("actor").order_by("-at", "-pk").first()
 
 
 def _plan_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, BaseForm] | None = None) -> HttpResponse:
@@ -109,6 +126,8 @@ def _plan_page(request: HttpRequest, access: CaseAccess, bound: Mapping[str, Bas
             )
             if view.plan
             else None,
+            "send_back_form": bound.get("send_back_form") or SEND_BACK_FORM(),
+            "sent_back": _sent_back(view.plan),
             "failed_form": next(iter(bound.values()), None),
             # The buttons are the moves this user may make now.
             "moves": [
@@ -194,21 +213,40 @@ plan_action = shows_personal_data("plans.plan")(
 )
 
 
+def _supervisor_check(request: HttpRequest, code: str) -> None:
+    """Only a supervisor of the case's agency sends a plan back: anyone else of it is refused (403)
+    before the reason is read, so that a caseworker is not asked for one."""
+    access = selectors.plan_access(user=request.user, code=code, for_edit=True)
+    plan = Plan.objects.filter(case=access.case).select_related("case").first()
+    if plan is None:
+        raise Http404
+    if not PLAN.move("send_back").by & parties_of(require_member(request.user), plan):
+        raise PermissionDenied
+
+
+# Sending back, with its reason: a refused reason comes back on the plan's page as typed.
+SEND_BACK_ACTIONS = {
+    "send_back": CaseAction(
+        lambda u, a, d: services.plan_move(actor=u, plan=_plan(a), move="send_back", reason=d["reason"]),
+        gettext_lazy("Plan sent back to its author."),
+        SEND_BACK_FORM,
+        "send_back_form",
+    ),
+}
+plan_send_back = shows_personal_data("plans.plan")(
+    case_action_view(SEND_BACK_ACTIONS, back=BACK, check=_supervisor_check, page=_plan_page)
+)
+
+
+NOT_REACHED_FORM = page_form(NotReachedForm, "not-reached")
+
+
 @shows_personal_data("plans.assessment")
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> HttpResponse:
     access = selectors.plan_access(user=request.user, code=code, for_edit=request.method == "POST")
-    assessment = Assessment.objects.filter(case=access.case, pk=assessment_id).first()
-    if assessment is None:
-        raise Http404
-    # The answers of a sustainability assessment are about the person: an audited read.
-    note_read(
-        actor=require_member(request.user),
-        obj=assessment,
-        categories=["plan"],
-        details={"case": access.case.code, "via": "assessment page"},
-    )
+    assessment = _assessment(access, assessment_id)
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -222,11 +260,64 @@ def assessment_page(request: HttpRequest, code: str, assessment_id: int) -> Http
             form.add_error(None, exc)
         else:
             return redirect(BACK, code=code)
-    return render(
-        request,
-        "plans/assessment.html",
-        {"form": form, "case": access.case, "assessment": assessment, "own": access.own},
+    return _assessment_page(request, access, assessment, form=form)
+
+
+def _assessment(access: CaseAccess, assessment_id: int) -> Assessment:
+    assessment = Assessment.objects.filter(case=access.case, pk=assessment_id).first()
+    if assessment is None:
+        raise Http404
+    return assessment
+
+
+def _assessment_page(
+    request: HttpRequest,
+    access: CaseAccess,
+    assessment: Assessment,
+    *,
+    form: AssessmentForm | None = None,
+    not_reached_form: NotReachedForm | None = None,
+) -> HttpResponse:
+    """The assessment's page; a refused "Not reached" form comes back as posted (400)."""
+    # The answers of a sustainability assessment are about the person: an audited read.
+    note_read(
+        actor=require_member(request.user),
+        obj=assessment,
+        categories=["plan"],
+        details={"case": access.case.code, "via": "assessment page"},
     )
+    context: dict[str, Any] = {
+        "form": form or AssessmentForm(),
+        "case": access.case,
+        "assessment": assessment,
+        "own": access.own,
+        "attempts": list(assessment.contact_attempts.select_related("by")),
+    }
+    if access.own and assessment.done_on is None:
+        context["not_reached_form"] = not_reached_form or NOT_REACHED_FORM(initial={"on": clock.today()})
+    return render(request, "plans/assessment.html", context, status=400 if not_reached_form else 200)
+
+
+@shows_personal_data("plans.assessment")
+@login_required
+@require_POST
+def assessment_not_reached(request: HttpRequest, code: str, assessment_id: int) -> HttpResponse:
+    """The caseworker tried to reach the returnee for the assessment and could not (plans/attempts.py)."""
+    access = selectors.plan_access(user=request.user, code=code, for_edit=True)
+    assessment = _assessment(access, assessment_id)
+    form = NOT_REACHED_FORM(request.POST)
+    if form.is_valid():
+        try:
+            attempts.assessment_not_reached(
+                actor=require_member(request.user), access=access, assessment=assessment, **form.cleaned_data
+            )
+        except ValidationError as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, _("Attempt recorded: not reached."))
+            return redirect("plans:assessment", code=code, assessment_id=assessment.pk)
+    assessment.refresh_from_db()
+    return _assessment_page(request, access, assessment, not_reached_form=form)
 
 
 @shows_personal_data("plans.plan")

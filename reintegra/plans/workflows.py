@@ -1,15 +1,18 @@
 """A plan is written and submitted by the case's agency and approved by one of its supervisors who
-neither wrote nor submitted it. Changing a submitted or approved plan starts its next revision."""
+neither wrote nor submitted it; such a supervisor may instead send it back, saying what it needs.
+Changing a submitted or approved plan, or sending it back, starts its next revision."""
 
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.accounts.models import CASE_OWNER_ROLES, Role, User
-from reintegra.lib.workflow import Move, Stamp, Workflow
+from reintegra.lib.workflow import Move, Reason, Stamp, Workflow
 
 from .choices import PlanStatus as S
 from .models import Plan
 
 OWNER, SUPERVISOR, AUTHOR, SUBMITTER = "owner", "supervisor", "author", "submitter"
+# What a move back to draft clears: the next revision is submitted and approved afresh.
+CLEARED = {"submitted_by": Stamp.CLEAR, "approved_by": Stamp.CLEAR, "approved_at": Stamp.CLEAR}
 
 PLAN = Workflow(
     name="plan",
@@ -40,11 +43,24 @@ PLAN = Workflow(
             refusal=_("A plan is never approved by the person who wrote or submitted it."),
         ),
         Move(
+            "send_back",
+            (S.SUBMITTED,),
+            S.DRAFT,
+            by=frozenset({SUPERVISOR}),
+            not_by=frozenset({AUTHOR, SUBMITTER}),
+            asked_by=("author", "submitted_by"),
+            reason=Reason.REQUIRED,
+            stamps=dict(CLEARED),
+            then=("keeps the revision as it was sent back; the next revision starts",),
+            label=_("Send the plan back"),
+            reason_prompt=_("Say what the plan needs before it can be approved."),
+        ),
+        Move(
             "revise",
             (S.SUBMITTED, S.APPROVED),
             S.DRAFT,
             by=frozenset({OWNER}),
-            stamps={"submitted_by": Stamp.CLEAR, "approved_by": Stamp.CLEAR, "approved_at": Stamp.CLEAR},
+            stamps=dict(CLEARED),
             then=("made by changing the plan: the next revision starts",),
             automatic=True,
             label=_("Start the next revision"),

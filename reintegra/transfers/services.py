@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -34,6 +35,10 @@ from reintegra.referrals.services import consent_covering
 
 from .models import Transfer, TransferStatus
 from .workflows import TRANSFER, parties_of
+
+# Sent when a case gets a new caseworker: assigned within the agency, or chosen on accepting a transfer
+# (sender: Case; case, caseworker, actor). Notifications listen; this app does not know them.
+assigned = Signal()
 
 # The timeline line of each move: the receiving agency's name, nothing of the person.
 LINES = {
@@ -217,6 +222,7 @@ def _hand_over(transfer: Transfer, *, actor: User) -> None:
     case.agency = new
     case.caseworker = transfer.caseworker
     case.save(update_fields=["agency", "caseworker"])
+    assigned.send(sender=Case, case=case, caseworker=transfer.caseworker, actor=actor)
     tasks = Task.objects.filter(case=case, agency=old, done_at__isnull=True).update(
         agency=new, assignee=transfer.caseworker
     )
@@ -270,6 +276,7 @@ def case_assign(*, actor: User, access: CaseAccess, caseworker: User | None) -> 
         categories=["assignment"],
         details={"caseworker": caseworker.pk, "before": before, "tasks": tasks},
     )
+    assigned.send(sender=Case, case=case, caseworker=caseworker, actor=actor)
     return case
 
 

@@ -180,6 +180,8 @@ NESTED = {
     ("EnrolmentSerializer", "placement"): "part of the enrolment, recorded through its own action",
     ("EnrolmentSerializer", "stipend_payments"): "part of the enrolment, recorded through its own action",
     ("EnrolmentSerializer", "follow_ups"): "own rule: the grant's reads_income (income_enrolment_list_for_user)",
+    ("FollowUpSerializer", "not_reached"): "the follow-up's own rule: whoever reads the follow-up",
+    ("AssessmentSerializer", "not_reached"): "left out unless the reader's agency owns the case (context own)",
     ("EnrolmentSerializer", "moves"): "from the grant",
     ("EnrolmentSerializer", "next_step"): "from the grant",
     ("AgencySerializer", "country_name"): "a label",

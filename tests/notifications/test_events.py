@@ -5,6 +5,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from reintegra.access import case_get_for_user
+from reintegra.accounts.models import Role
 from reintegra.cases import services as case_services
 from reintegra.notifications.models import Kind, Notification
 from reintegra.plans import services as plan_services
@@ -12,6 +14,7 @@ from reintegra.referrals import services as referral_services
 from reintegra.transfers import services as transfer_services
 
 from ..cases.conftest import refer, share_with
+from ..conftest import make_user
 from ..plans.test_plan_actions import fresh, ready_plan, submit
 from ..transfers.conftest import consent_to, propose
 
@@ -118,6 +121,8 @@ def test_a_transfer_proposed_tells_the_receiving_supervisors_and_its_answer_the_
     options = {"caseworker": users[extra]} if extra else {"reason": "No caseworker free in Cebu."}
     transfer_services.transfer_move(actor=users["bella"], transfer=transfer, move=answer, **options)
     assert told(Kind.TRANSFER_ANSWERED) == ["sam"]
+    # The caseworker chosen on acceptance is told the case is theirs now.
+    assert told(Kind.CASE_ASSIGNED) == ([extra] if extra else [])
     assert_nothing_personal()
 
 
@@ -127,6 +132,20 @@ def test_a_transfer_withdrawn_tells_the_receiving_supervisors(case, users, netwo
     transfer_services.transfer_move(actor=users["sam"], transfer=transfer, move="withdraw", reason="She stays.")
     assert told(Kind.TRANSFER_WITHDRAWN) == ["bella"]
     assert told(Kind.TRANSFER_ANSWERED) == []
+
+
+def test_a_case_assigned_within_the_agency_tells_its_new_caseworker_not_the_supervisor(case, users, network):
+    kim = make_user("kim", network.alpha, Role.CASEWORKER)
+    access = case_get_for_user(users["sam"], code=case.code, for_edit=True)
+    transfer_services.case_assign(actor=users["sam"], access=access, caseworker=kim)
+    assert told(Kind.CASE_ASSIGNED) == ["kim"]
+    notice = Notification.objects.get(kind=Kind.CASE_ASSIGNED)
+    assert notice.case_code == case.code and notice.link == reverse("cases:detail", args=[case.code])
+    # A supervisor who takes the case themselves is not told of their own act.
+    access = case_get_for_user(users["sam"], code=case.code, for_edit=True)
+    transfer_services.case_assign(actor=users["sam"], access=access, caseworker=users["sam"])
+    assert told(Kind.CASE_ASSIGNED) == ["kim"]
+    assert_nothing_personal()
 
 
 def test_an_inactive_supervisor_is_not_told(case, users):

@@ -129,3 +129,33 @@ def test_a_training_completed_30_days_ago_without_placement_and_a_follow_up_due_
     ]
     notice = Notification.objects.get(kind=Kind.TRAINING_NO_PLACEMENT)
     assert notice.link == f"/livelihoods/enrolments/{waited.pk}/"
+
+
+def test_a_case_out_of_contact_tells_its_agencys_supervisors_once_until_contact_is_restored(case, users):
+    from reintegra.plans import lost_contact
+
+    from ..cases.test_closure_reasons import returned
+
+    returned(case, users, days_ago=400)  # every follow-up of the first year missed
+    assert lost_contact.lost_contact_queue(agency_id=case.agency_id)
+    run()
+    assert told_of(Kind.LOST_CONTACT) == ["sam"]  # the supervisors of the case's agency, not its caseworker
+    notice = Notification.objects.get(kind=Kind.LOST_CONTACT)
+    assert notice.case_code == case.code
+    run()
+    assert told_of(Kind.LOST_CONTACT) == ["sam"]  # once
+    # Contact restored, then lost again: the supervisors are told again.
+    lost_contact.lost_contact_dismiss(actor=users["sam"], case=case)
+    run()
+    assert told_of(Kind.LOST_CONTACT) == ["sam"]  # out of the queue
+    # Restored a hundred days ago, and every follow-up since missed again.
+    restored = clock.today() - datetime.timedelta(days=100)
+    type(case).objects.filter(pk=case.pk).update(contact_restored_on=restored)
+    Assessment.objects.filter(case=case).update(done_on=None, due_on=clock.today() - datetime.timedelta(days=40))
+    run()
+    assert told_of(Kind.LOST_CONTACT) == ["sam", "sam"]
+    assert_nothing_personal()
+
+
+def told_of(kind: str) -> list[str]:
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
