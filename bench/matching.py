@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from bench.match_process import case_match_process, match_process_markdown
+from bench.simulate import case_simulate, simulate_markdown
 from reintegra.matching import (
     Allocation,
     GroupShare,
@@ -405,9 +406,17 @@ CASES = {
     "stable_10k_x_50": lambda: case_choice(10_000, 50, 5, "stable"),
     "modes_2k_x_40": lambda: case_modes(2_000, 40, 4),
     "match_process_10k_x_50": lambda: case_match_process(mip_instance(10_000, 50, 3)),
+    "simulate_year_5000": case_simulate,
 }
 CHOICE_CASES = ("choice_top3_rule_10k_x_50", "choice_min_top3_50_10k_x_50", "stable_10k_x_50")
-NEW_CASES = (*CHOICE_CASES, "modes_2k_x_40")  # issue 17: `--only-new` runs these and keeps the others
+# Issue 17: `--only-new` runs these and keeps the others' recorded figures.
+NEW_CASES = (
+    "mip_10k_x_50",
+    *CHOICE_CASES,
+    "modes_2k_x_40",
+    "match_process_10k_x_50",
+    "simulate_year_5000",
+)
 
 
 def run_case(name: str) -> dict[str, Any]:
@@ -516,6 +525,7 @@ def markdown(report: dict[str, Any]) -> str:
         "",
     ]
     lines += match_process_markdown(report)
+    lines += simulate_markdown(report)
     lines += choice_markdown(report)
     return "\n".join(lines)
 
