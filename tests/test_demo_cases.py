@@ -4,12 +4,16 @@ stage, type of return and referral status, and it does so only once."""
 import re
 
 from django.core.management import call_command
+from django.db.models import Count
 
 from reintegra.accounts.audit import audit_verify
 from reintegra.cases.choices import Exploitation, HistoryType, Industry, ReturnType, Stage
 from reintegra.cases.models import Case, Consent, HistoryEvent, Returnee, ReturnJourney, Task
+from reintegra.feedback.choices import ServiceKind
+from reintegra.feedback.models import FeedbackAnswer
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
+from reintegra.transfers.models import Transfer
 
 
 def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(db, capsys):
@@ -44,7 +48,21 @@ def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(d
     cases = Case.objects.count()
     assert cases >= 250
     assert not Returnee.objects.filter(name_words__isnull=True).exists()  # searchable by part of a name
-    assert set(Case.objects.values_list("agency__country", flat=True)) == {"TH", "PH"}
+    # Every case is kept at home, but the one a consular office abroad still waits to hand over.
+    assert set(Case.objects.exclude(transfers__status="pending").values_list("agency__country", flat=True)) == {
+        "TH",
+        "PH",
+    }
+    handed = {t.status: t for t in Transfer.objects.select_related("case__agency", "from_agency", "to_agency")}
+    assert set(handed) == {"accepted", "pending"}
+    assert {t.from_agency.type for t in handed.values()} == {"ForeignAffairsConsular"}
+    assert handed["accepted"].case.agency == handed["accepted"].to_agency
+    assert handed["pending"].case.agency == handed["pending"].from_agency
+
+    # Returnees answered feedback links; some providers have enough answers to be shown (k = 5).
+    answers = FeedbackAnswer.objects.values("provider", "service_kind").annotate(n=Count("pk"))
+    assert sum(a["n"] for a in answers) > 50 and any(a["n"] >= 5 for a in answers)
+    assert {a["service_kind"] for a in answers} == set(ServiceKind.values)
     assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
 
     returns = ReturnJourney.objects.all()
@@ -66,7 +84,7 @@ def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(d
     assert Task.objects.filter(done_at__isnull=True, is_follow_up=True).exists()
     assert audit_verify().ok
 
-    assert f"Demo cases: {cases} added" in out
+    assert f"Demo cases: {cases - len(handed)} added" in out  # and those of the consular office
     names = {name for r in Returnee.objects.all() for name in (r.given_name, r.family_name) if name}
     assert not [name for name in names if re.search(rf"\b{re.escape(name)}\b", out)]
 

@@ -43,6 +43,7 @@ AHEAD = {
     ("livelihoods.IncomeFollowUp", "due_on"),
     ("livelihoods.Opportunity", "starts_on"),
     ("livelihoods.Opportunity", "ends_on"),
+    ("feedback.FeedbackLink", "expires_at"),  # a link given lately works for some days more
 }
 CASEWORKERS = ["malee", "nattaya", "maria", "grace"]
 

@@ -13,6 +13,7 @@ from reintegra.accounts.services import user_create, user_set_password
 from reintegra.demo import bulk
 from reintegra.demo.cases import load_demo_cases
 from reintegra.demo.closures import close_demo_cases
+from reintegra.demo.following import follow_demo_people
 from reintegra.demo.livelihoods import load_demo_livelihoods, load_demo_options
 from reintegra.demo.network import USERS, load_demo_network
 from reintegra.demo.plans import load_demo_plans
@@ -60,7 +61,9 @@ class Command(BaseCommand):
         # In bulk, the services play the templates; the copies are written after, chunk by chunk.
         # The insights' facts of each case are worked out once, when its story is written.
         with transaction.atomic(), facts.deferred(), audit_batch():
-            played = self._load(options, count=min(count, max(1, options["templates"])) if in_bulk else count)
+            played = self._load(
+                options, count=min(count, max(1, options["templates"])) if in_bulk else count, follow=not in_bulk
+            )
         if in_bulk and played is not None and not played["skipped"] and count > played["cases"]:
             started, cpu = time.monotonic(), time.process_time()
             templates = bulk.templates_read(played["marks"])
@@ -78,7 +81,10 @@ class Command(BaseCommand):
             )
             bulk.insights_rebuild(self.stdout)
 
-    def _load(self, options: dict[str, Any], *, count: int) -> dict[str, Any] | None:
+    def _load(self, options: dict[str, Any], *, count: int, follow: bool) -> dict[str, Any] | None:
+        """The network, the staff and `count` cases played through the services; with `follow`, the
+        hand-overs from a consular office and the feedback answers too (not in bulk: the copies
+        are of the home agencies' cases only)."""
         if options["if_empty"] and Agency.objects.exists() and not options["password"]:
             self.stdout.write(
                 "The database holds data already; the demo was not loaded. "
@@ -125,6 +131,9 @@ class Command(BaseCommand):
         load_demo_plans(stdout=self.stdout, now=now, closing=closing)
         load_demo_livelihoods(stdout=self.stdout, now=now, closing=closing)
         close_demo_cases(closings=cases["closings"], now=now, stdout=self.stdout)
+        if follow and not cases["skipped"]:
+            staff = {u.username: u for u in User.objects.filter(username__in=[u.username for u in USERS])}
+            follow_demo_people(users=staff, now=now, stdout=self.stdout)
         self.stdout.write("Demo logins (username / password / role / agency):")
         for username, password, role, slug in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role:<20} {slug}")
