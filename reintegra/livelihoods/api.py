@@ -22,11 +22,10 @@ from reintegra.access import (
 )
 from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.api import Pagination, conflict_response
-from reintegra.insights import feedback as insights_feedback
 from reintegra.lib.concurrency import EditConflict
 from reintegra.network.models import Agency
 
-from . import scorecard, selectors, services
+from . import selectors, services
 from .forms import scorecard_form_for
 from .models import OPTION_FIELDS, LabourMarketDemand, Opportunity, OpportunityKind, values_of
 from .serializers import DemandSerializer, ImportSerializer, OpportunityWriteSerializer, OptionRowSerializer
@@ -238,7 +237,4 @@ def programme_audit(request: Request) -> Response:
     form = scorecard_form_for(user, request.query_params or None)
     if form.is_bound and not form.is_valid():
         raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
-    body = scorecard.as_json(scorecard.scorecard(form.scope))
-    # The returnees' feedback on the trainings and placements, the table of the page (issue 16).
-    body["feedback"] = insights_feedback.programme_json(insights_feedback.programme_feedback(form.scope))
-    return Response(body)
+    return Response(selectors.scorecard_json(form.scope))

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from reintegra.access import (
 )
 from reintegra.accounts.reads import note_read
 from reintegra.cases.choices import DataCategory
+from reintegra.insights import feedback as insights_feedback
+from reintegra.insights.cubes import Table
 from reintegra.lib import clock, geo
 
 from . import scorecard
@@ -143,6 +146,23 @@ def programme_audit(*, user: AnyUser, scope: scorecard.Scope | None = None) -> d
             options.filter(unpaid, kind__in=scorecard.TRAINING_KINDS, duration_weeks__gt=scorecard.LONG_TRAINING_WEEKS)
         ),
     }
+
+
+def scorecard_json(scope: scorecard.Scope) -> dict[str, Any]:
+    """The scorecard as its JSON gives it (the API and `reintegra audit programmes`): the four
+    failures, and the returnees' feedback on the trainings and placements in scope (issue 16)."""
+    body = scorecard.as_json(scorecard.scorecard(scope))
+    body["feedback"] = insights_feedback.programme_json(insights_feedback.programme_feedback(scope))
+    return body
+
+
+def scorecard_csv(card: scorecard.Scorecard, feedback: Table) -> Iterator[list[Any]]:
+    """The scorecard as its CSV gives it (the page's file and `reintegra audit programmes`): the
+    header, one row per indicator in total, per provider and per area, then the returnees' feedback
+    (failure "feedback"); a suppressed figure is empty and marked, never a person."""
+    yield list(scorecard.CSV_COLUMNS)
+    yield from scorecard.csv_rows(card)
+    yield from insights_feedback.programme_csv_rows(feedback)
 
 
 @dataclass

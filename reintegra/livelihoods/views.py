@@ -270,10 +270,7 @@ def _programme_audit_csv(card: scorecard.Scorecard, feedback: Table) -> HttpResp
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="programme-audit.csv"'
     response.write("\ufeff")  # so spreadsheet programs read Thai and Filipino names as UTF-8
-    writer = csvsafe.writer(response)
-    writer.writerow(scorecard.CSV_COLUMNS)
-    writer.writerows(scorecard.csv_rows(card))
-    writer.writerows(insights_feedback.programme_csv_rows(feedback))
+    csvsafe.writer(response).writerows(selectors.scorecard_csv(card, feedback))
     return response
 
 

@@ -2,7 +2,12 @@
 small cells empty or null with the reason, for the scorecard's readers only; and the feedback
 dashboard's filters that cannot apply, said so (docs/decisions/0036)."""
 
+import csv
+import io
+import json
+
 import pytest
+from django.core.management import call_command
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import escape
@@ -202,3 +207,22 @@ def test_the_agency_filter_chooses_the_provider_from_the_networks_table(k3, user
     # A supervisor's table stays their own agency's, whatever they send.
     own = client_for(users["sam"]).get(url, {"agency": network.beta.slug}).context["figures"][0].table
     assert network.beta.slug not in [r.key for r in own.rows]
+
+
+def test_the_command_prints_the_same_feedback_as_the_files(k3, users, network):
+    """`reintegra audit programmes` is the same scorecard from the command line: feedback included."""
+    some_answers(network)
+    out = io.StringIO()
+    call_command("audit", "programmes", "--format", "json", stdout=out)
+    assert json_feedback(json.loads(out.getvalue())) == json_feedback(api_client_for(users["ana"]).get(API).json())
+    out = io.StringIO()
+    call_command("audit", "programmes", "--format", "csv", stdout=out)
+    printed = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert printed == rows_of(client_for(users["ana"]).get(reverse("livelihoods:audit_csv")))
+    feedback_rows = [r for r in printed if r["failure"] == "feedback"]
+    assert {r["scope"] for r in feedback_rows} == {
+        "all",
+        f"provider:{network.trainer.slug}",
+        f"provider:{network.alpha.slug}",
+        f"provider:{network.beta.slug}",
+    }

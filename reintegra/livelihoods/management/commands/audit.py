@@ -1,6 +1,7 @@
 """`reintegra audit`: the two audits. `audit verify` checks the hash chain of the audit log (an
 accounts matter); `audit programmes` prints the programme scorecard (livelihoods/scorecard.py,
-docs/scorecard.md). The command lives here, above both in the layers, so that it may import both."""
+docs/scorecard.md) with the returnees' feedback, as its page's files do. The command lives here,
+above both in the layers, so that it may import both."""
 
 import json
 from typing import Any
@@ -8,8 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reintegra.accounts.audit import audit_verify
+from reintegra.insights import feedback as insights_feedback
 from reintegra.lib import csvsafe
-from reintegra.livelihoods import scorecard
+from reintegra.livelihoods import scorecard, selectors
 
 
 class Command(BaseCommand):
@@ -50,10 +52,8 @@ class Command(BaseCommand):
             )
         except scorecard.ScopeError as exc:
             raise CommandError(f"--{exc.argument}: {exc}") from None
-        card = scorecard.scorecard(scope)
         if options["format"] == "csv":
-            writer = csvsafe.writer(self.stdout, lineterminator="\n")
-            writer.writerow(scorecard.CSV_COLUMNS)
-            writer.writerows(scorecard.csv_rows(card))
+            rows = selectors.scorecard_csv(scorecard.scorecard(scope), insights_feedback.programme_feedback(scope))
+            csvsafe.writer(self.stdout, lineterminator="\n").writerows(rows)
             return
-        self.stdout.write(json.dumps(scorecard.as_json(card), ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(selectors.scorecard_json(scope), ensure_ascii=False, indent=2))
