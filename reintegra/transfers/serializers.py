@@ -15,7 +15,10 @@ class TransferSerializer(serializers.ModelSerializer):
     to_agency = AgencySlugField()
     reason = serializers.CharField(max_length=1000, allow_blank=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, write_only=True)
-    caseworker: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Who takes the case: chosen on acceptance, null while the transfer waits (or once declined or withdrawn).
+    caseworker: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     moves = MovesField(TRANSFER, parties_of)
 
     class Meta:
