@@ -258,6 +258,7 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "approve",
             "send_back",
             "assessment_not_reached",
+            "assessment_attempt_remove",
         )
     },
     "referrals:inbox": lambda: (_referral().case.caseworker, "/referrals/?direction=outgoing"),
@@ -282,6 +283,7 @@ GETS: dict[str, Callable[[], Where] | str] = {
             "placement",
             "follow_up",
             "follow_up_not_reached",
+            "follow_up_attempt_remove",
             "referral_enrol",
             "profile",
             "recommend",
@@ -336,6 +338,8 @@ GETS: dict[str, Callable[[], Where] | str] = {
     "api:assessment-record": POST_ONLY,
     "api:assessment-not-reached": POST_ONLY,
     "api:follow-up-not-reached": POST_ONLY,
+    "api:assessment-not-reached-remove": POST_ONLY,
+    "api:follow-up-not-reached-remove": POST_ONLY,
     "api:skills-list": lambda: (SkillsProfile.objects.first().case.caseworker, "/api/v1/skills/"),
     "api:skills-detail": lambda: (
         SkillsProfile.objects.first().case.caseworker,

@@ -55,6 +55,7 @@ from reintegra.livelihoods import services as livelihood_services
 from reintegra.livelihoods.models import LabourMarketDemand
 from reintegra.network import services as network_services
 from reintegra.notifications.models import Kind, Notification
+from reintegra.plans import attempts
 from reintegra.plans import services as plan_services
 from reintegra.referrals import services as referral_services
 from reintegra.transfers import services as transfer_services
@@ -306,6 +307,13 @@ ROUTES: list[Row] = [
         POST_ONLY,
         owners_post(400),
     ),
+    # Taking back an attempt recorded by mistake: whoever recorded it (Alice), nobody else of her agency.
+    Row(
+        "plans:assessment_attempt_remove",
+        "/cases/{case}/plan/assessments/{assessment}/not-reached/{attempt}/remove/",
+        POST_ONLY,
+        owners_post(302, sup_a=403),
+    ),
     # --- Referrals -----------------------------------------------------------------------------------
     # The referrals the agency received (the ended one included, so Eta knows to stop).
     Row("referrals:inbox", "/referrals/", page(403, **only(200, RECEIVERS)), sees=("prov", "prov_ended")),
@@ -380,6 +388,12 @@ ROUTES: list[Row] = [
         "/livelihoods/enrolments/{kept}/follow-ups/{follow_up}/not-reached/",
         POST_ONLY,
         owners_post(400, prov_ended=400),
+    ),
+    Row(
+        "livelihoods:follow_up_attempt_remove",
+        "/livelihoods/enrolments/{kept}/follow-ups/{follow_up}/not-reached/{follow_up_attempt}/remove/",
+        POST_ONLY,
+        owners_post(302, sup_a=403, prov_ended=403),
     ),
     Row(
         "livelihoods:referral_enrol", "/livelihoods/referrals/{referral}/enrol/", POST_ONLY, owners_post(400, prov=400)
@@ -614,6 +628,13 @@ ROUTES: list[Row] = [
         API_POST_ONLY,
         api_owners_post(400),
     ),
+    Row(
+        "api:assessment-not-reached-remove",
+        "/api/v1/assessments/{assessment}/not-reached/{attempt}/",
+        API_POST_ONLY,
+        api_owners_post(204, sup_a=403),
+        method="delete",
+    ),
     # --- The API: livelihoods ------------------------------------------------------------------------
     Row("api:skills-list", "/api/v1/skills/", API_MEMBER_LIST, sees=OWNERS),
     Row(
@@ -668,6 +689,13 @@ ROUTES: list[Row] = [
         "/api/v1/follow-ups/{follow_up}/not-reached/",
         API_POST_ONLY,
         api(404, **only(400, OWNERS), prov_ended=400),
+    ),
+    Row(
+        "api:follow-up-not-reached-remove",
+        "/api/v1/follow-ups/{follow_up}/not-reached/{follow_up_attempt}/",
+        API_POST_ONLY,
+        api(404, cw_a=204, sup_a=403, prov_ended=403),
+        method="delete",
     ),
     # --- The API: insights ---------------------------------------------------------------------------
     Row("api:insights-returns", "/api/v1/insights/returns/?age=25-34", API_INSIGHT_READERS),
@@ -832,6 +860,21 @@ def _build_world() -> dict:
         "enrolment": enrolment.pk,
         "kept": kept.pk,
         "follow_up": kept.follow_ups.order_by("months").first().pk,
+        # Alice's attempts that did not reach the person, on the assessment and on the follow-up above.
+        "attempt": attempts.assessment_not_reached(
+            actor=alice,
+            access=case_get_for_user(alice, code=case.code, for_edit=True),
+            assessment=case.assessments.order_by("pk").first(),
+            on=today,
+            how="phone",
+        ).pk,
+        "follow_up_attempt": attempts.follow_up_not_reached(
+            actor=alice,
+            access=enrolment_get_for_user(alice, enrolment_id=kept.pk),
+            follow_up=kept.follow_ups.order_by("months").first(),
+            on=today,
+            how="phone",
+        ).pk,
         "option": paid.pk,
         "demand": LabourMarketDemand.objects.order_by("pk").first().pk,
         "round": round_.pk,

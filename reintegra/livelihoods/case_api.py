@@ -11,8 +11,9 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +36,7 @@ from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
 from reintegra.plans import attempts
+from reintegra.plans.models import ContactAttempt
 from reintegra.plans.serializers import ContactAttemptSerializer, NotReachedSerializer
 
 from . import enrolments, handover, selectors, skills
@@ -364,3 +366,29 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=require_member(request.user), access=access, follow_up=follow_up, **serializer.validated_data
         )
         return Response(ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The attempt is removed."),
+            400: OpenApiResponse(description="The follow-up is already done: its attempts stay."),
+            403: OpenApiResponse(description="Someone else recorded the attempt."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"not-reached/(?P<attempt_id>[0-9]+)",
+        url_name="not-reached-remove",
+    )
+    def not_reached_remove(self, request: Request, pk: str, attempt_id: str) -> Response:
+        """Takes back an attempt recorded by mistake, by whoever recorded it, while the follow-up is open."""
+        follow_up = get_object_or_404(self.get_queryset(), pk=int(pk))
+        access = enrolment_get_for_user(request.user, enrolment_id=follow_up.enrolment_id)
+        try:
+            attempts.follow_up_attempt_remove(
+                actor=require_member(request.user), access=access, follow_up=follow_up, attempt_id=int(attempt_id)
+            )
+        except ContactAttempt.DoesNotExist:
+            raise exceptions.NotFound(_("No such attempt on this follow-up.")) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

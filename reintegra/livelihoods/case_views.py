@@ -13,8 +13,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -39,6 +40,7 @@ from reintegra.lib.http import form_add_refusal
 from reintegra.pages import run_case_action
 from reintegra.plans import attempts
 from reintegra.plans.forms import NotReachedForm
+from reintegra.plans.models import ContactAttempt
 from reintegra.referrals.models import Referral
 
 from . import enrolments, handover, isco, recommendations, selectors, skills
@@ -218,6 +220,17 @@ def _enrolment_page(
                     follow_up.pk, initial={"on": clock.today()}
                 )
                 setattr(follow_up, "not_reached_form", not_reached)  # noqa: B010
+    for follow_up in context["follow_ups"]:
+        # An attempt recorded by mistake is taken back by whoever recorded it, while the follow-up is open.
+        shown = list(follow_up.contact_attempts.all())
+        setattr(follow_up, "attempts", shown)  # noqa: B010
+        for attempt in shown:
+            if getattr(follow_up, "not_reached_form", None) is not None and attempt.by_id == request.user.pk:
+                setattr(  # noqa: B010  (the template reads it beside the attempt)
+                    attempt,
+                    "remove_url",
+                    reverse("livelihoods:follow_up_attempt_remove", args=[enrolment.pk, follow_up.pk, attempt.pk]),
+                )
     context["failed_form"] = next(iter(bound.values()), None)
     return render(request, "livelihoods/enrolment.html", context, status=400 if bound else 200)
 
@@ -364,6 +377,28 @@ def follow_up_not_reached_post(request: HttpRequest, enrolment_id: int, follow_u
         _("Attempt recorded: not reached."),
         f"not_reached_form_{follow_up_id}",
     )
+
+
+@shows_personal_data("livelihoods.enrolment")
+@login_required
+@require_POST
+def follow_up_attempt_remove_post(
+    request: HttpRequest, enrolment_id: int, follow_up_id: int, attempt_id: int
+) -> HttpResponse:
+    """Takes back an attempt recorded by mistake, by whoever recorded it (plans/attempts.py)."""
+    access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
+    follow_up = get_object_or_404(access.enrolment.follow_ups, pk=follow_up_id)
+    try:
+        attempts.follow_up_attempt_remove(
+            actor=require_member(request.user), access=access, follow_up=follow_up, attempt_id=attempt_id
+        )
+    except ContactAttempt.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("Attempt removed."))
+    return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
 
 
 # --- A referral's livelihood options (decisions/0018) ---------------------------------------------------

@@ -29,6 +29,11 @@ urlpatterns = [
         case_views.follow_up_not_reached_post,
         name="follow_up_not_reached",
     ),
+    path(
+        "enrolments/<int:enrolment_id>/follow-ups/<int:follow_up_id>/not-reached/<int:attempt_id>/remove/",
+        case_views.follow_up_attempt_remove_post,
+        name="follow_up_attempt_remove",
+    ),
     path("referrals/<int:referral_id>/enrol/", case_views.referral_enrol_post, name="referral_enrol"),
     path("case/<str:code>/", case_views.case_livelihood, name="case"),
     path("case/<str:code>/profile/", case_views.profile_post, name="profile"),

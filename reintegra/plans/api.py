@@ -22,7 +22,7 @@ from reintegra.api import conflict_response
 from reintegra.lib.concurrency import EditConflict
 
 from . import attempts, selectors, services
-from .models import Action, Assessment, Goal, Plan, PriorityRanking
+from .models import Action, Assessment, ContactAttempt, Goal, Plan, PriorityRanking
 from .serializers import (
     ActionAddSerializer,
     ActionSerializer,
@@ -332,3 +332,29 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             actor=require_member(request.user), access=access, assessment=assessment, **serializer.validated_data
         )
         return Response(ContactAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The attempt is removed."),
+            400: OpenApiResponse(description="The assessment is already done: its attempts stay."),
+            403: OpenApiResponse(description="Someone else recorded the attempt."),
+            404: NOT_OWN,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"not-reached/(?P<attempt_id>[0-9]+)",
+        url_name="not-reached-remove",
+    )
+    def not_reached_remove(self, request: Request, pk: str, attempt_id: str) -> Response:
+        """Takes back an attempt recorded by mistake, by whoever recorded it, while the assessment is open."""
+        access, assessment = selectors.assessment_get_for_user(request.user, assessment_id=int(pk), for_edit=True)
+        try:
+            attempts.assessment_attempt_remove(
+                actor=require_member(request.user), access=access, assessment=assessment, attempt_id=int(attempt_id)
+            )
+        except ContactAttempt.DoesNotExist:
+            raise exceptions.NotFound(_("No such attempt on this follow-up.")) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ in plans, the lowest app that sees both (as lost contact does).
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,3 +105,56 @@ def _save(attempt: ContactAttempt, *, actor: User, done_on: datetime.date | None
             "how": attempt.how,
         },
     )
+
+
+@transaction.atomic
+def assessment_attempt_remove(*, actor: User, access: CaseAccess, assessment: Assessment, attempt_id: int) -> None:
+    """Takes back an attempt recorded by mistake on an assessment (see `_remove`)."""
+    if not access.can_edit or assessment.case_id != access.case.pk:
+        raise PermissionDenied
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    attempt = assessment.contact_attempts.get(pk=attempt_id)  # ContactAttempt.DoesNotExist: no such attempt
+    _remove(attempt, actor=actor, done_on=assessment.done_on, category=DataCategory.PLAN)
+
+
+@transaction.atomic
+def follow_up_attempt_remove(
+    *, actor: User, access: EnrolmentAccess, follow_up: IncomeFollowUp, attempt_id: int
+) -> None:
+    """Takes back an attempt recorded by mistake on an income follow-up (see `_remove`)."""
+    if not access.can_record_progress or not access.reads_income:
+        raise PermissionDenied
+    follow_up = IncomeFollowUp.objects.select_for_update().get(pk=follow_up.pk, enrolment=access.enrolment)
+    attempt = follow_up.contact_attempts.get(pk=attempt_id)  # ContactAttempt.DoesNotExist: no such attempt
+    _remove(attempt, actor=actor, done_on=follow_up.done_on, category=DataCategory.LIVELIHOOD)
+
+
+def _remove(attempt: ContactAttempt, *, actor: User, done_on: datetime.date | None, category: str) -> None:
+    """An attempt recorded by mistake (another person, another day) is taken back by whoever recorded
+    it, while the follow-up is still open: it stops counting as a missed follow-up. The timeline keeps
+    both lines, the attempt's and its removal; the audit log, the record as it was. Once the follow-up
+    is recorded its attempts are history and stay."""
+    refuse_if_erased(attempt.case)
+    if attempt.by_id != actor.pk:
+        raise PermissionDenied  # only the person who recorded an attempt takes it back
+    if done_on is not None:
+        raise ValidationError(
+            _("This follow-up is already recorded (%(date)s): its attempts stay as they were.")
+            % {"date": show_day(done_on)}
+        )
+    details = {
+        "case": attempt.case.code,
+        "assessment": attempt.assessment_id,
+        "follow_up": attempt.follow_up_id,
+        "on": attempt.on.isoformat(),
+        "how": attempt.how,
+    }
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=attempt, categories=[category], details=details)
+    edit_line(
+        attempt.case,
+        actor=actor,
+        category=category,
+        summary=gettext_noop("Attempt to reach the returnee of %(day)s (%(how)s) removed: recorded by mistake."),
+        params={"how": label("contact_method", attempt.how), "day": day(attempt.on)},
+    )
+    attempt.delete()

@@ -17,4 +17,9 @@ urlpatterns = [
     path("send-back/", views.plan_send_back, {"action": "send_back"}, name="send_back"),
     path("assessments/<int:assessment_id>/", views.assessment_page, name="assessment"),
     path("assessments/<int:assessment_id>/not-reached/", views.assessment_not_reached, name="assessment_not_reached"),
+    path(
+        "assessments/<int:assessment_id>/not-reached/<int:attempt_id>/remove/",
+        views.assessment_attempt_remove,
+        name="assessment_attempt_remove",
+    ),
 ]

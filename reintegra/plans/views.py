@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +29,7 @@ from reintegra.pages import CaseAction, case_action_view
 from . import attempts, selectors, services
 from .choices import PlanStatus, Priority
 from .forms import ActionForm, AssessmentForm, GoalForm, NotReachedForm, PlanMetaForm, PriorityForm, SendBackForm
-from .models import Action, Assessment, Goal, Plan
+from .models import Action, Assessment, ContactAttempt, Goal, Plan
 from .workflows import PLAN, parties_of
 
 BACK = "plans:plan"
@@ -294,6 +295,14 @@ def _assessment_page(
         "attempts": list(assessment.contact_attempts.select_related("by")),
     }
     if access.own and assessment.done_on is None:
+        # An attempt recorded by mistake is taken back by whoever recorded it, while the assessment is open.
+        for attempt in context["attempts"]:
+            if attempt.by_id == request.user.pk:
+                setattr(  # noqa: B010  (the template reads it beside the attempt)
+                    attempt,
+                    "remove_url",
+                    reverse("plans:assessment_attempt_remove", args=[access.case.code, assessment.pk, attempt.pk]),
+                )
         context["not_reached_form"] = not_reached_form or NOT_REACHED_FORM(initial={"on": clock.today()})
     return render(request, "plans/assessment.html", context, status=400 if not_reached_form else 200)
 
@@ -318,6 +327,26 @@ def assessment_not_reached(request: HttpRequest, code: str, assessment_id: int) 
             return redirect("plans:assessment", code=code, assessment_id=assessment.pk)
     assessment.refresh_from_db()
     return _assessment_page(request, access, assessment, not_reached_form=form)
+
+
+@shows_personal_data("plans.assessment")
+@login_required
+@require_POST
+def assessment_attempt_remove(request: HttpRequest, code: str, assessment_id: int, attempt_id: int) -> HttpResponse:
+    """Takes back an attempt recorded by mistake, by whoever recorded it (plans/attempts.py)."""
+    access = selectors.plan_access(user=request.user, code=code, for_edit=True)
+    assessment = _assessment(access, assessment_id)
+    try:
+        attempts.assessment_attempt_remove(
+            actor=require_member(request.user), access=access, assessment=assessment, attempt_id=attempt_id
+        )
+    except ContactAttempt.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, _("Attempt removed."))
+    return redirect("plans:assessment", code=code, assessment_id=assessment.pk)
 
 
 @shows_personal_data("plans.plan")
