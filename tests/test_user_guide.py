@@ -8,13 +8,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "user-guide.md"
+# The guide in each language: the English one, and its Thai and Filipino editions beside it.
+GUIDES = {"en": GUIDE, "th": ROOT / "docs" / "user-guide.th.md", "fil": ROOT / "docs" / "user-guide.fil.md"}
 PICTURES = ROOT / "docs" / "user-guide"
 JOURNEYS = ROOT / "tests" / "browser" / "test_journeys.py"
 IMAGE = re.compile(r"!\[[^\]]*\]\((user-guide/[^)]+)\)")
 
 
-def pictures_named() -> list[str]:
-    return IMAGE.findall(GUIDE.read_text(encoding="utf-8"))
+def pictures_named(language: str | None = None) -> list[str]:
+    """The pictures the guide shows: in one language's edition, or in all of them."""
+    guides = [GUIDES[language]] if language else list(GUIDES.values())
+    return [p for guide in guides for p in IMAGE.findall(guide.read_text(encoding="utf-8"))]
 
 
 def photographed_steps() -> dict[str, set[str]]:
@@ -42,7 +46,7 @@ def test_every_picture_the_guide_shows_exists():
     named = pictures_named()
     assert len(named) > 20
     missing = [p for p in named if not (ROOT / "docs" / p).is_file()]
-    assert not missing, f"pictures named in docs/user-guide.md that do not exist: {missing}"
+    assert not missing, f"pictures named in the user guides that do not exist: {missing}"
 
 
 def test_every_picture_taken_is_shown_in_the_guide():
@@ -51,13 +55,28 @@ def test_every_picture_taken_is_shown_in_the_guide():
     assert taken - named == set(), "pictures in docs/user-guide/ that the guide does not show"
 
 
-def test_each_language_shows_every_step_its_journeys_photograph():
-    named = set(pictures_named())
+def test_each_language_shows_every_step_its_journeys_photograph_in_its_own_edition():
     steps = photographed_steps()
     assert len(steps["en"]) >= 20 and len(steps["th"]) >= 10
     for language, wanted in steps.items():
-        shown = {Path(p).stem for p in named if p.startswith(f"user-guide/{language}/")}
+        named = pictures_named(language)
+        assert all(p.startswith(f"user-guide/{language}/") for p in named), f"{language}: another language's picture"
+        shown = {Path(p).stem for p in named}
         assert wanted <= shown, f"{language}: steps photographed but not in the guide: {sorted(wanted - shown)}"
+
+
+def test_each_edition_has_every_section_and_command_of_the_english_guide():
+    """The Thai and Filipino editions are translations of the whole guide, not summaries: the same
+    sections, and every command and path in backticks as the English one has them."""
+    english = GUIDE.read_text(encoding="utf-8").split("## In Thai and in Filipino")[0]
+    sections = len(re.findall(r"^## ", english, flags=re.M))
+    commands = set(re.findall(r"`([^`]+)`", english))
+    for language in ("th", "fil"):
+        text = GUIDES[language].read_text(encoding="utf-8")
+        assert len(re.findall(r"^## ", text, flags=re.M)) == sections, language
+        assert commands - set(re.findall(r"`([^`]+)`", text)) == set(), language
+        assert "(user-guide.md)" in text  # and back to the English one
+    assert "(user-guide.th.md)" in english and "(user-guide.fil.md)" in english
 
 
 def test_the_readme_links_the_guide():
