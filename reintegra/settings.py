@@ -206,6 +206,9 @@ API_TOKEN_DAYS = max(1, int(os.environ.get("API_TOKEN_DAYS", "30")))
 # Aggregates: a cell counting fewer people than this is suppressed, with what would compute it back
 # (issue 13; decisions/0026).
 INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
+# A dashboard's figures for the same filters are computed at most once in this many seconds and
+# served from the shared cache in between (insights/dashboards.py, decisions/0037); 0 turns it off.
+INSIGHTS_CACHE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_CACHE_SECONDS", "120")))
 
 # --- Security. HTTPS is assumed; REINTEGRA_HTTPS=0 is for serving plain HTTP on loopback only.
 HTTPS = env_flag("REINTEGRA_HTTPS", True)

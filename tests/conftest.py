@@ -153,6 +153,16 @@ def erasure_ledger_of_the_tests(tmp_path_factory):
     settings.ERASURE_LEDGER_FILE = tmp_path_factory.mktemp("erasures") / "erasure_ledger"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def insights_figures_not_cached():
+    """The dashboards' figures are computed on every read in the tests (tests/insights/test_figures_cache.py
+    turns the cache on): the database cache's table is outside the models, so a test that flushes the
+    database would leave another test's figures in it."""
+    from django.conf import settings
+
+    settings.INSIGHTS_CACHE_SECONDS = 0
+
+
 @pytest.fixture(autouse=True)
 def language_of_the_installation():
     """Each test starts in English: a request handled in Thai leaves Thai active in its thread (the

@@ -15,7 +15,7 @@ from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.cases.choices import Gender
 
 from .cubes import min_cell
-from .dashboards import BY_API_NAME
+from .dashboards import BY_API_NAME, figures_of
 from .filters import AGE_GROUPS, UNKNOWN
 from .views import dashboard_for, read_filters
 
@@ -53,7 +53,7 @@ def insight_view(api_name: str) -> Any:
                 "min_cell": min_cell(),
                 # Filters the dashboard cannot apply: not taken, and said so (the page says why).
                 "filters_not_applied": list(board.filters_not_applied),
-                "figures": [figure.as_dict() for figure in board.figures(filters)],
+                "figures": [figure.as_dict() for figure in figures_of(board, filters).figures],
             }
         )
 

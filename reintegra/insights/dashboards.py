@@ -1,14 +1,19 @@
 """The dashboards, by name: what each counts and who reads it. Each dashboard's figures are built by
 its own module from the reader's filters; the pages, the CSV and the API serve them alike."""
 
+import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import caseload, feedback, network, outcomes, returns, voice
-from .cubes import Figure
+from .cubes import Figure, min_cell
 from .filters import Filters
 
 
@@ -110,3 +115,47 @@ DASHBOARDS: dict[str, Dashboard] = {
     ]
 }
 BY_API_NAME = {d.api_name: d for d in DASHBOARDS.values()}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A dashboard's figures for one reader's filters, and when they were computed."""
+
+    figures: list[Figure]
+    computed_at: datetime.datetime
+    cached: bool  # computed for an earlier request within INSIGHTS_CACHE_SECONDS
+
+
+def figures_cached_minutes(board: Dashboard) -> int:
+    """How long the dashboard's figures may be served from the cache, in whole minutes (0: never)."""
+    if board.supervisors_only:
+        return 0
+    return -(-settings.INSIGHTS_CACHE_SECONDS // 60)
+
+
+def figures_of(board: Dashboard, filters: Filters) -> Figures:
+    """The dashboard's figures, computed at most once every INSIGHTS_CACHE_SECONDS for the same
+    filters (decisions/0037): at national scale a dashboard costs seconds of database and
+    suppression work, and managers open the same few views again and again. The key holds
+    everything the figures depend on besides the data: the dashboard, the reader's filters (a
+    supervisor's agency among them), the language, k and the day. The cache is the database's (shared
+    by every app server); what it holds is the figures as shown, suppressed, never a person. The
+    caseload is never cached: a supervisor acts on it."""
+    seconds = settings.INSIGHTS_CACHE_SECONDS
+    if seconds <= 0 or figures_cached_minutes(board) == 0:
+        return Figures(board.figures(filters), timezone.now(), cached=False)
+    parts = [
+        board.name,
+        translation.get_language() or "",
+        str(min_cell()),
+        timezone.localdate().isoformat(),
+        str(filters.agency_id),
+        *(f"{name}={value}" for name, value in sorted(filters.query_string().items())),
+    ]
+    key = "insights-figures:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    found = cache.get(key)
+    if isinstance(found, Figures):
+        return Figures(found.figures, found.computed_at, cached=True)
+    fresh = Figures(board.figures(filters), timezone.now(), cached=False)
+    cache.set(key, fresh, seconds)
+    return fresh

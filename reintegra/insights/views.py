@@ -16,8 +16,8 @@ from reintegra.accounts.reads import shows_no_personal_data
 from reintegra.exchange.ctdc import DEFAULT_K as CTDC_K
 from reintegra.lib import csvsafe
 
-from .cubes import Cell, Figure, min_cell
-from .dashboards import DASHBOARDS, Dashboard
+from .cubes import Cell, min_cell
+from .dashboards import DASHBOARDS, Dashboard, figures_cached_minutes, figures_of
 from .filters import FilterForm, Filters, filters_from
 
 
@@ -70,12 +70,14 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
     scope = insights_scope_for_user(request.user)
     board = dashboard_for(scope, name)
     form, filters = read_filters(scope, request.GET, board)
-    figures: list[Figure] = board.figures(filters) if filters is not None else []
+    shown = figures_of(board, filters) if filters is not None else None
     context = {
         "dashboard": board,
+        "computed_at": shown.computed_at if shown is not None else None,
+        "cache_minutes": figures_cached_minutes(board),
         "dashboards": [d for d in DASHBOARDS.values() if not (d.supervisors_only and scope.whole_network)],
         "form": form,
-        "figures": figures,
+        "figures": shown.figures if shown is not None else [],
         "query": urlencode(filters.query_string()) if filters is not None else "",
         "k": min_cell(),
         "whole_network": scope.whole_network,
@@ -93,7 +95,7 @@ def figure_csv(request: HttpRequest, name: str, figure: str) -> HttpResponse:
     if filters is None:
         problems = "; ".join(f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items())
         return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
-    found = next((f for f in board.figures(filters) if f.key == figure), None)
+    found = next((f for f in figures_of(board, filters).figures if f.key == figure), None)
     if found is None:
         raise Http404
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -1,0 +1,72 @@
+"""A dashboard's figures are worked out at most once every INSIGHTS_CACHE_SECONDS for the same
+filters and served from the shared cache in between (decisions/0037): never another reader's agency,
+language or filters, never the supervisors' caseload, and the page says how old they are."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ..conftest import api_client_for, client_for
+from .factory import many
+from .test_privacy_and_access import API, api_figures, values
+
+TOTALS = "returns-by-country"
+
+
+@pytest.fixture
+def cached(settings):
+    settings.INSIGHTS_CACHE_SECONDS = 120
+    settings.INSIGHTS_MIN_CELL = 2
+
+
+def total(user, **params) -> object:
+    figure = api_figures(user, **params)[TOTALS]
+    return {k: v for k, v in values(figure).items() if k[1] != ""}
+
+
+def test_the_same_view_is_worked_out_once_and_then_read_from_the_cache(users, cached):
+    many(users["alice"], 3, country_from="MY")
+    first = total(users["ana"])
+    many(users["alice"], 2, country_from="MY")  # within the two minutes: not seen yet
+
+    with CaptureQueriesContext(connection) as again:
+        assert total(users["ana"]) == first
+    with CaptureQueriesContext(connection) as fresh:
+        changed = total(users["ana"], gender="Feminine")  # another view: worked out now, with the new cases
+    def counted(queries) -> int:  # the figures' own queries, over the summary tables
+        return sum("insights_" in q["sql"] for q in queries.captured_queries)
+
+    assert counted(again) == 0 and counted(fresh) > 0
+    assert changed != first
+
+
+def test_each_reader_gets_figures_of_their_own_scope_and_language(users, network, cached):
+    many(users["alice"], 3, country_from="MY")  # Alpha's
+    many(users["bob"], 4, country_from="SA")  # Beta's
+    whole = total(users["ana"])
+    alpha = total(users["sam"])
+    beta = total(users["bella"])
+    assert alpha != beta and whole not in (alpha, beta)
+    thai = api_client_for(users["ana"]).get(API, HTTP_ACCEPT_LANGUAGE="th")
+    english_labels = {
+        row["label"] for f in api_client_for(users["ana"]).get(API).json()["figures"] for row in f["table"]["rows"]
+    }
+    thai_labels = {row["label"] for f in thai.json()["figures"] for row in f["table"]["rows"]}
+    assert english_labels != thai_labels
+
+
+def test_without_a_cache_every_read_is_worked_out(users, settings):
+    settings.INSIGHTS_CACHE_SECONDS = 0
+    settings.INSIGHTS_MIN_CELL = 2
+    many(users["alice"], 3, country_from="MY")
+    first = total(users["ana"])
+    many(users["alice"], 2, country_from="MY")
+    assert total(users["ana"]) != first
+
+
+def test_the_page_says_when_its_figures_were_worked_out(users, cached):
+    many(users["alice"], 3, country_from="MY")
+    page = client_for(users["ana"]).get("/insights/returns/").text
+    assert 'id="figures-as-of"' in page and "at most every 2 minutes" in page
+    caseload = client_for(users["sam"]).get("/insights/caseload/").text
+    assert 'id="figures-as-of"' in caseload and "at most every" not in caseload  # never cached: acted on
