@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ from reintegra.lib.http import form_add_refusal
 from reintegra.pages import run_case_action
 from reintegra.plans import attempts
 from reintegra.plans.forms import NotReachedForm
-from reintegra.plans.models import ContactAttempt
+from reintegra.plans.views import take_back_attempt
 from reintegra.referrals.models import Referral
 
 from . import enrolments, handover, isco, recommendations, selectors, skills
@@ -388,16 +388,12 @@ def follow_up_attempt_remove_post(
     """Takes back an attempt recorded by mistake, by whoever recorded it (plans/attempts.py)."""
     access = enrolment_get_for_user(request.user, enrolment_id=enrolment_id)
     follow_up = get_object_or_404(access.enrolment.follow_ups, pk=follow_up_id)
-    try:
-        attempts.follow_up_attempt_remove(
+    take_back_attempt(
+        request,
+        lambda: attempts.follow_up_attempt_remove(
             actor=require_member(request.user), access=access, follow_up=follow_up, attempt_id=attempt_id
-        )
-    except ContactAttempt.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
-    else:
-        messages.success(request, _("Attempt removed."))
+        ),
+    )
     return redirect("livelihoods:enrolment", enrolment_id=enrolment_id)
 
 

@@ -1,4 +1,4 @@
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -336,17 +336,26 @@ def assessment_attempt_remove(request: HttpRequest, code: str, assessment_id: in
     """Takes back an attempt recorded by mistake, by whoever recorded it (plans/attempts.py)."""
     access = selectors.plan_access(user=request.user, code=code, for_edit=True)
     assessment = _assessment(access, assessment_id)
-    try:
-        attempts.assessment_attempt_remove(
+    take_back_attempt(
+        request,
+        lambda: attempts.assessment_attempt_remove(
             actor=require_member(request.user), access=access, assessment=assessment, attempt_id=attempt_id
-        )
+        ),
+    )
+    return redirect("plans:assessment", code=code, assessment_id=assessment.pk)
+
+
+def take_back_attempt(request: HttpRequest, remove: Callable[[], None]) -> None:
+    """Runs the removal of an attempt (plans/attempts.py) for the assessment's and the enrolment's
+    pages, and says on the page it goes back to what came of it; no such attempt is a 404."""
+    try:
+        remove()
     except ContactAttempt.DoesNotExist:
         raise Http404 from None
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
         messages.success(request, _("Attempt removed."))
-    return redirect("plans:assessment", code=code, assessment_id=assessment.pk)
 
 
 @shows_personal_data("plans.plan")
