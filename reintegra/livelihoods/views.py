@@ -364,11 +364,17 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
     if data is None and back is not None:  # "Back" from the confirmation: the same preview again
         data = QueryDict(back["form"])
     selectable = [c for c in people if c.selectable]
+    initial: dict[str, Any] = {
+        "people": [c.case.pk for c in people if c.by_default],
+        "options": [o.pk for o in options],
+    }
+    if (mode := request.GET.get("mode", "")) in {m.value for m in allocation.Mode}:  # the weekly notice: "week"
+        initial["mode"] = mode
     form = AllocationForm(
         data,
         people=[(c.case.pk, c.case.code) for c in selectable],
         options=[(o.pk, f"{o.title} · {o.provider.display_name}") for o in options],
-        initial={"people": [c.case.pk for c in people if c.by_default], "options": [o.pk for o in options]},
+        initial=initial,
     )
     result, token = None, None
     if data is not None and form.is_valid():

@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     ASSESSMENT_DUE = "assessment_due", _("Assessment due")
     CASE_ASSIGNED = "case_assigned", _("Case assigned to you")
     LOST_CONTACT = "lost_contact", _("Out of contact: follow-ups missed in a row")
+    ALLOCATION_DUE = "allocation_due", _("This week's allocation: people who cannot wait longer")
 
 
 class Notification(models.Model):

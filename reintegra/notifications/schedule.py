@@ -1,7 +1,8 @@
 """The time-driven notices, raised by `reintegra notify` once a day (docs/deployment.md): tasks due
 tomorrow and overdue (their assignee), follow-ups and assessments due, and a training completed 30
 days ago without a placement (the case's caseworker), a case out of contact (its agency's
-supervisors). Each is raised once for what it is about
+supervisors), and once a week this week's allocation decision when someone looking for a training or
+a job cannot wait past it (its agency's supervisors). Each is raised once for what it is about
 (`key`), so running the command twice, or every hour, tells nobody twice."""
 
 import datetime
@@ -14,6 +15,7 @@ from reintegra.accounts.models import Role, User
 from reintegra.cases.choices import Stage
 from reintegra.cases.models import Task
 from reintegra.lib import clock
+from reintegra.livelihoods import allocation, weekly
 from reintegra.livelihoods.choices import EnrolmentStatus
 from reintegra.livelihoods.models import Enrolment, IncomeFollowUp
 from reintegra.plans.lost_contact import lost_contact_queue
@@ -101,18 +103,51 @@ def raise_due(today: datetime.date | None = None) -> Raised:
         )
         raised.add(Kind.TRAINING_NO_PLACEMENT, len(made))
     _raise_lost_contact(today, raised)
+    _raise_allocation_due(today, raised)
     return raised
+
+
+def _supervisors_by_agency() -> dict[int, list[User]]:
+    staff = User.objects.filter(role=Role.SUPERVISOR, is_active=True, agency__isnull=False).select_related("agency")
+    by_agency: dict[int, list[User]] = {}
+    for supervisor in staff:
+        assert supervisor.agency_id is not None  # noqa: S101  filtered above
+        by_agency.setdefault(supervisor.agency_id, []).append(supervisor)
+    return by_agency
+
+
+def _raise_allocation_due(today: datetime.date, raised: Raised) -> None:
+    """This week's allocation decision (livelihoods/weekly.py), once a week per agency: its supervisors,
+    when someone of theirs still looking for a training or a job has waited, or will have waited by
+    next week, the longest wait a decision allows by default (allocation.MAX_WAIT_WEEKS). The notice
+    names no one: the allocation page lists who cannot wait."""
+    year, week, _day = today.isocalendar()
+    horizon = today + datetime.timedelta(days=7)
+    longest = datetime.timedelta(weeks=allocation.MAX_WAIT_WEEKS)
+    for agency_id, supervisors in _supervisors_by_agency().items():
+        people, _options = allocation.candidates(user=supervisors[0])
+        due = [
+            person
+            for person in people
+            if person.by_default
+            and (since := weekly.waiting_since(person.case, person.profile)) is not None
+            and since + longest <= horizon
+        ]
+        if not due:
+            continue
+        made = notify(
+            supervisors,
+            kind=Kind.ALLOCATION_DUE,
+            link=reverse("livelihoods:allocation") + "?mode=week",
+            key=f"allocation-week:{agency_id}:{year}-{week}",
+        )
+        raised.add(Kind.ALLOCATION_DUE, len(made))
 
 
 def _raise_lost_contact(today: datetime.date, raised: Raised) -> None:
     """A case that enters its agency's lost-contact queue (plans/lost_contact.py): its supervisors, once
     each time it enters (a supervisor who says contact was restored starts it afresh)."""
-    staff = User.objects.filter(role=Role.SUPERVISOR, is_active=True, agency__isnull=False)
-    by_agency: dict[int, list[User]] = {}
-    for supervisor in staff:
-        assert supervisor.agency_id is not None  # noqa: S101  filtered above
-        by_agency.setdefault(supervisor.agency_id, []).append(supervisor)
-    for agency_id, supervisors in by_agency.items():
+    for agency_id, supervisors in _supervisors_by_agency().items():
         for item in lost_contact_queue(agency_id=agency_id, today=today):
             case = item.case
             made = notify(

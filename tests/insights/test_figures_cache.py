@@ -33,6 +33,7 @@ def test_the_same_view_is_worked_out_once_and_then_read_from_the_cache(users, ca
         assert total(users["ana"]) == first
     with CaptureQueriesContext(connection) as fresh:
         changed = total(users["ana"], gender="Feminine")  # another view: worked out now, with the new cases
+
     def counted(queries) -> int:  # the figures' own queries, over the summary tables
         return sum("insights_" in q["sql"] for q in queries.captured_queries)
 

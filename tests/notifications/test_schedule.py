@@ -16,6 +16,8 @@ from reintegra.livelihoods.models import Enrolment, IncomeFollowUp
 from reintegra.notifications.models import Kind, Notification
 from reintegra.plans.models import Assessment
 
+from ..conftest import client_for
+from ..html import parse
 from .test_events import assert_nothing_personal
 
 
@@ -159,3 +161,34 @@ def test_a_case_out_of_contact_tells_its_agencys_supervisors_once_until_contact_
 
 def told_of(kind: str) -> list[str]:
     return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def test_this_weeks_allocation_is_asked_of_the_supervisors_once_a_week_when_someone_cannot_wait(users):
+    """Someone looking for a training or a job whose longest wait ends before next week: the agency's
+    supervisors are told once that week, with no name, and the link opens this week's decision."""
+    from reintegra.livelihoods import allocation
+    from reintegra.livelihoods.models import SkillsProfile
+    from tests.livelihoods.test_allocation import returnee
+
+    today = clock.today()
+    returnee(users, 0)  # assessed today: eight weeks to wait
+    assert run() == run()  # nothing due yet, whatever else the command says
+    assert not Notification.objects.filter(kind=Kind.ALLOCATION_DUE).exists()
+
+    waited = returnee(users, 1)
+    longest = datetime.timedelta(weeks=allocation.MAX_WAIT_WEEKS)
+    SkillsProfile.objects.filter(case=waited).update(assessed_on=today - longest + datetime.timedelta(days=5))
+    run()
+    run()  # the same week: nobody told twice
+    [notice] = Notification.objects.filter(kind=Kind.ALLOCATION_DUE)
+    assert notice.recipient == users["sam"] and notice.case_code == ""
+    assert notice.link == "/livelihoods/allocation/?mode=week"
+    assert_nothing_personal()
+    page = client_for(users["sam"]).get(notice.link)
+    checked = [e.attrs["value"] for e in parse(page.content).find_all("input", name="mode") if "checked" in e.attrs]
+    assert page.status_code == 200 and checked == ["week"]
+    assert not Notification.objects.filter(recipient=users["alice"], kind=Kind.ALLOCATION_DUE).exists()
+
+    with clock.running_at(timezone.now() + datetime.timedelta(days=7)):  # next week: told again
+        run()
+    assert Notification.objects.filter(kind=Kind.ALLOCATION_DUE).count() == 2
