@@ -9,8 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from reintegra.lib import clock
 
 from . import caseload, feedback, network, outcomes, returns, voice
 from .cubes import Figure, min_cell
@@ -143,12 +145,12 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
     caseload is never cached: a supervisor acts on it."""
     seconds = settings.INSIGHTS_CACHE_SECONDS
     if seconds <= 0 or figures_cached_minutes(board) == 0:
-        return Figures(board.figures(filters), timezone.now(), cached=False)
+        return Figures(board.figures(filters), clock.now(), cached=False)
     parts = [
         board.name,
         translation.get_language() or "",
         str(min_cell()),
-        timezone.localdate().isoformat(),
+        clock.today().isoformat(),
         str(filters.agency_id),
         *(f"{name}={value}" for name, value in sorted(filters.query_string().items())),
     ]
@@ -156,6 +158,6 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
     found = cache.get(key)
     if isinstance(found, Figures):
         return Figures(found.figures, found.computed_at, cached=True)
-    fresh = Figures(board.figures(filters), timezone.now(), cached=False)
+    fresh = Figures(board.figures(filters), clock.now(), cached=False)
     cache.set(key, fresh, seconds)
     return fresh
