@@ -24,7 +24,6 @@ from reintegra.access import case_get_for_user
 from reintegra.accounts.models import User
 from reintegra.cases import services as case_services
 from reintegra.cases.choices import ConsentPurpose, DataCategory, HistoryType, Stage
-from reintegra.cases.models import Case
 from reintegra.demo.drafts import case_draft
 from reintegra.demo.drawing import SEED, Demo, Writer, data_file, pick
 from reintegra.demo.timing import DAY, HOUR, MINUTE, zone_of
@@ -120,18 +119,20 @@ def _completed() -> Iterator[tuple[Referral | Enrolment | Plan, str, datetime.da
     """Every completed service the case's own agency could ask feedback on, with when it was done
     (None where that is not known)."""
     referrals = Referral.objects.filter(status=ReferralStatus.COMPLETED, completed_at__isnull=False)
-    for referral in referrals.select_related("case", "to_agency").order_by("pk"):
+    for referral in referrals.select_related("case__caseworker", "to_agency").order_by("pk"):
         yield referral, ServiceKind.REFERRAL, referral.completed_at
     done = Enrolment.objects.filter(
         status__in=(EnrolmentStatus.COMPLETED, EnrolmentStatus.PLACED), ended_on__isnull=False
-    ).select_related("case", "case__agency", "opportunity__provider")
+    ).select_related("case__agency", "case__caseworker", "opportunity__provider")
     placed = dict(Placement.objects.values_list("enrolment_id", "started_on"))
     for enrolment in done.order_by("pk"):
         zone = zone_of(enrolment.case.agency.country)
         yield enrolment, ServiceKind.TRAINING, _noon(enrolment.ended_on, zone) if enrolment.ended_on else None
         if enrolment.pk in placed:
             yield enrolment, ServiceKind.PLACEMENT, _noon(placed[enrolment.pk], zone) + DAY * 30
-    plans = Plan.objects.filter(status=PlanStatus.APPROVED, approved_at__isnull=False).select_related("case")
+    plans = Plan.objects.filter(status=PlanStatus.APPROVED, approved_at__isnull=False).select_related(
+        "case__caseworker"
+    )
     for plan in plans.order_by("pk"):
         yield plan, ServiceKind.PLAN, plan.approved_at
 
@@ -150,7 +151,7 @@ def _feedback(*, now: datetime.datetime) -> dict[str, int]:
         given_roll, answered_roll, days = rng.random(), rng.random(), rng.randint(0, 6)
         if given_roll >= settings["share_given"] or done_at is None or done_at >= now - HOUR:
             continue
-        case = Case.objects.select_related("caseworker", "returnee").get(pk=record.case_id)
+        case = record.case
         if case.caseworker is None or case.caseworker.agency_id != case.agency_id or case.erased_at is not None:
             continue
         given = done_at + HOUR

@@ -125,7 +125,6 @@ class Figures:
 
     figures: list[Figure]
     computed_at: datetime.datetime
-    cached: bool  # computed for an earlier request within INSIGHTS_CACHE_SECONDS
 
 
 def figures_cached_minutes(board: Dashboard) -> int:
@@ -145,7 +144,7 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
     caseload is never cached: a supervisor acts on it."""
     seconds = settings.INSIGHTS_CACHE_SECONDS
     if seconds <= 0 or figures_cached_minutes(board) == 0:
-        return Figures(board.figures(filters), clock.now(), cached=False)
+        return Figures(board.figures(filters), clock.now())
     parts = [
         board.name,
         translation.get_language() or "",
@@ -157,7 +156,7 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
     key = "insights-figures:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
     found = cache.get(key)
     if isinstance(found, Figures):
-        return Figures(found.figures, found.computed_at, cached=True)
-    fresh = Figures(board.figures(filters), clock.now(), cached=False)
+        return found
+    fresh = Figures(board.figures(filters), clock.now())
     cache.set(key, fresh, seconds)
     return fresh

@@ -22,7 +22,7 @@ from reintegra.plans.lost_contact import lost_contact_queue
 from reintegra.plans.models import Assessment
 
 from .models import Kind
-from .services import notify
+from .services import notify, untold
 
 NO_PLACEMENT_DAYS = 30
 
@@ -125,6 +125,9 @@ def _raise_allocation_due(today: datetime.date, raised: Raised) -> None:
     horizon = today + datetime.timedelta(days=7)
     longest = datetime.timedelta(weeks=allocation.MAX_WAIT_WEEKS)
     for agency_id, supervisors in _supervisors_by_agency().items():
+        key = f"allocation-week:{agency_id}:{year}-{week}"
+        if not untold(supervisors, kind=Kind.ALLOCATION_DUE, key=key):
+            continue  # every supervisor already told this week: spare the agency's candidates
         people, _options = allocation.candidates(user=supervisors[0])
         due = [
             person
@@ -139,7 +142,7 @@ def _raise_allocation_due(today: datetime.date, raised: Raised) -> None:
             supervisors,
             kind=Kind.ALLOCATION_DUE,
             link=reverse("livelihoods:allocation") + "?mode=week",
-            key=f"allocation-week:{agency_id}:{year}-{week}",
+            key=key,
         )
         raised.add(Kind.ALLOCATION_DUE, len(made))
 

@@ -32,9 +32,7 @@ def notify(
             continue
         people[user.pk] = user
     if key and people:
-        told = Notification.objects.filter(recipient__in=list(people), kind=kind, key=key)
-        for pk in told.values_list("recipient_id", flat=True):
-            people.pop(pk, None)
+        people = {user.pk: user for user in untold(people.values(), kind=kind, key=key)}
     if not people:
         return []
     now = clock.now()
@@ -46,6 +44,17 @@ def notify(
     )
     _email_at_once(made, people)
     return made
+
+
+def untold(recipients: Iterable[User], *, kind: str, key: str) -> list[User]:
+    """Those of `recipients` not yet told of `key` by a notice of `kind`."""
+    people = list(recipients)
+    told = set(
+        Notification.objects.filter(recipient__in=[user.pk for user in people], kind=kind, key=key).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    return [user for user in people if user.pk not in told]
 
 
 def frequency_of(user: User) -> str:

@@ -163,7 +163,7 @@ def told_of(kind: str) -> list[str]:
     return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
 
 
-def test_this_weeks_allocation_is_asked_of_the_supervisors_once_a_week_when_someone_cannot_wait(users):
+def test_this_weeks_allocation_is_asked_of_the_supervisors_once_a_week_when_someone_cannot_wait(users, monkeypatch):
     """Someone looking for a training or a job whose longest wait ends before next week: the agency's
     supervisors are told once that week, with no name, and the link opens this week's decision."""
     from reintegra.livelihoods import allocation
@@ -179,7 +179,11 @@ def test_this_weeks_allocation_is_asked_of_the_supervisors_once_a_week_when_some
     longest = datetime.timedelta(weeks=allocation.MAX_WAIT_WEEKS)
     SkillsProfile.objects.filter(case=waited).update(assessed_on=today - longest + datetime.timedelta(days=5))
     run()
-    run()  # the same week: nobody told twice
+    looked = []
+    monkeypatch.setattr(allocation, "candidates", lambda **kw: looked.append(kw) or ([], []))
+    run()  # the same week: nobody told twice, and the told agency's candidates not even worked out (the others' are)
+    monkeypatch.undo()
+    assert looked and users["sam"].agency_id not in {kw["user"].agency_id for kw in looked}
     [notice] = Notification.objects.filter(kind=Kind.ALLOCATION_DUE)
     assert notice.recipient == users["sam"] and notice.case_code == ""
     assert notice.link == "/livelihoods/allocation/?mode=week"
