@@ -64,12 +64,12 @@ def measure(runs: int, *, facts_only: bool = False) -> dict[str, Any]:
         if not dashboard.supervisors_only:
             readers = [("analyst", Filters()), ("analyst, 3 filters", Filters(chosen=dict(FILTERED))), *readers]
         for reader, filters in readers:
-            dashboard.figures(filters)  # warm-up
+            dashboard.work_out(filters)  # warm-up
             times = []
             for _ in range(runs):
                 with CaptureQueriesContext(connection) as captured:
                     started = time.perf_counter()
-                    dashboard.figures(filters)
+                    dashboard.work_out(filters)
                     times.append(time.perf_counter() - started)
             rows.append(
                 {

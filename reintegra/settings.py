@@ -1,11 +1,13 @@
 """reintegra's one settings module, configured by environment variables (see README)."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib.files import private_dir
@@ -209,6 +211,14 @@ INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
 # A dashboard's figures for the same filters are computed at most once in this many seconds and
 # served from the shared cache in between (insights/dashboards.py, decisions/0037); 0 turns it off.
 INSIGHTS_CACHE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_CACHE_SECONDS", "120")))
+# PostgreSQL's memory for one sort or hash while a dashboard's figures are worked out (SET LOCAL in
+# their read transaction only): a million rows grouped by several filter dimensions spill to disk at
+# the default 4 MB (docs/benchmarks.md). Per sort, per connection: mind the app servers' count.
+INSIGHTS_WORK_MEM = os.environ.get("REINTEGRA_INSIGHTS_WORK_MEM", "64MB")
+if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", INSIGHTS_WORK_MEM):
+    raise ImproperlyConfigured(
+        f"REINTEGRA_INSIGHTS_WORK_MEM={INSIGHTS_WORK_MEM!r}: give a whole number with kB, MB or GB, such as 64MB."
+    )
 
 # --- Security. HTTPS is assumed; REINTEGRA_HTTPS=0 is for serving plain HTTP on loopback only.
 HTTPS = env_flag("REINTEGRA_HTTPS", True)

@@ -2,6 +2,11 @@
 filters and served from the shared cache in between (decisions/0037): never another reader's agency,
 language or filters, never the supervisors' caseload, and the page says how old they are."""
 
+import dataclasses
+import os
+import subprocess
+import sys
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +76,37 @@ def test_the_page_says_when_its_figures_were_worked_out(users, cached):
     assert 'id="figures-as-of"' in page and "at most every 2 minutes" in page
     caseload = client_for(users["sam"]).get("/insights/caseload/").text
     assert 'id="figures-as-of"' in caseload and "at most every" not in caseload  # never cached: acted on
+
+
+def test_the_figures_are_worked_out_with_room_to_sort_on_postgresql_and_nowhere_else(settings, transactional_db):
+    """A million summary rows grouped by several dimensions spill to disk at PostgreSQL's default
+    work_mem: a dashboard's reads get INSIGHTS_WORK_MEM, in their own transaction only."""
+    if connection.vendor != "postgresql":
+        pytest.skip("work_mem is PostgreSQL's; SQLite has nothing to set")
+    from reintegra.insights.dashboards import DASHBOARDS
+    from reintegra.insights.filters import Filters
+
+    settings.INSIGHTS_WORK_MEM = "48MB"
+
+    def work_mem() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    seen = []
+    board = dataclasses.replace(DASHBOARDS["returns"], figures=lambda filters: seen.append(work_mem()) or [])
+    before = work_mem()
+    assert board.work_out(Filters()) == []
+    assert seen == ["48MB"] and work_mem() == before != "48MB"
+
+
+def test_a_work_mem_that_postgresql_would_not_take_stops_the_start_naming_the_setting():
+    env = {**os.environ, "REINTEGRA_INSIGHTS_WORK_MEM": "lots"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "reintegra.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0 and "REINTEGRA_INSIGHTS_WORK_MEM='lots'" in done.stderr
