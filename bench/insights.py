@@ -39,12 +39,15 @@ def p95(times: list[float]) -> float:
     return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
-def measure(runs: int, *, facts_only: bool = False) -> dict[str, Any]:
+def measure(runs: int, *, facts_only: bool = False, work_mems: tuple[str, ...] = ()) -> dict[str, Any]:
+    """With `work_mems` (PostgreSQL), each reading is timed under each work_mem in turn, run after
+    run, so the settings are compared side by side on the same rows and the same moments."""
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from reintegra.accounts.models import Role, User
     from reintegra.cases.models import Case
@@ -56,6 +59,7 @@ def measure(runs: int, *, facts_only: bool = False) -> dict[str, Any]:
     supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True, agency__isnull=False).first()
     if analyst is None or supervisor is None:
         raise SystemExit("The demo has no analyst or no supervisor.")
+    variants = work_mems or (settings.INSIGHTS_WORK_MEM,)
     rows = []
     for name, dashboard in DASHBOARDS.items():
         if facts_only and name not in FROM_FACTS:
@@ -65,22 +69,25 @@ def measure(runs: int, *, facts_only: bool = False) -> dict[str, Any]:
             readers = [("analyst", Filters()), ("analyst, 3 filters", Filters(chosen=dict(FILTERED))), *readers]
         for reader, filters in readers:
             dashboard.work_out(filters)  # warm-up
-            times = []
+            times: dict[str, list[float]] = {work_mem: [] for work_mem in variants}
             for _ in range(runs):
-                with CaptureQueriesContext(connection) as captured:
-                    started = time.perf_counter()
-                    dashboard.work_out(filters)
-                    times.append(time.perf_counter() - started)
-            rows.append(
-                {
-                    "dashboard": name,
-                    "reader": reader,
-                    "median_ms": round(statistics.median(times) * 1000, 1),
-                    "p95_ms": round(p95(times) * 1000, 1),
-                    "max_ms": round(max(times) * 1000, 1),
-                    "queries": len(captured),
-                }
-            )
+                for work_mem in variants:
+                    with override_settings(INSIGHTS_WORK_MEM=work_mem), CaptureQueriesContext(connection) as captured:
+                        started = time.perf_counter()
+                        dashboard.work_out(filters)
+                        times[work_mem].append(time.perf_counter() - started)
+            for work_mem, taken in times.items():
+                rows.append(
+                    {
+                        "dashboard": name,
+                        "reader": reader,
+                        "work_mem": work_mem if connection.vendor == "postgresql" else None,
+                        "median_ms": round(statistics.median(taken) * 1000, 1),
+                        "p95_ms": round(p95(taken) * 1000, 1),
+                        "max_ms": round(max(taken) * 1000, 1),
+                        "queries": len(captured) - (connection.vendor == "postgresql"),  # less the SET
+                    }
+                )
     jit = None
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -100,6 +107,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     harness.add_database_argument(parser, "insights")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--work-mem",
+        default="",
+        help="PostgreSQL: comma-separated work_mem values (e.g. 4MB,64MB) to time side by side, run after run",
+    )
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--facts-only",
@@ -109,8 +121,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     only = ["--facts-only"] if args.facts_only else []
+    work_mems = tuple(value for value in args.work_mem.split(",") if value)
+    if work_mems:
+        only += ["--work-mem", ",".join(work_mems)]
     if args.measure_only:
-        harness.answer(measure(args.runs, facts_only=args.facts_only))
+        harness.answer(measure(args.runs, facts_only=args.facts_only, work_mems=work_mems))
         return
     fill_seconds = fill(args.database, args.cases, facts_only=args.facts_only)
     result = harness.in_child("bench.insights", args.database, "--measure-only", "--runs", str(args.runs), *only)
@@ -120,10 +135,11 @@ def main() -> None:
         f"# Insights dashboards, {report['cases']:,} {what} on {report['vendor']} "
         f"(JIT {report['jit'] or 'n/a'}, {report['date']})",
         "",
-        "| dashboard | reader | median ms | p95 ms | max ms | queries |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| dashboard | reader | work_mem | median ms | p95 ms | max ms | queries |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
         *(
-            f"| {r['dashboard']} | {r['reader']} | {r['median_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['queries']} |"
+            f"| {r['dashboard']} | {r['reader']} | {r.get('work_mem') or 'n/a'} | {r['median_ms']} | {r['p95_ms']} "
+            f"| {r['max_ms']} | {r['queries']} |"
             for r in report["rows"]
         ),
         "",

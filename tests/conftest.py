@@ -7,6 +7,7 @@ should have no access to anyone's stuff.
 """
 
 import copy
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -23,6 +24,28 @@ from reintegra.network import services as network_services
 from reintegra.network.models import Agency
 
 PASSWORD = "correct horse battery staple"
+
+# The fixtures through which a test reaches the database (with the django_db mark, the only ways).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """With REINTEGRA_DATABASE_TESTS_ONLY=1 (CI's run on its second database, .ci/run) only the tests
+    that reach the database run: through pytest-django (the mark or a fixture) or, marked
+    `reaches_database`, through a served process. The others (the matching engine's solves, the
+    charts, the parsers) do not depend on it and ran on the first."""
+    if os.environ.get("REINTEGRA_DATABASE_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        marked = item.get_closest_marker("django_db") or item.get_closest_marker("reaches_database")
+        reaches = marked or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (keep if reaches else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @dataclass

@@ -24,6 +24,9 @@ from cryptography.fernet import Fernet
 from reintegra.exchange import backup
 from tests.serving import RUN
 
+# Through a served process on a database of its own: on each database CI runs (tests/conftest.py).
+pytestmark = pytest.mark.reaches_database
+
 SQLITE = "reintegra.sqlite3"
 
 
@@ -218,6 +221,7 @@ import itertools, pathlib, sys
 from django.db import transaction
 from reintegra.accounts.services import user_create
 from reintegra.network import services
+
 stop = pathlib.Path(sys.argv[-1])
 for n in itertools.count():
     if stop.exists():

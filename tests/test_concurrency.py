@@ -26,6 +26,9 @@ from tests.otp import key_of_secret_text, totp_code
 from tests.serving import serve_demo
 from tests.test_smoke import _processes_of
 
+# Through a served process on a database of its own: on each database CI runs (tests/conftest.py).
+pytestmark = pytest.mark.reaches_database
+
 CLIENTS = 16
 STEPS = 6  # each client: two case pages, a task added and done, two case pages, another task
 PASSWORD = "concurrency-pw"

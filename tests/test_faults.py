@@ -50,7 +50,7 @@ from reintegra.api import server_error
 from tests.serving import RUN, free_port, load_demo, start_server
 from tests.test_smoke import _processes_of
 
-pytestmark = pytest.mark.xdist_group("faults")
+pytestmark = [pytest.mark.xdist_group("faults"), pytest.mark.reaches_database]
 
 PASSWORD = "faults-demo-pw"
 CSRF = "faultsfaultsfaultsfaultsfaults32"  # a CSRF secret of Django's length (32), sent as cookie and header

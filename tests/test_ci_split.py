@@ -1,0 +1,37 @@
+"""CI runs the whole suite on SQLite and, on PostgreSQL, only what reaches the database
+(REINTEGRA_DATABASE_TESTS_ONLY=1, tests/conftest.py): a test that reaches it must never be left out."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+MODULES = ["tests/test_csvsafe.py", "tests/test_health.py", "tests/test_backup.py", "tests/test_route_matrix.py"]
+
+
+def collected(*, only: bool) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if k != "REINTEGRA_DATABASE_TESTS_ONLY"}
+    if only:
+        env["REINTEGRA_DATABASE_TESTS_ONLY"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *MODULES],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {line for line in done.stdout.splitlines() if "::" in line}
+
+
+@pytest.mark.skipif(os.environ.get("REINTEGRA_DATABASE_TESTS_ONLY") == "1", reason="runs with the whole suite")
+def test_the_second_database_runs_every_test_that_reaches_a_database_and_only_those():
+    every, reaching = collected(only=False), collected(only=True)
+    left_out = every - reaching
+    route = "tests/test_route_matrix.py::"
+    assert reaching < every
+    assert all(t.startswith(("tests/test_csvsafe.py::", route)) for t in left_out)  # pure functions
+    assert f"{route}test_every_row_answers_every_persona" in left_out  # checks the table, not the site
+    assert any(t.startswith(route) for t in reaching)  # the site's answers: pytest-django's mark
+    assert any(t.startswith("tests/test_health.py::") for t in reaching)  # a fixture
+    assert {t for t in every if t.startswith("tests/test_backup.py::")} <= reaching  # a served process
