@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, F, QuerySet
 from django.db.models.expressions import Combinable
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -68,17 +69,40 @@ def count_cube(
     category = categories or (lambda name: category_expression(name, case_path))
     annotations: dict[str, Any] = {f"d_{name}": expr for name, expr in dims.items()}
     annotations |= {f"f_{name}": category(name) for name in chosen}
-    grouped = (
-        queryset.filter(filters.scope(case_path))
-        .annotate(**annotations)
-        .values(*annotations)
-        .annotate(n=Count(distinct or "pk", distinct=distinct is not None))
-        .order_by()
-    )
+    scoped = queryset.filter(filters.scope(case_path))
+    if distinct is None or not chosen:
+        counted = Count(distinct or "pk", distinct=distinct is not None)
+        grouped = scoped.annotate(**annotations).values(*annotations).annotate(n=counted).order_by()
+        rows: Iterable[Sequence[Any]] = ([row[name] for name in annotations] + [row["n"]] for row in grouped)
+    else:  # grouped by the filters' columns too: distinct rows beat COUNT(DISTINCT)'s sort (_count_distinct)
+        rows = _count_distinct(scoped, annotations, distinct)
     counts: Counter[Key] = Counter()
-    for row in grouped:
-        counts[tuple(_key(row[name]) for name in annotations)] += row["n"]
+    for *values, n in rows:
+        counts[tuple(_key(value) for value in values)] += n
     return _slice(counts, dims=list(dims), filters=filters)
+
+
+def _count_distinct(queryset: QuerySet[Any], annotations: dict[str, Any], distinct: str) -> list[tuple[Any, ...]]:
+    """The distinct values of `distinct` per group of `annotations`, counted as the groups' distinct
+    rows: `COUNT(*)` over `SELECT DISTINCT columns, value` (two hash aggregates) rather than
+    `COUNT(DISTINCT value)`, which sorts the rows by every column. With the reader's filters among
+    the columns that sort is the dearer (a million follow-ups by six columns: 2.4–3.9 s against
+    1.5–1.7 s on PostgreSQL); with the table's three columns alone it is the cheaper (0.8 against
+    0.9–1.1 s), so count_cube comes here only when filters are set (docs/benchmarks.md). The
+    columns are plain values (text, numbers): the database's own values are what the ORM gives."""
+    inner = queryset.annotate(**annotations, counted_=F(distinct)).values(*annotations, "counted_").distinct()
+    inner = inner.order_by()
+    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    connection = connections[inner.db]
+    # Only our own quoted aliases and the ORM's compiled query are put together; values stay parameters.
+    columns = ", ".join(connection.ops.quote_name(name) for name in annotations)
+    grouping = f", COUNT(*) FROM ({sql}) distinct_rows GROUP BY {columns}"  # noqa: S608
+    with connection.cursor() as cursor:
+        if columns:
+            cursor.execute(f"SELECT {columns}{grouping}", params)
+        else:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) distinct_rows", params)  # noqa: S608
+        return cursor.fetchall()
 
 
 def protect_rows(
