@@ -47,7 +47,8 @@ def roomy_sorts() -> Iterator[None]:
     """On PostgreSQL, the figures' reads in one read transaction with INSIGHTS_WORK_MEM for each sort
     and hash (SET LOCAL: the connection's other work keeps the server's default). Grouping a million
     summary rows by a figure's values and the filter dimensions spills to disk at the default 4 MB;
-    in memory it takes about half the time (docs/benchmarks.md). Nothing to do on SQLite."""
+    in memory the filtered views of a million people take about a third less (docs/benchmarks.md).
+    Nothing to do on SQLite."""
     alias = router.db_for_read(CaseFacts)  # the replica, when one serves the insights (dbrouters.py)
     connection = connections[alias]
     if connection.vendor != "postgresql":
