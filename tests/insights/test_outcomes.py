@@ -436,3 +436,17 @@ def test_no_name_or_case_code_reaches_the_page(settings, users, completers):
     for enrolment in completers.values():
         assert enrolment.case.code not in page
     assert "Person " not in page
+
+
+@pytest.mark.parametrize("chosen", [{}, {"gender": "Feminine"}], ids=["no filter", "a filter"])
+def test_a_person_followed_up_on_two_options_of_one_kind_counts_once_in_its_row(settings, users, options, chosen):
+    """Without filters the cube counts people with COUNT(DISTINCT); with filters set, as distinct rows
+    (insights/cubes._count_distinct): the same people either way."""
+    settings.INSIGHTS_MIN_CELL = 2
+    alice = users["alice"]
+    for income in (9000, 11000):
+        case = returned(alice, gender="Feminine")
+        for option_ended in (MAY_1, MAY_1 + datetime.timedelta(days=1)):
+            followed_up(on_option(alice, case, options.paid, ended_on=option_ended), 1, "employed", income)
+    table = table_of(figure("outcomes-work-by-kind", Filters(chosen=chosen)))
+    assert table["Paid on-the-job training or apprenticeship"][:2] == ["2", "100%"]  # two people, four follow-ups
