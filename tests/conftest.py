@@ -35,14 +35,16 @@ def pytest_collection_modifyitems(config, items):
     """With REINTEGRA_DATABASE_TESTS_ONLY=1 (CI's run on its second database, .ci/run) only the tests
     that reach the database run: through pytest-django (the mark or a fixture) or, marked
     `reaches_database`, through a served process. The others (the matching engine's solves, the
-    charts, the parsers) do not depend on it and ran on the first."""
+    charts, the parsers) do not depend on it and ran on the first. Of the browser tests only the
+    smoke subset runs there (the journeys, once each); the whole browser matrix ran on the first."""
     if os.environ.get("REINTEGRA_DATABASE_TESTS_ONLY") != "1":
         return
     keep, drop = [], []
     for item in items:
         marked = item.get_closest_marker("django_db") or item.get_closest_marker("reaches_database")
         reaches = marked or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-        (keep if reaches else drop).append(item)
+        browser_only = item.get_closest_marker("browser") and not item.get_closest_marker("smoke")
+        (keep if reaches and not browser_only else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

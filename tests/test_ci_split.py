@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-MODULES = ["tests/test_csvsafe.py", "tests/test_health.py", "tests/test_backup.py", "tests/test_route_matrix.py"]
+MODULES = [
+    "tests/test_csvsafe.py",
+    "tests/test_health.py",
+    "tests/test_backup.py",
+    "tests/test_route_matrix.py",
+    "tests/browser/test_journeys.py",
+    "tests/browser/test_transfer_in_chromium.py",
+]
 
 
 def collected(*, only: bool) -> set[str]:
@@ -30,7 +37,10 @@ def test_the_second_database_runs_every_test_that_reaches_a_database_and_only_th
     left_out = every - reaching
     route = "tests/test_route_matrix.py::"
     assert reaching < every
-    assert all(t.startswith(("tests/test_csvsafe.py::", route)) for t in left_out)  # pure functions
+    browser = "tests/browser/test_transfer_in_chromium.py::"
+    assert all(t.startswith(("tests/test_csvsafe.py::", route, browser)) for t in left_out)  # pure functions
+    assert any(t.startswith(browser) for t in left_out)  # a browser test outside the smoke subset
+    assert {t for t in every if t.startswith("tests/browser/test_journeys.py::")} <= reaching  # the smoke subset
     assert f"{route}test_every_row_answers_every_persona" in left_out  # checks the table, not the site
     assert any(t.startswith(route) for t in reaching)  # the site's answers: pytest-django's mark
     assert any(t.startswith("tests/test_health.py::") for t in reaching)  # a fixture

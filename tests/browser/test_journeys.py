@@ -37,7 +37,8 @@ from reintegra.referrals.models import Referral
 
 from .journey import BROWSER_LOCALES, LAPTOP, PASSWORD, PHONE, Journey
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The smoke subset of the browser tests, on CI's second database too (tests/conftest.py).
+pytestmark = [pytest.mark.browser, pytest.mark.smoke, pytest.mark.django_db(transaction=True)]
 
 DEMO_CASES = 20
 
