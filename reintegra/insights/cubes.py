@@ -95,13 +95,10 @@ def _count_distinct(queryset: QuerySet[Any], annotations: dict[str, Any], distin
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     connection = connections[inner.db]
     # Only our own quoted aliases and the ORM's compiled query are put together; values stay parameters.
+    # Never empty: count_cube comes here only with the reader's filters among the columns.
     columns = ", ".join(connection.ops.quote_name(name) for name in annotations)
-    grouping = f", COUNT(*) FROM ({sql}) distinct_rows GROUP BY {columns}"  # noqa: S608
     with connection.cursor() as cursor:
-        if columns:
-            cursor.execute(f"SELECT {columns}{grouping}", params)
-        else:
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) distinct_rows", params)  # noqa: S608
+        cursor.execute(f"SELECT {columns}, COUNT(*) FROM ({sql}) distinct_rows GROUP BY {columns}", params)  # noqa: S608
         return cursor.fetchall()
 
 
