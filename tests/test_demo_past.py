@@ -47,6 +47,9 @@ AHEAD = {
 }
 CASEWORKERS = ["malee", "nattaya", "maria", "grace"]
 
+# The module's demo takes minutes to load: on one xdist worker it is loaded once, not once per worker.
+pytestmark = pytest.mark.xdist_group("demo_past")
+
 
 @dataclass(frozen=True)
 class Loaded:
