@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from _pytest.nodeid import NodeId  # see xdist_groups_named
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -31,7 +32,30 @@ DATABASE_FIXTURES = frozenset(
 )
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook, whose renaming it completes
 def pytest_collection_modifyitems(config, items):
+    xdist_groups_named(config, items)
+    database_tests_only(config, items)
+
+
+def xdist_groups_named(config, items):
+    """With `--dist loadgroup` (make test) the tests of one `xdist_group` run on one worker, one after
+    the other, so that a module fixture is set up once (tests/test_faults.py's served site,
+    tests/test_demo_past.py's demo). pytest-xdist 3.8 marks a test's group by renaming its node id
+    (`item._nodeid`), which pytest 9 no longer reads (the id is `item._id`, a NodeId): without this
+    the groups are silently spread over every worker. Checked by tests/test_ci_split.py."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+        )
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
+def database_tests_only(config, items):
     """With REINTEGRA_DATABASE_TESTS_ONLY=1 (CI's run on its second database, .ci/run) only the tests
     that reach the database run: through pytest-django (the mark or a fixture) or, marked
     `reaches_database`, through a served process. The others (the matching engine's solves, the
