@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
 def xdist_groups_named(config, items):
     """With `--dist loadgroup` (make test) the tests of one `xdist_group` run on one worker, one after
     the other, so that a module fixture is set up once (tests/test_faults.py's served site,
-    tests/test_demo_past.py's demo). pytest-xdist 3.8 marks a test's group by renaming its node id
+    tests/test_demo.py's demo). pytest-xdist 3.8 marks a test's group by renaming its node id
     (`item._nodeid`), which pytest 9 no longer reads (the id is `item._id`, a NodeId): without this
     the groups are silently spread over every worker. Checked by tests/test_ci_split.py."""
     if not getattr(config.option, "loadgroup", False):

@@ -50,7 +50,7 @@ def test_the_second_database_runs_every_test_that_reaches_a_database_and_only_th
 def test_the_tests_of_an_xdist_group_run_on_one_worker():
     """`make test` runs with --dist loadgroup: the tests of a group go to one worker as one unit (their
     ids carry the group's name), whatever version of pytest renames them (tests/conftest.py)."""
-    grouped = "tests/test_demo_past.py::test_the_demos_draws_do_not_depend_on_the_hour_it_is_loaded_at"
+    grouped = "tests/test_demo.py::test_the_demos_draws_do_not_depend_on_the_hour_it_is_loaded_at"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider"]
         + [grouped, "tests/test_csvsafe.py"],
@@ -58,5 +58,5 @@ def test_the_tests_of_an_xdist_group_run_on_one_worker():
         text=True,
         check=True,
     )
-    assert f"{grouped}@demo_past" in done.stdout
+    assert f"{grouped}@demo" in done.stdout
     assert "tests/test_csvsafe.py::" in done.stdout and "test_csvsafe.py::test_" in done.stdout

@@ -11,7 +11,7 @@ from reintegra.network.models import Agency, Service
 
 @pytest.fixture
 def demo(db, capsys):
-    call_command("demo", "--password", "demo-password", "--cases", "0")  # cases: tests/test_demo_cases.py
+    call_command("demo", "--password", "demo-password", "--cases", "0")  # cases: tests/test_demo.py
     return capsys.readouterr().out
 
 

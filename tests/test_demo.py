@@ -1,13 +1,17 @@
-"""The demo has a believable past (decisions/0019): returns and intakes spread over two years,
+"""`reintegra demo` opens a few hundred invented cases through the services: both countries, every
+stage, type of return and referral status, and it does so only once.
+
+The demo has a believable past (decisions/0019): returns and intakes spread over two years,
 referrals answered after hours or days (some after weeks, some never), services completed weeks or
 months later, every record in the order its story needs, nothing after the moment the demo was
 loaded but what is due, and a caseworker's today with work overdue and work due this week.
 
-The demo is loaded once for the module, in a transaction rolled back at the end."""
+The demo is loaded once for the module (minutes on PostgreSQL), in a transaction rolled back at the end."""
 
 import datetime
 import io
 import random
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -17,20 +21,26 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from reintegra.accounts.audit import audit_verify
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.cases.choices import ConsentPurpose, Stage
-from reintegra.cases.models import Case, CaseEvent, Consent, ReturnJourney, Task
+from reintegra.cases.choices import ConsentPurpose, Exploitation, HistoryType, Industry, ReturnType, Stage
+from reintegra.cases.models import Case, CaseEvent, Consent, HistoryEvent, Returnee, ReturnJourney, Task
 from reintegra.demo.timing import Pace, zone_of
+from reintegra.feedback.choices import ServiceKind
+from reintegra.feedback.models import FeedbackAnswer
 from reintegra.lib import geo
 from reintegra.lib.dates import add_months
-from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, StipendPayment
+from reintegra.livelihoods.models import Enrolment, IncomeFollowUp, SkillsProfile, StipendPayment
+from reintegra.plans.checks import plan_flags
 from reintegra.plans.models import Assessment, Plan, PriorityRanking
+from reintegra.plans.services import latest_ranking
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
+from reintegra.transfers.models import Transfer
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -48,13 +58,14 @@ AHEAD = {
 CASEWORKERS = ["malee", "nattaya", "maria", "grace"]
 
 # The module's demo takes minutes to load: on one xdist worker it is loaded once, not once per worker.
-pytestmark = pytest.mark.xdist_group("demo_past")
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 @dataclass(frozen=True)
 class Loaded:
     started: datetime.datetime  # just before `reintegra demo` ran
     finished: datetime.datetime
+    output: str  # what it printed
 
     @property
     def today(self) -> datetime.date:
@@ -64,9 +75,9 @@ class Loaded:
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[Loaded]:
     with django_db_blocker.unblock(), transaction.atomic():
-        started = timezone.now()
-        call_command("demo", "--password", "demo-password", stdout=io.StringIO())
-        yield Loaded(started=started, finished=timezone.now())
+        started, out = timezone.now(), io.StringIO()
+        call_command("demo", "--password", "demo-password", stdout=out)
+        yield Loaded(started=started, finished=timezone.now(), output=out.getvalue())
         transaction.set_rollback(True)
 
 
@@ -257,3 +268,73 @@ def test_the_demos_draws_do_not_depend_on_the_hour_it_is_loaded_at():
         assert all(moment <= latest for moment in moments)
         states.append(pace.rng.random())
     assert states[0] == states[1]
+
+
+def test_demo_opens_cases_covering_every_stage_return_and_referral_status_once(demo, db):
+    out = demo.output
+
+    plans = list(Plan.objects.select_related("case"))
+    assert len(plans) > 100 and {p.status for p in plans} >= {"approved", "submitted"}
+    flagged = [p for p in plans if any(f.critical for f in plan_flags(plan=p, ranking=latest_ranking(p.case)))]
+    assert 0 < len(flagged) < len(plans)
+    scored = Assessment.objects.filter(composite__isnull=False)
+    assert (
+        scored.count() > 200
+        and scored.filter(composite__lt=0.35).exists()
+        and scored.filter(composite__gt=0.7).exists()
+    )
+
+    assert SkillsProfile.objects.count() > 100
+    statuses = set(Enrolment.objects.values_list("status", flat=True))
+    assert {"placed", "declined", "dropped_out", "completed"} <= statuses
+    assert all(e.decline_reason for e in Enrolment.objects.filter(status="declined"))
+    incomes = IncomeFollowUp.objects.filter(done_on__isnull=False)
+    assert incomes.filter(employment="looking").exists() and incomes.filter(monthly_income__gt=0).exists()
+    assert Enrolment.objects.filter(referral__isnull=False).exists()  # provider staff see some
+
+    cases = Case.objects.count()
+    assert cases >= 250
+    assert not Returnee.objects.filter(name_words__isnull=True).exists()  # searchable by part of a name
+    # Every case is kept at home, but the one a consular office abroad still waits to hand over.
+    assert set(Case.objects.exclude(transfers__status="pending").values_list("agency__country", flat=True)) == {
+        "TH",
+        "PH",
+    }
+    handed = {t.status: t for t in Transfer.objects.select_related("case__agency", "from_agency", "to_agency")}
+    assert set(handed) == {"accepted", "pending"}
+    assert {t.from_agency.type for t in handed.values()} == {"ForeignAffairsConsular"}
+    assert handed["accepted"].case.agency == handed["accepted"].to_agency
+    assert handed["pending"].case.agency == handed["pending"].from_agency
+
+    # Returnees answered feedback links; some providers have enough answers to be shown (k = 5).
+    answers = FeedbackAnswer.objects.values("provider", "service_kind").annotate(n=Count("pk"))
+    assert sum(a["n"] for a in answers) > 50 and any(a["n"] >= 5 for a in answers)
+    assert {a["service_kind"] for a in answers} == set(ServiceKind.values)
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+
+    returns = ReturnJourney.objects.all()
+    assert set(returns.values_list("return_type", flat=True)) == set(ReturnType.values)
+    assert {"MY", "SA", "JP", "AE", "HK", "TW"} <= set(returns.values_list("country_from", flat=True))
+
+    exploitation = HistoryEvent.objects.filter(type=HistoryType.EXPLOITATION)
+    industries = set(exploitation.values_list("industry", flat=True))
+    assert {Industry.A, Industry.T, Industry.F, Industry.C, Industry.R} <= industries
+    forms = {form for row in exploitation.values_list("exploitation_types", flat=True) for form in row}
+    assert {Exploitation.FORCED_LABOUR, Exploitation.SEXUAL, Exploitation.FORCED_CRIMINALITY} <= forms
+    assert HistoryEvent.objects.filter(debt_currency__in=["THB", "PHP"]).count() >= cases // 4
+
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert Referral.objects.filter(consent__isnull=True, override_by__role="supervisor").exists()
+    assert Consent.objects.filter(purpose="assistance").count() == cases
+    assert Consent.objects.filter(withdrawn_at__isnull=False).exists()
+    assert Task.objects.filter(done_at__isnull=False).exists()
+    assert Task.objects.filter(done_at__isnull=True, is_follow_up=True).exists()
+    assert audit_verify().ok
+
+    assert f"Demo cases: {cases - len(handed)} added" in out  # and those of the consular office
+    names = {name for r in Returnee.objects.all() for name in (r.given_name, r.family_name) if name}
+    assert not [name for name in names if re.search(rf"\b{re.escape(name)}\b", out)]
+
+    call_command("demo", stdout=io.StringIO())  # once more: nothing is added
+    assert Case.objects.count() == cases
+    assert audit_verify().ok
