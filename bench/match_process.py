@@ -137,8 +137,8 @@ def bare_lp(path: Path) -> dict[str, Any]:
     return {"seconds": seconds, "objective": objective, "status": status, "columns": e + b, "rows": n_rows}
 
 
-def counts_lp(path: Path) -> dict[str, Any]:
-    """The same relaxation on per-option counts, over all pairs (the engine's formulation, no pruning)."""
+def engine_model(path: Path, *, integral: bool) -> Any:
+    """The cohort file's model over every pair, as the engine writes it (per-option counts, no pruning)."""
     cohort = read_cohort(path)
     pairs = to_pairs(cohort.scores)
     side = side_constraints(
@@ -149,7 +149,12 @@ def counts_lp(path: Path) -> dict[str, Any]:
         budget=cohort.budget,
         cost=cohort.cost,
     )
-    model = build_model(pairs, check_capacity(cohort.capacity, pairs.n_options), side, integral=False)
+    return build_model(pairs, check_capacity(cohort.capacity, pairs.n_options), side, integral=integral)
+
+
+def counts_lp(path: Path) -> dict[str, Any]:
+    """The same relaxation on per-option counts, over all pairs (the engine's formulation, no pruning)."""
+    model = engine_model(path, integral=False)
     seconds, objective, status = _run(new_highs(), model.lp)
     return {"seconds": seconds, "objective": objective, "status": status}
 
@@ -158,17 +163,7 @@ def all_pairs_mip(path: Path, gap: float = 1e-5, time_limit: float = 3600.0) -> 
     """The MIP itself over every pair, no pruning (the engine's formulation, y_j binary), solved to a
     relative gap of `gap`: its dual bound caps every allocation of the instance, so it shows how close
     to the best possible the engine's answer is, and what share of the LP any allocation can reach."""
-    cohort = read_cohort(path)
-    pairs = to_pairs(cohort.scores)
-    side = side_constraints(
-        pairs.n_people,
-        pairs.n_options,
-        group=cohort.members(cohort.share_group) if cohort.share_group else None,
-        group_share=cohort.group_share,
-        budget=cohort.budget,
-        cost=cohort.cost,
-    )
-    model = build_model(pairs, check_capacity(cohort.capacity, pairs.n_options), side, integral=True)
+    model = engine_model(path, integral=True)
     h = model.solver(time_limit, gap)
     h.setOptionValue("presolve", "on")  # here only the proof counts, not the time to the first answer
     started = time.perf_counter()
