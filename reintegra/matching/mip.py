@@ -114,6 +114,7 @@ def build_model(
     integral: bool,
     counted_pairs: BoolArray | None = None,
     min_counted: int = 0,
+    active: BoolArray | None = None,
 ) -> _Model:
     """The MIP (or its LP relaxation) from sparse arrays, one block of constraints at a time. With
     `counted_pairs` (a flag per pair) and `min_counted` > 0, the last row requires that many counted pairs."""
@@ -216,8 +217,12 @@ def build_model(
     lp.num_col_ = n_cols
     lp.num_row_ = next_row
     lp.col_cost_ = np.concatenate([pairs.score, np.zeros(n_cols - e)])
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.concatenate([np.ones(e), cap.astype(np.float64), cap[band].astype(np.float64), np.ones(b)])
+    col_lower = np.zeros(n_cols)
+    col_upper = np.concatenate([np.ones(e), cap.astype(np.float64), cap[band].astype(np.float64), np.ones(b)])
+    if active is not None and b:  # the band's activation fixed: y_j is 1 exactly for the active options
+        col_lower[col_y] = col_upper[col_y] = active[band]
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
     lp.row_lower_ = np.concatenate(lower)
     lp.row_upper_ = np.concatenate(upper)
     lp.sense_ = highspy.ObjSense.kMaximize
@@ -273,6 +278,7 @@ def _relaxation(
     time_limit: float | None,
     counted: BoolArray | None = None,
     min_counted: int = 0,
+    active: BoolArray | None = None,
 ) -> _Relaxation:
     """The LP relaxation by column generation: solve on the pairs in `start`, price all pairs with the
     duals (vectorised), add each person's best pairs with positive reduced cost, repeat.
@@ -290,6 +296,7 @@ def _relaxation(
         integral=False,
         counted_pairs=counted[in_lp] if counting and counted is not None else None,
         min_counted=min_counted,
+        active=active,
     )
     h = model.solver(time_limit, 0.0)
     count_row = model.lp.num_row_ - 1  # the last row, when counting
@@ -370,6 +377,12 @@ def allocate_mip(
     whose reduced cost is within MIP_REDUCED_COST of zero. A pair left out costs any allocation using
     it at least that much against the LP bound, so `mip_bound` = max(the MIP's own bound, lp_bound − that)
     is a valid bound for the full problem, and objective / lp_bound what the report states.
+
+    With a band, the relaxation's prices come from a fractional activation y_j and can leave out pairs
+    the best allocation needs (a 1,000 × 20 lost 0.6 %: docs/benchmarks.md, (g)). So the LP is solved
+    once more with y_j fixed to the activation the MIP found, the pairs within MIP_REDUCED_COST under
+    those prices join the kept ones, and the MIP is solved again with that activation, from the
+    allocation found: the answer is never worse, and no pair that pays under its activation is left out.
     """
     started = time.perf_counter()
     pairs = to_pairs(scores)
@@ -401,45 +414,62 @@ def allocate_mip(
         start = np.ones(pairs.size, dtype=bool)
     relaxation = _relaxation(pairs, cap, side, start, time_limit, flagged, min_counted)
     keep = relaxation.reduced_cost >= -MIP_REDUCED_COST if generate else np.ones(pairs.size, dtype=bool)
-    while True:
-        left_out = relaxation.reduced_cost[~keep]
-        model = build_model(
-            _subset(pairs, keep),
-            cap,
-            side,
-            integral=True,
-            counted_pairs=flagged[keep] if min_counted > 0 else None,
-            min_counted=min_counted,
-        )
-        h = model.solver(
-            None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0), mip_rel_gap
-        )
-        h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible and min_counted > 0 and not keep.all():
-            keep = np.ones(pairs.size, dtype=bool)  # the counted row may need pairs left out: once, with all
-            continue
-        break
-    if status == highspy.HighsModelStatus.kInfeasible:
+
+    def time_left() -> float | None:
+        return None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
+
+    solved = _mip_on(pairs, keep, cap, side, flagged, min_counted, time_left(), mip_rel_gap)
+    if solved.status == highspy.HighsModelStatus.kInfeasible and min_counted > 0 and not keep.all():
+        keep = np.ones(pairs.size, dtype=bool)  # the counted row may need pairs left out: once, with all
+        solved = _mip_on(pairs, keep, cap, side, flagged, min_counted, time_left(), mip_rel_gap)
+    if solved.status == highspy.HighsModelStatus.kInfeasible:
         raise diagnose(pairs, cap, side)
-    values = np.asarray(h.getSolution().col_value)
-    if values.size != model.lp.num_col_ or not np.isfinite(h.getInfo().objective_function_value):
-        raise SolverError(f"the MIP found no allocation ({h.modelStatusToString(status)})")
-    kept = np.flatnonzero(keep)
-    chosen = kept[np.flatnonzero(values[: model.n_pairs] > 0.5)]
+    # The bound for all pairs: no allocation on the kept pairs beats this MIP's bound (y_j free), and one
+    # that uses a pair left out loses at least its reduced cost against the LP bound.
+    left_out = relaxation.reduced_cost[~keep]
+    info = solved.highs.getInfo()
+    mip_bound = float(info.mip_dual_bound)
+    if left_out.size:
+        mip_bound = max(mip_bound, relaxation.bound + float(left_out.max()))
+    mip_bound = min(mip_bound, relaxation.bound)
+    first, first_kept = solved, int(keep.sum())
+    if generate and solved.model.band.size and solved.status == highspy.HighsModelStatus.kOptimal:
+        # The relaxation's prices come from a fractional activation of the band (y_j): they can mislead
+        # the pruning (docs/benchmarks.md, (g): 0.6 % lost on a 1,000 × 20). Priced again with the
+        # activation the allocation found, the pairs that pay under it join the kept ones, and the MIP is
+        # solved once more from that allocation: it can only improve.
+        band = solved.model.band
+        active = np.zeros(pairs.n_options, dtype=bool)  # y_j, the model's last columns
+        active[band] = solved.values[solved.values.size - band.size :] > 0.5
+        chosen_pairs = np.zeros(pairs.size, dtype=bool)
+        chosen_pairs[solved.chosen] = True
+        priced = _relaxation(pairs, cap, side, keep | chosen_pairs, time_left(), flagged, min_counted, active=active)
+        more = (priced.reduced_cost >= -MIP_REDUCED_COST) & ~keep
+        if more.any():
+            wider = keep | more
+            again = _mip_on(
+                pairs,
+                wider,
+                cap,
+                side,
+                flagged,
+                min_counted,
+                time_left(),
+                mip_rel_gap,
+                start=chosen_pairs,
+                active=active,
+            )
+            if again.status == highspy.HighsModelStatus.kOptimal and again.objective >= solved.objective:
+                keep, solved = wider, again
+    status, chosen = solved.status, solved.chosen
     assignment = np.full(pairs.n_people, -1, dtype=np.int64)
     assignment[pairs.person[chosen]] = pairs.option[chosen]
     found = violations(assignment, pairs, cap, side)
     if found:
         raise SolverError(f"the MIP solution breaks {found[0]}")
-    info = h.getInfo()
-    mip_bound = float(info.mip_dual_bound)
-    if left_out.size:
-        mip_bound = max(mip_bound, relaxation.bound + float(left_out.max()))
-    mip_bound = min(mip_bound, relaxation.bound)
-    objective = float(pairs.score[chosen].sum())
+    objective = solved.objective
     if status != highspy.HighsModelStatus.kOptimal:
-        outcome = h.modelStatusToString(status)  # e.g. "Time limit reached", with the best allocation found
+        outcome = solved.highs.modelStatusToString(status)  # e.g. "Time limit reached", with the best allocation found
     elif mip_bound - objective <= mip_rel_gap * max(abs(objective), 1.0) + 1e-9:
         outcome = "optimal"  # within mip_rel_gap of the best allocation over all pairs
     else:
@@ -455,13 +485,72 @@ def allocate_mip(
         arcs=int(keep.sum()),
         extra={
             "mip_gap": float(info.mip_gap),
-            # No allocation on the kept pairs does better: what is left between it and lp_bound is the
-            # LP's integrality gap (fractional people at the side rows) or the pairs left out.
+            # No allocation on the pairs first kept does better: what is left between it and lp_bound is
+            # the LP's integrality gap (fractional people at the side rows) or the pairs left out.
             "kept_mip_bound": float(info.mip_dual_bound),
             "nodes": int(info.mip_node_count),
+            # Pairs added when priced under the activation found (0: none, or no band), and whether the
+            # MIP solved again with them and that activation found a better allocation.
+            "repriced_pairs": int(keep.sum()) - first_kept,
+            "repriced_gain": objective - first.objective,
             "lp_columns": int(relaxation.in_lp.sum()),
         },
     )
+
+
+@dataclass
+class _Solved:
+    highs: highspy.Highs
+    model: _Model
+    status: highspy.HighsModelStatus
+    values: FloatArray  # the model's columns (empty when infeasible)
+    chosen: IntArray  # the pairs (indices into all pairs) in the allocation
+    objective: float
+
+
+def _mip_on(
+    pairs: Pairs,
+    keep: BoolArray,
+    cap: IntArray,
+    side: SideConstraints,
+    flagged: BoolArray,
+    min_counted: int,
+    time_limit: float | None,
+    gap: float,
+    start: BoolArray | None = None,
+    active: BoolArray | None = None,
+) -> _Solved:
+    """The MIP on the kept pairs, from the allocation `start` (chosen pairs, all among the kept) if given,
+    with the band's activation fixed if `active` is given."""
+    subset = _subset(pairs, keep)
+    model = build_model(
+        subset,
+        cap,
+        side,
+        integral=True,
+        counted_pairs=flagged[keep] if min_counted > 0 else None,
+        min_counted=min_counted,
+        active=active,
+    )
+    h = model.solver(time_limit, gap)
+    if start is not None:
+        x = start[keep].astype(np.float64)
+        n = np.bincount(subset.option, weights=x, minlength=pairs.n_options)
+        band = model.band
+        in_group = side.group[subset.person] if side.group is not None else np.zeros(subset.size, dtype=bool)
+        g = np.bincount(subset.option, weights=x * in_group, minlength=pairs.n_options)[band]
+        a = max(side.share.min_assigned, 1) if side.share is not None else 1
+        y = (n[band] >= a).astype(np.float64)
+        h.setSolution(model.lp.num_col_, np.arange(model.lp.num_col_, dtype=np.int32), np.concatenate([x, n, g, y]))
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return _Solved(h, model, status, np.zeros(0), np.zeros(0, dtype=np.int64), -math.inf)
+    values = np.asarray(h.getSolution().col_value)
+    if values.size != model.lp.num_col_ or not np.isfinite(h.getInfo().objective_function_value):
+        raise SolverError(f"the MIP found no allocation ({h.modelStatusToString(status)})")
+    chosen = np.flatnonzero(keep)[np.flatnonzero(values[: model.n_pairs] > 0.5)]
+    return _Solved(h, model, status, values, chosen, float(pairs.score[chosen].sum()))
 
 
 def _max_assignable(pairs: Pairs, cap: IntArray) -> int:
