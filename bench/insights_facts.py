@@ -113,6 +113,8 @@ def fill(cases: int) -> None:
     """Replaces the summary rows with `cases` synthetic people (PostgreSQL only)."""
     from django.db import connection, transaction
 
+    from reintegra.insights.facts import mark_firsts
+
     if connection.vendor != "postgresql":
         raise SystemExit("--facts-only fills PostgreSQL (generate_series); give --database postgres://…")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -121,6 +123,7 @@ def fill(cases: int) -> None:
             if statement.startswith("ANALYZE"):
                 continue
             cursor.execute(statement.replace("%(cases)s", str(int(cases))))
+        mark_firsts()  # each person's first row per group, as insights rebuild marks them
     with connection.cursor() as cursor:
         for statement in SQL:
             if statement.startswith("ANALYZE"):

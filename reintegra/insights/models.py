@@ -95,7 +95,18 @@ class OptionFacts(Dimensions):
         abstract = True
 
 
-class OutcomeFacts(OptionFacts):
+class Firsts(models.Model):
+    """`firsts`: bits marking the row as its case's first in each group a dashboard counts people by
+    (insights/facts.py, FIRST_OF): counting the marked rows counts each person once, as COUNT(DISTINCT
+    case) would, without its sort of every row (docs/benchmarks.md)."""
+
+    firsts = models.PositiveSmallIntegerField(default=0, db_default=0)
+
+    class Meta:
+        abstract = True
+
+
+class OutcomeFacts(OptionFacts, Firsts):
     """A follow-up done (its work recorded) of an option."""
 
     follow_up = models.OneToOneField(
@@ -117,7 +128,7 @@ class OutcomeFacts(OptionFacts):
         return f"facts of follow-up {self.pk}"
 
 
-class EnrolmentFacts(OptionFacts):
+class EnrolmentFacts(OptionFacts, Firsts):
     """An option started and ended: completed, placed in work, or left before its end."""
 
     enrolment = models.OneToOneField(
@@ -132,7 +143,7 @@ class EnrolmentFacts(OptionFacts):
         return f"facts of enrolment {self.pk}"
 
 
-class AssessmentFacts(Dimensions):
+class AssessmentFacts(Dimensions, Firsts):
     """A sustainability assessment done, of a returned case: its scores and the band of the time
     since return it falls in (insights/facts.py, SINCE_RETURN)."""
 

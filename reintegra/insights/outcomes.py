@@ -29,7 +29,7 @@ from reintegra.livelihoods.models import OpportunityKind
 from reintegra.network.models import Agency
 
 from .cubes import Cell, Figure, Row, Slice, Table, count_cell, count_cube, min_cell, share_cell
-from .facts import fact_category
+from .facts import INCOME_FIRST, WORK_FIRST, fact_category
 from .filters import Filters
 from .models import AssessmentFacts, EnrolmentFacts, OutcomeFacts
 
@@ -114,6 +114,16 @@ def _provider_names(values: Iterable[str]) -> dict[str, str]:
 # --- Work and income after an option ---------------------------------------------------------------
 
 
+def _each_person_once(rows: QuerySet[Any], filters: Filters, bit: int, *, period_on_rows: bool) -> dict[str, Any]:
+    """count_cube's arguments to count each person once per group: the rows marked as their case's
+    first in the group (insights/facts.FIRST_OF), counted plainly; or, when the period is set on the
+    rows' own date (an option's end: a case's first row may fall outside it), the distinct cases."""
+    if period_on_rows and (filters.since or filters.until):
+        return {"queryset": rows, "distinct": "case"}
+    marked = rows.alias(first_=F("firsts").bitand(bit)).filter(first_=bit)
+    return {"queryset": marked, "distinct": None}
+
+
 def _followed_up(filters: Filters) -> QuerySet[OutcomeFacts]:
     """The follow-ups done (their work recorded), of options that ended in the period."""
     return OutcomeFacts.objects.filter(filters.period("ended_on"))
@@ -122,11 +132,10 @@ def _followed_up(filters: Filters) -> QuerySet[OutcomeFacts]:
 def _work_cube(filters: Filters, by: str) -> Slice:
     working = Case(When(working=True, then=Value(YES)), default=Value(NO), output_field=CharField())
     return count_cube(
-        _followed_up(filters),
+        **_each_person_once(_followed_up(filters), filters, WORK_FIRST[by], period_on_rows=True),
         filters=filters,
         case_path="",
         dims={by: _breakdown_expression(by), "months": F("months"), "work": working},
-        distinct="case",
         categories=fact_category,
     )
 
@@ -185,11 +194,10 @@ def income(filters: Filters, *, by: str) -> Figure:
     earning = _followed_up(filters).filter(monthly_income__gt=0).exclude(currency="")
     expression = _breakdown_expression(by)
     data = count_cube(
-        earning,
+        **_each_person_once(earning, filters, INCOME_FIRST[by], period_on_rows=True),
         filters=filters,
         case_path="",
         dims={by: expression, "currency": F("currency"), "months": F("months")},
-        distinct="case",
         categories=fact_category,
     )
     histograms = _income_histograms(earning, filters, expression)
@@ -308,11 +316,10 @@ def dropout(filters: Filters) -> Figure:
     ended = EnrolmentFacts.objects.filter(filters.period("ended_on"))
     left = Case(When(left=True, then=Value(YES)), default=Value(NO), output_field=CharField())
     data = count_cube(
-        ended,
+        **_each_person_once(ended, filters, 1, period_on_rows=True),
         filters=filters,
         case_path="",
         dims={"kind": F("kind"), "stipend": _stipend_expression(), "left": left},
-        distinct="case",
         categories=fact_category,
     )
     columns = [
@@ -378,8 +385,12 @@ def sustainability(filters: Filters) -> Figure:
     """The mean score of each dimension of the index (0 to 1), by time since return."""
     assessed = AssessmentFacts.objects.filter(filters.period("returned_on"))
     band = F("since")
-    data = count_cube(
-        assessed, filters=filters, case_path="", dims={"since": band}, distinct="case", categories=fact_category
+    data = count_cube(  # the period is on the case's return: each case's first row in a band is within it or not
+        **_each_person_once(assessed, filters, 1, period_on_rows=False),
+        filters=filters,
+        case_path="",
+        dims={"since": band},
+        categories=fact_category,
     )
     categories = {f"f_{name}": fact_category(name) for name in filters.chosen}
     means: dict[str, dict[str, float | None]] = {}

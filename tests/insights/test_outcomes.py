@@ -261,6 +261,20 @@ def test_sustainability_gives_the_mean_of_each_dimension_by_time_since_return(se
     assert table["12 months or more"] == ["0", "–", "–", "–", "–"]
 
 
+def test_a_person_assessed_twice_in_one_band_counts_once(settings, users):
+    """Returned on 10 March; assessed two days after and again on 20 April: both under 3 months. The
+    people are counted once each (the first row of each case in its band); the means take every
+    assessment."""
+    settings.INSIGHTS_MIN_CELL = 2
+    a, b = returned(users["alice"]), returned(users["alice"])
+    for case in (a, b):
+        assessed(case, "baseline", datetime.date(2026, 3, 12), 0.2, 0.2, 0.2)
+        assessed(case, "m3", APRIL_20, 0.4, 0.4, 0.4)
+    for filters in (Filters(), Filters(since=datetime.date(2026, 3, 1), until=datetime.date(2026, 3, 31))):
+        table = table_of(figure("outcomes-sustainability", filters))
+        assert table["Under 3 months"] == ["2", "0.30", "0.30", "0.30", "0.30"]
+
+
 def test_sustainability_counts_by_date_of_return(settings, users):
     settings.INSIGHTS_MIN_CELL = 2
     for case in (returned(users["alice"]), returned(users["alice"])):
@@ -438,15 +452,45 @@ def test_no_name_or_case_code_reaches_the_page(settings, users, completers):
     assert "Person " not in page
 
 
-@pytest.mark.parametrize("chosen", [{}, {"gender": "Feminine"}], ids=["no filter", "a filter"])
-def test_a_person_followed_up_on_two_options_of_one_kind_counts_once_in_its_row(settings, users, options, chosen):
-    """Without filters the cube counts people with COUNT(DISTINCT); with filters set, as distinct rows
-    (insights/cubes._count_distinct): the same people either way."""
-    settings.INSIGHTS_MIN_CELL = 2
+WAYS_OF_COUNTING = {
+    # Each case's first row in the group, marked by insights/facts.mark_firsts, counted plainly.
+    "no filter": Filters(),
+    "a filter": Filters(chosen={"gender": "Feminine"}),
+    # A period on the options' end: COUNT(DISTINCT case) (a case's first row may fall outside it).
+    "a period": Filters(since=MAY_1, until=MAY_10),
+    "a period and a filter": Filters(since=MAY_1, until=MAY_10, chosen={"gender": "Feminine"}),
+}
+
+
+@pytest.fixture
+def twice_each(users, options):
+    """Two women, each followed up at 1 month on two paid options of one kind (both ended in May), in
+    work and earning THB both times; both options ended, one of them left early."""
     alice = users["alice"]
     for income in (9000, 11000):
         case = returned(alice, gender="Feminine")
         for option_ended in (MAY_1, MAY_1 + datetime.timedelta(days=1)):
             followed_up(on_option(alice, case, options.paid, ended_on=option_ended), 1, "employed", income)
-    table = table_of(figure("outcomes-work-by-kind", Filters(chosen=chosen)))
-    assert table["Paid on-the-job training or apprenticeship"][:2] == ["2", "100%"]  # two people, four follow-ups
+    return alice
+
+
+@pytest.mark.parametrize("filters", WAYS_OF_COUNTING.values(), ids=WAYS_OF_COUNTING.keys())
+def test_a_person_followed_up_on_two_options_of_one_kind_counts_once_in_its_row(settings, twice_each, filters):
+    settings.INSIGHTS_MIN_CELL = 2
+    kind = "Paid on-the-job training or apprenticeship"
+    for by in ("kind", "stipend"):
+        table = table_of(figure(f"outcomes-work-by-{by}", filters))
+        row = kind if by == "kind" else "With a stipend or wage"
+        assert table[row][:2] == ["2", "100%"]  # two people, four follow-ups
+    earning = table_of(figure("outcomes-income-by-kind", filters))
+    assert earning[f"{kind}, THB"][:2] == ["2", "10,000"]  # the median of the four incomes
+    assert table_of(figure("outcomes-dropout", filters))[kind][:2] == ["2", "0%"]
+
+
+def test_a_person_still_counts_once_when_the_row_that_counted_them_is_deleted(settings, twice_each):
+    """The marks are the case's: deleting a follow-up works the case's rows out again, marks included."""
+    settings.INSIGHTS_MIN_CELL = 2
+    for case in Case.objects.all():
+        IncomeFollowUp.objects.filter(enrolment__case=case).order_by("pk").first().delete()
+    table = table_of(figure("outcomes-work-by-kind"))
+    assert table["Paid on-the-job training or apprenticeship"][:2] == ["2", "100%"]
