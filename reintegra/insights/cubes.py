@@ -82,6 +82,35 @@ def count_cube(
     return _slice(counts, dims=list(dims), filters=filters)
 
 
+def count_cubes(
+    queryset: QuerySet[Any],
+    *,
+    filters: Filters,
+    columns: dict[str, Combinable | str],
+    cubes: dict[str, tuple[Sequence[str], Combinable]],
+    categories: Callable[[str], Combinable],
+) -> dict[str, Slice]:
+    """Several cubes from one grouped query over a summary table: its rows grouped by every column any
+    cube breaks down by (and the reader's filters), each cube counting the rows that meet its condition,
+    then added up over the columns it does not break down by. Exact where each row a cube counts is a
+    person counted once in that cube's groups: the rows marked as their case's first in them
+    (insights/facts.FIRST_OF), which add up across the other columns."""
+    chosen = list(filters.chosen)
+    annotations: dict[str, Any] = {f"d_{name}": expr for name, expr in columns.items()}
+    annotations |= {f"f_{name}": categories(name) for name in chosen}
+    counted = {f"n_{key}": Count("pk", filter=condition) for key, (_dims, condition) in cubes.items()}
+    grouped = (
+        queryset.filter(filters.scope("")).annotate(**annotations).values(*annotations).annotate(**counted).order_by()
+    )
+    counts: dict[str, Counter[Key]] = {key: Counter() for key in cubes}
+    for row in grouped:
+        fixed = tuple(_key(row[f"f_{name}"]) for name in chosen)
+        for key, (dims, _condition) in cubes.items():
+            if row[f"n_{key}"]:
+                counts[key][tuple(_key(row[f"d_{dim}"]) for dim in dims) + fixed] += row[f"n_{key}"]
+    return {key: _slice(counts[key], dims=list(dims), filters=filters) for key, (dims, _condition) in cubes.items()}
+
+
 def _count_distinct(queryset: QuerySet[Any], annotations: dict[str, Any], distinct: str) -> list[tuple[Any, ...]]:
     """The distinct values of `distinct` per group of `annotations`, counted as the groups' distinct
     rows: `COUNT(*)` over `SELECT DISTINCT columns, value` (two hash aggregates) rather than

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Avg, Case, CharField, Count, F, QuerySet, Value, When
 from django.db.models.expressions import Combinable
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext as _
 
 from reintegra.lib import charts
@@ -28,7 +29,7 @@ from reintegra.livelihoods.choices import FOLLOW_UP_MONTHS
 from reintegra.livelihoods.models import OpportunityKind
 from reintegra.network.models import Agency
 
-from .cubes import Cell, Figure, Row, Slice, Table, count_cell, count_cube, min_cell, share_cell
+from .cubes import Cell, Figure, Row, Slice, Table, count_cell, count_cube, count_cubes, min_cell, share_cell
 from .facts import INCOME_FIRST, WORK_FIRST, fact_category
 from .filters import Filters
 from .models import AssessmentFacts, EnrolmentFacts, OutcomeFacts
@@ -129,24 +130,57 @@ def _followed_up(filters: Filters) -> QuerySet[OutcomeFacts]:
     return OutcomeFacts.objects.filter(filters.period("ended_on"))
 
 
-def _work_cube(filters: Filters, by: str) -> Slice:
-    working = Case(When(working=True, then=Value(YES)), default=Value(NO), output_field=CharField())
-    return count_cube(
-        **_each_person_once(_followed_up(filters), filters, WORK_FIRST[by], period_on_rows=True),
+BREAKDOWNS = ("kind", "provider", "stipend")
+
+
+def _cubes_by_breakdown(
+    rows: QuerySet[OutcomeFacts], filters: Filters, dims: dict[str, Combinable], firsts: dict[str, int]
+) -> dict[str, Slice]:
+    """A cube per breakdown (kind, provider, stipend), each by the breakdown and `dims`, people counted
+    once per group: all three from one scan of the rows, each counting the rows marked as their case's
+    first in its groups (`firsts`); or, with a period on the options' end, a COUNT(DISTINCT case) each."""
+    if filters.since or filters.until:
+        return {
+            by: count_cube(
+                **_each_person_once(rows, filters, firsts[by], period_on_rows=True),
+                filters=filters,
+                case_path="",
+                dims={by: _breakdown_expression(by), **dims},
+                categories=fact_category,
+            )
+            for by in BREAKDOWNS
+        }
+    return count_cubes(
+        rows,
         filters=filters,
-        case_path="",
-        dims={by: _breakdown_expression(by), "months": F("months"), "work": working},
+        columns={**{by: _breakdown_expression(by) for by in BREAKDOWNS}, **dims},
+        cubes={by: ((by, *dims), Exact(F("firsts").bitand(firsts[by]), firsts[by])) for by in BREAKDOWNS},
         categories=fact_category,
     )
+
+
+def _work_cubes(filters: Filters) -> dict[str, Slice]:
+    working = Case(When(working=True, then=Value(YES)), default=Value(NO), output_field=CharField())
+    return _cubes_by_breakdown(_followed_up(filters), filters, {"months": F("months"), "work": working}, WORK_FIRST)
+
+
+def _earning(filters: Filters) -> QuerySet[OutcomeFacts]:
+    """The follow-ups of those earning, with the currency of their income (facts.EARNING_ROWS)."""
+    return _followed_up(filters).filter(monthly_income__gt=0).exclude(currency="")
+
+
+def _income_cubes(filters: Filters) -> dict[str, Slice]:
+    dims: dict[str, Combinable] = {"currency": F("currency"), "months": F("months")}
+    return _cubes_by_breakdown(_earning(filters), filters, dims, INCOME_FIRST)
 
 
 def _breakdown_expression(by: str) -> Combinable:
     return _breakdowns({})[by].expression()
 
 
-def work(filters: Filters, *, by: str) -> Figure:
-    """The share of people in paid work (or running their own business) at each follow-up."""
-    data = _work_cube(filters, by)
+def work(filters: Filters, *, by: str, data: Slice) -> Figure:
+    """The share of people in paid work (or running their own business) at each follow-up (`data`:
+    its cube from _work_cubes)."""
     values = data.values(by)
     breakdown = _breakdowns(_provider_names(values) if by == "provider" else {})[by]
     columns: list[str] = []
@@ -189,18 +223,10 @@ def work(filters: Filters, *, by: str) -> Figure:
     )
 
 
-def income(filters: Filters, *, by: str) -> Figure:
-    """The median monthly income of those earning at each follow-up, per currency."""
-    earning = _followed_up(filters).filter(monthly_income__gt=0).exclude(currency="")
-    expression = _breakdown_expression(by)
-    data = count_cube(
-        **_each_person_once(earning, filters, INCOME_FIRST[by], period_on_rows=True),
-        filters=filters,
-        case_path="",
-        dims={by: expression, "currency": F("currency"), "months": F("months")},
-        categories=fact_category,
-    )
-    histograms = _income_histograms(earning, filters, expression)
+def income(filters: Filters, *, by: str, data: Slice) -> Figure:
+    """The median monthly income of those earning at each follow-up, per currency (`data`: its cube
+    from _income_cubes)."""
+    histograms = _income_histograms(_earning(filters), filters, _breakdown_expression(by))
     values = data.values(by)
     breakdown = _breakdowns(_provider_names(values) if by == "provider" else {})[by]
     columns: list[str] = []
@@ -444,13 +470,10 @@ def _text(value: Any) -> str:
 
 
 def figures(filters: Filters) -> list[Figure]:
+    working, earning = _work_cubes(filters), _income_cubes(filters)
     return [
-        work(filters, by="kind"),
-        work(filters, by="provider"),
-        work(filters, by="stipend"),
-        income(filters, by="kind"),
-        income(filters, by="provider"),
-        income(filters, by="stipend"),
+        *(work(filters, by=by, data=working[by]) for by in BREAKDOWNS),
+        *(income(filters, by=by, data=earning[by]) for by in BREAKDOWNS),
         sustainability(filters),
         dropout(filters),
     ]
