@@ -20,6 +20,7 @@ each pair's column to two or three entries, as in the flow.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -447,29 +448,35 @@ def allocate_mip(
         more = (priced.reduced_cost >= -MIP_REDUCED_COST) & ~keep
         if more.any():
             wider = keep | more
-            again = _mip_on(
-                pairs,
-                wider,
-                cap,
-                side,
-                flagged,
-                min_counted,
-                time_left(),
-                mip_rel_gap,
-                start=chosen_pairs,
-                active=active,
-            )
-            if again.status == highspy.HighsModelStatus.kOptimal and again.objective >= solved.objective:
-                keep, solved = wider, again
-    status, chosen = solved.status, solved.chosen
-    assignment = np.full(pairs.n_people, -1, dtype=np.int64)
-    assignment[pairs.person[chosen]] = pairs.option[chosen]
+            # An improvement step: it may take as long as everything before it, no longer (a second MIP on
+            # small options can be hard, and the first answer stands).
+            spent = time.perf_counter() - started
+            limit = max(1.0, spent) if time_limit is None else min(max(1.0, spent), time_left() or 1.0)
+            with contextlib.suppress(SolverError):  # no allocation from it: the first stands
+                again = _mip_on(
+                    pairs,
+                    wider,
+                    cap,
+                    side,
+                    flagged,
+                    min_counted,
+                    limit,
+                    mip_rel_gap,
+                    start=chosen_pairs,
+                    active=active,
+                )
+                if again.objective > solved.objective and not violations(
+                    _assignment(again.chosen, pairs), pairs, cap, side
+                ):
+                    keep, solved = wider, again
+    status = first.status  # the second step only improves on an answer found optimal on its pairs
+    assignment = _assignment(solved.chosen, pairs)
     found = violations(assignment, pairs, cap, side)
     if found:
         raise SolverError(f"the MIP solution breaks {found[0]}")
     objective = solved.objective
     if status != highspy.HighsModelStatus.kOptimal:
-        outcome = solved.highs.modelStatusToString(status)  # e.g. "Time limit reached", with the best allocation found
+        outcome = first.highs.modelStatusToString(status)  # e.g. "Time limit reached", with the best allocation found
     elif mip_bound - objective <= mip_rel_gap * max(abs(objective), 1.0) + 1e-9:
         outcome = "optimal"  # within mip_rel_gap of the best allocation over all pairs
     else:
@@ -496,6 +503,12 @@ def allocate_mip(
             "lp_columns": int(relaxation.in_lp.sum()),
         },
     )
+
+
+def _assignment(chosen: IntArray, pairs: Pairs) -> IntArray:
+    assignment = np.full(pairs.n_people, -1, dtype=np.int64)
+    assignment[pairs.person[chosen]] = pairs.option[chosen]
+    return assignment
 
 
 @dataclass
