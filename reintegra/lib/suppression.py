@@ -72,15 +72,21 @@ def protect(
     with fewer filters first)."""
     dims = tuple(dims)
     inner = dict(counts.items() if isinstance(counts, Mapping) else counts)
-    cells: dict[Key, int] = defaultdict(int)
+    cells: dict[Key, int] = {}
     for key, n in inner.items():
         if len(key) != len(dims):
             raise ValueError(f"A cell of {len(dims)} dimensions has the key {key!r}.")
-        if n <= 0:
-            continue
-        for mask in itertools.product((False, True), repeat=len(dims)):
-            cells[tuple(ALL if m else v for v, m in zip(key, mask, strict=True))] += n
-    result = Protected(dims=dims, k=k, cells=dict(cells))
+        if n > 0:
+            cells[key] = n
+    # The margins, one dimension at a time: each cell so far adds to its margin along the axis (no
+    # cell has ALL there yet, so the margins are new keys). As many steps per cell as dimensions, where
+    # adding each inner cell to its 2^d margins made most of a large cube's cost.
+    for axis in range(len(dims)):
+        margins: dict[Key, int] = defaultdict(int)
+        for key, n in cells.items():
+            margins[key[:axis] + (ALL,) + key[axis + 1 :]] += n
+        cells.update(margins)
+    result = Protected(dims=dims, k=k, cells=cells)
     fixed = {key: state for key in result.cells if (state := settled(key) if settled else None) is not None}
     result.hidden = {key for key, n in result.cells.items() if fixed.get(key, 0 < n < k)}
     if not result.hidden:
