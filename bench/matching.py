@@ -621,6 +621,10 @@ def main() -> None:
         action="store_true",
         help="run only the cases of issue 17 (choice rules, stable, every mode) and keep the others' recorded figures",
     )
+    parser.add_argument(
+        "--cases",
+        help="run only these cases (comma-separated names) and keep the others' recorded figures",
+    )
     args = parser.parse_args()
     if args.case:
         print(json.dumps(CASES[args.case]()))
@@ -628,10 +632,13 @@ def main() -> None:
     results = {}
     names = list(CASES)
     measured_on = machine()
-    if args.only_new:  # the other cases keep their figures and the date and machine they were measured on
+    if args.only_new or args.cases:  # the other cases keep their figures and the date and machine they were measured on
         recorded = json.loads((RESULTS / "matching.json").read_text())
         results, measured_on = recorded["results"], recorded["machine"]
-        names = list(NEW_CASES)
+        names = list(NEW_CASES) if args.only_new else args.cases.split(",")
+        unknown = sorted(set(names) - set(CASES))
+        if unknown:
+            parser.error(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(sorted(CASES))}")
     for name in names:  # one after another: the cases must not compete for the cores
         print(f"{name} …", file=sys.stderr, flush=True)
         results[name] = run_case(name)
