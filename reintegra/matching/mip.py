@@ -438,37 +438,12 @@ def allocate_mip(
         # The relaxation's prices come from a fractional activation of the band (y_j): they can mislead
         # the pruning (docs/benchmarks.md, (g): 0.6 % lost on a 1,000 × 20). Priced again with the
         # activation the allocation found, the pairs that pay under it join the kept ones, and the MIP is
-        # solved once more from that allocation: it can only improve.
-        band = solved.model.band
-        active = np.zeros(pairs.n_options, dtype=bool)  # y_j, the model's last columns
-        active[band] = solved.values[solved.values.size - band.size :] > 0.5
-        chosen_pairs = np.zeros(pairs.size, dtype=bool)
-        chosen_pairs[solved.chosen] = True
-        priced = _relaxation(pairs, cap, side, keep | chosen_pairs, time_left(), flagged, min_counted, active=active)
-        more = (priced.reduced_cost >= -MIP_REDUCED_COST) & ~keep
-        if more.any():
-            wider = keep | more
-            # An improvement step: it may take as long as everything before it, no longer (a second MIP on
-            # small options can be hard, and the first answer stands).
-            spent = time.perf_counter() - started
-            limit = max(1.0, spent) if time_limit is None else min(max(1.0, spent), time_left() or 1.0)
-            with contextlib.suppress(SolverError):  # no allocation from it: the first stands
-                again = _mip_on(
-                    pairs,
-                    wider,
-                    cap,
-                    side,
-                    flagged,
-                    min_counted,
-                    limit,
-                    mip_rel_gap,
-                    start=chosen_pairs,
-                    active=active,
-                )
-                if again.objective > solved.objective and not violations(
-                    _assignment(again.chosen, pairs), pairs, cap, side
-                ):
-                    keep, solved = wider, again
+        # solved once more from that allocation: it can only improve. Should any of it fail (a time
+        # limit, the solver's numerics), the first answer stands.
+        with contextlib.suppress(SolverError, InfeasibleError):
+            keep, solved = _repriced(
+                pairs, cap, side, flagged, min_counted, keep, solved, started, time_limit, mip_rel_gap
+            )
     status = first.status  # the second step only improves on an answer found optimal on its pairs
     assignment = _assignment(solved.chosen, pairs)
     found = violations(assignment, pairs, cap, side)
@@ -503,6 +478,40 @@ def allocate_mip(
             "lp_columns": int(relaxation.in_lp.sum()),
         },
     )
+
+
+def _repriced(
+    pairs: Pairs,
+    cap: IntArray,
+    side: SideConstraints,
+    flagged: BoolArray,
+    min_counted: int,
+    keep: BoolArray,
+    solved: _Solved,
+    started: float,
+    time_limit: float | None,
+    gap: float,
+) -> tuple[BoolArray, _Solved]:
+    """allocate_mip's improvement step: the kept pairs and the allocation, widened and better if it
+    finds better. It may take as long as everything before it, no longer (a second MIP on small
+    options can be hard)."""
+    spent = time.perf_counter() - started
+    limit = max(1.0, spent) if time_limit is None else max(1.0, min(spent, time_limit - spent))
+    band = solved.model.band
+    active = np.zeros(pairs.n_options, dtype=bool)  # y_j, the model's last columns
+    active[band] = solved.values[solved.values.size - band.size :] > 0.5
+    chosen = np.zeros(pairs.size, dtype=bool)
+    chosen[solved.chosen] = True
+    priced = _relaxation(pairs, cap, side, keep | chosen, limit, flagged, min_counted, active=active)
+    more = (priced.reduced_cost >= -MIP_REDUCED_COST) & ~keep
+    if not more.any():
+        return keep, solved
+    wider = keep | more
+    limit = max(1.0, limit - (time.perf_counter() - started - spent))
+    again = _mip_on(pairs, wider, cap, side, flagged, min_counted, limit, gap, start=chosen, active=active)
+    if again.objective > solved.objective and not violations(_assignment(again.chosen, pairs), pairs, cap, side):
+        return wider, again
+    return keep, solved
 
 
 def _assignment(chosen: IntArray, pairs: Pairs) -> IntArray:
