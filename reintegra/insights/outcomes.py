@@ -121,8 +121,12 @@ def _each_person_once(rows: QuerySet[Any], filters: Filters, bit: int, *, period
     rows' own date (an option's end: a case's first row may fall outside it), the distinct cases."""
     if period_on_rows and (filters.since or filters.until):
         return {"queryset": rows, "distinct": "case"}
-    marked = rows.alias(first_=F("firsts").bitand(bit)).filter(first_=bit)
-    return {"queryset": marked, "distinct": None}
+    return {"queryset": rows.filter(_marked(bit)), "distinct": None}
+
+
+def _marked(bit: int) -> Exact:
+    """The rows marked as their case's first in the groups of `bit` (insights/facts.FIRST_OF)."""
+    return Exact(F("firsts").bitand(bit), bit)
 
 
 def _followed_up(filters: Filters) -> QuerySet[OutcomeFacts]:
@@ -142,7 +146,8 @@ def _cubes_by_breakdown(
     if filters.since or filters.until:
         return {
             by: count_cube(
-                **_each_person_once(rows, filters, firsts[by], period_on_rows=True),
+                rows,
+                distinct="case",
                 filters=filters,
                 case_path="",
                 dims={by: _breakdown_expression(by), **dims},
@@ -154,7 +159,7 @@ def _cubes_by_breakdown(
         rows,
         filters=filters,
         columns={**{by: _breakdown_expression(by) for by in BREAKDOWNS}, **dims},
-        cubes={by: ((by, *dims), Exact(F("firsts").bitand(firsts[by]), firsts[by])) for by in BREAKDOWNS},
+        cubes={by: ((by, *dims), _marked(firsts[by])) for by in BREAKDOWNS},
         categories=fact_category,
     )
 

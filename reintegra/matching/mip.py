@@ -561,8 +561,11 @@ def _mip_on(
         band = model.band
         in_group = side.group[subset.person] if side.group is not None else np.zeros(subset.size, dtype=bool)
         g = np.bincount(subset.option, weights=x * in_group, minlength=pairs.n_options)[band]
-        a = max(side.share.min_assigned, 1) if side.share is not None else 1
-        y = (n[band] >= a).astype(np.float64)
+        if active is not None:  # the activation is fixed: the start must have it
+            y = active[band].astype(np.float64)
+        else:
+            a = max(side.share.min_assigned, 1) if side.share is not None else 1
+            y = (n[band] >= a).astype(np.float64)
         h.setSolution(model.lp.num_col_, np.arange(model.lp.num_col_, dtype=np.int32), np.concatenate([x, n, g, y]))
     h.run()
     status = h.getModelStatus()
