@@ -215,7 +215,7 @@ def test_the_copies_are_the_same_for_the_same_seed(loaded, db):
     def drawn(seed: int) -> list[tuple[str, str]]:
         copier = bulk.Copier(templates=loaded.templates, seed=seed)
         copier.codes = set()
-        tables, _events, _indexes = copier.chunk(0, 30)
+        tables = copier.chunk(0, 30).tables
         returnees = next(t for t in tables if t.model is Returnee)
         cases = next(t for t in tables if t.model is Case)
         name = returnees.columns.index("name_index")
@@ -256,3 +256,36 @@ def test_the_copies_are_worked_by_teams_of_the_demos_staff(loaded, db):
     actors = AuditEvent.objects.filter(actor__username__contains="-")
     assert actors.exists()
     assert not actors.exclude(actor_username=F("actor__username")).exists()
+
+
+def _catalogue(tables: list[str]) -> list[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) "
+            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [tables, tables, tables],
+        )
+        return cursor.fetchall()
+
+
+def test_the_indexes_and_constraints_dropped_for_the_load_are_made_again_as_they_were(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes are kept up during the load on SQLite")
+    written = [Case, Returnee, Task, Referral, NameWordIndex, PhoneIndex, AuditEvent]
+    tables = [m._meta.db_table for m in written]
+    before = _catalogue(tables)
+    assert sum(1 for kind, _name, definition in before if kind == "constraint" and "FOREIGN KEY" in definition) > 10
+
+    with bulk._indexes_after(written):
+        during = _catalogue(tables)
+        # Only the primary keys (their indexes and constraints) and the checks of a row's own values stay
+        # while the copies are written.
+        assert all(
+            definition.startswith(("PRIMARY KEY", "CHECK")) or name.endswith("_pkey")
+            for _kind, name, definition in during
+        )
+        assert len(during) < len(before) // 3
+
+    assert _catalogue(tables) == before

@@ -24,19 +24,24 @@ page would list tens of thousands of tasks): above `CASES_PER_TEAM` cases the st
 teams (`teams_make`: the same agencies and roles, through the accounts service, `malee-2`, …), and
 each cycle of copies is worked by one team: every reference to a staff member in its rows (the
 caseworker, a task's assignee, a timeline line's or an audit event's actor, who approved a plan…)
-points to that team's clone. Copies are written in chunks, each in its own transaction with the chain
-head, so an interrupted load leaves fewer cases and a valid chain. The insights facts are rebuilt at
-the end.
+points to that team's clone. Copies are written in chunks, one thread building the next while the
+last is written, each chunk with the chain's head. On PostgreSQL all the copies are one transaction,
+with the tables' indexes and constraints dropped for it and made again at its end (`_indexes_after`):
+an interrupted load leaves the templates alone and a valid chain. Elsewhere each chunk is its own
+transaction. The insights facts are rebuilt at the end.
 """
 
 import datetime
+import hashlib
 import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -45,7 +50,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from reintegra.accounts.audit import GENESIS_HASH, HASHED_FIELDS, event_hash
+from reintegra.accounts.audit import GENESIS_HASH, canonical_json
 from reintegra.accounts.models import AuditChainHead, AuditEvent, User
 from reintegra.accounts.services import user_create
 from reintegra.cases.choices import Gender
@@ -75,6 +80,8 @@ CHUNK_CASES = 2000
 # About this many cases per team of the demo's staff (each of its caseworkers then holds a few hundred).
 CASES_PER_TEAM = 1500
 DRAWS = 40  # at most, for the fields a copy needs
+# The audit events' columns as the copies write them (all but the key).
+EVENT_COLUMNS = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
 def _story_models() -> list[type[models.Model]]:
@@ -212,7 +219,7 @@ def templates_read(mark: dict[str, int]) -> Templates:
     # returnee is the one the case points to.
     owners = _case_of(tables)
     cases = sorted(next(t for t in tables if t.model is Case).by_case)
-    event_columns = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    event_columns = EVENT_COLUMNS
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     labels = {t.label for t in tables}
     rows = _select(
@@ -297,6 +304,12 @@ class Copier:
         self.encrypt_many: Callable[[Sequence[str]], list[str]] = getattr(
             crypto, "encrypt_many", lambda texts: [crypto.encrypt(t) for t in texts]
         )
+        self.event_templates = {
+            case: [_Event.of(event, self.labels, templates.marks) for event in events]
+            for case, events in templates.events.items()
+        }
+        self.actor_json: dict[int, str] = {}
+        self.adapt_moment = connection.ops.adapt_datetimefield_value  # (no query: usable from any thread)
 
     def _people(self) -> dict[int, Person]:
         """The template returnees' plaintext, by the pk of their case."""
@@ -370,10 +383,9 @@ class Copier:
                 new[name] = json.dumps(new[name], ensure_ascii=False, default=str)
         return new
 
-    def chunk(
-        self, first: int, last: int
-    ) -> tuple[dict[Table, list[list[Any]]], list[list[Any]], dict[str, list[list[Any]]]]:
-        """The rows of copies number `first` to `last` - 1 (copy n is of template n mod the templates)."""
+    def chunk(self, first: int, last: int) -> "Chunk":
+        """The rows of copies number `first` to `last` - 1 (copy n is of template n mod the templates).
+        It reads nothing from the database: copies_write builds the next chunk while one is written."""
         size = len(self.t.cases)
         out: dict[Table, list[list[Any]]] = {t: [] for t in self.t.tables}
         texts: list[str] = []
@@ -433,47 +445,113 @@ class Copier:
                     rows.append(row)
         for (row, column), token in zip(holes, self.encrypt_many(texts), strict=True):
             row[column] = token
-        return out, self._events(first, last, codes), index_rows
+        events = self._events(first, last, codes)
+        return Chunk(out, events, index_rows, self.seq, self.last_hash)
 
     def _events(self, first: int, last: int, codes: dict[int, dict[str, str]]) -> list[list[Any]]:
-        """The copies' audit events, in the chain's order, hashed onto its end."""
+        """The copies' audit events, in the chain's order, hashed onto its end. An event's hash is of the
+        canonical JSON of its fields (accounts/audit.event_hash), a list: it is joined here from each
+        field's JSON, those a copy keeps written once per template event (`_Event`)."""
         size = len(self.t.cases)
         at = timezone.now()
-        stored_at = connection.ops.adapt_datetimefield_value(at)
-        columns = self.t.event_columns
+        stored_at = self.adapt_moment(at)
+        at_json = canonical_json(at.astimezone(datetime.UTC).isoformat())
         enrolments = self.labels["livelihoods.enrolment"]
+        names = self.actor_json
         rows = []
         for n in range(first, last):
             k, case = divmod(n, size)
             k += 1
             team = self.teams[(k - 1) % len(self.teams)]
-            for template in self.t.events[self.t.cases[case]]:
-                event = dict(template)
-                if team and event["actor_id"] in team:
-                    event["actor_id"] = team[event["actor_id"]]
-                    event["actor_username"] = self.usernames[event["actor_id"]]
-                kind = event["object_type"]
-                table = self.labels.get(kind)
-                if table is not None and event["object_id"].isdigit() and int(event["object_id"]) > self.t.marks[kind]:
-                    event["object_id"] = str(int(event["object_id"]) + k * table.stride)
-                details = event["details"]
-                stored_details = template["_details"]
-                if details and ("case" in details or "code" in details or "enrolment" in details):
-                    details = dict(details)
+            for template in self.event_templates[self.t.cases[case]]:
+                row = template.row.copy()
+                actor = template.actor_json
+                if team and template.actor in team:
+                    row[_Event.ACTOR] = member = team[template.actor]
+                    row[_Event.USERNAME] = self.usernames[member]
+                    actor = names.get(member) or names.setdefault(member, canonical_json(self.usernames[member]))
+                object_json = template.object_json
+                if template.stride:
+                    row[_Event.OBJECT] = object_id = str(template.object_id + k * template.stride)
+                    object_json = f'"{object_id}"'  # digits: their JSON is themselves in quotes
+                details_json = template.details_json
+                if template.rewritten:
+                    details = dict(template.details)
                     for key in ("case", "code"):
                         if key in details:
                             details[key] = codes[n].get(details[key], details[key])
                     number = details.get("enrolment")
                     if isinstance(number, int) and number > self.t.marks[enrolments.label]:
                         details["enrolment"] = number + k * enrolments.stride
-                    event["details"] = details
-                    stored_details = json.dumps(details)
+                    row[_Event.DETAILS] = json.dumps(details)
+                    details_json = canonical_json(details)
                 self.seq += 1
-                event |= {"seq": self.seq, "at": at, "prev_hash": self.last_hash}
-                event["hash"] = self.last_hash = event_hash(**{name: event[name] for name in HASHED_FIELDS})
-                event |= {"at": stored_at, "details": stored_details, "categories": template["_categories"]}
-                rows.append([event[c] for c in columns])
+                canonical = (
+                    f"[{self.seq},{at_json},{actor},{template.middle_json},{object_json},"
+                    f'{template.tail_json},{details_json},"{self.last_hash}"]'
+                )
+                row[_Event.SEQ], row[_Event.AT], row[_Event.PREV] = self.seq, stored_at, self.last_hash
+                row[_Event.HASH] = self.last_hash = hashlib.sha256(canonical.encode()).hexdigest()
+                rows.append(row)
         return rows
+
+
+@dataclass
+class Chunk:
+    """A chunk of copies' rows, and the audit chain's head after its events."""
+
+    tables: dict[Table, list[list[Any]]]
+    events: list[list[Any]]
+    indexes: dict[str, list[list[Any]]]  # the name words' and phones' blind index rows
+    seq: int
+    last_hash: str
+
+
+@dataclass
+class _Event:
+    """A template's audit event as its copies write it: the row with what every copy keeps, and the
+    JSON (accounts/audit.canonical_json) of the fields its hash is taken of that every copy keeps."""
+
+    COLUMNS: ClassVar[list[str]] = EVENT_COLUMNS
+    SEQ, AT, ACTOR, USERNAME, OBJECT, DETAILS, PREV, HASH = (
+        EVENT_COLUMNS.index(name)
+        for name in ("seq", "at", "actor_id", "actor_username", "object_id", "details", "prev_hash", "hash")
+    )
+
+    row: list[Any]
+    actor: int | None
+    actor_json: str
+    middle_json: str  # action, object type
+    object_id: int  # when copies point to their own object (stride > 0)
+    object_json: str
+    stride: int
+    tail_json: str  # categories, IP address
+    details: dict[str, Any]
+    details_json: str
+    rewritten: bool  # the details name the case, its code or an enrolment: each copy its own
+
+    @classmethod
+    def of(cls, event: dict[str, Any], tables: dict[str, Table], marks: dict[str, int]) -> "_Event":
+        row = [event[column] for column in cls.COLUMNS]
+        row[cls.DETAILS] = event["_details"]
+        row[cls.COLUMNS.index("categories")] = event["_categories"]
+        kind, object_id = event["object_type"], event["object_id"]
+        table = tables.get(kind)
+        own = table is not None and object_id.isdigit() and int(object_id) > marks[kind]
+        details = event["details"]
+        return cls(
+            row=row,
+            actor=event["actor_id"],
+            actor_json=canonical_json(event["actor_username"]),
+            middle_json=f"{canonical_json(event['action'])},{canonical_json(kind)}",
+            object_id=int(object_id) if own else 0,
+            object_json=canonical_json(object_id),
+            stride=table.stride if own and table is not None else 0,
+            tail_json=f"{canonical_json(event['categories'])},{canonical_json(event['ip_address'])}",
+            details=details,
+            details_json=canonical_json(details),
+            rewritten=bool(details) and ("case" in details or "code" in details or "enrolment" in details),
+        )
 
 
 def _write(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
@@ -525,28 +603,86 @@ def copies_write(
     teams: list[dict[int, int]] | None = None,
 ) -> int:
     """Writes `count` copies of the templates, each cycle of them worked by the next of `teams`.
-    Returns how many were written."""
+    Returns how many were written. On PostgreSQL the whole load is one transaction, its tables' indexes
+    and constraints made again at its end (`_indexes_after`); elsewhere each chunk is one."""
     if count <= 0 or not templates.cases:
         return 0
     copier = Copier(templates=templates, seed=seed, teams=teams)
     progress = Progress(stdout, count) if stdout is not None else None
     word_columns = ["id", "returnee_id", "key"]
-    for first in range(0, count, CHUNK_CASES):
-        last = min(count, first + CHUNK_CASES)
-        with transaction.atomic():
-            tables, events, indexes = copier.chunk(first, last)
-            for table, rows in tables.items():
-                _write(table.db_table, table.columns, rows)
-            _write(NameWordIndex._meta.db_table, word_columns, indexes["words"])
-            _write(PhoneIndex._meta.db_table, word_columns, indexes["phones"])
-            _write(AuditEvent._meta.db_table, templates.event_columns, events)
-            AuditChainHead.objects.update_or_create(
-                pk=1, defaults={"last_seq": copier.seq, "last_hash": copier.last_hash}
-            )
-        if progress is not None:
-            progress.show(last)
-    _sequences_reset([t.model for t in templates.tables] + [NameWordIndex, PhoneIndex, AuditEvent])
+    written = [t.model for t in templates.tables] + [NameWordIndex, PhoneIndex, AuditEvent]
+    whole = connection.vendor == "postgresql"
+    bounds = [(first, min(count, first + CHUNK_CASES)) for first in range(0, count, CHUNK_CASES)]
+    # One thread builds the next chunk (Python) while this one writes the last (the database's work,
+    # in its own process): the two overlap.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copies") as builder,
+        transaction.atomic() if whole else nullcontext(),
+        _indexes_after(written),
+    ):
+        coming = builder.submit(copier.chunk, *bounds[0])
+        for n, (_first, last) in enumerate(bounds):
+            chunk = coming.result()
+            if n + 1 < len(bounds):
+                coming = builder.submit(copier.chunk, *bounds[n + 1])
+            with transaction.atomic():
+                for table, rows in chunk.tables.items():
+                    _write(table.db_table, table.columns, rows)
+                _write(NameWordIndex._meta.db_table, word_columns, chunk.indexes["words"])
+                _write(PhoneIndex._meta.db_table, word_columns, chunk.indexes["phones"])
+                _write(AuditEvent._meta.db_table, EVENT_COLUMNS, chunk.events)
+                AuditChainHead.objects.update_or_create(
+                    pk=1, defaults={"last_seq": chunk.seq, "last_hash": chunk.last_hash}
+                )
+            if progress is not None:
+                progress.show(last)
+    _sequences_reset(written)
     return count
+
+
+@contextmanager
+def _indexes_after(models_: list[type[models.Model]]) -> Iterator[None]:
+    """On PostgreSQL, the indexes of these tables (their primary keys apart), their unique constraints
+    and the foreign keys from and to them are dropped for the load and made again after it, within the
+    load's transaction: an index built once over all the rows costs a fraction of keeping it up row by
+    row, and a foreign key is checked once by a join instead of by a trigger on every row. What is made
+    again is what the catalogue said before (pg_get_indexdef, pg_get_constraintdef), so it is the
+    migrations' own. Elsewhere nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+            "WHERE (contype = 'f' AND (conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]))) "
+            "OR (contype = 'u' AND conrelid = ANY(%s::regclass[])) ORDER BY contype",  # f before u
+            [tables, tables, tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary "
+            "AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        # A table with checks still deferred in this transaction (the templates' rows, within a test's
+        # transaction) cannot be altered: they are run now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The names and definitions come from the catalogue, not from input.
+        for table, name, _definition, _kind in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition, _kind in reversed(constraints):  # u before f
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
 
 
 def _sequences_reset(models_: list[type[models.Model]]) -> None:

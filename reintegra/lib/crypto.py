@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
@@ -122,31 +123,46 @@ def encrypt(plaintext: str) -> str:
 
 
 def encrypt_many(plaintexts: Sequence[str]) -> list[str]:
-    """Many values at once, for a bulk writer (the HTCDS import): the same Fernet tokens as
-    `encrypt` gives (version, time, random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256, under
-    the newest key), made about twice as fast by setting the key up once for the whole batch: CBC is
-    chained here over single AES block operations, HMAC keyed once and copied per token."""
+    """Many values at once, for a bulk writer (the HTCDS import, the bulk demo): the same Fernet tokens
+    as `encrypt` gives (version, time, random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256, under the
+    newest key), several times faster. CBC chains each token's blocks, but tokens are independent: so the
+    k-th block of every token is encrypted in one call (AES in ECB mode on the blocks, each XORed first
+    with its token's previous cipher block, or its IV), as many calls as the longest token has blocks.
+    The key is set up once, and the HMAC keyed once and copied per token."""
+    count = len(plaintexts)
+    if not count:
+        return []
     raw = base64.urlsafe_b64decode(keyring.keys[0])
     signing = hmac.new(raw[:16], digestmod=hashlib.sha256)
-    aes = Cipher(algorithms.AES(raw[16:]), modes.ECB()).encryptor()  # noqa: S305 (block by block: CBC chained below)
+    aes = Cipher(algorithms.AES(raw[16:]), modes.ECB()).encryptor()  # noqa: S305 (CBC chained below)
     stamp = b"\x80" + struct.pack(">Q", int(time.time()))
-    ivs = os.urandom(16 * len(plaintexts))
-    tokens = []
-    for n, text in enumerate(plaintexts):
-        iv = ivs[16 * n : 16 * n + 16]
+    ivs = os.urandom(16 * count)
+    padded = []
+    for text in plaintexts:
         data = text.encode()
         pad = 16 - len(data) % 16
-        data += bytes([pad]) * pad
-        previous, blocks = int.from_bytes(iv), []
-        for start in range(0, len(data), 16):
-            out = aes.update((int.from_bytes(data[start : start + 16]) ^ previous).to_bytes(16))
-            previous = int.from_bytes(out)
-            blocks.append(out)
-        parts = stamp + iv + b"".join(blocks)
+        padded.append(data + bytes([pad]) * pad)
+    blocks = np.fromiter((len(d) // 16 for d in padded), dtype=np.int64, count=count)
+    first = np.zeros(count, dtype=np.int64)
+    np.cumsum(blocks[:-1], out=first[1:])
+    plain = np.frombuffer(b"".join(padded), dtype=np.uint8).reshape(-1, 16)
+    cipher = np.empty_like(plain)
+    previous = np.frombuffer(ivs, dtype=np.uint8).reshape(count, 16).copy()
+    for k in range(int(blocks.max())):
+        tokens = np.flatnonzero(blocks > k)
+        at = first[tokens] + k
+        out = np.frombuffer(aes.update((plain[at] ^ previous[tokens]).tobytes()), dtype=np.uint8).reshape(-1, 16)
+        cipher[at] = out
+        previous[tokens] = out
+    body = cipher.tobytes()
+    result = []
+    for n in range(count):
+        start = 16 * int(first[n])
+        parts = stamp + ivs[16 * n : 16 * n + 16] + body[start : start + 16 * int(blocks[n])]
         mac = signing.copy()
         mac.update(parts)
-        tokens.append(base64.urlsafe_b64encode(parts + mac.digest()).decode())
-    return tokens
+        result.append(base64.urlsafe_b64encode(parts + mac.digest()).decode())
+    return result
 
 
 def decrypt(token: str) -> str:

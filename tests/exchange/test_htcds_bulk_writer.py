@@ -20,17 +20,22 @@ from .conftest import MARIA, SOMSRI, csv_bytes
 
 
 def test_tokens_made_a_batch_at_a_time_are_fernet_s(monkeypatch):
-    texts = ["", "Somsri", "x" * 15, "y" * 16, "ข้อความภาษาไทย " * 9]
-    ivs = bytes(range(16)) * len(texts)
+    # Lengths of 0 to 8 blocks in no order (the tokens' k-th blocks are encrypted together), each its own IV.
+    texts = ["", "Somsri", "x" * 15, "ข้อความภาษาไทย " * 9, "y" * 16, "z" * 32, "Maria", "w" * 47]
+    ivs = bytes((7 * n + 3) % 256 for n in range(16 * len(texts)))
     monkeypatch.setattr(crypto.os, "urandom", lambda n: ivs[:n])
     monkeypatch.setattr(crypto.time, "time", lambda: 1_700_000_000.5)
 
     tokens = crypto.encrypt_many(texts)
 
     fernet = Fernet(crypto.keyring.keys[0])
-    expected = [fernet._encrypt_from_parts(t.encode(), 1_700_000_000, bytes(range(16))).decode() for t in texts]
+    expected = [
+        fernet._encrypt_from_parts(t.encode(), 1_700_000_000, ivs[16 * n : 16 * n + 16]).decode()
+        for n, t in enumerate(texts)
+    ]
     assert tokens == expected
     assert [crypto.decrypt(t) for t in tokens] == texts
+    assert crypto.encrypt_many([]) == []
     header = base64.urlsafe_b64decode(tokens[1])[:9]
     assert header == b"\x80" + struct.pack(">Q", 1_700_000_000)
 
