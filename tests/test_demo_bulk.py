@@ -19,6 +19,8 @@ from reintegra.cases.models import Case, NameWordIndex, PhoneIndex, Returnee, Ta
 from reintegra.cases.selectors import case_search_by_identity
 from reintegra.demo import bulk
 from reintegra.demo.network import USERS
+from reintegra.insights import facts
+from reintegra.insights.models import CaseFacts, OutcomeFacts
 from reintegra.lib import crypto
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
@@ -256,6 +258,28 @@ def test_the_copies_are_worked_by_teams_of_the_demos_staff(loaded, db):
     actors = AuditEvent.objects.filter(actor__username__contains="-")
     assert actors.exists()
     assert not actors.exclude(actor_username=F("actor__username")).exists()
+
+
+def test_the_copies_summary_rows_are_those_the_insights_would_work_out_from_their_records(loaded, db):
+    """The insights' summary rows of the copies are copied from their templates': they are what a
+    rebuild from the copies' own records gives, row for row (the debts' own keys apart)."""
+
+    def rows() -> dict[str, list[tuple]]:
+        return {
+            model.__name__: sorted(
+                tuple(sorted((k, v) for k, v in row.items() if k != "id")) for row in model._default_manager.values()
+            )
+            for model in facts.FACTS
+        }
+
+    copied = rows()
+    top = max(loaded.templates.cases)
+    assert CaseFacts.objects.filter(pk__gt=top).count() > CaseFacts.objects.filter(pk__lte=top).count() > 0
+    assert OutcomeFacts.objects.filter(case__gt=top).exists()
+
+    facts.rebuild_all()
+
+    assert rows() == copied
 
 
 def _catalogue(tables: list[str]) -> list[tuple[str, ...]]:

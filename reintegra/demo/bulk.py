@@ -28,7 +28,7 @@ points to that team's clone. Copies are written in chunks, one thread building t
 last is written, each chunk with the chain's head. On PostgreSQL all the copies are one transaction,
 with the tables' indexes and constraints dropped for it and made again at its end (`_indexes_after`):
 an interrupted load leaves the templates alone and a valid chain. Elsewhere each chunk is its own
-transaction. The insights facts are rebuilt at the end.
+transaction. The insights' summary rows are copied with the rest.
 """
 
 import datetime
@@ -70,8 +70,10 @@ from reintegra.notifications.services import frequency_set
 BULK_FROM = 5000
 # How many cases are played through the services and copied: the usual demo.
 TEMPLATE_CASES = CASE_COUNT
-# The apps whose rows tell a case's story; their rows made by the templates are copied.
-STORY_APPS = ("cases", "referrals", "livelihoods", "plans")
+# The apps whose rows tell a case's story; their rows made by the templates are copied. The insights'
+# summary rows too: a copy's are its template's (the same story, dimensions and dates), so they are
+# copied rather than worked out again (tests/test_demo_bulk.py compares them with a rebuild).
+STORY_APPS = ("cases", "referrals", "livelihoods", "plans", "insights")
 # Written for each copy from its new person, not copied.
 PERSON_INDEXES = (NameWordIndex, PhoneIndex)
 # The returnee's fields drawn anew for each copy (when the template has a value).
@@ -213,7 +215,8 @@ def templates_read(mark: dict[str, int]) -> Templates:
         )
         table.plain = [{i: crypto.decrypt(row[i]) for i in table.encrypted if row[i]} for row in table.rows]
         top = max((row[table.pk] for row in table.rows), default=mark[table.label])
-        table.stride = top - mark[table.label]
+        # A key that is a reference (a summary row's case or follow-up) moves with what it refers to.
+        table.stride = 0 if any(index == table.pk for index, _target in table.fks) else top - mark[table.label]
         tables.append(table)
     # Which case each row tells about: follow the references, the referenced tables first; the
     # returnee is the one the case points to.
@@ -691,16 +694,3 @@ def _sequences_reset(models_: list[type[models.Model]]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
-
-
-def insights_rebuild(stdout: Writer | None = None) -> int | None:
-    """Rebuilds the insights facts, where this version has them."""
-    try:
-        from reintegra.insights.facts import rebuild_all  # noqa: PLC0415 (present once the insights summary is)
-    except ImportError:
-        return None
-    started = time.monotonic()
-    rows: int = rebuild_all()
-    if stdout is not None:
-        stdout.write(f"Insights facts rebuilt: {rows} cases in {time.monotonic() - started:.0f} s.")
-    return rows

@@ -59,7 +59,8 @@ class Command(BaseCommand):
         count = options["cases"]
         in_bulk = options["bulk"] or count > bulk.BULK_FROM
         # In bulk, the services play the templates; the copies are written after, chunk by chunk.
-        # The insights' facts of each case are worked out once, when its story is written.
+        # The insights' facts of each template are worked out once, when its story is written; the
+        # copies' are copied from them.
         with transaction.atomic(), facts.deferred(), audit_batch():
             played = self._load(
                 options, count=min(count, max(1, options["templates"])) if in_bulk else count, follow=not in_bulk
@@ -79,7 +80,6 @@ class Command(BaseCommand):
                 f"Demo cases in bulk: {written} copies of {len(templates.cases)} cases in {seconds:.0f} s "
                 f"({cpu:.0f} s of this process's CPU time)."
             )
-            bulk.insights_rebuild(self.stdout)
 
     def _load(self, options: dict[str, Any], *, count: int, follow: bool) -> dict[str, Any] | None:
         """The network, the staff and `count` cases played through the services; with `follow`, the
