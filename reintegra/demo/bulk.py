@@ -695,6 +695,9 @@ def _indexes_after(models_: list[type[models.Model]]) -> Iterator[None]:
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
+        # Index builds sort in memory up to this (64 MB by default), then on disk: at a million cases
+        # the audit events' indexes sort tens of millions of rows. For this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition, _kind in reversed(constraints):  # u before f
