@@ -69,7 +69,7 @@ class Command(BaseCommand):
             started, cpu = time.monotonic(), time.process_time()
             templates = bulk.templates_read(played["marks"])
             copies = count - played["cases"]
-            with transaction.atomic():
+            with transaction.atomic(), audit_batch():  # thousands of accounts at a million: the head once
                 teams = bulk.teams_make(bulk.teams_count(copies, options["team_cases"]), password=options["password"])
             self.stdout.write(f"Demo staff: {len(teams)} teams of the demo's {len(USERS)} accounts.")
             written = bulk.copies_write(
