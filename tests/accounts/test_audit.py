@@ -155,3 +155,45 @@ def test_a_batch_that_fails_leaves_neither_its_events_nor_a_moved_head(users):
         raise RuntimeError("the import failed")
     assert AuditChainHead.objects.values_list("last_seq", "last_hash").get() == head
     assert not AuditEvent.objects.filter(object_id="gone").exists() and audit_verify().ok
+
+
+def test_events_appended_while_the_chain_is_walked_do_not_break_it(network, users, monkeypatch):
+    """On a live site the chain grows while `audit verify` walks it (minutes at a million cases): it
+    checks the chain up to the head as it stood at the start, and the events appended since hold."""
+    from reintegra.accounts import audit
+
+    hash_of = audit.event_hash
+    appended: list[AuditEvent] = []
+    walking = [True]
+
+    def hash_and_append(**fields):
+        if walking[0]:  # a request reads someone's record while the walk is under way
+            walking[0] = False
+            appended.append(
+                audit_record(
+                    actor=users["sam"], action=AuditEvent.Action.READ, obj=users["alice"], categories=["identity"]
+                )
+            )
+        return hash_of(**fields)
+
+    before = AuditEvent.objects.count()
+    monkeypatch.setattr(audit, "event_hash", hash_and_append)
+    report = audit_verify()
+
+    assert appended and report.ok and report.checked == before
+    monkeypatch.setattr(audit, "event_hash", hash_of)
+    assert audit_verify().ok and audit_verify().checked == before + 1
+
+
+def test_an_event_written_beyond_the_head_is_noticed(network):
+    last = AuditEvent.objects.order_by("-seq").first()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                **{f.name: getattr(last, f.name) for f in AuditEvent._meta.concrete_fields if not f.primary_key}
+                | {"seq": last.seq + 1, "hash": "f" * 64, "prev_hash": last.hash}
+            )
+        ]
+    )
+    report = audit_verify()
+    assert not report.ok and report.broken_seq == last.seq + 1 and "head" in report.reason
