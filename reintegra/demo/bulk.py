@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
@@ -175,7 +175,6 @@ class Templates:
     tables: list[Table]
     cases: list[int]  # template case pks, in order
     events: dict[int, list[dict[str, Any]]]  # template case pk: its audit events, in chain order
-    event_columns: list[str]
     marks: dict[str, int]
 
 
@@ -223,14 +222,13 @@ def templates_read(mark: dict[str, int]) -> Templates:
     # returnee is the one the case points to.
     owners = _case_of(tables)
     cases = sorted(next(t for t in tables if t.model is Case).by_case)
-    event_columns = EVENT_COLUMNS
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     labels = {t.label for t in tables}
     rows = _select(
-        AuditEvent._meta.db_table, event_columns, f"{connection.ops.quote_name('seq')} > %s", [mark["audit"]]
+        AuditEvent._meta.db_table, EVENT_COLUMNS, f"{connection.ops.quote_name('seq')} > %s", [mark["audit"]]
     )
-    for values in sorted(rows, key=lambda r: r[event_columns.index("seq")]):
-        event = dict(zip(event_columns, values, strict=True))
+    for values in sorted(rows, key=lambda r: r[EVENT_COLUMNS.index("seq")]):
+        event = dict(zip(EVENT_COLUMNS, values, strict=True))
         for key in ("categories", "details"):  # the stored JSON text is kept, to write it again as it is
             stored = event[key]
             event[key] = json.loads(stored) if isinstance(stored, str) else stored
@@ -239,7 +237,7 @@ def templates_read(mark: dict[str, int]) -> Templates:
         case = owners.get(kind, {}).get(int(pk)) if kind in labels and pk.isdigit() else None
         if case is not None:
             events[case].append(event)
-    return Templates(tables=tables, cases=cases, events=events, event_columns=event_columns, marks=mark)
+    return Templates(tables=tables, cases=cases, events=events, marks=mark)
 
 
 @dataclass(frozen=True)
@@ -516,7 +514,6 @@ class _Event:
     """A template's audit event as its copies write it: the row with what every copy keeps, and the
     JSON (accounts/audit.canonical_json) of the fields its hash is taken of that every copy keeps."""
 
-    COLUMNS: ClassVar[list[str]] = EVENT_COLUMNS
     SEQ, AT, ACTOR, USERNAME, OBJECT, DETAILS, PREV, HASH = (
         EVENT_COLUMNS.index(name)
         for name in ("seq", "at", "actor_id", "actor_username", "object_id", "details", "prev_hash", "hash")
@@ -536,9 +533,9 @@ class _Event:
 
     @classmethod
     def of(cls, event: dict[str, Any], tables: dict[str, Table], marks: dict[str, int]) -> "_Event":
-        row = [event[column] for column in cls.COLUMNS]
+        row = [event[column] for column in EVENT_COLUMNS]
         row[cls.DETAILS] = event["_details"]
-        row[cls.COLUMNS.index("categories")] = event["_categories"]
+        row[EVENT_COLUMNS.index("categories")] = event["_categories"]
         kind, object_id = event["object_type"], event["object_id"]
         table = tables.get(kind)
         own = table is not None and object_id.isdigit() and int(object_id) > marks[kind]
