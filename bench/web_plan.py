@@ -80,9 +80,9 @@ def plan(clients: int) -> dict[str, Any]:
                 pages.append({"name": "plan", "urls": [f"/cases/{code}/plan/" for code in planned]})
             pages = [p for p in pages if p["urls"]]
         if user.role == Role.SUPERVISOR:
-            candidates, options = allocation.candidates(user=user)
-            chosen_people = [c.case.pk for c in candidates if c.selectable][:PEOPLE]
-            chosen_options = [o.pk for o in options][:OPTIONS]
+            selection = allocation.candidates(user=user)
+            chosen_people = [c.case.pk for c in selection.looking][:PEOPLE]
+            chosen_options = [o.pk for o in selection.options][:OPTIONS]
             if chosen_people and chosen_options:
                 pages.append(
                     {

@@ -129,7 +129,8 @@ def test_the_allocation_preview_takes_as_many_queries_for_more_people_and_option
     def preview() -> int:
         from reintegra.livelihoods import allocation
 
-        people, options = allocation.candidates(user=users["sam"])
+        selection = allocation.candidates(user=users["sam"])
+        people, options = selection.people, selection.options
         chosen = [c.case.pk for c in people if c.selectable]
         assert chosen and options
         return count(

@@ -122,6 +122,12 @@ ENCRYPTED_FIELDS = (EncryptedTextField, EncryptedJSONField, EncryptedDateField)
 EncryptedField = EncryptedTextField | EncryptedJSONField | EncryptedDateField
 
 
+def encrypted_names(model: type[models.Model], prefix: str = "") -> list[str]:
+    """The names of `model`'s encrypted fields (after `prefix`, e.g. "returnee__"), for `defer()`: a
+    page that shows none of them does not decrypt them for each row."""
+    return [prefix + f.name for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED_FIELDS)]
+
+
 def prep_encrypted(field: EncryptedField, value: Any) -> Any:
     """What an encrypted field stores for `value`: a token, or an empty value as it is."""
     text, stored = field.plaintext(value)

@@ -13,6 +13,7 @@ accepts or declines, and a supervisor may withdraw an offer not yet answered (de
 import datetime
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -25,10 +26,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
-from reintegra.cases.models import Case
+from reintegra.cases.models import Case, Returnee
 from reintegra.cases.scope import CaseAccess
 from reintegra.lib import charts, clock, geo
 from reintegra.lib.dates import show_day
+from reintegra.lib.fields import encrypted_names
 from reintegra.lib.proportions import percent
 from reintegra.matching import (
     Allocation,
@@ -255,16 +257,31 @@ def _standing(case: Case, profile: SkillsProfile | None, enrolments: list[Enrolm
     return Standing.LOOKING, ""
 
 
-def candidates(*, user: User) -> tuple[list[Candidate], list[Opportunity]]:
-    """The open cases of the supervisor's agency, each with where they stand (only those still looking
-    are chosen by default), and the open options of its country."""
-    assert user.agency is not None  # noqa: S101  required above
-    cases = list(
-        Case.objects.filter(agency=user.agency, closed_at__isnull=True)
-        .select_related("returnee", "agency")
-        .prefetch_related("agency__areas")
-        .order_by("code")
-    )
+# A national agency holds hundreds of thousands of open cases; a round is made of a few hundred people.
+# The selection reads the agency's open cases oldest first, a batch at a time, until it holds this many
+# people still looking or has read them all (or the most it reads at once): the longest known are matched
+# first, and the next round goes on where this one stopped, as those offered now have an option open then.
+COHORT_LOOKING = 200
+COHORT_BATCH = 500
+COHORT_READ = 3000
+
+
+@dataclass
+class Selection:
+    """The people a supervisor chooses from, with where each stands, and the open options of the country.
+    `complete` is False when the agency has more open cases than the selection read (COHORT_READ)."""
+
+    people: list[Candidate]
+    options: list[Opportunity]
+    complete: bool = True
+
+    @property
+    def looking(self) -> list[Candidate]:
+        return [c for c in self.people if c.by_default]
+
+
+def _standings(cases: list[Case]) -> list[Candidate]:
+    """Each case with its profile and where it stands, in three queries whatever their number."""
     profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=cases)}
     history: dict[int, list[Enrolment]] = {case.pk: [] for case in cases}
     for enrolment in (
@@ -278,12 +295,45 @@ def candidates(*, user: User) -> tuple[list[Candidate], list[Opportunity]]:
     for case in cases:
         standing, why = _standing(case, profiles.get(case.pk), history[case.pk])
         people.append(Candidate(case=case, profile=profiles.get(case.pk), standing=standing, why=why))
+    return people
+
+
+def candidates(*, user: User, among: Collection[int] | None = None) -> Selection:
+    """The open cases of the supervisor's agency, each with where they stand (only those still looking
+    are chosen by default), and the open options of its country. Without `among`, the oldest cases up to
+    COHORT_LOOKING people still looking (bounded whatever the agency's size); with it, those cases only
+    (a preview being confirmed)."""
+    assert user.agency is not None  # noqa: S101  required above
+    open_cases = (
+        Case.objects.filter(agency=user.agency, closed_at__isnull=True)
+        .select_related("returnee", "agency")
+        # Matching reads the code, the gender and the age (eligibility): the other secrets stay sealed.
+        .defer(
+            *encrypted_names(Case), *(n for n in encrypted_names(Returnee, "returnee__") if n != "returnee__birth_date")
+        )
+        .prefetch_related("agency__areas")
+        .order_by("pk")
+    )
+    people: list[Candidate] = []
+    complete = True
+    if among is not None:
+        people = _standings(list(open_cases.filter(pk__in=among)))
+    else:
+        after = 0
+        while len(people) < COHORT_READ and sum(c.by_default for c in people) < COHORT_LOOKING:
+            batch = list(open_cases.filter(pk__gt=after)[:COHORT_BATCH])
+            people += _standings(batch)
+            if len(batch) < COHORT_BATCH:
+                break
+            after = batch[-1].pk
+        else:
+            complete = not open_cases.filter(pk__gt=after).exists()
     options = list(
         Opportunity.objects.filter(active=True, provider__country=user.agency.country)
         .select_related("provider")
         .order_by("title")
     )
-    return people, options
+    return Selection(people=people, options=options, complete=complete)
 
 
 # Offers waiting for an answer hold their seats for later rounds: two rounds must not offer the same

@@ -358,7 +358,8 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
     here; `allocation_confirm` asks once, with the numbers, and makes the offers (one per option of a
     menu: each holds a seat)."""
     user = require_supervisor(request.user)
-    people, options = allocation.candidates(user=user)
+    selection = allocation.candidates(user=user)
+    people, options = selection.people, selection.options
     data: QueryDict | None = request.POST if request.method == "POST" else None
     back = _previews(request).get(request.GET.get("preview", ""))
     if data is None and back is not None:  # "Back" from the confirmation: the same preview again
@@ -424,6 +425,8 @@ def cohort_allocation(request: HttpRequest) -> HttpResponse:
             "others": [(c, str(c.case.pk) in chosen) for c in shown if not c.by_default],
             "others_chosen": any(str(c.case.pk) in chosen for c in shown if not c.by_default),
             "without_profile": len(people) - len(shown),
+            "complete": selection.complete,
+            "read": len(people),
             "rounds": allocation_round_list_for_user(user).select_related("made_by")[:5],
         },
     )
@@ -450,7 +453,8 @@ def allocation_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("livelihoods:allocation")
     pairs = [(int(case_id), int(option_id)) for case_id, option_id in stored["pairs"]]
     offers, people, option_count = allocation.offer_counts(pairs)
-    candidates, options = allocation.candidates(user=user)
+    selection = allocation.candidates(user=user, among={case_id for case_id, _option in pairs})
+    candidates, options = selection.people, selection.options
     titles = {o.pk: o for o in options}
     per_option = Counter(option_id for _case, option_id in pairs)
     context: dict[str, Any] = {

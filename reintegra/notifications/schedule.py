@@ -128,13 +128,11 @@ def _raise_allocation_due(today: datetime.date, raised: Raised) -> None:
         key = f"allocation-week:{agency_id}:{year}-{week}"
         if not untold(supervisors, kind=Kind.ALLOCATION_DUE, key=key):
             continue  # every supervisor already told this week: spare the agency's candidates
-        people, _options = allocation.candidates(user=supervisors[0])
+        selection = allocation.candidates(user=supervisors[0])
         due = [
             person
-            for person in people
-            if person.by_default
-            and (since := weekly.waiting_since(person.case, person.profile)) is not None
-            and since + longest <= horizon
+            for person in selection.looking
+            if (since := weekly.waiting_since(person.case, person.profile)) is not None and since + longest <= horizon
         ]
         if not due:
             continue

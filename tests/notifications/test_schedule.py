@@ -180,7 +180,7 @@ def test_this_weeks_allocation_is_asked_of_the_supervisors_once_a_week_when_some
     SkillsProfile.objects.filter(case=waited).update(assessed_on=today - longest + datetime.timedelta(days=5))
     run()
     looked = []
-    monkeypatch.setattr(allocation, "candidates", lambda **kw: looked.append(kw) or ([], []))
+    monkeypatch.setattr(allocation, "candidates", lambda **kw: looked.append(kw) or allocation.Selection([], []))
     run()  # the same week: nobody told twice, and the told agency's candidates not even worked out (the others' are)
     monkeypatch.undo()
     assert looked and users["sam"].agency_id not in {kw["user"].agency_id for kw in looked}
