@@ -158,6 +158,12 @@ if os.environ.get("REINTEGRA_REPLICA_URL"):
         os.environ["REINTEGRA_REPLICA_URL"], conn_max_age=60, conn_health_checks=True
     )
     INSIGHTS_DATABASE = "replica"
+# No just-in-time compilation of queries on PostgreSQL: the pages ask short, indexed queries, and at a
+# million cases compiling a plan PostgreSQL wrongly deems costly took 0.37 s of a 2.1 s task query
+# (docs/benchmarks.md, "At a million"). A server's own `jit` setting is overridden per connection.
+for _alias, _database in DATABASES.items():
+    if _database["ENGINE"].startswith("django.db.backends.postgresql"):
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASE_ROUTERS = ["reintegra.dbrouters.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -317,7 +317,10 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-opened_at"]
         indexes = [
-            models.Index(fields=["agency", "stage"]),
+            # The case list, newest first: an agency's cases in that order, all or by stage, read a page
+            # at a time (cases/listing.py); by stage alone they also serve the dashboards' counts.
+            models.Index(fields=["agency", "-opened_at", "-id"], name="case_agency_opened"),
+            models.Index(fields=["agency", "stage", "-opened_at", "-id"], name="case_agency_stage_opened"),
             # The closures waiting for a supervisor (the home page's queue, the caseload dashboard).
             models.Index(
                 fields=["agency", "closure_requested_at"],

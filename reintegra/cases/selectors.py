@@ -7,13 +7,21 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from reintegra.access import AnyUser, CaseAccess, case_list_for_user, require_member, task_list_for_user
+from reintegra.access import (
+    AnyUser,
+    CaseAccess,
+    case_list_for_user,
+    case_parts_for_user,
+    require_member,
+    task_list_for_user,
+)
 from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.accounts.reads import note_read
 from reintegra.lib import clock, crypto
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
+from .listing import CaseListing
 from .models import Case, CaseEvent, Returnee, Task
 
 
@@ -56,10 +64,15 @@ class CaseFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def case_list(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
-    """Cases by code, stage and assignment. Lists show codes and stages, never names."""
-    cases = case_list_for_user(user).select_related("agency", "caseworker", "return_journey")
+def case_list(*, user: AnyUser, filters: CaseFilters) -> CaseListing:
+    """Cases by code, stage and assignment, newest first. Lists show codes and stages, never names."""
     member = require_member(user)
+    own, referred = case_parts_for_user(user)
+    parts = [own, referred] if not filters.referred else [referred]
+    return CaseListing(*(_filtered(part, filters, member) for part in parts))
+
+
+def _filtered(cases: QuerySet[Case], filters: CaseFilters, member: User) -> QuerySet[Case]:
     if filters.q:
         cases = cases.filter(code__icontains=filters.q.strip())
     if filters.stage:
@@ -68,9 +81,7 @@ def case_list(*, user: AnyUser, filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.exclude(stage=Stage.CLOSED)
     if filters.mine:
         cases = cases.filter(caseworker=member)
-    if filters.referred:
-        cases = cases.exclude(agency=member.agency)
-    return cases.order_by("-opened_at")
+    return cases
 
 
 # A search names at most this many words of a name; a longer query is not a person's name.
@@ -124,10 +135,10 @@ def case_search_by_identity(*, user: AnyUser, name: str = "", phone: str = "") -
     return result
 
 
-def case_list_by_ids(*, user: AnyUser, ids: list[int]) -> QuerySet[Case]:
+def case_list_by_ids(*, user: AnyUser, ids: list[int]) -> CaseListing:
     """The cases of an earlier search, as far as the user may still see them in full."""
-    member = require_member(user)
-    return case_list_for_user(user).filter(agency=member.agency, pk__in=ids).order_by("-opened_at")
+    own, _referred = case_parts_for_user(user)
+    return CaseListing(own.filter(pk__in=ids))
 
 
 def case_timeline(*, access: CaseAccess) -> list[CaseEvent]:

@@ -61,7 +61,8 @@ from .forms import (
     StageForm,
     TaskForm,
 )
-from .models import Case, Consent, Task
+from .listing import CaseListing
+from .models import Consent, Task
 from .workflows import CLOSURE, ERASURE, closure_state, erasure_parties, erasure_state, parties_of
 
 NEW_CASE = DuplicateCheckReason.NEW_CASE
@@ -100,7 +101,7 @@ def _search_load(request: HttpRequest, user: User, token: str) -> dict[str, Any]
 def _case_list_page(
     request: HttpRequest,
     user: User,
-    cases: Any,
+    cases: CaseListing,
     *,
     form: SearchForm | None = None,
     identity_form: IdentitySearchForm | None = None,
@@ -108,7 +109,7 @@ def _case_list_page(
     refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    page = Paginator(cases.select_related("agency", "caseworker"), 30).get_page(request.GET.get("page"))
+    page = Paginator(cases, 30).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     note_shown(actor=user, shown=page.object_list, via="list")
     overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
@@ -138,7 +139,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             refusal = _(
                 "This search has expired or was made by someone else. Search again: a search is kept for %(n)s minutes."
             ) % {"n": SEARCH_MINUTES}
-            return _case_list_page(request, user, Case.objects.none(), refusal=refusal, status=404)
+            return _case_list_page(request, user, CaseListing(), refusal=refusal, status=404)
         cases = selectors.case_list_by_ids(user=user, ids=search["cases"])
         return _case_list_page(request, user, cases, search=search)
     form = SearchForm(request.GET or None)
@@ -164,7 +165,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
     user = require_case_receiver(request.user)
     form = IdentitySearchForm(request.POST)
     if not form.is_valid():
-        return _case_list_page(request, user, Case.objects.none(), identity_form=form, status=400)
+        return _case_list_page(request, user, CaseListing(), identity_form=form, status=400)
     name, phone = form.cleaned_data["name"], form.cleaned_data["phone"]
     found = selectors.case_search_by_identity(user=user, name=name, phone=phone)
     ids = list(found.order_by("-opened_at").values_list("pk", flat=True))
