@@ -217,6 +217,9 @@ INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
 # A dashboard's figures for the same filters are computed at most once in this many seconds and
 # served from the shared cache in between (insights/dashboards.py, decisions/0037); 0 turns it off.
 INSIGHTS_CACHE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_CACHE_SECONDS", "120")))
+# The success predictor (livelihoods/prediction.py) is worked out at most this often, and afresh
+# whenever an outcome or a labour-market figure is recorded: at a million cases it reads every outcome.
+PREDICTOR_SECONDS = max(0, int(os.environ.get("REINTEGRA_PREDICTOR_SECONDS", "600")))
 # PostgreSQL's memory for one sort or hash while a dashboard's figures are worked out (SET LOCAL in
 # their read transaction only): a million rows grouped by several filter dimensions spill to disk at
 # the default 4 MB (docs/benchmarks.md). Per sort, per connection: mind the app servers' count.

@@ -210,6 +210,7 @@ def insights_figures_not_cached():
     from django.conf import settings
 
     settings.INSIGHTS_CACHE_SECONDS = 0
+    settings.PREDICTOR_SECONDS = 0  # the same for the success predictor (tests/livelihoods/test_predictor_cache.py)
 
 
 @pytest.fixture(autouse=True)
