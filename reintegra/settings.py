@@ -219,6 +219,9 @@ INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
 INSIGHTS_CACHE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_CACHE_SECONDS", "120")))
 # The success predictor (livelihoods/prediction.py) is worked out at most this often, and afresh
 # whenever an outcome or a labour-market figure is recorded: at a million cases it reads every outcome.
+# A supervisor's lost-contact queue (plans/lost_contact.py) and the team's overdue counts (home page)
+# are worked out at most this often per agency: at a million cases each reads the agency's whole history.
+SUPERVISOR_QUEUES_SECONDS = max(0, int(os.environ.get("REINTEGRA_SUPERVISOR_QUEUES_SECONDS", "300")))
 PREDICTOR_SECONDS = max(0, int(os.environ.get("REINTEGRA_PREDICTOR_SECONDS", "600")))
 # PostgreSQL's memory for one sort or hash while a dashboard's figures are worked out (SET LOCAL in
 # their read transaction only): a million rows grouped by several filter dimensions spill to disk at

@@ -210,6 +210,7 @@ def insights_figures_not_cached():
     from django.conf import settings
 
     settings.INSIGHTS_CACHE_SECONDS = 0
+    settings.SUPERVISOR_QUEUES_SECONDS = 0  # and the supervisors' queues (tests/plans/test_lost_contact_cache.py)
     settings.PREDICTOR_SECONDS = 0  # the same for the success predictor (tests/livelihoods/test_predictor_cache.py)
 
 

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from reintegra.access import enrolment_list_for_user, referral_list_for_user, task_list_for_user
@@ -11,12 +12,13 @@ from reintegra.accounts.models import User
 from reintegra.cases.models import Case
 from reintegra.cases.selectors import WEEK, TasksByDay, open_tasks, tasks_by_day
 from reintegra.lib import clock
+from reintegra.lib.remember import remembered
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.livelihoods.choices import EnrolmentStatus
 from reintegra.livelihoods.handover import LIVELIHOOD_SERVICE_CATEGORIES
 from reintegra.livelihoods.models import Enrolment
 from reintegra.plans.choices import PlanStatus
-from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue
+from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue_for_page
 from reintegra.plans.models import Plan
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
 from reintegra.referrals.models import Referral
@@ -54,9 +56,15 @@ def today_for(*, user: User) -> Today:
     return today
 
 
+# A queue shows its oldest items (the team's overdue work: the most behind) up to this many, with how
+# many wait in all: at national scale a supervisor's agency had 63,283 plans waiting.
+QUEUE_SHOWN = 25
+
+
 @dataclass
 class Queues:
-    """A supervisor's queues: what waits for their decision, and the team's overdue work."""
+    """A supervisor's queues: what waits for their decision, and the team's overdue work. Each list is
+    its first QUEUE_SHOWN items; `counts` says how many there are in all, per list."""
 
     plans: list[Plan]
     closures: list[Case]
@@ -64,42 +72,69 @@ class Queues:
     team_overdue: list[dict[str, Any]]
     # Cases whose follow-ups were missed in a row (plans/lost_contact.py): close or dismiss.
     lost_contact: list[OutOfContact] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def queues_for(*, user: User, agency: int) -> Queues:
-    plans = (
-        Plan.objects.filter(case__agency_id=agency, status=PlanStatus.SUBMITTED)
-        .exclude(author=user)
-        .exclude(submitted_by=user)
-        .select_related("case", "submitted_by")
-        .order_by("updated_at")
-    )
-    closures = (
-        Case.objects.filter(agency_id=agency, closure_requested_at__isnull=False)
-        .exclude(closure_requested_by=user)
-        .select_related("closure_requested_by")
-        .order_by("closure_requested_at")
-    )
-    overrides = (
-        Referral.objects.filter(
-            from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=clock.now() - 4 * WEEK
-        )
-        .select_related("case", "to_agency", "override_by")
-        .order_by("-sent_at")
-    )
-    team_overdue = list(
+def _first(items: QuerySet[Any]) -> tuple[list[Any], int]:
+    """The first QUEUE_SHOWN items, and how many there are (no count asked when they all fit)."""
+    shown = list(items[: QUEUE_SHOWN + 1])
+    if len(shown) <= QUEUE_SHOWN:
+        return shown, len(shown)
+    return shown[:QUEUE_SHOWN], items.count()
+
+
+def _team_overdue(user: User) -> list[dict[str, Any]]:
+    return list(
         task_list_for_user(user)
         .filter(done_at__isnull=True, due_on__lt=clock.today())
         .values("assignee__username", "assignee__first_name", "assignee__last_name")
         .annotate(n=Count("pk"))
-        .order_by("-n")
+        .order_by("-n", "assignee__username")
     )
+
+
+def queues_for(*, user: User, agency: int) -> Queues:
+    plans, plans_count = _first(
+        Plan.objects.filter(case__agency_id=agency, status=PlanStatus.SUBMITTED)
+        .exclude(author=user)
+        .exclude(submitted_by=user)
+        .select_related("case", "submitted_by")
+        .order_by("updated_at", "pk")
+    )
+    closures, closures_count = _first(
+        Case.objects.filter(agency_id=agency, closure_requested_at__isnull=False)
+        .exclude(closure_requested_by=user)
+        .select_related("closure_requested_by")
+        .order_by("closure_requested_at", "pk")
+    )
+    overrides, overrides_count = _first(
+        Referral.objects.filter(
+            from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=clock.now() - 4 * WEEK
+        )
+        .select_related("case", "to_agency", "override_by")
+        .order_by("-sent_at", "-pk")
+    )
+    # Counts per person, a few minutes old at most (at a million cases they take a second to count).
+    team_overdue = remembered(
+        f"team-overdue:{user.agency_id}:{clock.today().isoformat()}",
+        settings.SUPERVISOR_QUEUES_SECONDS,
+        lambda: _team_overdue(user),
+        list,
+    )
+    lost_contact = lost_contact_queue_for_page(agency_id=agency)
     return Queues(
-        plans=list(plans),
-        closures=list(closures),
-        overrides=list(overrides),
-        team_overdue=team_overdue,
-        lost_contact=lost_contact_queue(agency_id=agency),
+        plans=plans,
+        closures=closures,
+        overrides=overrides,
+        team_overdue=team_overdue[:QUEUE_SHOWN],
+        lost_contact=lost_contact[:QUEUE_SHOWN],
+        counts={
+            "plans": plans_count,
+            "closures": closures_count,
+            "overrides": overrides_count,
+            "team_overdue": len(team_overdue),
+            "lost_contact": len(lost_contact),
+        },
     )
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import clock
+from reintegra.lib.remember import remembered
 
 from . import caseload, feedback, network, outcomes, returns, voice
 from .cubes import Figure, min_cell
@@ -180,9 +180,4 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
         *(f"{name}={value}" for name, value in sorted(filters.query_string().items())),
     ]
     key = "insights-figures:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    found = cache.get(key)
-    if isinstance(found, Figures):
-        return found
-    fresh = Figures(board.work_out(filters), clock.now())
-    cache.set(key, fresh, seconds)
-    return fresh
+    return remembered(key, seconds, lambda: Figures(board.work_out(filters), clock.now()), Figures)

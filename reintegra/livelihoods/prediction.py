@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.models import Case
 from reintegra.lib import clock, geo
 from reintegra.lib.fields import encrypted_names
+from reintegra.lib.remember import forget, remembered
 from reintegra.matching import prediction as model
 
 from .choices import EARNING_STATUSES, OPEN_ENROLMENT_STATUSES, SEAT_STATUSES, EnrolmentStatus
@@ -180,17 +180,11 @@ def predictor() -> Predictor:
     PREDICTOR_SECONDS and kept in the shared cache (every app server reads the same one); recording an
     outcome or a labour-market figure drops it (`forget_predictor`, by signal), so the next reader
     works it out afresh. What it holds is per option and per area, never a person."""
-    seconds = settings.PREDICTOR_SECONDS
-    if seconds > 0 and isinstance(found := cache.get(PREDICTOR_KEY), Predictor):
-        return found
-    fresh = _work_out_predictor()
-    if seconds > 0:
-        cache.set(PREDICTOR_KEY, fresh, seconds)
-    return fresh
+    return remembered(PREDICTOR_KEY, settings.PREDICTOR_SECONDS, _work_out_predictor, Predictor)
 
 
 def forget_predictor() -> None:
-    cache.delete(PREDICTOR_KEY)
+    forget(PREDICTOR_KEY)
 
 
 def forget_on_change(sender: type, instance: Any, **kwargs: Any) -> None:

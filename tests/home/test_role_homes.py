@@ -90,6 +90,23 @@ def test_the_supervisor_lands_on_queues_of_plans_closures_and_overrides_not_thei
     assert 'id="queues"' not in home(users["alice"])  # a caseworker has no queues
 
 
+def test_a_long_queue_shows_its_oldest_and_says_how_many_wait(users, network, monkeypatch):
+    """At national scale a queue holds thousands: the page shows the first QUEUE_SHOWN, the oldest
+    first, and the number waiting in all."""
+    from reintegra.home import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_SHOWN", 2)
+    cases = [case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": f"C{k}"})) for k in range(3)]
+    for case in cases:
+        case_services.closure_move(actor=users["alice"], case=case, move="request", reason="Settled in Lamphun.")
+    queues = selectors.queues_for(user=users["sam"], agency=users["sam"].agency_id)
+    assert queues.closures == cases[:2] and queues.counts["closures"] == 3
+    page = home(users["sam"])
+    assert "Shown: 2 of 3." in page and cases[2].code not in page
+    case_services.closure_move(actor=users["sam"], case=cases[0], move="approve")
+    assert "Shown:" not in home(users["sam"])  # two left: both shown, nothing to say
+
+
 def test_the_provider_lands_on_an_inbox_of_referrals_to_answer(users, case, network):
     share_with(users["alice"], case, network.trainer)
     referral = refer(users["alice"], case, network.trainer)
