@@ -269,7 +269,8 @@ COHORT_READ = 3000
 @dataclass
 class Selection:
     """The people a supervisor chooses from, with where each stands, and the open options of the country.
-    `complete` is False when the agency has more open cases than the selection read (COHORT_READ)."""
+    `complete` is False when the agency has open cases the selection did not read (it stopped at
+    COHORT_LOOKING people still looking, or at COHORT_READ cases)."""
 
     people: list[Candidate]
     options: list[Opportunity]

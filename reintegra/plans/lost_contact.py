@@ -118,11 +118,16 @@ def missed_follow_ups(case: Case, *, today: datetime.date | None = None) -> int:
     return _missed_in_a_row(points, case.contact_restored_on).count
 
 
+def _open_in(agency_id: int) -> Q:
+    """The agency's cases the queue may hold: open, not erased."""
+    return Q(agency_id=agency_id, erased_at__isnull=True) & ~Q(stage=Stage.CLOSED)
+
+
 def lost_contact_queue(*, agency_id: int, today: datetime.date | None = None) -> list[OutOfContact]:
     """The agency's open cases with settings.LOST_CONTACT_MISSED or more follow-ups missed in a row,
     the longest silence first. Nothing personal: the supervisor's queue shows the case code."""
     today = today or clock.today()
-    scope = Q(agency_id=agency_id, erased_at__isnull=True) & ~Q(stage=Stage.CLOSED)
+    scope = _open_in(agency_id)
     points = _points(scope, today)
     if not points:
         return []
@@ -160,9 +165,10 @@ def lost_contact_queue_for_page(*, agency_id: int) -> list[OutOfContact]:
     queue = remembered(key, settings.SUPERVISOR_QUEUES_SECONDS, lambda: lost_contact_queue(agency_id=agency_id), list)
     if not queue:
         return []
-    scope = Q(agency_id=agency_id, erased_at__isnull=True) & ~Q(stage=Stage.CLOSED)
     now = dict(
-        Case.objects.filter(scope, pk__in=[item.case.pk for item in queue]).values_list("pk", "contact_restored_on")
+        Case.objects.filter(_open_in(agency_id), pk__in=[item.case.pk for item in queue]).values_list(
+            "pk", "contact_restored_on"
+        )
     )
     return [item for item in queue if item.case.pk in now and now[item.case.pk] == item.case.contact_restored_on]
 

@@ -15,7 +15,8 @@ def followed_up_queries(queries) -> int:
     return sum("plans_assessment" in q["sql"] for q in queries.captured_queries)
 
 
-def test_the_queue_is_read_from_the_cache_and_a_dismissed_case_leaves_it_at_once(case, users, settings):
+def out_of_contact(case, users, settings) -> None:
+    """One follow-up missed (not reached) puts the case in the queue; the queue cached for 5 minutes."""
     settings.LOST_CONTACT_MISSED = 1
     settings.SUPERVISOR_QUEUES_SECONDS = 300
     opened_weeks_ago(case)
@@ -23,6 +24,9 @@ def test_the_queue_is_read_from_the_cache_and_a_dismissed_case_leaves_it_at_once
     [baseline] = assessments_due(case, 3)
     not_reached(users["alice"], case, baseline, on=ago(2))
 
+
+def test_the_queue_is_read_from_the_cache_and_a_dismissed_case_leaves_it_at_once(case, users, settings):
+    out_of_contact(case, users, settings)
     [item] = lost_contact.lost_contact_queue_for_page(agency_id=case.agency_id)
     assert item.case == case
     with CaptureQueriesContext(connection) as again:
@@ -35,12 +39,7 @@ def test_the_queue_is_read_from_the_cache_and_a_dismissed_case_leaves_it_at_once
 
 
 def test_a_case_closed_since_leaves_the_cached_queue(case, users, settings):
-    settings.LOST_CONTACT_MISSED = 1
-    settings.SUPERVISOR_QUEUES_SECONDS = 300
-    opened_weeks_ago(case)
-    returned(case, users, days_ago=5)
-    [baseline] = assessments_due(case, 3)
-    not_reached(users["alice"], case, baseline, on=ago(2))
+    out_of_contact(case, users, settings)
     assert len(lost_contact.lost_contact_queue_for_page(agency_id=case.agency_id)) == 1
     lost_contact.lost_contact_close(actor=users["sam"], case=case)
     assert lost_contact.lost_contact_queue_for_page(agency_id=case.agency_id) == []
