@@ -321,6 +321,9 @@ class Case(models.Model):
             # at a time (cases/listing.py); by stage alone they also serve the dashboards' counts.
             models.Index(fields=["agency", "-opened_at", "-id"], name="case_agency_opened"),
             models.Index(fields=["agency", "stage", "-opened_at", "-id"], name="case_agency_stage_opened"),
+            # The caseload dashboard's counts by stage and worker, and of closures by reason, read from
+            # the index alone (at a million, 0.1 s rather than 0.3).
+            models.Index(fields=["agency", "stage", "caseworker", "closure_code"], name="case_agency_stage_worker"),
             # The closures waiting for a supervisor (the home page's queue, the caseload dashboard).
             models.Index(
                 fields=["agency", "closure_requested_at"],
@@ -606,9 +609,14 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        # An agency's open tasks by due day: task lists, overdue counts, the caseload dashboard.
+        # An agency's open tasks by due day: task lists, overdue counts, the caseload dashboard, which
+        # counts them by assignee and case from the index alone.
         indexes = [
-            models.Index(fields=["agency", "due_on"], condition=models.Q(done_at__isnull=True), name="task_open_due")
+            models.Index(
+                fields=["agency", "due_on", "assignee", "case"],
+                condition=models.Q(done_at__isnull=True),
+                name="task_open_due",
+            )
         ]
 
     def __str__(self) -> str:

@@ -65,8 +65,10 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-sent_at"]
         indexes = [
-            models.Index(fields=["to_agency", "status"]),
-            models.Index(fields=["from_agency", "status"]),
+            # An agency's referrals by status, with the day each was sent: the inbox, and the caseload
+            # dashboard's count and oldest of those waiting, read from the index alone.
+            models.Index(fields=["to_agency", "status", "sent_at"], name="referral_to_status_sent"),
+            models.Index(fields=["from_agency", "status", "sent_at"], name="referral_from_status_sent"),
             models.Index(fields=["sent_at"]),  # the insights count referrals by the day they were sent
         ]
 
