@@ -217,6 +217,9 @@ INSIGHTS_MIN_CELL = max(2, int(os.environ.get("INSIGHTS_MIN_CELL", "5")))
 # A dashboard's figures for the same filters are computed at most once in this many seconds and
 # served from the shared cache in between (insights/dashboards.py, decisions/0037); 0 turns it off.
 INSIGHTS_CACHE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_CACHE_SECONDS", "120")))
+# Past those seconds, a view's figures are still served, marked as older, for this many seconds more
+# while the worker works them out again (decisions/0041); 0: the reader waits for new figures.
+INSIGHTS_STALE_SECONDS = max(0, int(os.environ.get("REINTEGRA_INSIGHTS_STALE_SECONDS", "3600")))
 # The success predictor (livelihoods/prediction.py) is worked out at most this often, and afresh
 # whenever an outcome or a labour-market figure is recorded: at a million cases it reads every outcome.
 # A supervisor's lost-contact queue (plans/lost_contact.py) and the team's overdue counts (home page)

@@ -46,6 +46,7 @@ def insight_view(api_name: str) -> Any:
         form, filters = read_filters(scope, request.query_params, board)
         if filters is None:
             raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        shown = figures_of(board, filters)
         return Response(
             {
                 "dashboard": api_name,
@@ -53,7 +54,10 @@ def insight_view(api_name: str) -> Any:
                 "min_cell": min_cell(),
                 # Filters the dashboard cannot apply: not taken, and said so (the page says why).
                 "filters_not_applied": list(board.filters_not_applied),
-                "figures": [figure.as_dict() for figure in figures_of(board, filters).figures],
+                # When the figures were worked out; `refreshing`: newer ones are being worked out.
+                "computed_at": shown.computed_at,
+                "refreshing": shown.refreshing,
+                "figures": [figure.as_dict() for figure in shown.figures],
             }
         )
 

@@ -5,16 +5,16 @@ import contextlib
 import datetime
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, router, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.lib import clock
-from reintegra.lib.remember import remembered
 
 from . import caseload, feedback, network, outcomes, returns, voice
 from .cubes import Figure, min_cell
@@ -151,6 +151,7 @@ class Figures:
 
     figures: list[Figure]
     computed_at: datetime.datetime
+    refreshing: bool = False  # older than INSIGHTS_CACHE_SECONDS: newer ones are being worked out
 
 
 def figures_cached_minutes(board: Dashboard) -> int:
@@ -167,10 +168,37 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
     everything the figures depend on besides the data: the dashboard, the reader's filters (a
     supervisor's agency among them), the language, k and the day. The cache is the database's (shared
     by every app server); what it holds is the figures as shown, suppressed, never a person. The
-    caseload is never cached: a supervisor acts on it."""
+    caseload is never cached: a supervisor acts on it.
+
+    Older figures of a view are still served for INSIGHTS_STALE_SECONDS, marked as such, while the
+    worker works them out again (decisions/0041): a reader waits for a view only the first time it is
+    asked for that day, or after an hour nobody asked for it."""
     seconds = settings.INSIGHTS_CACHE_SECONDS
     if seconds <= 0 or figures_cached_minutes(board) == 0:
         return Figures(board.work_out(filters), clock.now())
+    key = _key(board, filters)
+    found = cache.get(key)
+    if isinstance(found, Figures):
+        age = (clock.now() - found.computed_at).total_seconds()
+        if age < seconds:
+            return found
+        if age < seconds + settings.INSIGHTS_STALE_SECONDS:
+            _ask_for_newer(board, filters, key)
+            return replace(found, refreshing=True)
+    return figures_kept(board, filters)
+
+
+def figures_kept(board: Dashboard, filters: Filters) -> Figures:
+    """Works the view's figures out and keeps them, fresh for INSIGHTS_CACHE_SECONDS and served while
+    newer ones are worked out for INSIGHTS_STALE_SECONDS more (the request's work, and the worker's)."""
+    key = _key(board, filters)
+    figures = Figures(board.work_out(filters), clock.now())
+    cache.set(key, figures, settings.INSIGHTS_CACHE_SECONDS + settings.INSIGHTS_STALE_SECONDS)
+    cache.delete(_asked(key))
+    return figures
+
+
+def _key(board: Dashboard, filters: Filters) -> str:
     parts = [
         board.name,
         translation.get_language() or "",
@@ -179,5 +207,18 @@ def figures_of(board: Dashboard, filters: Filters) -> Figures:
         str(filters.agency_id),
         *(f"{name}={value}" for name, value in sorted(filters.query_string().items())),
     ]
-    key = "insights-figures:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return remembered(key, seconds, lambda: Figures(board.work_out(filters), clock.now()), Figures)
+    return "insights-figures:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _asked(key: str) -> str:
+    return key + ":asked"
+
+
+def _ask_for_newer(board: Dashboard, filters: Filters, key: str) -> None:
+    """Queues the view's figures for the worker, once while a run is waiting (the mark lapses after
+    INSIGHTS_CACHE_SECONDS, should the worker be stopped)."""
+    from .tasks import figures_work_out  # the task module imports this one
+
+    if cache.add(_asked(key), True, settings.INSIGHTS_CACHE_SECONDS):
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        figures_work_out.enqueue(board.name, language, filters.as_json())

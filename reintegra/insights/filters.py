@@ -106,6 +106,25 @@ class Filters:
         """The cases the reader's aggregates may count (a supervisor's agency)."""
         return Q(**{f"{case_path}agency_id": self.agency_id}) if self.agency_id is not None else Q()
 
+    def as_json(self) -> dict[str, Any]:
+        """The filters as background work receives them (insights/tasks.py)."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "chosen": dict(self.chosen),
+            "agency_id": self.agency_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Filters":
+        day = datetime.date.fromisoformat
+        return cls(
+            since=day(data["since"]) if data["since"] else None,
+            until=day(data["until"]) if data["until"] else None,
+            chosen=dict(data["chosen"]),
+            agency_id=data["agency_id"],
+        )
+
     def query_string(self) -> dict[str, str]:
         params = dict(self.chosen)
         if self.since:

@@ -74,6 +74,7 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
     context = {
         "dashboard": board,
         "computed_at": shown.computed_at if shown is not None else None,
+        "refreshing": shown is not None and shown.refreshing,
         "cache_minutes": figures_cached_minutes(board),
         "dashboards": [d for d in DASHBOARDS.values() if not (d.supervisors_only and scope.whole_network)],
         "form": form,

@@ -1,7 +1,8 @@
 """A value worked out at most once every so many seconds and kept in the shared cache (the database's:
 every app server reads the same one). For figures that cost seconds at national scale and may be a
-few minutes old: a dashboard's figures, the success predictor, a supervisor's overview. What is kept
-must hold no person's data beyond what its readers see anyway."""
+few minutes old: the success predictor, a supervisor's overview (a dashboard's figures are kept by
+insights/dashboards.py, which serves older ones while the worker works them out, decisions/0041).
+What is kept must hold no person's data beyond what its readers see anyway."""
 
 from collections.abc import Callable
 from typing import TypeVar

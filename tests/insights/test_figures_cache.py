@@ -3,6 +3,7 @@ filters and served from the shared cache in between (decisions/0037): never anot
 language or filters, never the supervisors' caseload, and the page says how old they are."""
 
 import dataclasses
+import datetime
 import os
 import subprocess
 import sys
@@ -110,3 +111,52 @@ def test_a_work_mem_that_postgresql_would_not_take_stops_the_start_naming_the_se
         check=False,
     )
     assert done.returncode != 0 and "REINTEGRA_INSIGHTS_WORK_MEM='lots'" in done.stderr
+
+
+def test_older_figures_are_served_marked_while_the_worker_works_them_out(users, cached):
+    """Past INSIGHTS_CACHE_SECONDS a view's figures are still served, marked, and the worker is asked
+    once for newer ones (decisions/0041); its run keeps them for the next reader."""
+    from django_tasks_db.models import DBTaskResult
+
+    from reintegra.lib import clock
+
+    from ..exchange.test_pages import run_worker
+
+    many(users["alice"], 3, country_from="MY")
+    start = clock.now()
+    with clock.running_at(start):
+        first = total(users["ana"])
+    many(users["alice"], 2, country_from="MY")
+    with clock.running_at(start + datetime.timedelta(seconds=200)):
+        answer = api_client_for(users["ana"]).get(API).json()
+        assert answer["refreshing"] is True
+        assert total(users["ana"]) == first  # the older figures, at once
+        page = client_for(users["ana"]).get("/insights/returns/").text
+        assert 'id="figures-refreshing"' in page
+        assert DBTaskResult.objects.filter(task_path__endswith="figures_work_out").count() == 1  # asked once
+        run_worker()
+        answer = api_client_for(users["ana"]).get(API).json()
+    assert answer["refreshing"] is False and total_of(answer) != first  # the two cases since, counted
+    assert datetime.datetime.fromisoformat(answer["computed_at"]) > start
+
+
+def test_past_the_hour_a_reader_waits_for_new_figures(users, cached, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from reintegra.lib import clock
+
+    many(users["alice"], 3, country_from="MY")
+    start = clock.now()
+    with clock.running_at(start):
+        first = total(users["ana"])
+    many(users["alice"], 2, country_from="MY")
+    later = settings.INSIGHTS_CACHE_SECONDS + settings.INSIGHTS_STALE_SECONDS + 1
+    with clock.running_at(start + datetime.timedelta(seconds=later)):
+        answer = api_client_for(users["ana"]).get(API).json()
+    assert answer["refreshing"] is False and total_of(answer) != first
+    assert not DBTaskResult.objects.exists()
+
+
+def total_of(answer) -> object:
+    figure = next(f for f in answer["figures"] if f["key"] == TOTALS)
+    return {k: v for k, v in values(figure).items() if k[1] != ""}
