@@ -113,9 +113,10 @@ def test_a_work_mem_that_postgresql_would_not_take_stops_the_start_naming_the_se
     assert done.returncode != 0 and "REINTEGRA_INSIGHTS_WORK_MEM='lots'" in done.stderr
 
 
-def test_older_figures_are_served_marked_while_the_worker_works_them_out(users, cached):
+def test_older_figures_are_served_marked_while_the_worker_works_them_out(transactional_db, users, cached):
     """Past INSIGHTS_CACHE_SECONDS a view's figures are still served, marked, and the worker is asked
     once for newer ones (decisions/0041); its run keeps them for the next reader."""
+    # transactional_db: the worker closes a connection it finds inside a transaction (PostgreSQL).
     from django_tasks_db.models import DBTaskResult
 
     from reintegra.lib import clock
