@@ -95,7 +95,7 @@ def _team_overdue(user: User) -> list[dict[str, Any]]:
 
 def queues_for(*, user: User, agency: int) -> Queues:
     plans, plans_count = _first(
-        Plan.objects.filter(case__agency_id=agency, status=PlanStatus.SUBMITTED)
+        Plan.objects.filter(agency_id=agency, status=PlanStatus.SUBMITTED)
         .exclude(author=user)
         .exclude(submitted_by=user)
         .select_related("case", "submitted_by")

@@ -334,7 +334,7 @@ class Queue:
 
 def _queues(filters: Filters, today: datetime.date) -> list[Queue]:
     agency = _agency(filters)
-    plans = Plan.objects.filter(case__agency_id=agency, status=PlanStatus.SUBMITTED)
+    plans = Plan.objects.filter(agency_id=agency, status=PlanStatus.SUBMITTED)
     closures = Case.objects.filter(agency_id=agency, closure_requested_at__isnull=False).exclude(stage=Stage.CLOSED)
     received = Referral.objects.filter(to_agency_id=agency, status=ReferralStatus.PENDING)
     sent = Referral.objects.filter(from_agency_id=agency, status=ReferralStatus.PENDING)

@@ -95,6 +95,10 @@ class Plan(models.Model):
     """The case's reintegration plan: goals per domain and actions under them."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="plan")
+    # The case's agency, kept beside it (set when the plan starts, moved with a transfer of the case):
+    # the plans waiting for an agency's supervisors are read by an index of their own, oldest first,
+    # rather than by joining every case of the network (at a million, 0.7 s for a supervisor's home).
+    agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(_("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     returnee_took_part = models.BooleanField(_("the returnee took part in making the plan"), default=False)
@@ -120,9 +124,14 @@ class Plan(models.Model):
     updated_at = StampField(auto_now=True)
 
     class Meta:
-        # The plans waiting for a supervisor's approval (the home page's queue, the caseload dashboard).
+        # The plans waiting for an agency's approval, oldest first (the home page's queue, the caseload
+        # dashboard's count and oldest).
         indexes = [
-            models.Index(fields=["case"], condition=models.Q(status=PlanStatus.SUBMITTED), name="plan_submitted")
+            models.Index(
+                fields=["agency", "updated_at", "id"],
+                condition=models.Q(status=PlanStatus.SUBMITTED),
+                name="plan_submitted",
+            )
         ]
 
     def __str__(self) -> str:

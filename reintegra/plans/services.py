@@ -75,7 +75,12 @@ def latest_ranking(case: Case) -> PriorityRanking | None:
 def plan_start(*, actor: User, case: Case, language: str = "") -> Plan:
     refuse_if_erased(case)
     plan, created = Plan.objects.get_or_create(
-        case=case, defaults={"author": actor, "language": language or (case.returnee.languages or ["en"])[0]}
+        case=case,
+        defaults={
+            "author": actor,
+            "agency_id": case.agency_id,
+            "language": language or (case.returnee.languages or ["en"])[0],
+        },
     )
     if created:
         if plan.language not in Language.values:

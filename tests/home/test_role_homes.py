@@ -107,6 +107,35 @@ def test_a_long_queue_shows_its_oldest_and_says_how_many_wait(users, network, mo
     assert "Shown:" not in home(users["sam"])  # two left: both shown, nothing to say
 
 
+def test_the_plans_queue_is_read_by_its_index_oldest_first_on_postgresql(users):
+    """The plans waiting for an agency are read from the plan's own agency by `plan_submitted`, in the
+    queue's order (plans 0010-0011; at a million, 3 ms instead of the 0.5 s of joining every case)."""
+    from django.db import connection
+
+    from reintegra.home import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index is PostgreSQL's choice to make; SQLite reads a small agency's plans whole")
+    sam = users["sam"]
+    captured = {}
+    real_first = selectors._first
+
+    def first(queryset):
+        captured.setdefault("plans", queryset)
+        return real_first(queryset)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors, "_first", first)
+        selectors.queues_for(user=sam, agency=sam.agency_id)
+    sql, params = captured["plans"][: selectors.QUEUE_SHOWN].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using plan_submitted" in plan and "Sort" not in plan, plan
+
+
 def test_the_provider_lands_on_an_inbox_of_referrals_to_answer(users, case, network):
     share_with(users["alice"], case, network.trainer)
     referral = refer(users["alice"], case, network.trainer)

@@ -105,7 +105,9 @@ class People:
         )
 
     def action_done(self, case, *, domain: str, priorities=(), on: int) -> None:
-        plan, _new = Plan.objects.get_or_create(case=case, defaults={"author": self.users["alice"]})
+        plan, _new = Plan.objects.get_or_create(
+            case=case, defaults={"author": self.users["alice"], "agency": case.agency}
+        )
         goal = Goal.objects.create(plan=plan, domain=domain, description="A goal", priorities=list(priorities))
         Action.objects.create(
             goal=goal,

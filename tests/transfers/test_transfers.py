@@ -256,3 +256,24 @@ def test_supervisors_today_page_shows_waiting_transfers_both_ways(pending, users
         page = client_for(users[name]).get(reverse("home")).content.decode()
         assert 'id="transfers-waiting"' in page and pending.case.code in page and detail_url(pending) in page
     assert 'id="transfers-waiting"' not in client_for(users["alice"]).get(reverse("home")).content.decode()
+
+
+def test_a_plan_waiting_for_approval_moves_to_the_new_agency_s_queue(pending, users, network):
+    """The plan keeps its case's agency beside it (the supervisors' queue reads it by its own index):
+    a transfer moves it with the case."""
+    from reintegra.home.selectors import queues_for
+    from reintegra.plans import services as plan_services
+
+    alice, case = users["alice"], pending.case
+    plan = plan_services.plan_start(actor=alice, case=case)
+    plan = plan_services.plan_update(
+        actor=alice, plan=plan, version=plan.version, returnee_took_part=True, returnee_agreed_on=clock.today()
+    )
+    plan_services.goal_add(actor=alice, plan=plan, domain="economic", description="A steady income.")
+    plan_services.plan_move(actor=alice, plan=plan, move="submit")
+    assert queues_for(user=users["sam"], agency=network.alpha.pk).counts["plans"] == 1
+    services.transfer_move(actor=users["bella"], transfer=pending, move="accept", caseworker=users["bob"])
+    plan.refresh_from_db()
+    assert plan.agency == network.beta
+    assert queues_for(user=users["sam"], agency=network.alpha.pk).counts["plans"] == 0
+    assert queues_for(user=users["bella"], agency=network.beta.pk).counts["plans"] == 1
