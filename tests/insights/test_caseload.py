@@ -193,7 +193,8 @@ def test_what_waits_and_since_when(network, agency_work):
     assert (reverse("referrals:inbox") + "?status=pending", "Referrals to answer") in figure.links
 
 
-def test_a_task_on_a_case_referred_to_the_agency_counts_while_the_referral_is_active(users, network):
+def referred_with_a_task(users, network):
+    """Beta's case referred to Alpha and accepted four days ago, with Alpha's task on it, overdue."""
     bob, sam = users["bob"], users["sam"]
     theirs = open_case(bob, days=5, country="PH")
     with clock.running_at(at(4)):
@@ -207,6 +208,12 @@ def test_a_task_on_a_case_referred_to_the_agency_counts_while_the_referral_is_ac
         )
         referral_services.referral_move(actor=sam, referral=referral, move="accept")
     task(sam, theirs, due=2, assignee=sam)
+    return referral
+
+
+def test_a_task_on_a_case_referred_to_the_agency_counts_while_the_referral_is_active(users, network):
+    bob = users["bob"]
+    referral = referred_with_a_task(users, network)
     assert values(figures(network)["caseload-overdue-tasks"].table)["Everyone"][3] == 1
     assert values(figures(network)["caseload-stage-worker"].table)["All caseworkers"][-1] == 0  # not Alpha's case
     with clock.running_at(NOW):
@@ -255,19 +262,7 @@ def test_the_queries_do_not_grow_with_the_caseload(users, network, agency_work):
 
 def test_the_overdue_parts_are_the_agency_rule_and_never_share_a_task(users, network, agency_work):
     """The three parts counted one by one equal the rule as one condition (the agency's task list's)."""
-    bob, sam = users["bob"], users["sam"]
-    theirs = open_case(bob, days=5, country="PH")
-    with clock.running_at(at(4)):
-        share_with(bob, theirs, network.alpha)
-        referral = referral_services.referral_send(
-            actor=bob,
-            access=case_get_for_user(bob, code=theirs.code, for_edit=True),
-            to_agency=network.alpha,
-            reasons=["AdditionalServicesRequired"],
-            categories=["profile"],
-        )
-        referral_services.referral_move(actor=sam, referral=referral, move="accept")
-    task(sam, theirs, due=2, assignee=sam)
+    referred_with_a_task(users, network)
     filters = Filters(agency_id=network.alpha.pk)
     parts = [set(part.values_list("pk", flat=True)) for part in caseload._overdue_parts(filters, TODAY)]
     assert all(parts) and not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
