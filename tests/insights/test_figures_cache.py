@@ -11,8 +11,12 @@ import sys
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
+
+from reintegra.lib import clock
 
 from ..conftest import api_client_for, client_for
+from ..exchange.test_pages import run_worker
 from .factory import many
 from .test_privacy_and_access import API, api_figures, values
 
@@ -25,9 +29,12 @@ def cached(settings):
     settings.INSIGHTS_MIN_CELL = 2
 
 
-def total(user, **params) -> object:
-    figure = api_figures(user, **params)[TOTALS]
+def totals_of(figure) -> object:
     return {k: v for k, v in values(figure).items() if k[1] != ""}
+
+
+def total(user, **params) -> object:
+    return totals_of(api_figures(user, **params)[TOTALS])
 
 
 def test_the_same_view_is_worked_out_once_and_then_read_from_the_cache(users, cached):
@@ -113,51 +120,46 @@ def test_a_work_mem_that_postgresql_would_not_take_stops_the_start_naming_the_se
     assert done.returncode != 0 and "REINTEGRA_INSIGHTS_WORK_MEM='lots'" in done.stderr
 
 
-def test_older_figures_are_served_marked_while_the_worker_works_them_out(transactional_db, users, cached):
-    """Past INSIGHTS_CACHE_SECONDS a view's figures are still served, marked, and the worker is asked
-    once for newer ones (decisions/0041); its run keeps them for the next reader."""
-    # transactional_db: the worker closes a connection it finds inside a transaction (PostgreSQL).
-    from django_tasks_db.models import DBTaskResult
-
-    from reintegra.lib import clock
-
-    from ..exchange.test_pages import run_worker
-
+@pytest.fixture
+def older_view(users, cached):
+    """Ana's view worked out at its start with three returns from Malaysia; two more recorded since."""
     many(users["alice"], 3, country_from="MY")
     start = clock.now()
     with clock.running_at(start):
         first = total(users["ana"])
     many(users["alice"], 2, country_from="MY")
+    return start, first
+
+
+def answer_of(user) -> dict:
+    return api_client_for(user).get(API).json()
+
+
+def total_in(answer) -> object:
+    return totals_of(next(f for f in answer["figures"] if f["key"] == TOTALS))
+
+
+def test_older_figures_are_served_marked_while_the_worker_works_them_out(transactional_db, users, older_view):
+    """Past INSIGHTS_CACHE_SECONDS a view's figures are still served, marked, and the worker is asked
+    once for newer ones (decisions/0041); its run keeps them for the next reader."""
+    # transactional_db: the worker closes a connection it finds inside a transaction (PostgreSQL).
+    start, first = older_view
     with clock.running_at(start + datetime.timedelta(seconds=200)):
-        answer = api_client_for(users["ana"]).get(API).json()
-        assert answer["refreshing"] is True
+        assert answer_of(users["ana"])["refreshing"] is True
         assert total(users["ana"]) == first  # the older figures, at once
         page = client_for(users["ana"]).get("/insights/returns/").text
         assert 'id="figures-refreshing"' in page
         assert DBTaskResult.objects.filter(task_path__endswith="figures_work_out").count() == 1  # asked once
         run_worker()
-        answer = api_client_for(users["ana"]).get(API).json()
-    assert answer["refreshing"] is False and total_of(answer) != first  # the two cases since, counted
+        answer = answer_of(users["ana"])
+    assert answer["refreshing"] is False and total_in(answer) != first  # the two cases since, counted
     assert datetime.datetime.fromisoformat(answer["computed_at"]) > start
 
 
-def test_past_the_hour_a_reader_waits_for_new_figures(users, cached, settings):
-    from django_tasks_db.models import DBTaskResult
-
-    from reintegra.lib import clock
-
-    many(users["alice"], 3, country_from="MY")
-    start = clock.now()
-    with clock.running_at(start):
-        first = total(users["ana"])
-    many(users["alice"], 2, country_from="MY")
+def test_past_the_hour_a_reader_waits_for_new_figures(users, older_view, settings):
+    start, first = older_view
     later = settings.INSIGHTS_CACHE_SECONDS + settings.INSIGHTS_STALE_SECONDS + 1
     with clock.running_at(start + datetime.timedelta(seconds=later)):
-        answer = api_client_for(users["ana"]).get(API).json()
-    assert answer["refreshing"] is False and total_of(answer) != first
+        answer = answer_of(users["ana"])
+    assert answer["refreshing"] is False and total_in(answer) != first
     assert not DBTaskResult.objects.exists()
-
-
-def total_of(answer) -> object:
-    figure = next(f for f in answer["figures"] if f["key"] == TOTALS)
-    return {k: v for k, v in values(figure).items() if k[1] != ""}
