@@ -79,7 +79,7 @@ def count_cube(
         rows = _count_distinct(scoped, annotations, distinct)
     counts: Counter[Key] = Counter()
     for *values, n in rows:
-        counts[tuple(_key(value) for value in values)] += n
+        counts[tuple(cube_key(value) for value in values)] += n
     return _slice(counts, dims=list(dims), filters=filters)
 
 
@@ -105,10 +105,10 @@ def count_cubes(
     )
     counts: dict[str, Counter[Key]] = {key: Counter() for key in cubes}
     for row in grouped:
-        fixed = tuple(_key(row[f"f_{name}"]) for name in chosen)
+        fixed = tuple(cube_key(row[f"f_{name}"]) for name in chosen)
         for key, (dims, _condition) in cubes.items():
             if row[f"n_{key}"]:
-                counts[key][tuple(_key(row[f"d_{dim}"]) for dim in dims) + fixed] += row[f"n_{key}"]
+                counts[key][tuple(cube_key(row[f"d_{dim}"]) for dim in dims) + fixed] += row[f"n_{key}"]
     return {key: _slice(counts[key], dims=list(dims), filters=filters) for key, (dims, _condition) in cubes.items()}
 
 
@@ -140,7 +140,7 @@ def protect_rows(
     chosen = list(filters.chosen)
     counts: Counter[Key] = Counter()
     for values, categories in rows:
-        counts[tuple(values) + tuple(_key(categories.get(name)) for name in chosen)] += 1
+        counts[tuple(values) + tuple(cube_key(categories.get(name)) for name in chosen)] += 1
     return _slice(counts, dims=dims, filters=filters)
 
 
@@ -156,7 +156,8 @@ def _slice(counts: Counter[Key], *, dims: Sequence[str], filters: Filters) -> Sl
     return Slice(protected=views[tuple(range(len(chosen)))], fixed=tuple(filters.chosen[name] for name in chosen))
 
 
-def _key(value: Any) -> str:
+def cube_key(value: Any) -> str:
+    """A value as a cube's cells are keyed: text, a missing value NONE."""
     return NONE if value is None else str(value)
 
 

@@ -69,7 +69,21 @@ class Referral(models.Model):
             # dashboard's count and oldest of those waiting, read from the index alone.
             models.Index(fields=["to_agency", "status", "sent_at"], name="referral_to_status_sent"),
             models.Index(fields=["from_agency", "status", "sent_at"], name="referral_from_status_sent"),
-            models.Index(fields=["sent_at"]),  # the insights count referrals by the day they were sent
+            # The network dashboard counts the referrals sent in a period from this index alone
+            # (insights/network.sent): every column it groups by, after the day sent.
+            models.Index(
+                fields=[
+                    "sent_at",
+                    "from_agency",
+                    "to_agency",
+                    "status",
+                    "decline_reason",
+                    "responded_at",
+                    "completed_at",
+                    "case",
+                ],
+                name="referral_sent_figures",
+            ),
         ]
 
     def __str__(self) -> str:
