@@ -1,11 +1,14 @@
 """What each role finds waiting on its home page: reads scoped through reintegra/access."""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from reintegra.access import enrolment_list_for_user, referral_list_for_user, task_list_for_user
 from reintegra.accounts.models import User
@@ -17,6 +20,7 @@ from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.livelihoods.choices import EnrolmentStatus
 from reintegra.livelihoods.handover import LIVELIHOOD_SERVICE_CATEGORIES
 from reintegra.livelihoods.models import Enrolment
+from reintegra.network.models import Service
 from reintegra.plans.choices import PlanStatus
 from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue_for_page
 from reintegra.plans.models import Plan
@@ -83,6 +87,29 @@ def _first(items: QuerySet[Any]) -> tuple[list[Any], int]:
     return shown[:QUEUE_SHOWN], items.count()
 
 
+def _first_of_each(
+    items: QuerySet[Any], lists: dict[str, Q], *, order: Sequence[str]
+) -> dict[str, tuple[list[Any], int]]:
+    """`_first` of several lists of one queryset, in one query: each item in the first list whose
+    condition it meets, numbered within its list in `order`, and counted. The queryset's access rule
+    (a provider's enrolments: a second or more at national scale) is worked out once, not twice a list."""
+    which = SqlCase(*(When(condition, then=Value(name)) for name, condition in lists.items()), default=None)
+    rows = (
+        items.annotate(queue=which)
+        .filter(queue__isnull=False)
+        .annotate(
+            place=Window(RowNumber(), partition_by=F("queue"), order_by=list(order)),
+            total=Window(Count("*"), partition_by=F("queue")),
+        )
+        .filter(place__lte=QUEUE_SHOWN)
+    )
+    found: dict[str, tuple[list[Any], int]] = {name: ([], 0) for name in lists}
+    for item in sorted(rows, key=lambda item: item.place):
+        shown, _total = found[item.queue]
+        found[item.queue] = ([*shown, item], item.total)
+    return found
+
+
 def _team_overdue(user: User) -> list[dict[str, Any]]:
     return list(
         task_list_for_user(user)
@@ -140,7 +167,9 @@ def queues_for(*, user: User, agency: int) -> Queues:
 
 @dataclass
 class Inbox:
-    """A provider's inbox: referrals to answer, and the people on its options with a step to record."""
+    """A provider's inbox: referrals to answer, and the people on its options with a step to record.
+    Each list is its oldest QUEUE_SHOWN items (an agency may receive hundreds of thousands of
+    referrals); `counts` says how many there are in all, per list."""
 
     to_answer: list[Referral]
     to_enrol: list[Enrolment]
@@ -148,6 +177,7 @@ class Inbox:
     to_place: list[Enrolment]
     # Accepted referrals for livelihood work, the person on none of the agency's options yet (decisions/0018).
     to_take_on: list[Referral] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def inbox_for(*, user: User) -> Inbox:
@@ -155,30 +185,47 @@ def inbox_for(*, user: User) -> Inbox:
         referral_list_for_user(user)
         .filter(to_agency_id=user.agency_id, status=ReferralStatus.PENDING)
         .select_related("case", "from_agency", "service")
-        .order_by("sent_at")
+        .order_by("sent_at", "pk")
     )
     provided: QuerySet[Enrolment] = (
         enrolment_list_for_user(user)
         .filter(opportunity__provider_id=user.agency_id)
         .select_related("case", "opportunity")
-        .order_by("updated_at")
     )
     on_our_options = Enrolment.objects.filter(case=OuterRef("case"), opportunity__provider_id=user.agency_id)
+    # A referral's service is one of the receiving agency's (referrals/services.py): an agency with no
+    # livelihood service has no referral to take on, and nothing is asked.
+    livelihood_services = (
+        list(
+            Service.objects.filter(agency_id=user.agency_id, category__in=LIVELIHOOD_SERVICE_CATEGORIES).values_list(
+                "pk", flat=True
+            )
+        )
+        if user.agency_id is not None
+        else []
+    )
     to_take_on = (
         referral_list_for_user(user)
         .filter(
             to_agency_id=user.agency_id,
             status__in=ACTIVE_REFERRAL_STATUSES,
-            service__category__in=LIVELIHOOD_SERVICE_CATEGORIES,
+            service_id__in=livelihood_services,
         )
         .exclude(Exists(on_our_options))
         .select_related("case", "from_agency", "service")
-        .order_by("responded_at")
+        .order_by("responded_at", "pk")
+    )
+    lists = {"to_answer": _first(to_answer), "to_take_on": _first(to_take_on)}
+    lists |= _first_of_each(
+        provided,
+        {
+            "to_enrol": Q(status=EnrolmentStatus.ACCEPTED),
+            "in_training": Q(status=EnrolmentStatus.ENROLLED),
+            "to_place": Q(status=EnrolmentStatus.COMPLETED, placement__isnull=True),
+        },
+        order=("updated_at", "pk"),
     )
     return Inbox(
-        to_answer=list(to_answer),
-        to_take_on=list(to_take_on),
-        to_enrol=list(provided.filter(status=EnrolmentStatus.ACCEPTED)),
-        in_training=list(provided.filter(status=EnrolmentStatus.ENROLLED)),
-        to_place=list(provided.filter(status=EnrolmentStatus.COMPLETED, placement__isnull=True)),
+        **{name: shown for name, (shown, _count) in lists.items()},
+        counts={name: count for name, (_shown, count) in lists.items()},
     )

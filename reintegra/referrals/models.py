@@ -65,10 +65,17 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-sent_at"]
         indexes = [
-            # An agency's referrals by status, with the day each was sent: the inbox, and the caseload
-            # dashboard's count and oldest of those waiting, read from the index alone.
-            models.Index(fields=["to_agency", "status", "sent_at"], name="referral_to_status_sent"),
-            models.Index(fields=["from_agency", "status", "sent_at"], name="referral_from_status_sent"),
+            # An agency's referrals by status, with the day each was sent, answered and completed: the
+            # inbox (its counts by status, its median times), and the caseload dashboard's count and
+            # oldest of those waiting, read from the index alone.
+            models.Index(
+                fields=["to_agency", "status", "sent_at", "responded_at", "completed_at"],
+                name="referral_to_status_sent",
+            ),
+            models.Index(
+                fields=["from_agency", "status", "sent_at", "responded_at", "completed_at"],
+                name="referral_from_status_sent",
+            ),
             # The network dashboard counts the referrals sent in a period from this index alone
             # (insights/network.sent): every column it groups by, after the day sent.
             models.Index(

@@ -268,3 +268,45 @@ def test_the_providers_home_lists_the_referrals_for_livelihood_work_with_nobody_
     handover.enrolment_from_referral(actor=users["pat"], referral=for_training, opportunity=catalogue[0], to="offered")
     waiting = read(pat.get(reverse("home"))).split('id="to-take-on"')[1].split("</ul>")[0]
     assert referral_url(for_training) not in waiting
+
+
+def test_the_providers_home_shows_the_oldest_of_each_step_and_how_many_from_one_read(
+    users, network, catalogue, monkeypatch
+):
+    """An agency may receive hundreds of thousands of referrals: each list of the provider's home shows
+    its QUEUE_SHOWN oldest and the number in all; the enrolments' lists come from one read (their access
+    rule costs seconds at national scale), however many there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reintegra.cases import services as case_services
+    from reintegra.home import selectors
+
+    from ..cases.conftest import IDENTITY
+
+    monkeypatch.setattr(selectors, "QUEUE_SHOWN", 2)
+
+    def enrolled(k: int, to: str) -> Enrolment:
+        case = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": f"Person {k}"}))
+        referral = referral_to_trainer(users, case, network)
+        enrolment = handover.enrolment_from_referral(
+            actor=users["pat"], referral=referral, opportunity=catalogue[1], to=to
+        )
+        # Last touched k days after the first of March: the lists run oldest first.
+        Enrolment.objects.filter(pk=enrolment.pk).update(updated_at=timezone.now().replace(month=3, day=1 + k))
+        return enrolment
+
+    accepted = [enrolled(k, "accepted") for k in (3, 1, 2)]
+    training = [enrolled(k, "enrolled") for k in (5, 4)]
+    with CaptureQueriesContext(connection) as few:
+        inbox = selectors.inbox_for(user=users["pat"])
+    assert inbox.to_enrol == [accepted[1], accepted[2]] and inbox.counts["to_enrol"] == 3
+    assert inbox.in_training == [training[1], training[0]] and inbox.counts["in_training"] == 2
+    assert inbox.to_place == [] and inbox.counts["to_place"] == 0
+    page = read(client_for(users["pat"]).get(reverse("home")))
+    assert page.count("Shown: the 2 oldest of 3.") == 1 and accepted[0].case.code not in page
+    enrolled(6, "accepted"), enrolled(7, "enrolled")
+    with CaptureQueriesContext(connection) as more:
+        selectors.inbox_for(user=users["pat"])
+    assert len(more) == len(few)
+    assert sum('FROM "livelihoods_enrolment"' in q["sql"].split(" WHERE ")[0] for q in more) == 1
