@@ -498,6 +498,10 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["-given_on", "-pk"]
+        indexes = [
+            # The few consents withdrawn, looked for when a referral's access is checked (access/cases.py).
+            models.Index(fields=["id"], condition=models.Q(withdrawn_at__isnull=False), name="consent_withdrawn"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} ({self.case})"

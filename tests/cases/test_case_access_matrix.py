@@ -131,3 +131,23 @@ def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
             plans[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_agency_opened" in plans["page"] and "Sort" not in plans["page"], plans["page"]
     assert "case_code_trigram" in plans["search"], plans["search"]
+
+
+def test_a_referrals_consent_is_checked_by_looking_for_the_withdrawn_on_postgresql(users, network):
+    """Whether a referral's consent was withdrawn is read from `consent_withdrawn`, the index of the few
+    withdrawn consents (migration cases 0018), not from every referral's consent: a provider holding a
+    hundred thousand referrals counted its cases in 0.8 s the other way. The rule itself is tested by
+    the withdrawal tests (test_case_access.py)."""
+    from django.db import connection
+
+    from reintegra.access import case_list_for_user
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index is PostgreSQL's; SQLite reads a few consents whole")
+    query = case_list_for_user(users["pat"]).values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "consent_withdrawn" in plan and "cases_consent_pkey" not in plan, plan
