@@ -2,10 +2,11 @@
 for the bench database; prints one line of JSON).
 
 `python -m bench.web_plan CLIENTS`: caseworkers and supervisors of the agencies holding the most
-cases, and an analyst, one account per client (a TOTP code is good once per 30-second step, so two
-clients never sign in as one account). Each supervisor, coordinator and administrator gets a confirmed
-authenticator if they have none, and its key (hex) goes in the plan: the bench computes the code from
-it, as the person's app would. The plan stays in a 0600 temporary file for the run's length.
+cases, a provider's staff of the agency receiving the most referrals, and an analyst, one account per
+client (a TOTP code is good once per 30-second step, so two clients never sign in as one account).
+Each supervisor, coordinator and administrator gets a confirmed authenticator if they have none, and
+its key (hex) goes in the plan: the bench computes the code from it, as the person's app would.
+The plan stays in a 0600 temporary file for the run's length.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def plan(clients: int) -> dict[str, Any]:
     from reintegra.livelihoods import allocation
     from reintegra.network.models import Agency
     from reintegra.plans.models import Plan
+    from reintegra.referrals.models import Referral
 
     busiest = list(
         Agency.objects.annotate(n=Count("cases")).filter(n__gt=0).order_by("-n", "slug").values_list("pk", flat=True)
@@ -47,7 +49,18 @@ def plan(clients: int) -> dict[str, Any]:
         for agency_id in busiest:
             chosen += list(User.objects.filter(role=role, agency_id=agency_id, is_active=True).order_by("username"))
         people += chosen[:wanted]
-    people = people[: max(1, clients - len(analysts))] + analysts
+    # And the staff of the agency receiving the most referrals (a provider's inbox is its agency's).
+    receiving = list(
+        Referral.objects.values("to_agency").annotate(n=Count("*")).order_by("-n").values_list("to_agency", flat=True)
+    )
+    providers = [
+        user
+        for agency_id in receiving
+        for user in User.objects.filter(role=Role.PROVIDER_STAFF, agency_id=agency_id, is_active=True).order_by(
+            "username"
+        )[:1]
+    ][: 1 if clients > 2 else 0]
+    people = people[: max(1, clients - len(analysts) - len(providers))] + providers + analysts
 
     identities = []
     names: list[str] = []
@@ -79,6 +92,12 @@ def plan(clients: int) -> dict[str, Any]:
             if planned:
                 pages.append({"name": "plan", "urls": [f"/cases/{code}/plan/" for code in planned]})
             pages = [p for p in pages if p["urls"]]
+        if user.role == Role.PROVIDER_STAFF:
+            pages += [
+                {"name": "provider: home", "urls": ["/"]},
+                {"name": "provider: referral inbox", "urls": ["/referrals/", "/referrals/?status=pending"]},
+                {"name": "provider: case list", "urls": ["/cases/"]},
+            ]
         if user.role == Role.SUPERVISOR:
             selection = allocation.candidates(user=user)
             chosen_people = [c.case.pk for c in selection.looking][:PEOPLE]
