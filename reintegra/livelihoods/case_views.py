@@ -149,6 +149,10 @@ def recommend_post(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+ENROLMENTS_SHOWN = 200  # the enrolments last updated
+ALERTS_SHOWN = 50  # the oldest trainings completed without a placement
+
+
 @shows_personal_data("livelihoods.enrolment")
 @login_required
 @require_GET
@@ -156,9 +160,15 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     """The enrolments a user works on; a provider's staff see only the people referred to them."""
     user = require_member(request.user)
     status = request.GET.get("status", "")
-    rows = selectors.enrolments_for_user(user=user, status=status if status in EnrolmentStatus.values else "")
-    shown, alerts = list(rows[:200]), list(selectors.placement_alerts(user=user, agency_wide=True))
-    note_shown(actor=user, shown=[*shown, *alerts], categories=["livelihood"], via="enrolments")
+    shown = selectors.newest_enrolments(
+        user=user, status=status if status in EnrolmentStatus.values else "", limit=ENROLMENTS_SHOWN
+    )
+    # The oldest alerts first, as many as a page holds, with how many there are (thousands at national scale).
+    alerts = selectors.placement_alerts(user=user, agency_wide=True)
+    first_alerts = list(alerts[: ALERTS_SHOWN + 1])
+    alerts_count = len(first_alerts) if len(first_alerts) <= ALERTS_SHOWN else alerts.count()
+    first_alerts = first_alerts[:ALERTS_SHOWN]
+    note_shown(actor=user, shown=[*shown, *first_alerts], categories=["livelihood"], via="enrolments")
     return render(
         request,
         "livelihoods/enrolments.html",
@@ -166,7 +176,8 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
             "rows": shown,
             "statuses": EnrolmentStatus.choices,
             "status": status,
-            "alerts": alerts,
+            "alerts": first_alerts,
+            "alerts_count": alerts_count,
         },
     )
 

@@ -478,7 +478,11 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("enrolment")
         ordering = ["-recommended_on", "-pk"]
-        indexes = [models.Index(fields=["status", "ended_on"])]
+        indexes = [
+            models.Index(fields=["status", "ended_on"]),
+            # The enrolments last updated, read newest first (livelihoods/selectors.newest_enrolments).
+            models.Index(fields=["updated_at"], name="enrolment_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} on {self.opportunity_id}"

@@ -11,6 +11,7 @@ from reintegra.access import (
     CaseAccess,
     EnrolmentAccess,
     enrolment_list_for_user,
+    enrolment_parts_for_user,
     keeps_cases,
     require_member,
     require_programme_viewer,
@@ -126,6 +127,18 @@ def enrolments_for_user(*, user: AnyUser, status: str = "") -> QuerySet[Enrolmen
     if status:
         enrolments = enrolments.filter(status=status)
     return enrolments.select_related("case", "opportunity", "opportunity__provider").order_by("-updated_at")
+
+
+def newest_enrolments(*, user: AnyUser, status: str = "", limit: int) -> list[Enrolment]:
+    """The `limit` enrolments last updated of `enrolments_for_user`: the newest of each part of the
+    access rule (enrolment_parts_for_user), merged."""
+    rows: list[Enrolment] = []
+    for part in enrolment_parts_for_user(user):
+        if status:
+            part = part.filter(status=status)
+        part = part.select_related("case", "opportunity", "opportunity__provider")
+        rows += part.order_by("-updated_at", "-pk")[:limit]
+    return sorted(rows, key=lambda e: (e.updated_at, e.pk), reverse=True)[:limit]
 
 
 def programme_audit(*, user: AnyUser, scope: scorecard.Scope | None = None) -> dict[str, Any]:

@@ -131,9 +131,17 @@ def test_seats_are_taken_from_acceptance(users, case, network, catalogue):
     assert "All 1 seats" in str(refused.value)
 
 
+def listed(user) -> list[Enrolment]:
+    """The enrolments the user works on; the enrolments page's newest (read by the parts of the access
+    rule, merged) are the same, in the same order."""
+    whole = list(selectors.enrolments_for_user(user=user))
+    assert selectors.newest_enrolments(user=user, limit=200) == whole[:200]
+    return whole
+
+
 def test_provider_staff_see_and_record_only_the_people_referred_to_them(users, case, network, enrolled, today):
     pat = users["pat"]
-    assert list(selectors.enrolments_for_user(user=pat)) == [enrolled]
+    assert listed(pat) == [enrolled]
     move(pat, enrolled, "completed", on=today - 40 * DAY)
     # the decision is the returnee's, recorded by their caseworker, not by the provider
     from reintegra.cases import services as case_services
@@ -142,7 +150,7 @@ def test_provider_staff_see_and_record_only_the_people_referred_to_them(users, c
 
     other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
     not_referred = recommend(users, other, enrolled.opportunity)
-    assert list(selectors.enrolments_for_user(user=pat)) == [enrolled]
+    assert listed(pat) == [enrolled]
     with pytest.raises(Http404):
         enrolment_get_for_user(pat, enrolment_id=not_referred.pk)
     access = enrolment_get_for_user(pat, enrolment_id=enrolled.pk)
@@ -160,7 +168,7 @@ def test_provider_staff_lose_sight_when_the_referral_ends(users, case, network, 
     from reintegra.cases import services as case_services
 
     case_services.consent_withdraw(actor=users["alice"], consent=referral.consent)
-    assert list(selectors.enrolments_for_user(user=users["pat"])) == []
+    assert listed(users["pat"]) == []
     with pytest.raises(Http404):
         enrolment_get_for_user(users["pat"], enrolment_id=enrolled.pk)
 
@@ -187,7 +195,7 @@ def test_another_agency_cannot_move_an_enrolment_it_does_not_provide(users, case
 
 def test_outsiders_see_no_enrolment(users, enrolled):
     for name in ("bob", "bella", "ana", "cora", "charlie"):
-        assert list(selectors.enrolments_for_user(user=users[name])) == []
+        assert listed(users[name]) == []
         with pytest.raises(Http404):
             enrolment_get_for_user(users[name], enrolment_id=enrolled.pk)
 
@@ -418,3 +426,26 @@ def test_the_employers_name_is_encrypted_at_rest(users, enrolled, today):
         (raw,) = cursor.fetchone()
     assert raw and "Mae Sai" not in raw
     assert Placement.objects.get(enrolment=enrolled).employer_name == "Mae Sai Works"
+
+
+def test_the_enrolments_page_lists_the_oldest_alerts_and_says_how_many(users, enrolled, today, monkeypatch):
+    """Thousands of trainings wait for a placement at national scale: the page shows the oldest
+    ALERTS_SHOWN and the number in all; the enrolments, the newest of both parts of the access rule."""
+    from django.urls import reverse
+
+    from reintegra.cases import services as case_services
+    from reintegra.livelihoods import case_views
+
+    from ..cases.conftest import IDENTITY
+    from ..conftest import client_for
+
+    monkeypatch.setattr(case_views, "ALERTS_SHOWN", 1)
+    other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
+    second = recommend(users, other, enrolled.opportunity)
+    Enrolment.objects.filter(pk=enrolled.pk).update(status="completed", ended_on=today - 50 * DAY)
+    Enrolment.objects.filter(pk=second.pk).update(status="completed", ended_on=today - 40 * DAY)
+    page = client_for(users["sam"]).get(reverse("livelihoods:enrolments")).content.decode()
+    alerts = page.split('id="placement-alerts"')[1].split("</div>")[0]
+    assert enrolled.case.code in alerts and other.code not in alerts
+    assert "Shown: the 1 oldest of 2." in alerts
+    assert listed(users["sam"]) == listed(users["alice"]) and len(listed(users["sam"])) == 2
