@@ -45,10 +45,9 @@ class Dashboard:
 @contextlib.contextmanager
 def roomy_sorts() -> Iterator[None]:
     """On PostgreSQL, the figures' reads in one read transaction with INSIGHTS_WORK_MEM for each sort
-    and hash, and no JIT compiling (SET LOCAL: the connection's other work keeps the server's
-    defaults). Grouping a million summary rows by a figure's values and the filter dimensions spills
-    to disk at the default 4 MB; in memory the filtered views of a million people take about a third
-    less (docs/benchmarks.md).
+    and hash (SET LOCAL: the connection's other work keeps the server's default). Grouping a million
+    summary rows by a figure's values and the filter dimensions spills to disk at the default 4 MB;
+    in memory the filtered views of a million people take about a third less (docs/benchmarks.md).
     Nothing to do on SQLite."""
     alias = router.db_for_read(CaseFacts)  # the replica, when one serves the insights (dbrouters.py)
     connection = connections[alias]
@@ -58,9 +57,6 @@ def roomy_sorts() -> Iterator[None]:
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.INSIGHTS_WORK_MEM])
-            # A scan of a million rows passes the planner's threshold for compiling its expressions,
-            # which then costs 10-70 ms a query and saves less on grouped counts of a few columns.
-            cursor.execute("SELECT set_config('jit', 'off', true)")
         yield
 
 
