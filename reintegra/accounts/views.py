@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -71,6 +72,9 @@ class LoginView(auth_views.LoginView):
         return remember_language(response, language) if language else response
 
 
+STAFF_PAGE = 100
+
+
 @shows_personal_data("accounts.user")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -89,7 +93,10 @@ def staff(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Account %(username)s added.") % {"username": member.username})
             return redirect("staff")
     changes = selectors.supervisor_account_changes(user=actor)
-    return render(request, "accounts/staff.html", {"staff": staff_members, "form": form, "supervisor_changes": changes})
+    # A national agency has a thousand accounts and more: a page of them at a time, the active first.
+    page = Paginator(staff_members, STAFF_PAGE).get_page(request.GET.get("page"))
+    context = {"staff": page.object_list, "page": page, "form": form, "supervisor_changes": changes}
+    return render(request, "accounts/staff.html", context)
 
 
 @shows_personal_data("accounts.user")

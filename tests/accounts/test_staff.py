@@ -117,3 +117,19 @@ def test_raising_someone_to_supervisor_in_the_admin_is_shown_to_the_agencys_supe
     body = client_for(users["sam"]).get("/staff/").content.decode()
     changes = body[body.index("Recent changes to supervisor accounts") : body.index("Add an account")]
     assert "alice" in changes and "role changed" in changes and "root" in changes
+
+
+def test_a_large_agencys_staff_are_listed_a_page_at_a_time(users, network, monkeypatch):
+    """A national agency has a thousand accounts and more (1,334 caseworkers in the demo at a million):
+    the list comes a page at a time, the active accounts first, with the way to the next page."""
+    from reintegra.accounts import views
+
+    monkeypatch.setattr(views, "STAFF_PAGE", 1)
+    client = client_for(users["sam"])
+    first = client.get("/staff/").content.decode()
+    rows = first.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<tr") == 1 and "Page 1 of" in first and "page=2" in first
+    alpha = User.objects.filter(agency=network.alpha).order_by("-is_active", "last_name", "first_name", "username")
+    last = client.get("/staff/", {"page": alpha.count()}).content.decode()  # past the last page: the last one
+    assert alpha.last().username in last.split("<tbody>")[1]
+    assert client.get("/staff/", {"page": "x"}).status_code == 200  # a bad page number: the first page
