@@ -15,6 +15,7 @@ from reintegra.accounts.models import User
 from reintegra.cases.models import Case
 from reintegra.cases.selectors import WEEK, TasksByDay, open_tasks, tasks_by_day
 from reintegra.lib import clock
+from reintegra.lib.lists import first_and_count
 from reintegra.lib.remember import remembered
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.livelihoods.choices import EnrolmentStatus
@@ -80,11 +81,8 @@ class Queues:
 
 
 def _first(items: QuerySet[Any]) -> tuple[list[Any], int]:
-    """The first QUEUE_SHOWN items, and how many there are (no count asked when they all fit)."""
-    shown = list(items[: QUEUE_SHOWN + 1])
-    if len(shown) <= QUEUE_SHOWN:
-        return shown, len(shown)
-    return shown[:QUEUE_SHOWN], items.count()
+    """The first QUEUE_SHOWN items, and how many there are."""
+    return first_and_count(items, QUEUE_SHOWN)
 
 
 def _first_of_each(
@@ -103,11 +101,12 @@ def _first_of_each(
         )
         .filter(place__lte=QUEUE_SHOWN)
     )
-    found: dict[str, tuple[list[Any], int]] = {name: ([], 0) for name in lists}
+    shown: dict[str, list[Any]] = {name: [] for name in lists}
+    totals = dict.fromkeys(lists, 0)
     for item in sorted(rows, key=lambda item: item.place):
-        shown, _total = found[item.queue]
-        found[item.queue] = ([*shown, item], item.total)
-    return found
+        shown[item.queue].append(item)
+        totals[item.queue] = item.total
+    return {name: (shown[name], totals[name]) for name in lists}
 
 
 def _team_overdue(user: User) -> list[dict[str, Any]]:

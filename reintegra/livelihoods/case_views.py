@@ -37,6 +37,7 @@ from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.currencies import currency_of
 from reintegra.lib.formfields import page_form
 from reintegra.lib.http import form_add_refusal
+from reintegra.lib.lists import first_and_count
 from reintegra.pages import run_case_action
 from reintegra.plans import attempts
 from reintegra.plans.forms import NotReachedForm
@@ -164,10 +165,7 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
         user=user, status=status if status in EnrolmentStatus.values else "", limit=ENROLMENTS_SHOWN
     )
     # The oldest alerts first, as many as a page holds, with how many there are (thousands at national scale).
-    alerts = selectors.placement_alerts(user=user, agency_wide=True)
-    first_alerts = list(alerts[: ALERTS_SHOWN + 1])
-    alerts_count = len(first_alerts) if len(first_alerts) <= ALERTS_SHOWN else alerts.count()
-    first_alerts = first_alerts[:ALERTS_SHOWN]
+    first_alerts, alerts_count = first_and_count(selectors.placement_alerts(user=user, agency_wide=True), ALERTS_SHOWN)
     note_shown(actor=user, shown=[*shown, *first_alerts], categories=["livelihood"], via="enrolments")
     return render(
         request,
