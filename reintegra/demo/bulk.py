@@ -36,6 +36,7 @@ import gc
 import hashlib
 import json
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -61,7 +62,7 @@ from reintegra.demo.cases import CASE_COUNT
 from reintegra.demo.drawing import SEED, Demo, Writer
 from reintegra.demo.network import USERS
 from reintegra.demo.people import Home, homes, person_draw
-from reintegra.lib import crypto
+from reintegra.lib import crypto, pgcopy
 from reintegra.lib.fields import ENCRYPTED_FIELDS
 from reintegra.network.models import Agency
 from reintegra.notifications.models import EmailFrequency
@@ -85,6 +86,7 @@ CASES_PER_TEAM = 1500
 DRAWS = 40  # at most, for the fields a copy needs
 # The audit events' columns as the copies write them (all but the key).
 EVENT_COLUMNS = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+INDEX_COLUMNS = ["id", "returnee_id", "key"]  # the name words' and the phones' blind indexes
 
 
 def _story_models() -> list[type[models.Model]]:
@@ -129,6 +131,10 @@ class Table:
     encrypted: list[int]
     staff: list[int] = field(default_factory=list)  # indexes of the columns that point to a user
     rows: list[list[Any]] = field(default_factory=list)
+    # Per row, what is written for it, a copy's with some fields in place: on PostgreSQL its fields as
+    # binary COPY read them (lib/pgcopy.py), elsewhere its values.
+    out: list[list[Any]] = field(default_factory=list)
+    encode: list[Callable[[Any], Any]] = field(default_factory=list)  # per column: a value as `out` holds it
     plain: list[dict[int, str]] = field(default_factory=list)  # per row, the plaintext of its encrypted values
     by_case: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # template case pk: row indexes
     stride: int = 0  # copy k of a row has primary key: the template's + k × stride
@@ -158,14 +164,43 @@ def _table(model: type[models.Model]) -> Table:
     return Table(model=model, columns=[f.column for f in fields], pk=pk, fks=fks, encrypted=encrypted, staff=staff)
 
 
-def _select(table: str, columns: Sequence[str], where: str, params: Sequence[Any]) -> list[list[Any]]:
+def _above(table: str, columns: Sequence[str], key: str, mark: int) -> str:
+    """The query of the rows whose key lies above the mark, in its order (names from the models, an
+    integer mark)."""
     quote = connection.ops.quote_name
+    listed = ", ".join(quote(c) for c in columns)
+    return f"SELECT {listed} FROM {quote(table)} WHERE {quote(key)} > {int(mark)} ORDER BY {quote(key)}"  # noqa: S608
+
+
+def _select(table: str, columns: Sequence[str], key: str, mark: int) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The rows above the mark: their values, and what a copy of each writes (`Table.out`)."""
+    sql = _above(table, columns, key, mark)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} WHERE {where}",  # noqa: S608
-            list(params),
-        )
-        return [list(r) for r in cursor.fetchall()]
+        cursor.execute(sql)
+        rows = [list(r) for r in cursor.fetchall()]
+    out = pgcopy.rows_read(sql) if connection.vendor == "postgresql" else rows
+    if len(out) != len(rows):
+        raise RuntimeError(f"{table}: rows written between two reads of the templates")
+    return rows, out
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _encoders(table: str, columns: Sequence[str]) -> list[Callable[[Any], Any]]:
+    """How a value a copy changes is written in each column: on PostgreSQL in binary COPY's encoding,
+    elsewhere as it is."""
+    if connection.vendor != "postgresql":
+        return [_same] * len(columns)
+
+    def unknown(column: str) -> Callable[[Any], Any]:
+        def encode(value: Any) -> Any:
+            raise TypeError(f"{table}.{column}: a copy cannot change a value of this column's type")
+
+        return encode
+
+    return [e or unknown(c) for c, e in zip(columns, pgcopy.encoders(table, columns), strict=True)]
 
 
 @dataclass
@@ -207,12 +242,8 @@ def templates_read(mark: dict[str, int]) -> Templates:
     tables = []
     for model in _story_models():
         table = _table(model)
-        table.rows = _select(
-            table.db_table,
-            table.columns,
-            f"{connection.ops.quote_name(table.columns[table.pk])} > %s",
-            [mark[table.label]],
-        )
+        table.rows, table.out = _select(table.db_table, table.columns, table.columns[table.pk], mark[table.label])
+        table.encode = _encoders(table.db_table, table.columns)
         table.plain = [{i: crypto.decrypt(row[i]) for i in table.encrypted if row[i]} for row in table.rows]
         top = max((row[table.pk] for row in table.rows), default=mark[table.label])
         # A key that is a reference (a summary row's case or follow-up) moves with what it refers to.
@@ -224,15 +255,13 @@ def templates_read(mark: dict[str, int]) -> Templates:
     cases = sorted(next(t for t in tables if t.model is Case).by_case)
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     labels = {t.label for t in tables}
-    rows = _select(
-        AuditEvent._meta.db_table, EVENT_COLUMNS, f"{connection.ops.quote_name('seq')} > %s", [mark["audit"]]
-    )
-    for values in sorted(rows, key=lambda r: r[EVENT_COLUMNS.index("seq")]):
+    rows, out = _select(AuditEvent._meta.db_table, EVENT_COLUMNS, "seq", mark["audit"])
+    for values, written in zip(rows, out, strict=True):
         event = dict(zip(EVENT_COLUMNS, values, strict=True))
-        for key in ("categories", "details"):  # the stored JSON text is kept, to write it again as it is
+        event["_out"] = written
+        for key in ("categories", "details"):  # (written again as they were stored: event["_out"])
             stored = event[key]
             event[key] = json.loads(stored) if isinstance(stored, str) else stored
-            event[f"_{key}"] = stored if isinstance(stored, str) else json.dumps(stored)
         kind, pk = event["object_type"], event["object_id"]
         case = owners.get(kind, {}).get(int(pk)) if kind in labels and pk.isdigit() else None
         if case is not None:
@@ -312,6 +341,8 @@ class Copier:
         }
         self.actor_json: dict[int, str] = {}
         self.adapt_moment = connection.ops.adapt_datetimefield_value  # (no query: usable from any thread)
+        self.event_encode = _encoders(AuditEvent._meta.db_table, EVENT_COLUMNS)
+        self.index_encode = _encoders(NameWordIndex._meta.db_table, INDEX_COLUMNS)
 
     def _people(self) -> dict[int, Person]:
         """The template returnees' plaintext, by the pk of their case."""
@@ -391,11 +422,12 @@ class Copier:
         size = len(self.t.cases)
         out: dict[Table, list[list[Any]]] = {t: [] for t in self.t.tables}
         texts: list[str] = []
-        holes: list[tuple[list[Any], int]] = []
+        holes: list[tuple[list[Any], int, Callable[[Any], Any]]] = []
         codes: dict[int, dict[str, str]] = {}
         persons: dict[int, dict[str, Any]] = {}
         index_rows: dict[str, list[list[Any]]] = {"words": [], "phones": []}
         code_column = self.cases.columns.index("code")
+        key, word_key = self.index_encode[0], self.index_encode[2]  # (the phones' index has the same columns)
         for n in range(first, last):
             k, case = divmod(n, size)
             case_pk = self.t.cases[case]
@@ -411,18 +443,22 @@ class Copier:
                 case_pk = self.t.cases[case]
                 team = self.teams[(k - 1) % len(self.teams)]
                 for i in table.by_case.get(case_pk, ()):
-                    row = list(table.rows[i])
-                    row[table.pk] += k * table.stride
+                    # The template's row as written, with the copy's values in place (each encoded for the
+                    # database: table.encode); what they are comes from the template's values.
+                    values, row, encode = table.rows[i], list(table.out[i]), table.encode
+                    pk = values[table.pk] + k * table.stride
+                    row[table.pk] = encode[table.pk](pk)
                     if team:
                         for index in table.staff:
-                            row[index] = team.get(row[index], row[index])
+                            if values[index] in team:
+                                row[index] = encode[index](team[values[index]])
                     for index, target in table.fks:
-                        value = row[index]
+                        value = values[index]
                         if value is not None and value > self.t.marks[target]:
-                            row[index] = value + k * self.labels[target].stride
+                            row[index] = encode[index](value + k * self.labels[target].stride)
                     plain = table.plain[i]
                     if table is self.cases:
-                        row[code_column] = codes[n][row[code_column]]
+                        row[code_column] = encode[code_column](codes[n][values[code_column]])
                     if table is self.returnees:
                         person = persons[n]
                         plain = dict(plain)
@@ -430,23 +466,26 @@ class Copier:
                             if name.startswith("_"):
                                 continue
                             column = table.columns.index(name)
-                            row[column] = value  # an encrypted one is replaced by its token below
-                            if column in table.encrypted:
+                            if column in table.encrypted:  # its token is written below
                                 plain.pop(column, None)
                                 if value:
                                     plain[column] = value
-                        for key in person["_words"]:
-                            index_rows["words"].append([self.word_pk, row[table.pk], key])
+                                else:
+                                    row[column] = encode[column](value)
+                            else:
+                                row[column] = encode[column](value)
+                        for word in person["_words"]:
+                            index_rows["words"].append([key(self.word_pk), key(pk), word_key(word)])
                             self.word_pk += 1
-                        for key in person["_phones"]:
-                            index_rows["phones"].append([self.phone_pk, row[table.pk], key])
+                        for phone in person["_phones"]:
+                            index_rows["phones"].append([key(self.phone_pk), key(pk), word_key(phone)])
                             self.phone_pk += 1
                     for column, text in plain.items():
-                        holes.append((row, column))
+                        holes.append((row, column, encode[column]))
                         texts.append(text)
                     rows.append(row)
-        for (row, column), token in zip(holes, self.encrypt_many(texts), strict=True):
-            row[column] = token
+        for (row, column, as_written), token in zip(holes, self.encrypt_many(texts), strict=True):
+            row[column] = as_written(token)
         events = self._events(first, last, codes)
         return Chunk(out, events, index_rows, self.seq, self.last_hash)
 
@@ -456,10 +495,14 @@ class Copier:
         field's JSON, those a copy keeps written once per template event (`_Event`)."""
         size = len(self.t.cases)
         at = timezone.now()
-        stored_at = self.adapt_moment(at)
+        encode = self.event_encode
+        stored_at = encode[_Event.AT](self.adapt_moment(at))
         at_json = canonical_json(at.astimezone(datetime.UTC).isoformat())
         enrolments = self.labels["livelihoods.enrolment"]
+        enrolment_mark = self.t.marks[enrolments.label]
         names = self.actor_json
+        last_hash = self.last_hash
+        last_stored = encode[_Event.PREV](last_hash)
         rows = []
         for n in range(first, last):
             k, case = divmod(n, size)
@@ -469,32 +512,37 @@ class Copier:
                 row = template.row.copy()
                 actor = template.actor_json
                 if team and template.actor in team:
-                    row[_Event.ACTOR] = member = team[template.actor]
-                    row[_Event.USERNAME] = self.usernames[member]
+                    member = team[template.actor]
+                    row[_Event.ACTOR] = encode[_Event.ACTOR](member)
+                    row[_Event.USERNAME] = encode[_Event.USERNAME](self.usernames[member])
                     actor = names.get(member) or names.setdefault(member, canonical_json(self.usernames[member]))
                 object_json = template.object_json
                 if template.stride:
-                    row[_Event.OBJECT] = object_id = str(template.object_id + k * template.stride)
+                    object_id = str(template.object_id + k * template.stride)
+                    row[_Event.OBJECT] = encode[_Event.OBJECT](object_id)
                     object_json = f'"{object_id}"'  # digits: their JSON is themselves in quotes
                 details_json = template.details_json
-                if template.rewritten:
-                    details = dict(template.details)
+                if (details := template.details) is not None:
+                    new = {}
                     for key in ("case", "code"):
-                        if key in details:
-                            details[key] = codes[n].get(details[key], details[key])
-                    number = details.get("enrolment")
-                    if isinstance(number, int) and number > self.t.marks[enrolments.label]:
-                        details["enrolment"] = number + k * enrolments.stride
-                    row[_Event.DETAILS] = json.dumps(details)
-                    details_json = canonical_json(details)
+                        value = details.values.get(key)
+                        if isinstance(value, str) and value in codes[n]:
+                            new[key] = f'"{codes[n][value]}"'  # a drawn code: letters, digits and "-"
+                    number = details.values.get("enrolment")
+                    if isinstance(number, int) and number > enrolment_mark:
+                        new["enrolment"] = str(number + k * enrolments.stride)
+                    stored, details_json = details.written(new)
+                    row[_Event.DETAILS] = encode[_Event.DETAILS](stored)
                 self.seq += 1
                 canonical = (
                     f"[{self.seq},{at_json},{actor},{template.middle_json},{object_json},"
-                    f'{template.tail_json},{details_json},"{self.last_hash}"]'
+                    f'{template.tail_json},{details_json},"{last_hash}"]'
                 )
-                row[_Event.SEQ], row[_Event.AT], row[_Event.PREV] = self.seq, stored_at, self.last_hash
-                row[_Event.HASH] = self.last_hash = hashlib.sha256(canonical.encode()).hexdigest()
+                row[_Event.SEQ], row[_Event.AT], row[_Event.PREV] = encode[_Event.SEQ](self.seq), stored_at, last_stored
+                last_hash = hashlib.sha256(canonical.encode()).hexdigest()
+                row[_Event.HASH] = last_stored = encode[_Event.HASH](last_hash)
                 rows.append(row)
+        self.last_hash = last_hash
         return rows
 
 
@@ -527,15 +575,12 @@ class _Event:
     object_json: str
     stride: int
     tail_json: str  # categories, IP address
-    details: dict[str, Any]
     details_json: str
-    rewritten: bool  # the details name the case, its code or an enrolment: each copy its own
+    details: "_Details | None"  # when they name the case, its code or an enrolment: each copy its own
 
     @classmethod
     def of(cls, event: dict[str, Any], tables: dict[str, Table], marks: dict[str, int]) -> "_Event":
-        row = [event[column] for column in EVENT_COLUMNS]
-        row[cls.DETAILS] = event["_details"]
-        row[EVENT_COLUMNS.index("categories")] = event["_categories"]
+        row = event["_out"]  # as it was written (its stored JSON kept)
         kind, object_id = event["object_type"], event["object_id"]
         table = tables.get(kind)
         own = table is not None and object_id.isdigit() and int(object_id) > marks[kind]
@@ -549,25 +594,63 @@ class _Event:
             object_json=canonical_json(object_id),
             stride=table.stride if own and table is not None else 0,
             tail_json=f"{canonical_json(event['categories'])},{canonical_json(event['ip_address'])}",
-            details=details,
             details_json=canonical_json(details),
-            rewritten=bool(details) and ("case" in details or "code" in details or "enrolment" in details),
+            details=_Details.of(details) if isinstance(details, dict) else None,
         )
+
+
+@dataclass
+class _Details:
+    """An event's details that name the case, its code or an enrolment, which each copy writes its own:
+    their JSON as stored and as hashed (accounts/audit.canonical_json), in pieces around those values
+    (text, name, text, name, …, text), each copy's joined with its values' JSON in place."""
+
+    NAMED = ("case", "code", "enrolment")
+    PLACE = re.compile(r'"\\u0000(case|code|enrolment)\\u0000"')  # where JSON writes a marker below
+
+    values: dict[str, Any]  # the template's
+    stored: list[str]
+    canonical: list[str]
+    kept: dict[str, tuple[str, str]]  # each value's JSON as stored and as hashed, for a copy that keeps it
+
+    @classmethod
+    def of(cls, details: dict[str, Any]) -> "_Details | None":
+        names = [name for name in cls.NAMED if name in details]
+        if not names:
+            return None
+        marked = {**details, **{name: f"\x00{name}\x00" for name in names}}
+        stored, canonical = cls.PLACE.split(json.dumps(marked)), cls.PLACE.split(canonical_json(marked))
+        if len(stored) != 2 * len(names) + 1 or len(canonical) != len(stored):
+            raise ValueError(f"audit details not copied: {details!r}")
+        return cls(
+            values={name: details[name] for name in names},
+            stored=stored,
+            canonical=canonical,
+            kept={name: (json.dumps(details[name]), canonical_json(details[name])) for name in names},
+        )
+
+    def written(self, new: dict[str, str]) -> tuple[str, str]:
+        """The JSON stored and hashed, with `new` (a name: its value's JSON) in place of the template's."""
+        stored, canonical = self.stored.copy(), self.canonical.copy()
+        for n in range(1, len(stored), 2):
+            name = stored[n]
+            stored[n] = new[name] if name in new else self.kept[name][0]
+            name = canonical[n]
+            canonical[n] = new[name] if name in new else self.kept[name][1]
+        return "".join(stored), "".join(canonical)
 
 
 def _write(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        pgcopy.rows_write(table, columns, rows)
+        return
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
+    marks_ = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks_ = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks_})", rows)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {quote(table)} ({listed}) VALUES ({marks_})", rows)  # noqa: S608
 
 
 @dataclass
@@ -610,7 +693,6 @@ def copies_write(
         return 0
     copier = Copier(templates=templates, seed=seed, teams=teams)
     progress = Progress(stdout, count) if stdout is not None else None
-    word_columns = ["id", "returnee_id", "key"]
     written = [t.model for t in templates.tables] + [NameWordIndex, PhoneIndex, AuditEvent]
     whole = connection.vendor == "postgresql"
     bounds = [(first, min(count, first + CHUNK_CASES)) for first in range(0, count, CHUNK_CASES)]
@@ -631,8 +713,8 @@ def copies_write(
             with transaction.atomic():
                 for table, rows in chunk.tables.items():
                     _write(table.db_table, table.columns, rows)
-                _write(NameWordIndex._meta.db_table, word_columns, chunk.indexes["words"])
-                _write(PhoneIndex._meta.db_table, word_columns, chunk.indexes["phones"])
+                _write(NameWordIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["words"])
+                _write(PhoneIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["phones"])
                 _write(AuditEvent._meta.db_table, EVENT_COLUMNS, chunk.events)
                 AuditChainHead.objects.update_or_create(
                     pk=1, defaults={"last_seq": chunk.seq, "last_hash": chunk.last_hash}
