@@ -22,6 +22,8 @@ from reintegra.demo.network import USERS
 from reintegra.insights import facts
 from reintegra.insights.models import CaseFacts, OutcomeFacts
 from reintegra.lib import crypto
+from reintegra.notifications.models import EmailFrequency
+from reintegra.notifications.services import frequency_of
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
 
@@ -240,6 +242,8 @@ def test_the_copies_are_worked_by_teams_of_the_demos_staff(loaded, db):
         assert (clone.agency_id, clone.role) == (original.agency_id, original.role)
         assert clone.check_password("demo-password")
     assert AuditEvent.objects.filter(object_type="accounts.user", action="create").count() >= clones.count()
+    # As the demo's own staff, they get no e-mail (their addresses lead nowhere).
+    assert {frequency_of(clone) for clone in [*clones, *staff.values()]} == {EmailFrequency.NEVER}
 
     copied = Case.objects.filter(pk__gt=max(loaded.templates.cases))
     played = Case.objects.filter(pk__lte=max(loaded.templates.cases))

@@ -66,7 +66,7 @@ from reintegra.lib import crypto, pgcopy
 from reintegra.lib.fields import ENCRYPTED_FIELDS
 from reintegra.network.models import Agency
 from reintegra.notifications.models import EmailFrequency
-from reintegra.notifications.services import frequency_set
+from reintegra.notifications.services import frequency_set_many
 
 # Above this many cases `reintegra demo` takes the bulk path (or with --bulk at any count).
 BULK_FROM = 5000
@@ -290,25 +290,29 @@ def teams_make(count: int, *, password: str | None = None) -> list[dict[int, int
     password for each, at Argon2's cost, minutes for thousands of accounts)."""
     staff = list(User.objects.filter(username__in=[u.username for u in USERS]).select_related("agency"))
     hashed = make_password(password) if password else None
+    names = [f"{user.username}-{team}" for team in range(2, count + 1) for user in staff]
+    made = dict(User.objects.filter(username__in=names).values_list("username", "pk"))  # by an earlier load
     teams: list[dict[int, int]] = [{}]
     for team in range(2, count + 1):
         clones: dict[int, int] = {}
         for user in staff:
             username = f"{user.username}-{team}"
-            clone = User.objects.filter(username=username).first() or user_create(
-                actor=None,
-                username=username,
-                agency=user.agency,
-                role=user.role,
-                first_name=user.first_name,
-                last_name=f"{user.last_name} {team}",
-                email=f"{username}@demo.reintegra.invalid",
+            clones[user.pk] = made.get(username) or (
+                user_create(
+                    actor=None,
+                    username=username,
+                    agency=user.agency,
+                    role=user.role,
+                    first_name=user.first_name,
+                    last_name=f"{user.last_name} {team}",
+                    email=f"{username}@demo.reintegra.invalid",
+                ).pk
             )
-            frequency_set(user=clone, frequency=EmailFrequency.NEVER)  # as the demo's own staff
-            clones[user.pk] = clone.pk
-        if hashed:
-            User.objects.filter(pk__in=clones.values()).update(password=hashed)
         teams.append(clones)
+    clones_all = [pk for team in teams for pk in team.values()]
+    frequency_set_many(users=clones_all, frequency=EmailFrequency.NEVER)  # as the demo's own staff
+    if hashed:
+        User.objects.filter(pk__in=clones_all).update(password=hashed)
     return teams
 
 
@@ -343,6 +347,23 @@ class Copier:
         self.adapt_moment = connection.ops.adapt_datetimefield_value  # (no query: usable from any thread)
         self.event_encode = _encoders(AuditEvent._meta.db_table, EVENT_COLUMNS)
         self.index_encode = _encoders(NameWordIndex._meta.db_table, INDEX_COLUMNS)
+        # Per template row, what its copy k changes: each key that moves (the row's own, and each
+        # reference to a row of the story) as (column, the template's value, its step per copy,
+        # encoding); each reference to a member of staff as (column, who, encoding).
+        self.moves: dict[Table, list[list[tuple[int, int, int, Callable[[Any], Any]]]]] = {}
+        self.members: dict[Table, list[list[tuple[int, int, Callable[[Any], Any]]]]] = {}
+        for table in templates.tables:
+            self.moves[table], self.members[table] = [], []
+            for values in table.rows:
+                moves = [(table.pk, values[table.pk], table.stride, table.encode[table.pk])] if table.stride else []
+                for index, target in table.fks:
+                    value = values[index]
+                    if value is not None and value > templates.marks[target]:
+                        moves.append((index, value, self.labels[target].stride, table.encode[index]))
+                self.moves[table].append(moves)
+                self.members[table].append(
+                    [(index, values[index], table.encode[index]) for index in table.staff if values[index] is not None]
+                )
 
     def _people(self) -> dict[int, Person]:
         """The template returnees' plaintext, by the pk of their case."""
@@ -436,7 +457,7 @@ class Copier:
             codes[n] = {template_code: new_code}
             persons[n] = self._person(self.people[case_pk])
         for table in self.t.tables:
-            rows = out[table]
+            rows, moves, members = out[table], self.moves[table], self.members[table]
             for n in range(first, last):
                 k, case = divmod(n, size)
                 k += 1
@@ -446,16 +467,12 @@ class Copier:
                     # The template's row as written, with the copy's values in place (each encoded for the
                     # database: table.encode); what they are comes from the template's values.
                     values, row, encode = table.rows[i], list(table.out[i]), table.encode
-                    pk = values[table.pk] + k * table.stride
-                    row[table.pk] = encode[table.pk](pk)
+                    for index, value, stride, as_written in moves[i]:
+                        row[index] = as_written(value + k * stride)
                     if team:
-                        for index in table.staff:
-                            if values[index] in team:
-                                row[index] = encode[index](team[values[index]])
-                    for index, target in table.fks:
-                        value = values[index]
-                        if value is not None and value > self.t.marks[target]:
-                            row[index] = encode[index](value + k * self.labels[target].stride)
+                        for index, member, as_written in members[i]:
+                            if member in team:
+                                row[index] = as_written(team[member])
                     plain = table.plain[i]
                     if table is self.cases:
                         row[code_column] = encode[code_column](codes[n][values[code_column]])
@@ -474,6 +491,7 @@ class Copier:
                                     row[column] = encode[column](value)
                             else:
                                 row[column] = encode[column](value)
+                        pk = values[table.pk] + k * table.stride
                         for word in person["_words"]:
                             index_rows["words"].append([key(self.word_pk), key(pk), word_key(word)])
                             self.word_pk += 1

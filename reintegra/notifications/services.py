@@ -67,6 +67,16 @@ def frequency_set(*, user: User, frequency: str) -> EmailPreference:
     return pref
 
 
+def frequency_set_many(*, users: Iterable[int], frequency: str) -> None:
+    """`frequency_set` for many accounts in one statement (the bulk demo's thousands of staff)."""
+    EmailPreference.objects.bulk_create(
+        [EmailPreference(user_id=pk, frequency=frequency) for pk in users],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["frequency"],
+    )
+
+
 def _email_at_once(made: list[Notification], people: dict[int, User]) -> None:
     """A delivery per notice for each recipient who has an address and wants e-mail at once."""
     wanting = {n.recipient_id for n in made if people[n.recipient_id].email}
