@@ -110,7 +110,9 @@ def test_a_page_of_the_list_is_the_same_rows_as_the_whole_list_cut(case, users, 
 def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
     """The case list's page and its code search can each be read by an index (migration 0016): on
     PostgreSQL, with sequential reads forbidden, the plans name them (a million cases: 0.2 ms and 3 ms
-    instead of 0.1 s and 0.36 s)."""
+    instead of 0.1 s and 0.36 s). On a handful of rows the planner may as well read the agency's few
+    cases and sort them, so for the page the other ways are forbidden too: what is shown is that the
+    index gives the page in its order, not which plan a tiny table gets."""
     from django.db import connection
 
     from reintegra.access import case_parts_for_user
@@ -125,7 +127,10 @@ def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plans = {}
-        for name, query in (("page", page[:30]), ("search", search)):
+        for name, query in (("search", search), ("page", page[:30])):
+            if name == "page":
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                cursor.execute("SET LOCAL enable_sort = off")
             sql, params = query.query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             plans[name] = "\n".join(row[0] for row in cursor.fetchall())
