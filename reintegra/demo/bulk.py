@@ -721,7 +721,7 @@ def copies_write(
         _collector_paused(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copies") as builder,
         transaction.atomic() if whole else nullcontext(),
-        _indexes_after(written),
+        _indexes_after(written, stdout=stdout),
     ):
         coming = builder.submit(copier.chunk, *bounds[0])
         for n, (_first, last) in enumerate(bounds):
@@ -761,7 +761,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _indexes_after(models_: list[type[models.Model]]) -> Iterator[None]:
+def _indexes_after(models_: list[type[models.Model]], *, stdout: Writer | None = None) -> Iterator[None]:
     """On PostgreSQL, the indexes of these tables (their primary keys apart), their unique constraints
     and the foreign keys from and to them are dropped for the load and made again after it, within the
     load's transaction: an index built once over all the rows costs a fraction of keeping it up row by
@@ -797,6 +797,9 @@ def _indexes_after(models_: list[type[models.Model]]) -> Iterator[None]:
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     yield
+    started = time.monotonic()
+    if stdout is not None:  # minutes at a million cases, after the progress bar's end
+        stdout.write(f"Making the {len(indexes) + len(constraints)} indexes and constraints of the tables again…")
     with connection.cursor() as cursor:
         # Index builds sort in memory up to this (64 MB by default), then on disk: at a million cases
         # the audit events' indexes sort tens of millions of rows. For this transaction only.
@@ -806,6 +809,8 @@ def _indexes_after(models_: list[type[models.Model]]) -> Iterator[None]:
         for table, name, definition, _kind in reversed(constraints):  # u before f
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its foreign keys
+    if stdout is not None:
+        stdout.write(f"Indexes and constraints made again in {time.monotonic() - started:.0f} s.")
 
 
 def _sequences_reset(models_: list[type[models.Model]]) -> None:

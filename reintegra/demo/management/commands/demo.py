@@ -71,7 +71,10 @@ class Command(BaseCommand):
             copies = count - played["cases"]
             with transaction.atomic(), audit_batch():  # thousands of accounts at a million: the head once
                 teams = bulk.teams_make(bulk.teams_count(copies, options["team_cases"]), password=options["password"])
-            self.stdout.write(f"Demo staff: {len(teams)} teams of the demo's {len(USERS)} accounts.")
+            self.stdout.write(
+                f"Demo staff: {len(teams)} teams of the demo's {len(USERS)} accounts "
+                f"({time.monotonic() - started:.0f} s)."
+            )
             written = bulk.copies_write(
                 templates=templates, count=copies, stdout=self.stdout, seed=options["seed"], teams=teams
             )
