@@ -521,6 +521,10 @@ class Copier:
         names = self.actor_json
         last_hash = self.last_hash
         last_stored = encode[_Event.PREV](last_hash)
+        # (Names bound here: this loop runs for every event of a million cases, 35 million times.)
+        seq, sha256 = self.seq, hashlib.sha256
+        SEQ, AT, PREV, HASH = _Event.SEQ, _Event.AT, _Event.PREV, _Event.HASH  # noqa: N806
+        seq_written, hash_written = encode[SEQ], encode[HASH]
         rows = []
         for n in range(first, last):
             k, case = divmod(n, size)
@@ -551,16 +555,16 @@ class Copier:
                         new["enrolment"] = str(number + k * enrolments.stride)
                     stored, details_json = details.written(new)
                     row[_Event.DETAILS] = encode[_Event.DETAILS](stored)
-                self.seq += 1
+                seq += 1
                 canonical = (
-                    f"[{self.seq},{at_json},{actor},{template.middle_json},{object_json},"
+                    f"[{seq},{at_json},{actor},{template.middle_json},{object_json},"
                     f'{template.tail_json},{details_json},"{last_hash}"]'
                 )
-                row[_Event.SEQ], row[_Event.AT], row[_Event.PREV] = encode[_Event.SEQ](self.seq), stored_at, last_stored
-                last_hash = hashlib.sha256(canonical.encode()).hexdigest()
-                row[_Event.HASH] = last_stored = encode[_Event.HASH](last_hash)
+                row[SEQ], row[AT], row[PREV] = seq_written(seq), stored_at, last_stored
+                last_hash = sha256(canonical.encode()).hexdigest()
+                row[HASH] = last_stored = hash_written(last_hash)
                 rows.append(row)
-        self.last_hash = last_hash
+        self.seq, self.last_hash = seq, last_hash
         return rows
 
 

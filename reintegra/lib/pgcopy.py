@@ -12,7 +12,7 @@ The format: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.
 
 import datetime
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -111,20 +111,15 @@ def encoders(table: str, columns: Sequence[str]) -> list[Encoder | None]:
     return [ENCODERS.get(kinds[column]) for column in columns]
 
 
-def rows_write(table: str, columns: Sequence[str], rows: Iterable[list[bytes]]) -> None:
+def rows_write(table: str, columns: Sequence[str], rows: Sequence[list[bytes]]) -> None:
     """Writes rows of encoded fields (as `rows_read` gives them, some fields encoded anew)."""
-    quote = connection.ops.quote_name
-    count = None
-    parts = [HEADER]
-    for row in rows:
-        if count is None:
-            count = len(row).to_bytes(2, "big")
-        parts.append(count)
-        parts.extend(row)
-    if count is None:
+    if not rows:
         return
-    parts.append(TRAILER)
+    count = len(columns).to_bytes(2, "big")  # in front of each row: how many fields it has
+    # Joined without a Python step per row: hundreds of thousands of rows a chunk at a million cases.
+    data = HEADER + count + count.join(map(b"".join, rows)) + TRAILER
+    quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
-            copy.write(b"".join(parts))
+            copy.write(data)
