@@ -91,6 +91,7 @@ REVIEWED: dict[str, tuple[set[str], str]] = {
     ),
     "exchange/htcds.py": ({"raw SQL"}, "the bulk writer's import fires records_written with the cases it wrote"),
     "demo/bulk.py": ({"raw SQL"}, "the bulk demo copies each template's summary rows with its story"),
+    "lib/pgcopy.py": ({"raw SQL"}, "binary COPY for the bulk demo, which copies the summary rows with the rest"),
     "exchange/backup.py": ({"raw SQL"}, "a restore loads the summary tables from the same archive as the records"),
     "cases/keys.py": ({"raw SQL"}, "a key rotation writes the same values under a new key"),
     "lib/fields.py": ({"raw SQL"}, "a key rotation writes the same values under a new key"),
