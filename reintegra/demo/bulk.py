@@ -483,14 +483,12 @@ class Copier:
                             if name.startswith("_"):
                                 continue
                             column = table.columns.index(name)
-                            if column in table.encrypted:  # its token is written below
+                            if column in table.encrypted:
                                 plain.pop(column, None)
                                 if value:
-                                    plain[column] = value
-                                else:
-                                    row[column] = encode[column](value)
-                            else:
-                                row[column] = encode[column](value)
+                                    plain[column] = value  # its token is written below
+                                    continue
+                            row[column] = encode[column](value)
                         pk = values[table.pk] + k * table.stride
                         for word in person["_words"]:
                             index_rows["words"].append([key(self.word_pk), key(pk), word_key(word)])
@@ -628,7 +626,7 @@ class _Details:
     (text, name, text, name, …, text), each copy's joined with its values' JSON in place."""
 
     NAMED = ("case", "code", "enrolment")
-    PLACE = re.compile(r'"\\u0000(case|code|enrolment)\\u0000"')  # where JSON writes a marker below
+    PLACE = re.compile(rf'"\\u0000({"|".join(NAMED)})\\u0000"')  # where JSON writes a marker below
 
     values: dict[str, Any]  # the template's
     stored: list[str]
