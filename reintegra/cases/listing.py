@@ -8,6 +8,11 @@ sum of two counts. PostgreSQL does not merge the parts' ordered reads itself (it
 233,334 cases and sorted them, 0.1 s), so each part gives its first rows up to the page's end, by the
 index in the list's order, and they are merged here: page n reads at most n pages of each part.
 Paginator and DRF's pagination need nothing else: `count()` and slices.
+
+A page of the site lists at most `at_most` cases: each part is counted only that far (a provider
+receiving 113,000 referrals counted them, joined to their cases, in 0.8 s; the first 1,200 take 15 ms),
+and the pages end there, saying so, where a search or a filter finds the older ones. The API counts
+them all: a client paging through its `next` links must not stop short without knowing.
 """
 
 import heapq
@@ -26,13 +31,20 @@ ROW_RELATED = ("agency", "caseworker", "return_journey")
 class CaseListing:
     """The cases of `parts`, newest opened first (then the newest made), as Paginator reads them."""
 
-    def __init__(self, *parts: QuerySet[Case]) -> None:
+    def __init__(self, *parts: QuerySet[Case], at_most: int | None = None) -> None:
         self.parts = [part.order_by() for part in parts]
+        self.at_most = at_most
         self._count: int | None = None
+        self.cut = False  # more cases than `at_most`: the list stops there
 
     def count(self) -> int:
         if self._count is None:
-            self._count = sum(part.count() for part in self.parts)
+            if self.at_most is None:
+                self._count = sum(part.count() for part in self.parts)
+            else:
+                found = sum(part[: self.at_most + 1].count() for part in self.parts)
+                self.cut = found > self.at_most
+                self._count = min(found, self.at_most)
         return self._count
 
     def __len__(self) -> int:

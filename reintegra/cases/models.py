@@ -320,6 +320,9 @@ class Case(models.Model):
             # The case list, newest first: an agency's cases in that order, all or by stage, read a page
             # at a time (cases/listing.py); by stage alone they also serve the dashboards' counts.
             models.Index(fields=["agency", "-opened_at", "-id"], name="case_agency_opened"),
+            # The cases referred to an agency, newest first: every case in that order, its agency and
+            # stage at hand, each looked for among the agency's active referrals until a page is full.
+            models.Index(fields=["-opened_at", "-id"], include=["agency", "stage"], name="case_opened"),
             models.Index(fields=["agency", "stage", "-opened_at", "-id"], name="case_agency_stage_opened"),
             # The caseload dashboard's counts by stage and worker, and of closures by reason, read from
             # the index alone (at a million, 0.1 s rather than 0.3).

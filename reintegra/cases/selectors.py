@@ -64,12 +64,13 @@ class CaseFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def case_list(*, user: AnyUser, filters: CaseFilters) -> CaseListing:
-    """Cases by code, stage and assignment, newest first. Lists show codes and stages, never names."""
+def case_list(*, user: AnyUser, filters: CaseFilters, at_most: int | None = None) -> CaseListing:
+    """Cases by code, stage and assignment, newest first (the newest `at_most`, if given). Lists show
+    codes and stages, never names."""
     member = require_member(user)
     own, referred = case_parts_for_user(user)
     parts = [own, referred] if not filters.referred else [referred]
-    return CaseListing(*(_filtered(part, filters, member) for part in parts))
+    return CaseListing(*(_filtered(part, filters, member) for part in parts), at_most=at_most)
 
 
 def _filtered(cases: QuerySet[Case], filters: CaseFilters, member: User) -> QuerySet[Case]:

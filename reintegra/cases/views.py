@@ -78,6 +78,10 @@ SEARCHES = "case_searches"
 SEARCH_MINUTES = 15
 SEARCH_RESULTS = 500  # a search is for finding one person; more than this is not a search
 SEARCHES_KEPT = 10
+LIST_PAGE = 30
+# The list is a working list: its newest 40 pages. Past them, a filter or the code search finds a case
+# (counting further costs the database a read of every case the agency may see: cases/listing.py).
+LIST_AT_MOST = 40 * LIST_PAGE
 
 
 def _search_store(request: HttpRequest, user: User, ids: list[int], by: list[str]) -> str:
@@ -109,7 +113,7 @@ def _case_list_page(
     refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    page = Paginator(cases, 30).get_page(request.GET.get("page"))
+    page = Paginator(cases, LIST_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     note_shown(actor=user, shown=page.object_list, via="list")
     overdue = selectors.overdue_tasks(user=user, agency_wide=is_supervisor(user))
@@ -120,6 +124,7 @@ def _case_list_page(
         "search_refusal": refusal,
         "search_minutes": SEARCH_MINUTES,
         "page": page,
+        "cut": cases.cut,
         "overdue_count": overdue.count(),
         "can_open": keeps_cases(user),
     }
@@ -152,6 +157,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             mine=request.GET.get("mine") == "1",
             referred=request.GET.get("referred") == "1",
         ),
+        at_most=LIST_AT_MOST,
     )
     return _case_list_page(request, user, cases, form=form)
 

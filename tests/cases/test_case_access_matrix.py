@@ -107,6 +107,38 @@ def test_a_page_of_the_list_is_the_same_rows_as_the_whole_list_cut(case, users, 
     assert pages.num_pages == 3 and listed[4] == whole[4]
 
 
+def test_the_sites_list_stops_at_its_newest_cases_and_says_so(case, users, network, setting, monkeypatch):
+    """The site lists the newest `LIST_AT_MOST` cases: the count stops there, the last page is the
+    oldest of those, and the page says more match. The API still counts every case."""
+    from django.core.paginator import Paginator
+
+    from reintegra.cases import services as case_services
+    from reintegra.cases import views
+    from reintegra.cases.selectors import CaseFilters, case_list
+
+    from .conftest import IDENTITY
+
+    for k in range(4):
+        case_services.case_open(actor=users["bob"], **(IDENTITY | {"given_name": f"B{k}"}))
+    whole = list(case_list(user=users["bob"], filters=CaseFilters()))
+    assert len(whole) == 5
+    for at_most, cut in ((3, True), (4, True), (5, False), (9, False)):
+        listed = case_list(user=users["bob"], filters=CaseFilters(), at_most=at_most)
+        pages = Paginator(listed, 2)
+        assert pages.count == min(at_most, 5) and listed.cut is cut, at_most
+        assert [c for n in pages.page_range for c in pages.page(n).object_list] == whole[: min(at_most, 5)]
+
+    monkeypatch.setattr(views, "LIST_PAGE", 2)
+    monkeypatch.setattr(views, "LIST_AT_MOST", 3)
+    bob = client_for(users["bob"])
+    body = bob.get("/cases/").content.decode()
+    assert 'id="list-cut"' in body and "Page 1 of 2" in body
+    last = bob.get("/cases/?page=9").content.decode()  # past the end: the last page, the third case
+    assert "Page 2 of 2" in last and whole[2].code in last and whole[3].code not in last
+    assert 'id="list-cut"' not in bob.get("/cases/?referred=1").content.decode()  # one case: all of it
+    assert bob.get("/api/v1/cases/?page_size=2").json()["count"] == 5
+
+
 def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
     """The case list's page and its code search can each be read by an index (migration 0016): on
     PostgreSQL, with sequential reads forbidden, the plans name them (a million cases: 0.2 ms and 3 ms
@@ -136,6 +168,31 @@ def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
             plans[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_agency_opened" in plans["page"] and "Sort" not in plans["page"], plans["page"]
     assert "case_code_trigram" in plans["search"], plans["search"]
+
+
+def test_the_cases_referred_to_an_agency_are_listed_from_indexes_on_postgresql(case, users, setting):
+    """A provider's list (the cases referred to it) walks the cases newest first by `case_opened` and
+    finds each among the agency's active referrals in `referral_active_to`, neither table read (a
+    million cases: 31 ms for a page instead of 0.29 s); its count, cut at the list's end, merges
+    that index with the cases' keys (15 ms instead of 0.8 s for 113,000 referrals)."""
+    from django.db import connection
+
+    from reintegra.access import case_parts_for_user
+    from reintegra.cases.selectors import CaseFilters, _filtered
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes are PostgreSQL's; SQLite reads a small agency's referrals whole")
+    _own, referred = case_parts_for_user(users["bob"])
+    referred = _filtered(referred, CaseFilters(), users["bob"])
+    page = referred.values_list("opened_at", "pk").order_by("-opened_at", "-pk")[:30]
+    with connection.cursor() as cursor:
+        for setting_off in ("seqscan", "bitmapscan", "sort", "hashjoin", "mergejoin"):
+            cursor.execute(f"SET LOCAL enable_{setting_off} = off")
+        sql, params = page.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "using case_opened " in plan, plan
+    assert "using referral_active_to " in plan, plan
 
 
 def test_a_referrals_consent_is_checked_by_looking_for_the_withdrawn_on_postgresql(users, network):
