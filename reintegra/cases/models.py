@@ -318,8 +318,11 @@ class Case(models.Model):
         ordering = ["-opened_at"]
         indexes = [
             # The case list, newest first: an agency's cases in that order, all or by stage, read a page
-            # at a time (cases/listing.py); by stage alone they also serve the dashboards' counts.
-            models.Index(fields=["agency", "-opened_at", "-id"], name="case_agency_opened"),
+            # at a time (cases/listing.py); by stage alone they also serve the dashboards' counts. The
+            # stage and code at hand: a search by two characters of a code, which the trigrams cannot
+            # narrow, walks the agency's cases in order from the index alone (at a million, 1.4 ms for
+            # a page instead of 0.55 s reading and sorting the 1,467 of 306,000 cases that match).
+            models.Index(fields=["agency", "-opened_at", "-id"], include=["stage", "code"], name="case_agency_opened"),
             # The cases referred to an agency, newest first: every case in that order, its agency and
             # stage at hand, each looked for among the agency's active referrals until a page is full.
             models.Index(fields=["-opened_at", "-id"], include=["agency", "stage"], name="case_opened"),
