@@ -11,7 +11,7 @@ Paginator and DRF's pagination need nothing else: `count()` and slices.
 
 A page of the site lists at most `at_most` cases: each part is counted only that far (a provider
 receiving 113,000 referrals counted them, joined to their cases, in 0.8 s; the first 1,200 take 15 ms),
-and the pages end there, saying so, where a search or a filter finds the older ones. The API counts
+and the pages end there, saying so, where a search or a filter finds the older ones (decisions/0044). The API counts
 them all: a client paging through its `next` links must not stop short without knowing.
 """
 
@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from typing import overload
 
 from django.db.models import QuerySet
+
+from reintegra.lib.lists import count_at_most
 
 from .models import Case
 
@@ -42,7 +44,7 @@ class CaseListing:
             if self.at_most is None:
                 self._count = sum(part.count() for part in self.parts)
             else:
-                found = sum(part[: self.at_most + 1].count() for part in self.parts)
+                found = sum(count_at_most(part, self.at_most) for part in self.parts)
                 self.cut = found > self.at_most
                 self._count = min(found, self.at_most)
         return self._count

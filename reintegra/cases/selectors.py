@@ -19,6 +19,7 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.accounts.reads import note_read
 from reintegra.lib import clock, crypto
+from reintegra.lib.lists import first_and_count
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
 from .listing import CaseListing
@@ -180,34 +181,52 @@ def overdue_tasks(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Task]
     return open_tasks(user=user, agency_wide=agency_wide, until=clock.today() - datetime.timedelta(days=1))
 
 
+# A group of tasks shows its first TASKS_SHOWN, the most behind first, and how many there are, counted
+# no further than TASKS_COUNTED (a count above it reads "more than"): at a million cases a caseworker
+# held 805 open tasks (a page of 477 KB, 0.67 s) and an agency 640,000 (decisions/0044).
+TASKS_SHOWN = 25
+TASKS_COUNTED = 1000
+WEEK = datetime.timedelta(days=7)
+TASK_GROUPS = ("overdue", "today", "week", "later")
+
+
+def task_group_filter(group: str, day: datetime.date) -> Q:
+    """The tasks of a group ("overdue", "today", "week", "later"), by when they fall due."""
+    return {
+        "overdue": Q(due_on__lt=day),
+        "today": Q(due_on=day),
+        "week": Q(due_on__gt=day, due_on__lte=day + WEEK),
+        "later": Q(due_on__gt=day + WEEK),
+    }[group]
+
+
 @dataclass
 class TasksByDay:
-    """Open tasks by when they fall due, as a person plans their day."""
+    """Open tasks by when they fall due, as a person plans their day: each group its first tasks, and
+    `counts` how many there are per group, counted up to TASKS_COUNTED (`more`: there are more)."""
 
     overdue: list[Task] = field(default_factory=list)
     due_today: list[Task] = field(default_factory=list)
     this_week: list[Task] = field(default_factory=list)
     later: list[Task] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    more: dict[str, bool] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.overdue) + len(self.due_today) + len(self.this_week) + len(self.later)
+        return sum(self.counts.values())
 
     def all(self) -> list[Task]:
         return [*self.overdue, *self.due_today, *self.this_week, *self.later]
 
 
-WEEK = datetime.timedelta(days=7)
-
-
-def tasks_by_day(tasks: QuerySet[Task] | list[Task], *, day: datetime.date) -> TasksByDay:
+def tasks_by_day(
+    tasks: QuerySet[Task], *, day: datetime.date, groups: tuple[str, ...] = TASK_GROUPS, shown: int = TASKS_SHOWN
+) -> TasksByDay:
+    """`tasks` grouped by when they fall due, each of `groups` read by itself: its first `shown`."""
     grouped = TasksByDay()
-    for task in tasks:
-        if task.due_on < day:
-            grouped.overdue.append(task)
-        elif task.due_on == day:
-            grouped.due_today.append(task)
-        elif task.due_on <= day + WEEK:
-            grouped.this_week.append(task)
-        else:
-            grouped.later.append(task)
+    lists = {"overdue": grouped.overdue, "today": grouped.due_today, "week": grouped.this_week, "later": grouped.later}
+    for group in groups:
+        first, found = first_and_count(tasks.filter(task_group_filter(group, day)), shown, at_most=TASKS_COUNTED)
+        lists[group].extend(first)
+        grouped.counts[group], grouped.more[group] = min(found, TASKS_COUNTED), found > TASKS_COUNTED
     return grouped

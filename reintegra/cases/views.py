@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from reintegra.accounts.reads import note_nothing_shown, note_shown, shows_no_pe
 from reintegra.lib import clock
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.formfields import page_form, with_currency_of
+from reintegra.lib.lists import AtMost, first_and_count
 from reintegra.livelihoods import selectors as livelihood_selectors
 from reintegra.pages import CaseAction, case_action_view, run_case_action
 from reintegra.plans import lost_contact
@@ -527,15 +528,30 @@ def task_list(request: HttpRequest) -> HttpResponse:
     """The user's open tasks (or the agency's) by when they fall due: overdue, today, this week, later."""
     user = require_case_receiver(request.user)
     agency_wide = request.GET.get("agency") == "1"
-    tasks = selectors.tasks_by_day(selectors.open_tasks(user=user, agency_wide=agency_wide), day=clock.today())
-    alerts = list(livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide))
+    open_tasks = selectors.open_tasks(user=user, agency_wide=agency_wide)
+    group = request.GET.get("due", "")
+    if group:  # one group whole, a page at a time
+        if group not in selectors.TASK_GROUPS:
+            return HttpResponseBadRequest(_("Unknown group of tasks."), content_type="text/plain; charset=utf-8")
+        listed = AtMost(open_tasks.filter(selectors.task_group_filter(group, clock.today())), LIST_AT_MOST)
+        page = Paginator(listed, LIST_PAGE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        note_shown(actor=user, shown=page.object_list, categories=["task"], via="tasks")
+        context = {"group": group, "page": page, "cut": listed.cut, "agency_wide": agency_wide}
+        return render(request, "cases/tasks_group.html", context)
+    tasks = selectors.tasks_by_day(open_tasks, day=clock.today())
+    alerts, alerts_count = first_and_count(
+        livelihood_selectors.placement_alerts(user=user, agency_wide=agency_wide), livelihood_selectors.ALERTS_SHOWN
+    )
     note_shown(actor=user, shown=tasks.all(), categories=["task"], via="tasks")
     note_shown(actor=user, shown=alerts, categories=["livelihood"], via="tasks")
-    return render(
-        request,
-        "cases/tasks.html",
-        {"tasks": tasks, "agency_wide": agency_wide, "placement_alerts": alerts},
-    )
+    context = {
+        "tasks": tasks,
+        "agency_wide": agency_wide,
+        "placement_alerts": alerts,
+        "alerts_count": alerts_count,
+    }
+    return render(request, "cases/tasks.html", context)
 
 
 @shows_personal_data("cases.case")

@@ -45,7 +45,7 @@ class Today:
 
 def today_for(*, user: User) -> Today:
     day = clock.today()
-    today = Today(tasks=tasks_by_day(open_tasks(user=user, until=day + WEEK), day=day))
+    today = Today(tasks=tasks_by_day(open_tasks(user=user), day=day, groups=("overdue", "today", "week")))
     sent = (
         referral_list_for_user(user)
         .filter(from_agency_id=user.agency_id, case__caseworker=user)

@@ -151,7 +151,6 @@ def recommend_post(request: HttpRequest, code: str) -> HttpResponse:
 
 
 ENROLMENTS_SHOWN = 200  # the enrolments last updated
-ALERTS_SHOWN = 50  # the oldest trainings completed without a placement
 
 
 @shows_personal_data("livelihoods.enrolment")
@@ -165,7 +164,9 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
         user=user, status=status if status in EnrolmentStatus.values else "", limit=ENROLMENTS_SHOWN
     )
     # The oldest alerts first, as many as a page holds, with how many there are (thousands at national scale).
-    first_alerts, alerts_count = first_and_count(selectors.placement_alerts(user=user, agency_wide=True), ALERTS_SHOWN)
+    first_alerts, alerts_count = first_and_count(
+        selectors.placement_alerts(user=user, agency_wide=True), selectors.ALERTS_SHOWN
+    )
     note_shown(actor=user, shown=[*shown, *first_alerts], categories=["livelihood"], via="enrolments")
     return render(
         request,

@@ -107,6 +107,9 @@ def opportunity_rows(
     return rows
 
 
+ALERTS_SHOWN = 50  # a list shows the oldest trainings completed without a placement, and how many
+
+
 def placement_alerts(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Enrolment]:
     """Trainings completed NO_PLACEMENT_ALERT_DAYS ago or more with no placement: an alert to the
     case's caseworker (to its supervisors with `agency_wide`)."""

@@ -1,6 +1,8 @@
 """Every case and referral page, for every persona. The case is Alpha's, referred to Beta
 (accepted, profile shared); the referral to Gamma (the trainer) is still pending."""
 
+import re
+
 import pytest
 
 from reintegra.referrals import services as referral_services
@@ -166,7 +168,9 @@ def test_the_lists_queries_are_read_by_their_indexes_on_postgresql(case, users):
             sql, params = query.query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             plans[name] = "\n".join(row[0] for row in cursor.fetchall())
-    assert "case_agency_opened" in plans["page"] and "Sort" not in plans["page"], plans["page"]
+    # Either index of the cases newest first gives the page in order (case_opened, every agency's, is
+    # the cheaper on a table of one agency's few cases; at a million the agency's own is read).
+    assert "Sort" not in plans["page"] and re.search(r"using case_(agency_)?opened ", plans["page"]), plans["page"]
     assert "case_code_trigram" in plans["search"], plans["search"]
 
 

@@ -434,12 +434,11 @@ def test_the_enrolments_page_lists_the_oldest_alerts_and_says_how_many(users, en
     from django.urls import reverse
 
     from reintegra.cases import services as case_services
-    from reintegra.livelihoods import case_views
 
     from ..cases.conftest import IDENTITY
     from ..conftest import client_for
 
-    monkeypatch.setattr(case_views, "ALERTS_SHOWN", 1)
+    monkeypatch.setattr(selectors, "ALERTS_SHOWN", 1)
     other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
     second = recommend(users, other, enrolled.opportunity)
     Enrolment.objects.filter(pk=enrolled.pk).update(status="completed", ended_on=today - 50 * DAY)
@@ -448,4 +447,7 @@ def test_the_enrolments_page_lists_the_oldest_alerts_and_says_how_many(users, en
     alerts = page.split('id="placement-alerts"')[1].split("</div>")[0]
     assert enrolled.case.code in alerts and other.code not in alerts
     assert "Shown: the 1 oldest of 2." in alerts
+    tasks = client_for(users["sam"]).get("/cases/tasks/?agency=1").content.decode()  # the same list there
+    alerts = tasks.split('id="placement-alerts"')[1].split("</div>")[0]
+    assert enrolled.case.code in alerts and other.code not in alerts and "Shown: the 1 oldest of 2." in alerts
     assert listed(users["sam"]) == listed(users["alice"]) and len(listed(users["sam"])) == 2
