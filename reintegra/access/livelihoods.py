@@ -47,10 +47,17 @@ def _provided(user: User, *, income: bool) -> Q:
     ) | _kept_after_completion(user.agency_id, income=income)
 
 
+def _provides(user: User) -> bool:
+    """Whether the agency offers any option. An agency that offers none provides no enrolment, and its
+    lists are asked nothing of the kind: at a million cases, looking for the enrolments on a
+    government agency's options read every enrolment of the network, newest first (0.6 s)."""
+    return Opportunity.objects.filter(provider_id=user.agency_id).exists()
+
+
 def _enrolments(user: AnyUser, *, income: bool) -> QuerySet[Enrolment]:
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES:
         return Enrolment.objects.none()
-    provided = _provided(user, income=income)
+    provided = _provided(user, income=income) if _provides(user) else Q(pk__in=[])
     if user.role in CASE_OWNER_ROLES:
         return Enrolment.objects.filter(Q(case__agency_id=user.agency_id) | provided)
     return Enrolment.objects.filter(provided)
@@ -69,6 +76,8 @@ def enrolment_parts_for_user(user: AnyUser) -> tuple[QuerySet[Enrolment], QueryS
         return Enrolment.objects.none(), Enrolment.objects.none()
     own = Q(case__agency_id=user.agency_id)
     mine = Enrolment.objects.filter(own) if user.role in CASE_OWNER_ROLES else Enrolment.objects.none()
+    if not _provides(user):
+        return mine, Enrolment.objects.none()
     return mine, Enrolment.objects.filter(_provided(user, income=False)).exclude(own)
 
 

@@ -19,6 +19,7 @@ from reintegra.livelihoods.models import (
     OPTION_FIELDS,
     Enrolment,
     IncomeFollowUp,
+    Opportunity,
     Placement,
     StipendPayment,
     values_of,
@@ -137,6 +138,21 @@ def listed(user) -> list[Enrolment]:
     whole = list(selectors.enrolments_for_user(user=user))
     assert selectors.newest_enrolments(user=user, limit=200) == whole[:200]
     return whole
+
+
+def test_an_agency_offering_no_option_is_asked_for_no_provided_enrolment(users, network, enrolled):
+    """The enrolments on an agency's options are looked for only when it offers one (at a million, that
+    read walked every enrolment of the network for a government agency): Alpha offers none, the
+    trainer does; the trainer's offer of one option is enough to be asked again."""
+    from django.db.models.query import EmptyQuerySet
+
+    from reintegra.access.livelihoods import enrolment_parts_for_user
+
+    _own, provided = enrolment_parts_for_user(users["alice"])
+    assert isinstance(provided, EmptyQuerySet) and listed(users["alice"]) == [enrolled]
+    Opportunity.objects.filter(pk=enrolled.opportunity_id).update(provider=network.alpha)
+    _own, provided = enrolment_parts_for_user(users["alice"])
+    assert not isinstance(provided, EmptyQuerySet)
 
 
 def test_provider_staff_see_and_record_only_the_people_referred_to_them(users, case, network, enrolled, today):
