@@ -173,6 +173,15 @@ def test_a_person_placed_but_looking_again_at_the_last_follow_up_is_chosen(users
     )
     page = client_for(users["sam"]).get("/livelihoods/allocation/").content.decode()
     assert checked(page, case) is True
+    enrolments.follow_up_record(  # the latest follow-up done is what counts: in work again
+        actor=users["alice"],
+        access=grant,
+        follow_up=enrolment.follow_ups.get(months=3),
+        done_on=timezone.localdate(),
+        employment="employed",
+    )
+    page = client_for(users["sam"]).get("/livelihoods/allocation/").content.decode()
+    assert checked(page, case) is False and "In work since" in page
 
 
 def test_each_person_shows_their_area_wishes_and_need_for_income(users, catalogue):
