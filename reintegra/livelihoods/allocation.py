@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -212,17 +213,17 @@ class Candidate:
     def by_default(self) -> bool:
         return self.standing == Standing.LOOKING
 
-    @property
+    @cached_property
     def areas(self) -> list[str]:
         """Where they can work, by name in the reader's language."""
         return [geo.area_name(code) for code in (self.profile.work_areas if self.profile else [])]
 
-    @property
+    @cached_property
     def agency_areas(self) -> list[str]:
         """Where matching looks when they gave no area: their agency's areas (prediction.person_areas)."""
         return [geo.area_name(area.code) for area in self.case.agency.areas.all()]
 
-    @property
+    @cached_property
     def aspirations(self) -> list[str]:
         """Their wishes in their order (the first three), as occupation groups."""
         wishes = self.profile.aspirations[:3] if self.profile else []
@@ -290,10 +291,10 @@ def _standings(cases: list[Case]) -> list[Candidate]:
     each person's last placement has its follow-ups read, for its latest work (looking again?): at a
     million cases, a round's 1,000 people had 1,300 enrolments whose follow-ups were all made into
     objects, one query set per enrolment."""
-    profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case__in=cases)}
     history: dict[int, list[Enrolment]] = {case.pk: [] for case in cases}
+    profiles = {p.case_id: p for p in SkillsProfile.objects.filter(case_id__in=list(history))}
     for enrolment in (
-        Enrolment.objects.filter(case__in=cases)
+        Enrolment.objects.filter(case_id__in=list(history))
         .select_related("opportunity", "placement")
         .order_by("recommended_on", "pk")
     ):
