@@ -46,6 +46,7 @@ PAGES = (
     "/cases/new/",
     "/cases/tasks/",
     "/cases/tasks/?agency=1",
+    "/cases/tasks/?due=later&agency=1",
     "/referrals/",
     "/referrals/?direction=outgoing",
     "/livelihoods/enrolments/",
