@@ -93,3 +93,11 @@ def test_the_home_page_shows_the_first_overdue_tasks_and_links_to_the_rest(many,
     assert _titles(body, "Task") == [f"Task {k:02}" for k in range(25)]
     assert "Shown: the 25 due first, of 30." in body and "/cases/tasks/?due=overdue" in body
     assert "Later" not in body  # the home page shows the week ahead
+
+
+def test_the_case_lists_overdue_notice_counts_no_further_than_a_group(many, users, monkeypatch):
+    alice = client_for(users["alice"])
+    assert "30 overdue tasks" in alice.get("/cases/").content.decode()
+    monkeypatch.setattr(selectors, "TASKS_COUNTED", 27)
+    body = alice.get("/cases/").content.decode()
+    assert "More than 27 overdue tasks" in body and "30 overdue" not in body
