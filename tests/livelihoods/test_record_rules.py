@@ -18,7 +18,8 @@ from .conftest import WELDING
 from .test_enrolments import enrolled, move, today  # noqa: F401  (fixtures)
 
 DAY = datetime.timedelta(days=1)
-TOMORROW = timezone.localdate() + DAY
+# Two days ahead: still in the future when the suite crosses midnight between collecting and running.
+FUTURE = timezone.localdate() + 2 * DAY
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ TOMORROW = timezone.localdate() + DAY
         ({"experience": [{"isco": "75", "years": 70}]}, "experience"),
         ({"aspirations": [{"isco": "74", "mode": "wage_job"}, {"isco": "74", "mode": "wage_job"}]}, "aspirations"),
         ({"work_areas": ["TH-99"]}, "work_areas"),
-        ({"assessed_on": TOMORROW}, "assessed_on"),
+        ({"assessed_on": FUTURE}, "assessed_on"),
         ({"aspirations_words": "<script>alert(1)</script>"}, "aspirations_words"),
         ({"health_limits": "x" * 2001}, "health_limits"),
         ({"currency": "XYZ"}, "currency"),
@@ -74,7 +75,7 @@ JOB = {"kind": "job", "employer_name": "Mae Sai Works", "isco": "74"}
         ({"contract": "lifelong"}, {"contract"}),
         ({"employer_name": "<i>Works</i>"}, {"employer_name"}),
         ({"finance_amount": Decimal(-100), "currency": "THB"}, {"finance_amount"}),
-        ({"started_on": TOMORROW}, {"started_on"}),
+        ({"started_on": FUTURE}, {"started_on"}),
     ],
 )
 def test_a_bad_placement_value_is_refused_naming_its_field(users, enrolled, values, fields, today):  # noqa: F811
@@ -117,7 +118,7 @@ def test_a_business_placement_from_the_page_needs_its_type(users, enrolled, toda
         ({"employment": ""}, "employment"),
         ({"notes": "<script>x</script>"}, "notes"),
         ({"debt_outstanding": Decimal(-5), "currency": "THB"}, "debt_outstanding"),
-        ({"done_on": TOMORROW}, "done_on"),
+        ({"done_on": FUTURE}, "done_on"),
     ],
 )
 def test_a_bad_follow_up_value_is_refused_naming_its_field(users, enrolled, values, field, today):  # noqa: F811
