@@ -287,7 +287,7 @@ class Selection:
 
 
 def _standings(cases: list[Case]) -> list[Candidate]:
-    """Each case with its profile and where it stands, in three queries whatever their number. Only
+    """Each case with its profile and where it stands, in four queries whatever their number. Only
     each person's last placement has its follow-ups read, for its latest work (looking again?): at a
     million cases, a round's 1,000 people had 1,300 enrolments whose follow-ups were all made into
     objects, one query set per enrolment."""
