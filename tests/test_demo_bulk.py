@@ -22,8 +22,10 @@ from reintegra.demo.network import USERS
 from reintegra.insights import facts
 from reintegra.insights.models import CaseFacts, OutcomeFacts
 from reintegra.lib import crypto
+from reintegra.livelihoods.models import Enrolment
 from reintegra.notifications.models import EmailFrequency
 from reintegra.notifications.services import frequency_of
+from reintegra.plans.models import Plan
 from reintegra.referrals.choices import ReferralStatus
 from reintegra.referrals.models import Referral
 
@@ -120,6 +122,10 @@ def test_references_stay_within_each_copys_story(loaded, db):
         assert all(r.case_id == case.pk for r in case.history.all())
         assert case.returnee.cases.get() == case
         assert {e.case_id for e in case.events.all()} == {case.pk}
+    # What a row keeps of its case beside it is its case's (the agency's lists read it by its own index).
+    enrolments = Enrolment.objects.filter(case_id__gt=max(loaded.templates.cases))
+    assert enrolments.exists() and not enrolments.exclude(agency_id=F("case__agency_id")).exists()
+    assert not Plan.objects.exclude(agency_id=F("case__agency_id")).exists()
 
 
 def test_encrypted_columns_hold_fresh_tokens(loaded, db):

@@ -127,6 +127,7 @@ def enrolment_recommend(
     raise_if(errors)
     enrolment = Enrolment.objects.create(
         case=case,
+        agency_id=case.agency_id,
         opportunity=opportunity,
         status=EnrolmentStatus.RECOMMENDED,
         asked_by_returnee=asked_by_returnee,

@@ -254,6 +254,7 @@ def _put_forward(*, actor: User, referral: Referral, opportunity: Opportunity, o
     raise_if(errors)
     enrolment = Enrolment.objects.create(
         case=case,
+        agency_id=case.agency_id,
         opportunity=opportunity,
         status=S.RECOMMENDED,
         recommended_by=actor,

@@ -446,6 +446,11 @@ class Enrolment(models.Model):
     workflow (workflows.py)."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="enrolments")
+    # The case's agency, kept beside it (set when the enrolment is made, moved with a transfer of the
+    # case), as the plan keeps it: an agency's enrolments are read by indexes of their own rather than
+    # by joining every case of the network (at a million, an agency's newest enrolments and its trainings
+    # completed without a placement each walked the network's enrolments, 0.3 and 0.4 s).
+    agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="+", db_index=False)
     opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="enrolments")
     status = models.CharField(_("status"), max_length=16, choices=EnrolmentStatus.choices)
     asked_by_returnee = models.BooleanField(_("asked for by the returnee"), default=False)
@@ -482,6 +487,14 @@ class Enrolment(models.Model):
             models.Index(fields=["status", "ended_on"]),
             # The enrolments last updated, read newest first (livelihoods/selectors.newest_enrolments).
             models.Index(fields=["updated_at"], name="enrolment_updated"),
+            # An agency's own enrolments, newest first (the enrolments page, access.enrolment_parts_for_user).
+            models.Index(fields=["agency", "updated_at", "id"], name="enrolment_agency_updated"),
+            # An agency's trainings completed without a placement, oldest first (selectors.placement_alerts).
+            models.Index(
+                fields=["agency", "ended_on"],
+                condition=models.Q(status=EnrolmentStatus.COMPLETED),
+                name="enrolment_agency_completed",
+            ),
         ]
 
     def __str__(self) -> str:

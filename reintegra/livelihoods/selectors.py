@@ -116,9 +116,7 @@ def placement_alerts(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[En
     if not keeps_cases(user) or user.agency_id is None:
         return Enrolment.objects.none()
     since = clock.today() - datetime.timedelta(days=NO_PLACEMENT_ALERT_DAYS)
-    alerts = Enrolment.objects.filter(
-        case__agency_id=user.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since
-    )
+    alerts = Enrolment.objects.filter(agency_id=user.agency_id, status=EnrolmentStatus.COMPLETED, ended_on__lte=since)
     if not agency_wide:
         alerts = alerts.filter(case__caseworker=user)
     return alerts.select_related("case", "opportunity").order_by("ended_on")

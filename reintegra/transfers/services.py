@@ -28,6 +28,7 @@ from reintegra.lib import clock
 from reintegra.lib.phrases import names
 from reintegra.lib.validation import raise_if, value_problems
 from reintegra.lib.validators import REASON
+from reintegra.livelihoods.models import Enrolment
 from reintegra.network.models import Agency
 from reintegra.plans.models import Plan
 from reintegra.referrals.choices import OPEN_REFERRAL_STATUSES
@@ -217,8 +218,8 @@ def _hand_over(transfer: Transfer, *, actor: User) -> None:
     """The case moves: its agency and caseworker; the open tasks of the former owner on it, to the new
     caseworker; the sending side of its open referrals, to the new owner (the owner speaks for the
     case), except a referral to the new owner itself, which stays as it was. Everything else is
-    reached through `case.agency` and follows by itself (decisions/0033), but the plan, which keeps
-    the case's agency beside it for its supervisors' queue."""
+    reached through `case.agency` and follows by itself (decisions/0033), but the plan and the
+    enrolments, which keep the case's agency beside them for the agency's lists."""
     case = transfer.case
     old, new = transfer.from_agency, transfer.to_agency
     case.agency = new
@@ -229,6 +230,7 @@ def _hand_over(transfer: Transfer, *, actor: User) -> None:
         agency=new, assignee=transfer.caseworker
     )
     Plan.objects.filter(case=case).update(agency=new)
+    Enrolment.objects.filter(case=case).update(agency=new)
     referrals = (
         Referral.objects.filter(case=case, from_agency=old, status__in=OPEN_REFERRAL_STATUSES)
         .exclude(to_agency=new)

@@ -65,6 +65,7 @@ def on_option(
     """An enrolment that has ended as given (the workflow's own rules are tested in tests/livelihoods)."""
     return Enrolment.objects.create(
         case=case,
+        agency_id=case.agency_id,
         opportunity=option,
         status=status,
         recommended_by=user,
@@ -212,16 +213,24 @@ def test_dropout_compares_options_with_and_without_a_stipend(settings, users, op
     for _ in range(4):
         on_option(alice, returned(alice), options.unpaid, status="dropped_out", ended_on=APRIL_20)
     # Not ended yet, or never started: not counted.
+    case = returned(alice)
     Enrolment.objects.create(
-        case=returned(alice),
+        case=case,
+        agency_id=case.agency_id,
         opportunity=options.unpaid,
         status="enrolled",
         recommended_by=alice,
         recommended_on=APRIL_20,
         enrolled_on=APRIL_20,
     )
+    case = returned(alice)
     Enrolment.objects.create(
-        case=returned(alice), opportunity=options.unpaid, status="declined", recommended_by=alice, recommended_on=MAY_1
+        case=case,
+        agency_id=case.agency_id,
+        opportunity=options.unpaid,
+        status="declined",
+        recommended_by=alice,
+        recommended_on=MAY_1,
     )
     found = figure("outcomes-dropout")
     table = table_of(found)

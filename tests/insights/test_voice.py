@@ -63,6 +63,7 @@ class People:
     def enrol(self, case, *, on: int) -> Enrolment:
         return Enrolment.objects.create(
             case=case,
+            agency_id=case.agency_id,
             opportunity=self.option,
             status="enrolled",
             recommended_by=self.users["alice"],

@@ -69,6 +69,7 @@ class People:
         started = status not in ("declined", "offered", "recommended", "accepted")
         return Enrolment.objects.create(
             case=case,
+            agency_id=case.agency_id,
             opportunity=option,
             status=status,
             recommended_by=self.users["alice"],

@@ -109,6 +109,7 @@ def test_a_training_completed_30_days_ago_without_placement_and_a_follow_up_due_
     paid, unpaid = catalogue
     waited = Enrolment.objects.create(
         case=case,
+        agency_id=case.agency_id,
         opportunity=paid,
         status=EnrolmentStatus.COMPLETED,
         recommended_by=users["alice"],
@@ -117,6 +118,7 @@ def test_a_training_completed_30_days_ago_without_placement_and_a_follow_up_due_
     )
     Enrolment.objects.create(
         case=case,
+        agency_id=case.agency_id,
         opportunity=unpaid,
         status=EnrolmentStatus.COMPLETED,
         recommended_by=users["alice"],

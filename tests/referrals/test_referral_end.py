@@ -168,6 +168,7 @@ def test_after_completion_the_provider_reads_and_records_the_follow_ups_and_noth
     _paid, unpaid = catalogue
     finished = Enrolment.objects.create(  # an earlier enrolment on Gamma's course, done with long ago
         case=case,
+        agency_id=case.agency_id,
         opportunity=unpaid,
         status="dropped_out",
         recommended_by=users["alice"],

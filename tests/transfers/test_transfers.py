@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from reintegra.access import case_get_for_user
 from reintegra.accounts.models import AuditEvent
 from reintegra.cases.models import Case, CaseEvent, Task
 from reintegra.lib import clock
@@ -277,3 +278,24 @@ def test_a_plan_waiting_for_approval_moves_to_the_new_agency_s_queue(pending, us
     assert plan.agency == network.beta
     assert queues_for(user=users["sam"], agency=network.alpha.pk).counts["plans"] == 0
     assert queues_for(user=users["bella"], agency=network.beta.pk).counts["plans"] == 1
+
+
+def test_the_enrolments_move_to_the_new_agency_s_lists(pending, users, network):
+    """An enrolment keeps its case's agency beside it (the agency's lists read it by their own index):
+    a transfer moves it with the case, and the former owner no longer lists it."""
+    from reintegra.access import enrolment_list_for_user
+    from reintegra.livelihoods import enrolments
+    from reintegra.livelihoods import services as livelihood_services
+    from reintegra.livelihoods.models import Enrolment
+
+    from ..livelihoods.conftest import WELDING
+
+    alice, case = users["alice"], pending.case
+    option = livelihood_services.opportunity_save(actor=users["cora"], provider=network.alpha, **WELDING)
+    access = case_get_for_user(alice, code=case.code, for_edit=True)
+    enrolment = enrolments.enrolment_recommend(actor=alice, access=access, opportunity=option)
+    assert enrolment.agency == network.alpha and list(enrolment_list_for_user(users["sam"])) == [enrolment]
+    services.transfer_move(actor=users["bella"], transfer=pending, move="accept", caseworker=users["bob"])
+    assert Enrolment.objects.get(pk=enrolment.pk).agency == network.beta
+    assert list(enrolment_list_for_user(users["bella"])) == [enrolment]
+    assert list(enrolment_list_for_user(users["alice"])) == []  # (Alpha provides it, but nobody referred her)
