@@ -35,6 +35,7 @@ from reintegra.accounts.reads import note_read
 from reintegra.api import conflict_response
 from reintegra.cases.choices import DataCategory
 from reintegra.lib.concurrency import EditConflict
+from reintegra.lib.lists import Merged
 from reintegra.plans import attempts
 from reintegra.plans.models import ContactAttempt
 from reintegra.plans.serializers import ContactAttemptSerializer, NotReachedSerializer
@@ -147,22 +148,25 @@ class EnrolmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Enrolment.objects.none()
     lookup_value_regex = r"\d+"
 
-    def get_queryset(self) -> QuerySet[Enrolment]:
+    def get_queryset(self) -> Merged[Enrolment]:  # type: ignore[override]  # a page at a time (lib/lists.py)
         params = self.request.query_params
         status_filter = params.get("status", "")
-        rows = selectors.enrolments_for_user(
-            user=self.request.user, status=status_filter if status_filter in EnrolmentStatus.values else ""
-        )
-        if params.get("case"):
-            rows = rows.filter(case__code=params["case"][:40])
         # The follow-ups nested in each enrolment pass their own endpoint's rule (and the serializer's grant).
         follow_ups = Prefetch(
             "follow_ups", queryset=follow_up_list_for_user(self.request.user).prefetch_related("contact_attempts")
         )
-        return rows.select_related("placement", "case__agency").prefetch_related("stipend_payments", follow_ups)
+        return selectors.enrolments_for_user(
+            user=self.request.user,
+            status=status_filter if status_filter in EnrolmentStatus.values else "",
+            case_code=params.get("case", "")[:40],
+            rows=Enrolment.objects.select_related(
+                "case__agency", "opportunity__provider", "placement"
+            ).prefetch_related("stipend_payments", follow_ups),
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        # (The pagination reads a Merged list as it reads a queryset: its count and a slice.)
+        page: list[Enrolment] | None = self.paginate_queryset(self.get_queryset())  # type: ignore[arg-type]
         listed = list(page or [])
         _audit_list(request, "livelihoods.enrolment", sorted({e.case.code for e in listed}))
         grants = enrolment_grants_for_user(request.user, listed)

@@ -160,9 +160,9 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     """The enrolments a user works on; a provider's staff see only the people referred to them."""
     user = require_member(request.user)
     status = request.GET.get("status", "")
-    shown = selectors.newest_enrolments(
-        user=user, status=status if status in EnrolmentStatus.values else "", limit=ENROLMENTS_SHOWN
-    )
+    shown = selectors.enrolments_for_user(user=user, status=status if status in EnrolmentStatus.values else "")[
+        :ENROLMENTS_SHOWN
+    ]
     # The oldest alerts first, as many as a page holds, with how many there are (thousands at national scale).
     first_alerts, alerts_count = first_and_count(
         selectors.placement_alerts(user=user, agency_wide=True), selectors.ALERTS_SHOWN

@@ -485,7 +485,7 @@ class Enrolment(models.Model):
         ordering = ["-recommended_on", "-pk"]
         indexes = [
             models.Index(fields=["status", "ended_on"]),
-            # The enrolments last updated, read newest first (livelihoods/selectors.newest_enrolments).
+            # The enrolments last updated, read newest first (livelihoods/selectors.enrolments_for_user).
             models.Index(fields=["updated_at"], name="enrolment_updated"),
             # An agency's own enrolments, newest first (the enrolments page, access.enrolment_parts_for_user).
             models.Index(fields=["agency", "updated_at", "id"], name="enrolment_agency_updated"),

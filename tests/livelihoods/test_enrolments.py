@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
-from reintegra.access import case_get_for_user, enrolment_get_for_user
+from reintegra.access import case_get_for_user, enrolment_get_for_user, enrolment_list_for_user
 from reintegra.cases.models import Task
 from reintegra.lib.dates import add_months
 from reintegra.livelihoods import enrolments as flow
@@ -133,10 +133,10 @@ def test_seats_are_taken_from_acceptance(users, case, network, catalogue):
 
 
 def listed(user) -> list[Enrolment]:
-    """The enrolments the user works on; the enrolments page's newest (read by the parts of the access
-    rule, merged) are the same, in the same order."""
+    """The enrolments the user works on (read by the parts of the access rule, merged); they are those of
+    the rule as one condition, in the same order."""
     whole = list(selectors.enrolments_for_user(user=user))
-    assert selectors.newest_enrolments(user=user, limit=200) == whole[:200]
+    assert whole == list(enrolment_list_for_user(user).order_by("-updated_at", "-pk"))
     return whole
 
 
@@ -492,3 +492,38 @@ def test_an_agencys_enrolments_are_read_by_their_own_indexes_on_postgresql(users
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert f"using {index} " in plan and "Sort" not in plan, plan
+
+
+def test_the_enrolments_api_pages_the_agencys_own_and_provided_enrolments_merged(
+    users, case, network, catalogue, today
+):
+    """The API reads the enrolments by the parts of the access rule, merged newest updated first, and
+    counts them all; its filters apply to both parts."""
+    from reintegra.cases import services as case_services
+
+    from ..cases.conftest import IDENTITY
+    from ..conftest import api_client_for
+
+    paid, unpaid = catalogue
+    first = recommend(users, case, paid)
+    second = recommend(users, case, unpaid)
+    other = case_services.case_open(actor=users["alice"], **(IDENTITY | {"given_name": "Malee"}))
+    third = recommend(users, other, unpaid)
+    move(users["alice"], first, "offered")
+    api = api_client_for(users["sam"])
+    pages = [
+        api.get("/api/v1/enrolments/?page_size=2").json(),
+        api.get("/api/v1/enrolments/?page_size=2&page=2").json(),
+    ]
+    assert [p["count"] for p in pages] == [3, 3]
+    assert [e["id"] for p in pages for e in p["results"]] == [first.pk, third.pk, second.pk]
+    assert pages[0]["next"] and pages[1]["next"] is None
+    by_case = api.get(f"/api/v1/enrolments/?case={other.code}").json()
+    assert by_case["count"] == 1 and [e["id"] for e in by_case["results"]] == [third.pk]
+    offered = api.get("/api/v1/enrolments/?status=offered").json()
+    assert offered["count"] == 1 and [e["id"] for e in offered["results"]] == [first.pk]
+    # The trainer's staff see only the people referred to them: nobody yet, then Somsri.
+    assert api_client_for(users["pat"]).get("/api/v1/enrolments/").json()["count"] == 0
+    refer_to_trainer(users, case, network)
+    provided = api_client_for(users["pat"]).get("/api/v1/enrolments/").json()
+    assert provided["count"] == 2 and [e["id"] for e in provided["results"]] == [first.pk, second.pk]
