@@ -96,9 +96,10 @@ REVIEWED: dict[str, tuple[set[str], str]] = {
     "cases/keys.py": ({"raw SQL"}, "a key rotation writes the same values under a new key"),
     "lib/fields.py": ({"raw SQL"}, "a key rotation writes the same values under a new key"),
     "transfers/services.py": (
-        {"Referral.update"},
-        "moves the sending agency of open referrals, which no summary row counts; the case's own agency "
-        "is saved (case.save), which refreshes its rows",
+        {"Referral.update", "Enrolment.update"},
+        "moves the sending agency of open referrals, which no summary row counts, and the enrolments' copy "
+        "of the case's agency, which the summary rows do not read (they read the case's); the case's own "
+        "agency is saved (case.save), which refreshes its rows",
     ),
 }
 
