@@ -66,6 +66,9 @@ ADD_PER_ROUND = 2
 PRICING_TOLERANCE = 1e-9
 # Pairs whose reduced cost is within this of zero stay in the MIP (scores are probabilities).
 MIP_REDUCED_COST = 0.02
+# Problems with at most this many eligible pairs are solved as one MIP over every pair, presolved: exact
+# (no pair left out) and, on a band's small options, faster than the pruned MIP (docs/benchmarks.md, (g)).
+WHOLE_MIP_PAIRS = 10_000
 
 
 @dataclass
@@ -75,14 +78,15 @@ class _Model:
     band: IntArray
     binary: IntArray  # the integer columns: x and y (n and g follow from x)
 
-    def solver(self, time_limit: float | None, gap: float) -> highspy.Highs:
+    def solver(self, time_limit: float | None, gap: float, *, presolve: bool = False) -> highspy.Highs:
         h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", gap)
-        # Symmetry detection takes minutes on ten thousand binaries and finds little here; presolve
-        # finds nothing to remove in a model built this way and delays the root by seconds.
+        # Symmetry detection takes minutes on ten thousand binaries and finds little here. On a large
+        # model presolve removes nothing and delays the root by seconds; on a small one its probing
+        # settles a band's activations that the search alone can spend its whole time limit on.
         h.setOptionValue("mip_detect_symmetry", False)
-        h.setOptionValue("presolve", "off")
+        h.setOptionValue("presolve", "on" if presolve else "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
         h.passModel(self.lp)
@@ -373,11 +377,13 @@ def allocate_mip(
     assigned to a counted pair (choice.py: a top-3 wish). Counted pairs all start in the LP; should the
     MIP on the kept pairs be infeasible with the counted row, it is solved once more on all pairs.
 
-    Large problems are solved on a subset of the pairs: the LP relaxation by column generation over all
-    pairs (so `lp_bound` holds for the full problem), then the MIP on the pairs the LP used and those
-    whose reduced cost is within MIP_REDUCED_COST of zero. A pair left out costs any allocation using
-    it at least that much against the LP bound, so `mip_bound` = max(the MIP's own bound, lp_bound − that)
-    is a valid bound for the full problem, and objective / lp_bound what the report states.
+    Problems of at most WHOLE_MIP_PAIRS eligible pairs are one MIP over every pair, presolved: the answer
+    is the best allocation (within `mip_rel_gap`). Larger problems are solved on a subset of the pairs:
+    the LP relaxation by column generation over all pairs (so `lp_bound` holds for the full problem),
+    then the MIP on the pairs the LP used and those whose reduced cost is within MIP_REDUCED_COST of
+    zero. A pair left out costs any allocation using it at least that much against the LP bound, so
+    `mip_bound` = max(the MIP's own bound, lp_bound − that) is a valid bound for the full problem, and
+    objective / lp_bound what the report states.
 
     With a band, the relaxation's prices come from a fractional activation y_j and can leave out pairs
     the best allocation needs (a 1,000 × 20 lost 0.6 %: docs/benchmarks.md, (g)). So the LP is solved
@@ -407,7 +413,8 @@ def allocate_mip(
         if mask.shape != (pairs.n_people, pairs.n_options):
             raise ValueError(f"counted must be a (people, options) matrix, got shape {mask.shape}")
         flagged = mask[pairs.person, pairs.option]
-    generate = pairs.size > GENERATE_COLUMNS_FROM * max(pairs.n_people, 1)
+    whole = pairs.size <= WHOLE_MIP_PAIRS
+    generate = not whole and pairs.size > GENERATE_COLUMNS_FROM * max(pairs.n_people, 1)
     if generate:
         free = allocate_flow(scores, cap)  # prices without side constraints: a good first guess
         start = _top_per_person(pairs.score - free.extra["prices"][pairs.option], pairs, FIRST_COLUMNS) | flagged
@@ -419,7 +426,7 @@ def allocate_mip(
     def time_left() -> float | None:
         return None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1.0)
 
-    solved = _mip_on(pairs, keep, cap, side, flagged, min_counted, time_left(), mip_rel_gap)
+    solved = _mip_on(pairs, keep, cap, side, flagged, min_counted, time_left(), mip_rel_gap, presolve=whole)
     if solved.status == highspy.HighsModelStatus.kInfeasible and min_counted > 0 and not keep.all():
         keep = np.ones(pairs.size, dtype=bool)  # the counted row may need pairs left out: once, with all
         solved = _mip_on(pairs, keep, cap, side, flagged, min_counted, time_left(), mip_rel_gap)
@@ -541,6 +548,7 @@ def _mip_on(
     gap: float,
     start: BoolArray | None = None,
     active: BoolArray | None = None,
+    presolve: bool = False,
 ) -> _Solved:
     """The MIP on the kept pairs, from the allocation `start` (chosen pairs, all among the kept) if given,
     with the band's activation fixed if `active` is given."""
@@ -554,7 +562,7 @@ def _mip_on(
         min_counted=min_counted,
         active=active,
     )
-    h = model.solver(time_limit, gap)
+    h = model.solver(time_limit, gap, presolve=presolve)
     if start is not None:
         x = start[keep].astype(np.float64)
         n = np.bincount(subset.option, weights=x, minlength=pairs.n_options)
