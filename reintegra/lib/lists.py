@@ -8,7 +8,7 @@ through, so a list may be counted only a little past what it shows (decisions/00
 
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
 from django.db.models import Model, QuerySet
@@ -19,6 +19,13 @@ T = TypeVar("T")
 def count_at_most(items: QuerySet[Any, Any], at_most: int) -> int:
     """How many items there are, counted no further than one past `at_most`."""
     return items[: at_most + 1].count()
+
+
+def count_cut(parts: Iterable[QuerySet[Any, Any]], at_most: int) -> tuple[int, bool]:
+    """How many items the parts hold together, at most `at_most`, and whether there are more (each part
+    counted no further than one past `at_most`)."""
+    found = sum(count_at_most(part, at_most) for part in parts)
+    return min(found, at_most), found > at_most
 
 
 def first_and_count(items: QuerySet[Any, T], shown: int, *, at_most: int | None = None) -> tuple[list[T], int]:
@@ -42,8 +49,7 @@ class AtMost(Generic[T]):
 
     def count(self) -> int:
         if self._count is None:
-            found = count_at_most(self.items, self.at_most)
-            self._count, self.cut = min(found, self.at_most), found > self.at_most
+            self._count, self.cut = count_cut([self.items], self.at_most)
         return self._count
 
     def __len__(self) -> int:
@@ -90,9 +96,7 @@ class Merged(Generic[M]):
             if self.at_most is None:
                 self._count = sum(part.count() for part in self.parts)
             else:
-                found = sum(count_at_most(part, self.at_most) for part in self.parts)
-                self.cut = found > self.at_most
-                self._count = min(found, self.at_most)
+                self._count, self.cut = count_cut(self.parts, self.at_most)
         return self._count
 
     def __len__(self) -> int:
