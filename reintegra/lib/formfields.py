@@ -3,10 +3,14 @@ currencies, named in the reader's language, the region's first. Long lists carry
 (a select) or the class `choice-list` (ticks): app.js puts a type-to-filter box above them; without
 the script the native select's type-ahead and a scrolling box of ticks still work."""
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Hashable, Iterable
+from typing import Any, ClassVar
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import currencies, geo
@@ -52,11 +56,46 @@ def _with_kept(groups: Choices, kept: Iterable[str], name: Any) -> Choices:
     return [*groups, (name, missing)] if missing else groups
 
 
+class LongSelect(forms.Select):
+    """A select of a long list that reads the same for everyone of one language: the world's countries
+    (250) or currencies (179). A case page holds five among its forms, and making their options was a
+    fifth of its CPU. So the markup is made once per language, field name, attributes and list, with no
+    option selected, and the chosen one is marked in it: the first option with the value, as Django
+    marks it (tests/test_formfields.py compares the two)."""
+
+    _made: ClassVar[dict[Hashable, str]] = {}
+    KEEP = 256  # markups kept, about 15 KB each
+    _NOTHING = "\x00"  # a value no option has
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        choices = self.choices
+        if not isinstance(choices, CallableChoiceIterator):
+            return super().render(name, value, attrs, renderer)
+        listed = tuple((v, tuple(label) if isinstance(label, list | tuple) else label) for v, label in choices.func())
+        final = self.build_attrs(self.attrs, attrs)
+        key = (get_language(), name, tuple(sorted((k, str(v)) for k, v in final.items())), listed, renderer)
+        html = self._made.get(key)
+        if html is None:
+            html = str(super().render(name, self._NOTHING, attrs, renderer))
+            if len(self._made) >= self.KEEP:
+                self._made.clear()
+            self._made[key] = html
+        found = [
+            (at, tag)
+            for v in self.format_value(value)
+            if (at := html.find(tag := f'<option value="{conditional_escape(v)}">')) >= 0
+        ]
+        if found:
+            at, tag = min(found)
+            html = f"{html[:at]}{tag[:-1]} selected>{html[at + len(tag) :]}"
+        return mark_safe(html)  # noqa: S308 - Django's own markup, made above
+
+
 class CountryField(forms.ChoiceField):
     """One country, chosen by name: the region's first."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.Select(attrs=FILTERABLE))
+        kwargs.setdefault("widget", LongSelect(attrs=FILTERABLE))
         super().__init__(choices=self._choices, **kwargs)
 
     def _choices(self) -> Choices:
@@ -119,7 +158,7 @@ class CurrencyField(forms.ChoiceField):
     """A currency chosen from a list, the region's first; `default_country` sets the initial one."""
 
     def __init__(self, *, default_country: str = "", **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.Select(attrs=FILTERABLE))
+        kwargs.setdefault("widget", LongSelect(attrs=FILTERABLE))
         super().__init__(choices=self._choices, **kwargs)
         self.set_default_country(default_country)
 
