@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from reintegra.lib.lists import Merged
 
-from .models import Case
+from .models import Case, case_texts_deferred
 
 # What a list row shows besides the case: its agency, caseworker and return (cases/list.html, the API).
 ROW_RELATED = ("agency", "caseworker", "return_journey")
@@ -28,4 +28,5 @@ class CaseListing(Merged[Case]):
     """The cases of `parts`, newest opened first (then the newest made), as Paginator reads them."""
 
     def __init__(self, *parts: QuerySet[Case], at_most: int | None = None) -> None:
-        super().__init__(*parts, rows=Case.objects.select_related(*ROW_RELATED), by="opened_at", at_most=at_most)
+        rows = Case.objects.select_related(*ROW_RELATED).defer(*case_texts_deferred())
+        super().__init__(*parts, rows=rows, by="opened_at", at_most=at_most)

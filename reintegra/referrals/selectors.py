@@ -1,13 +1,18 @@
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from reintegra.access import AnyUser, referral_list_for_user, require_member
+from reintegra.cases.models import case_texts_deferred
 
 from .models import Referral
 
 
 def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = "") -> QuerySet[Referral]:
     member = require_member(user)
-    referrals = referral_list_for_user(user).select_related("case", "from_agency", "to_agency", "service")
+    referrals = (
+        referral_list_for_user(user)
+        .select_related("case", "from_agency", "to_agency", "service")
+        .defer(*case_texts_deferred("case__"))
+    )
     if direction == "outgoing":
         referrals = referrals.filter(from_agency=member.agency)
     else:
