@@ -16,9 +16,10 @@ them all: a client paging through its `next` links must not stop short without k
 
 from django.db.models import QuerySet
 
+from reintegra.lib.fields import unread
 from reintegra.lib.lists import Merged
 
-from .models import Case, case_texts_deferred
+from .models import CASE_TEXTS, Case
 
 # What a list row shows besides the case: its agency, caseworker and return (cases/list.html, the API).
 ROW_RELATED = ("agency", "caseworker", "return_journey")
@@ -28,5 +29,5 @@ class CaseListing(Merged[Case]):
     """The cases of `parts`, newest opened first (then the newest made), as Paginator reads them."""
 
     def __init__(self, *parts: QuerySet[Case], at_most: int | None = None) -> None:
-        rows = Case.objects.select_related(*ROW_RELATED).defer(*case_texts_deferred())
+        rows = Case.objects.select_related(*ROW_RELATED).defer(*unread(CASE_TEXTS))
         super().__init__(*parts, rows=rows, by="opened_at", at_most=at_most)

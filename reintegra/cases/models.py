@@ -256,15 +256,9 @@ class NameWordIndex(models.Model):
 
 
 # A case's long texts, which no list shows: its summary, the reasons of a closure or an erasure, what an
-# import kept. Lists leave them out (`case_texts_deferred`), so that a page of 25 rows with their cases
+# import kept. Lists leave them out (`lib/fields.unread`), so that a page of 25 rows with their cases
 # does not decrypt texts it never reads (the today page decrypted 329 of them, two thirds of its 516).
 CASE_TEXTS = ("notes", "closure_reason", "erasure_reason", "htcds_extra")
-
-
-def case_texts_deferred(prefix: str = "") -> list[str]:
-    """CASE_TEXTS as `defer()` names them, through `prefix` ("case__") when the cases come with
-    another model's rows."""
-    return [f"{prefix}{name}" for name in CASE_TEXTS]
 
 
 class Case(models.Model):

@@ -19,11 +19,12 @@ from reintegra.accounts.audit import audit_record
 from reintegra.accounts.models import AuditEvent, User
 from reintegra.accounts.reads import note_read
 from reintegra.lib import clock, crypto
+from reintegra.lib.fields import unread
 from reintegra.lib.lists import first_and_count
 
 from .choices import IDENTIFYING_CATEGORIES, Stage
 from .listing import CaseListing
-from .models import Case, CaseEvent, Returnee, Task, case_texts_deferred
+from .models import CASE_TEXTS, Case, CaseEvent, Returnee, Task
 
 
 def audit_case_read(*, user: User, access: CaseAccess, shown: set[str], via: str) -> None:
@@ -174,7 +175,7 @@ def open_tasks(*, user: AnyUser, agency_wide: bool = False, until: datetime.date
         tasks = tasks.filter(Q(assignee=member) | Q(assignee__isnull=True, case__caseworker=member))
     if until is not None:
         tasks = tasks.filter(due_on__lte=until)
-    return tasks.select_related("case", "assignee").defer(*case_texts_deferred("case__")).order_by("due_on", "pk")
+    return tasks.select_related("case", "assignee").defer(*unread(CASE_TEXTS, "case__")).order_by("due_on", "pk")
 
 
 def overdue_tasks(*, user: AnyUser, agency_wide: bool = False) -> QuerySet[Task]:

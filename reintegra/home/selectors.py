@@ -12,9 +12,10 @@ from django.db.models.functions import RowNumber
 
 from reintegra.access import enrolment_list_for_user, referral_list_for_user, task_list_for_user
 from reintegra.accounts.models import User
-from reintegra.cases.models import Case, case_texts_deferred
+from reintegra.cases.models import CASE_TEXTS, Case
 from reintegra.cases.selectors import WEEK, TasksByDay, open_tasks, tasks_by_day
 from reintegra.lib import clock
+from reintegra.lib.fields import unread
 from reintegra.lib.lists import first_and_count
 from reintegra.lib.remember import remembered
 from reintegra.livelihoods import selectors as livelihood_selectors
@@ -26,7 +27,7 @@ from reintegra.plans.choices import PlanStatus
 from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue_for_page
 from reintegra.plans.models import Plan
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
-from reintegra.referrals.models import Referral
+from reintegra.referrals.models import REFERRAL_TEXTS, Referral
 
 RECENT = datetime.timedelta(days=14)
 
@@ -50,7 +51,7 @@ def today_for(*, user: User) -> Today:
         referral_list_for_user(user)
         .filter(from_agency_id=user.agency_id, case__caseworker=user)
         .select_related("case", "to_agency")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
     )
     today.answered = list(
         sent.filter(responded_at__gte=clock.now() - RECENT)
@@ -126,7 +127,7 @@ def queues_for(*, user: User, agency: int) -> Queues:
         .exclude(author=user)
         .exclude(submitted_by=user)
         .select_related("case", "submitted_by")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"))
         .order_by("updated_at", "pk")
     )
     closures, closures_count = _first(
@@ -140,7 +141,7 @@ def queues_for(*, user: User, agency: int) -> Queues:
             from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=clock.now() - 4 * WEEK
         )
         .select_related("case", "to_agency", "override_by")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
         .order_by("-sent_at", "-pk")
     )
     # Counts per person, a few minutes old at most (at a million cases they take a second to count).
@@ -187,14 +188,14 @@ def inbox_for(*, user: User) -> Inbox:
         referral_list_for_user(user)
         .filter(to_agency_id=user.agency_id, status=ReferralStatus.PENDING)
         .select_related("case", "from_agency", "service")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
         .order_by("sent_at", "pk")
     )
     provided: QuerySet[Enrolment] = (
         enrolment_list_for_user(user)
         .filter(opportunity__provider_id=user.agency_id)
         .select_related("case", "opportunity")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"))
     )
     on_our_options = Enrolment.objects.filter(case=OuterRef("case"), opportunity__provider_id=user.agency_id)
     # A referral's service is one of the receiving agency's (referrals/services.py): an agency with no
@@ -217,7 +218,7 @@ def inbox_for(*, user: User) -> Inbox:
         )
         .exclude(Exists(on_our_options))
         .select_related("case", "from_agency", "service")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
         .order_by("responded_at", "pk")
     )
     lists = {"to_answer": _first(to_answer), "to_take_on": _first(to_take_on)}

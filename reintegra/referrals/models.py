@@ -9,6 +9,10 @@ from reintegra.lib.validators import CHOICE_ERRORS, TextLength, ValuesIn, valida
 
 from .choices import ACTIVE_REFERRAL_STATUSES, DeclineReason, ReferralReason, ReferralStatus, Urgency
 
+# What a referral says in words (its reasons, an override's, its status's): only its own page shows them,
+# so its lists leave them out (`lib/fields.unread`).
+REFERRAL_TEXTS = ("reason_text", "override_reason", "status_reason")
+
 
 class Referral(models.Model):
     """A case sent from one agency to another's service, sharing only the consented categories."""

@@ -1,9 +1,10 @@
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from reintegra.access import AnyUser, referral_list_for_user, require_member
-from reintegra.cases.models import case_texts_deferred
+from reintegra.cases.models import CASE_TEXTS
+from reintegra.lib.fields import unread
 
-from .models import Referral
+from .models import REFERRAL_TEXTS, Referral
 
 
 def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = "") -> QuerySet[Referral]:
@@ -11,7 +12,7 @@ def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = 
     referrals = (
         referral_list_for_user(user)
         .select_related("case", "from_agency", "to_agency", "service")
-        .defer(*case_texts_deferred("case__"))
+        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
     )
     if direction == "outgoing":
         referrals = referrals.filter(from_agency=member.agency)

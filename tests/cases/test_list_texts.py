@@ -1,5 +1,5 @@
-"""Lists leave a case's long texts out (cases/models.CASE_TEXTS): a page of rows with their cases does
-not decrypt a summary or a reason it never shows, and reading one later still gives it."""
+"""Lists leave a case's and a referral's long texts out (CASE_TEXTS, REFERRAL_TEXTS): a page of rows does not
+decrypt a summary or a reason it never shows, and reading one later still gives it."""
 
 from django.utils import timezone
 
@@ -7,6 +7,7 @@ from reintegra.access import case_get_for_user
 from reintegra.cases import selectors, tasks
 from reintegra.cases.models import CASE_TEXTS
 from reintegra.home.selectors import today_for
+from reintegra.referrals.models import REFERRAL_TEXTS
 from reintegra.referrals.selectors import referral_inbox
 
 from .conftest import refer, share_with
@@ -25,6 +26,8 @@ def test_lists_of_cases_tasks_and_referrals_leave_the_cases_texts_encrypted(user
 
     for row in [listed[0], task.case, today.tasks.due_today[0].case, received.case, today.waiting[0].case]:
         assert set(CASE_TEXTS) <= row.get_deferred_fields()
+    for referral in [received, today.waiting[0]]:
+        assert set(REFERRAL_TEXTS) <= referral.get_deferred_fields()
     assert listed[0].notes == "Returned via Mae Sai checkpoint."  # read when asked
 
 
