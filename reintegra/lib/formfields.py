@@ -58,10 +58,10 @@ def _with_kept(groups: Choices, kept: Iterable[str], name: Any) -> Choices:
 
 class LongSelect(forms.Select):
     """A select of a long list that reads the same for everyone of one language: the world's countries
-    (250) or currencies (179). A case page holds five among its forms, and making their options was a
-    fifth of its CPU. So the markup is made once per language, field name, attributes and list, with no
-    option selected, and the chosen one is marked in it: the first option with the value, as Django
-    marks it (tests/test_formfields.py compares the two)."""
+    (250) or currencies (179). A case page holds five among its forms, 1,200 options made on every view.
+    So the markup is made once per language, field name, attributes and list, with no option selected,
+    and the chosen one is marked in it: the first option with the value, as Django marks it
+    (tests/test_formfields.py compares the two; docs/benchmarks.md, sixth pass, what it saves)."""
 
     _made: ClassVar[dict[Hashable, str]] = {}
     KEEP = 256  # markups kept, about 15 KB each
