@@ -27,7 +27,7 @@ from reintegra.plans.choices import PlanStatus
 from reintegra.plans.lost_contact import OutOfContact, lost_contact_queue_for_page
 from reintegra.plans.models import Plan
 from reintegra.referrals.choices import ACTIVE_REFERRAL_STATUSES, ReferralStatus
-from reintegra.referrals.models import REFERRAL_TEXTS, Referral
+from reintegra.referrals.models import LISTED_UNREAD, Referral
 
 RECENT = datetime.timedelta(days=14)
 
@@ -51,7 +51,7 @@ def today_for(*, user: User) -> Today:
         referral_list_for_user(user)
         .filter(from_agency_id=user.agency_id, case__caseworker=user)
         .select_related("case", "to_agency")
-        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
+        .defer(*LISTED_UNREAD)
     )
     today.answered = list(
         sent.filter(responded_at__gte=clock.now() - RECENT)
@@ -141,7 +141,7 @@ def queues_for(*, user: User, agency: int) -> Queues:
             from_agency_id=user.agency_id, override_by__isnull=False, sent_at__gte=clock.now() - 4 * WEEK
         )
         .select_related("case", "to_agency", "override_by")
-        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
+        .defer(*LISTED_UNREAD)
         .order_by("-sent_at", "-pk")
     )
     # Counts per person, a few minutes old at most (at a million cases they take a second to count).
@@ -188,7 +188,7 @@ def inbox_for(*, user: User) -> Inbox:
         referral_list_for_user(user)
         .filter(to_agency_id=user.agency_id, status=ReferralStatus.PENDING)
         .select_related("case", "from_agency", "service")
-        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
+        .defer(*LISTED_UNREAD)
         .order_by("sent_at", "pk")
     )
     provided: QuerySet[Enrolment] = (
@@ -218,7 +218,7 @@ def inbox_for(*, user: User) -> Inbox:
         )
         .exclude(Exists(on_our_options))
         .select_related("case", "from_agency", "service")
-        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
+        .defer(*LISTED_UNREAD)
         .order_by("responded_at", "pk")
     )
     lists = {"to_answer": _first(to_answer), "to_take_on": _first(to_take_on)}

@@ -4,14 +4,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reintegra.cases.choices import DataCategory
-from reintegra.lib.fields import EncryptedTextField
+from reintegra.cases.models import CASE_TEXTS
+from reintegra.lib.fields import EncryptedTextField, unread
 from reintegra.lib.validators import CHOICE_ERRORS, TextLength, ValuesIn, validate_no_markup
 
 from .choices import ACTIVE_REFERRAL_STATUSES, DeclineReason, ReferralReason, ReferralStatus, Urgency
 
 # What a referral says in words (its reasons, an override's, its status's): only its own page shows them,
-# so its lists leave them out (`lib/fields.unread`).
+# so its lists leave them out, with its case's (`lib/fields.unread`).
 REFERRAL_TEXTS = ("reason_text", "override_reason", "status_reason")
+LISTED_UNREAD = (*unread(REFERRAL_TEXTS), *unread(CASE_TEXTS, "case__"))
 
 
 class Referral(models.Model):

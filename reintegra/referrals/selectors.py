@@ -1,18 +1,14 @@
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from reintegra.access import AnyUser, referral_list_for_user, require_member
-from reintegra.cases.models import CASE_TEXTS
-from reintegra.lib.fields import unread
 
-from .models import REFERRAL_TEXTS, Referral
+from .models import LISTED_UNREAD, Referral
 
 
 def referral_inbox(*, user: AnyUser, direction: str = "incoming", status: str = "") -> QuerySet[Referral]:
     member = require_member(user)
     referrals = (
-        referral_list_for_user(user)
-        .select_related("case", "from_agency", "to_agency", "service")
-        .defer(*unread(CASE_TEXTS, "case__"), *unread(REFERRAL_TEXTS))
+        referral_list_for_user(user).select_related("case", "from_agency", "to_agency", "service").defer(*LISTED_UNREAD)
     )
     if direction == "outgoing":
         referrals = referrals.filter(from_agency=member.agency)
