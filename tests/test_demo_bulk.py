@@ -126,6 +126,9 @@ def test_references_stay_within_each_copys_story(loaded, db):
     enrolments = Enrolment.objects.filter(case_id__gt=max(loaded.templates.cases))
     assert enrolments.exists() and not enrolments.exclude(agency_id=F("case__agency_id")).exists()
     assert not Plan.objects.exclude(agency_id=F("case__agency_id")).exists()
+    tasks = Task.objects.filter(case_id__gt=max(loaded.templates.cases))
+    assert tasks.exists() and not tasks.exclude(case_agency_id=F("case__agency_id")).exists()
+    assert not Task.objects.filter(case__isnull=True, case_agency__isnull=False).exists()
 
 
 def test_encrypted_columns_hold_fresh_tokens(loaded, db):

@@ -121,11 +121,12 @@ def task_list_for_user(user: AnyUser) -> QuerySet[Task]:
     assignee's alone."""
     if not is_member(user) or user.role not in CASE_RECEIVER_ROLES or user.agency_id is None:
         return Task.objects.none()
-    # The rule of case_list_for_user on the task's own case row, so that a list of a person's tasks
-    # reads those tasks and their cases, not every case the agency may see (at a million, seconds).
+    # The rule of case_list_for_user on the task's own row: whose its case is, kept beside it
+    # (decisions/0047), so that a list of the agency's tasks reads the tasks alone, not every case the
+    # agency may see (at a million, 0.8 s to count an agency's open tasks).
     on_cases = Q(case_id__in=_active_referrals_to(user.agency_id).values("case_id"))
     if user.role in CASE_OWNER_ROLES:
-        on_cases |= Q(case__agency_id=user.agency_id)
+        on_cases |= Q(case_agency_id=user.agency_id)
     # A task on no case (a supervisor's alert, decisions/0022) is read by its assignee only.
     for_them = Q(case__isnull=True, assignee_id=user.pk)
     return Task.objects.filter(on_cases | for_them, agency_id=user.agency_id)

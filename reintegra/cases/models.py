@@ -606,6 +606,12 @@ class Task(models.Model):
     title = EncryptedTextField(_("task"), validators=[TextLength(TASK_TITLE_LIMIT), validate_no_markup])
     due_on = models.DateField(_("due on"))
     agency = models.ForeignKey("network.Agency", on_delete=models.PROTECT, related_name="tasks")
+    # The case's agency, kept beside the task as the plan and the enrolments keep it (decisions/0047):
+    # set by the one writer of tasks, moved with the case by a transfer's hand-over. The access rule
+    # reads an agency's tasks on its own cases from the task's index alone, without the cases.
+    case_agency = models.ForeignKey(
+        "network.Agency", on_delete=models.PROTECT, related_name="+", null=True, blank=True, db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned to"),
@@ -626,10 +632,10 @@ class Task(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         # An agency's open tasks by due day: task lists, overdue counts, the caseload dashboard, which
-        # counts them by assignee and case from the index alone.
+        # counts them by assignee, case and whose the case is from the index alone.
         indexes = [
             models.Index(
-                fields=["agency", "due_on", "assignee", "case"],
+                fields=["agency", "due_on", "assignee", "case", "case_agency"],
                 condition=models.Q(done_at__isnull=True),
                 name="task_open_due",
             )

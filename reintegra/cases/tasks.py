@@ -78,6 +78,7 @@ def task_create(
         title=title,
         due_on=due_on,
         agency=agency,
+        case_agency_id=case.agency_id if case is not None else None,
         assignee=assignee,
         is_follow_up=is_follow_up,
         title_phrase=title_phrase,

@@ -245,14 +245,15 @@ def _overdue_parts(filters: Filters, today: datetime.date) -> list[QuerySet[Task
     """The agency's overdue open tasks on the cases it still works on, in three parts that never share
     a task: those on its own cases, those on other agencies' cases referred to it and still active,
     and the alerts on no case (as on the agency's task list). Counted part by part, each is read by an
-    index (`task_open_due` holds the assignee and the case); PostgreSQL answers the three as one
-    condition by reading every case of the network (at a million, a second)."""
+    index alone (`task_open_due` holds the assignee, the case and whose the case is, decisions/0047);
+    PostgreSQL answers the three as one condition by reading every case of the network (at a
+    million, a second)."""
     agency = _agency(filters)
     referred = Referral.objects.filter(to_agency_id=agency, status__in=ACTIVE_REFERRAL_STATUSES).values("case_id")
     overdue = Task.objects.filter(agency_id=agency, done_at__isnull=True, due_on__lt=today)
     parts = [
-        overdue.filter(case__agency_id=agency),
-        overdue.filter(case_id__in=referred).exclude(case__agency_id=agency),
+        overdue.filter(case_agency_id=agency),
+        overdue.filter(case_id__in=referred).exclude(case_agency_id=agency),
         overdue.filter(case__isnull=True),
     ]
     return [_for_people(part.filter(filters.period("due_on")), filters, case_path="case__") for part in parts]

@@ -218,8 +218,9 @@ def _hand_over(transfer: Transfer, *, actor: User) -> None:
     """The case moves: its agency and caseworker; the open tasks of the former owner on it, to the new
     caseworker; the sending side of its open referrals, to the new owner (the owner speaks for the
     case), except a referral to the new owner itself, which stays as it was. Everything else is
-    reached through `case.agency` and follows by itself (decisions/0033), but the plan and the
-    enrolments, which keep the case's agency beside them for the agency's lists."""
+    reached through `case.agency` and follows by itself (decisions/0033), but the plan, the
+    enrolments and the tasks, which keep the case's agency beside them for the agency's lists
+    (decisions/0045, 0047)."""
     case = transfer.case
     old, new = transfer.from_agency, transfer.to_agency
     case.agency = new
@@ -229,6 +230,7 @@ def _hand_over(transfer: Transfer, *, actor: User) -> None:
     tasks = Task.objects.filter(case=case, agency=old, done_at__isnull=True).update(
         agency=new, assignee=transfer.caseworker
     )
+    Task.objects.filter(case=case).update(case_agency=new)
     Plan.objects.filter(case=case).update(agency=new)
     Enrolment.objects.filter(case=case).update(agency=new)
     referrals = (

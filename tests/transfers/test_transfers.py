@@ -124,12 +124,13 @@ def test_accept_needs_a_caseworker_of_the_receiving_agency(pending, users):
 def test_acceptance_moves_the_whole_case(pending, users, network):
     case = pending.case
     today = clock.today()
-    open_task = Task.objects.create(
-        case=case, title="Call back", due_on=today, agency=network.alpha, assignee=users["alice"]
-    )
+    on_case = {"case": case, "case_agency": network.alpha, "due_on": today}
+    open_task = Task.objects.create(title="Call back", agency=network.alpha, assignee=users["alice"], **on_case)
     done_task = Task.objects.create(
-        case=case, title="Old", due_on=today, agency=network.alpha, assignee=users["alice"], done_at=clock.now()
+        title="Old", agency=network.alpha, assignee=users["alice"], done_at=clock.now(), **on_case
     )
+    # The trainer's own task on the case it was referred: its agency stays, whose the case is moves.
+    trainers = Task.objects.create(title="Welcome", agency=network.trainer, **on_case)
     share_with(users["alice"], case, network.trainer, categories=["profile"])
     referral = refer(users["alice"], case, network.trainer, categories=["profile"])
     client_for(users["pat"]).post(reverse("referrals:action", kwargs={"referral_id": referral.pk, "action": "accept"}))
@@ -141,6 +142,10 @@ def test_acceptance_moves_the_whole_case(pending, users, network):
     done_task.refresh_from_db()
     assert open_task.agency == network.beta and open_task.assignee == users["bob"]
     assert done_task.agency == network.alpha  # history stays as it was
+    trainers.refresh_from_db()
+    assert trainers.agency == network.trainer
+    # Every task on the case knows whose the case now is (decisions/0047).
+    assert {t.case_agency for t in (open_task, done_task, trainers)} == {network.beta}
     referral.refresh_from_db()
     assert referral.status == "accepted" and referral.from_agency == network.beta  # stays active, new sender
     # The new owner reads the whole case; the former owner's people get a 404.
@@ -210,8 +215,9 @@ def test_api_propose_accept_and_wrong_sides(case, users, network):
 def test_assignment_with_caseload(case, users, network):
     carol = make_user("carol", network.alpha, "caseworker")
     today = clock.today()
-    mine = Task.objects.create(case=case, title="Visit", due_on=today, agency=network.alpha, assignee=users["alice"])
-    other = Task.objects.create(case=case, title="Call", due_on=today, agency=network.alpha, assignee=users["sam"])
+    on_case = {"case": case, "case_agency": network.alpha, "due_on": today, "agency": network.alpha}
+    mine = Task.objects.create(title="Visit", assignee=users["alice"], **on_case)
+    other = Task.objects.create(title="Call", assignee=users["sam"], **on_case)
     url = reverse("transfers:assign", kwargs={"code": case.code})
     assert client_for(users["alice"]).get(url).status_code == 403
     assert client_for(users["alice"]).post(url, {"caseworker": carol.pk}).status_code == 403
