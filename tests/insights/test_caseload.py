@@ -156,6 +156,19 @@ def test_open_cases_by_caseworker_and_stage_counted_by_hand(network, agency_work
     assert chart.index(">Not assigned<") < chart.index(">alice<") and ">All caseworkers<" not in chart
 
 
+def test_a_worker_who_left_or_moved_is_named_while_they_keep_work_of_the_agency(users, network, agency_work):
+    """The workers are read as the agency's staff; one who keeps its work but is inactive, or is now
+    another agency's, is still named beside their counts; an inactive caseworker with none is not."""
+    alice, sam = users["alice"], users["sam"]
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    User.objects.filter(pk=sam.pk).update(agency=network.beta)
+    User.objects.filter(pk=agency_work["carol"].pk).update(is_active=False)
+    by_worker = values(figures(network)["caseload-stage-worker"].table)
+    assert list(by_worker) == ["alice", "sam", "dan", "Not assigned", "All caseworkers"]
+    assert by_worker["alice"][-1] == 4 and by_worker["sam"][-1] == 1
+    assert {"alice", "sam"} <= set(values(figures(network)["caseload-overdue-tasks"].table))
+
+
 def test_open_cases_by_stage_and_time_since_opening_with_the_oldest(network, agency_work):
     table = figures(network)["caseload-case-age"].table
     assert values(table) == {
