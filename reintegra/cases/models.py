@@ -631,11 +631,13 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        # An agency's open tasks by due day: task lists, overdue counts, the caseload dashboard, which
-        # counts them by assignee, case and whose the case is from the index alone.
+        # An agency's open tasks by due day, in the lists' order (due day, then key: a list's first 25
+        # are its index's first 25, not every task of its first day sorted), with what the overdue
+        # counts and the caseload dashboard count by: the assignee, the case and whose it is, read
+        # from the index alone (decisions/0047).
         indexes = [
             models.Index(
-                fields=["agency", "due_on", "assignee", "case", "case_agency"],
+                fields=["agency", "due_on", "id", "assignee", "case", "case_agency"],
                 condition=models.Q(done_at__isnull=True),
                 name="task_open_due",
             )

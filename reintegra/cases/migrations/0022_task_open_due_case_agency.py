@@ -1,4 +1,5 @@
-"""The index of an agency's open tasks holds whose the task's case is (migration 0021)."""
+"""The index of an agency's open tasks is in the lists' order (due day, then key) and holds whose the
+task's case is (migration 0021)."""
 
 from django.db import migrations, models
 
@@ -17,7 +18,7 @@ class Migration(migrations.Migration):
             model_name="task",
             index=models.Index(
                 condition=models.Q(("done_at__isnull", True)),
-                fields=["agency", "due_on", "assignee", "case", "case_agency"],
+                fields=["agency", "due_on", "id", "assignee", "case", "case_agency"],
                 name="task_open_due",
             ),
         ),
