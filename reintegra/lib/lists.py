@@ -68,6 +68,15 @@ class AtMost(Generic[T]):
         return iter(self[: self.count()])
 
 
+class Counted(AtMost[T]):
+    """Items whose number is known already (counted with others in one grouped query), as Paginator
+    reads a list: it is not counted again."""
+
+    def __init__(self, items: QuerySet[Any, T], count: int) -> None:
+        super().__init__(items, count)
+        self._count = count
+
+
 M = TypeVar("M", bound=Model)
 
 

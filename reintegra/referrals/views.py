@@ -26,6 +26,7 @@ from reintegra.cases.forms import ReasonForm
 from reintegra.cases.views import case_page
 from reintegra.lib.concurrency import EditConflict
 from reintegra.lib.http import form_add_refusal, run_as_messages
+from reintegra.lib.lists import Counted
 from reintegra.lib.workflow import Reason
 from reintegra.livelihoods import case_views as livelihood_views
 from reintegra.livelihoods import handover
@@ -48,7 +49,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = ""
     referrals = selectors.referral_inbox(user=user, direction=direction, status=status)
     counts = selectors.referral_counts(user=user, direction=direction)
-    page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    # The list's length is in the counts by status (at a million, a provider's 380,000: 21 ms more).
+    listed = Counted(referrals, counts.get(status, 0) if status else sum(counts.values()))
+    page = Paginator(listed, 30).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     note_shown(actor=user, shown=page.object_list, categories=["referral"], via="inbox")
     context = {

@@ -66,3 +66,21 @@ def test_the_inbox_reads_as_many_rows_for_more_referrals(users, answered):
     with CaptureQueriesContext(connection) as more:
         assert selectors.referral_times(user=users["bob"]) != times
     assert len(more) == len(few) == 4  # per median: how many, then the middle one or two
+
+
+def test_the_medians_are_kept_two_minutes_per_agency_direction_and_role(settings, users, answered):
+    """Kept in the shared cache as the dashboards' figures are: the next view within the time reads
+    the kept medians (one query, the cache's), another agency, direction or role its own."""
+    settings.INSIGHTS_CACHE_SECONDS = 120
+    answered(1, answer=2)
+    assert selectors.referral_times(user=users["bob"])["response_hours"] == 2.0
+    answered(2, answer=10)
+    with CaptureQueriesContext(connection) as kept:
+        assert selectors.referral_times(user=users["bob"])["response_hours"] == 2.0
+    assert len(kept) == 1
+    # The sender's outgoing view is its own, worked out afresh.
+    assert selectors.referral_times(user=users["alice"], direction="outgoing")["response_hours"] == 6.0
+    assert selectors.referral_times(user=users["alice"])["response_hours"] is None  # Alpha receives none
+    assert selectors.referral_times(user=users["bella"])["response_hours"] == 6.0  # Beta's supervisor
+    settings.INSIGHTS_CACHE_SECONDS = 0
+    assert selectors.referral_times(user=users["bob"])["response_hours"] == 6.0
