@@ -109,8 +109,10 @@ def test_a_long_queue_shows_its_oldest_and_says_how_many_wait(users, network, mo
 
 def test_the_plans_queue_is_read_by_its_index_oldest_first_on_postgresql(users):
     """The plans waiting for an agency are read from the plan's own agency by `plan_submitted`, in the
-    queue's order (plans 0010-0011; at a million, 3 ms instead of the 0.5 s of joining every case)."""
+    queue's order (plans 0010-0011; at a million, 3 ms instead of the 0.5 s of joining every case),
+    and counted from it alone (plans 0012; 63,331 plans: 80 ms → 20 ms)."""
     from django.db import connection
+    from django.db.models import Count
 
     from reintegra.home import selectors
 
@@ -127,13 +129,20 @@ def test_the_plans_queue_is_read_by_its_index_oldest_first_on_postgresql(users):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(selectors, "_first", first)
         selectors.queues_for(user=sam, agency=sam.agency_id)
-    sql, params = captured["plans"][: selectors.QUEUE_SHOWN].query.sql_with_params()
+    plans = captured["plans"]
+    # The queue's first plans, and its count: the people it leaves out are in the index (plans 0012).
+    counted = plans.order_by().values("agency").annotate(n=Count("*"))
+    explained = {}
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        for name, query in (("first", plans[: selectors.QUEUE_SHOWN]), ("count", counted)):
+            sql, params = query.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            explained[name] = "\n".join(row[0] for row in cursor.fetchall())
+    plan = explained["first"]
     assert "Index Scan using plan_submitted" in plan and "Sort" not in plan, plan
+    assert "Index Only Scan using plan_submitted" in explained["count"], explained["count"]
 
 
 def test_the_provider_lands_on_an_inbox_of_referrals_to_answer(users, case, network):
