@@ -28,9 +28,10 @@ def test_the_pages_follow_the_counts_by_status_without_counting_the_list_again(u
     client = client_for(users["bob"])
     with CaptureQueriesContext(connection) as queries:
         first = client.get("/referrals/").content.decode()
-    counted = [q["sql"] for q in queries if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "referrals_referral"')]
+    count = 'SELECT COUNT(*) AS "__count" FROM "referrals_referral"'
+    counted = [q["sql"] for q in queries if q["sql"].startswith(count)]
     # The medians count the referrals answered and completed; the pager's count is the counts' sum.
-    assert len(counted) == 2 and all("_at\" IS NOT NULL" in sql for sql in counted), counted
+    assert len(counted) == 2 and all('_at" IS NOT NULL' in sql for sql in counted), counted
     second = client.get("/referrals/?page=2").content.decode()
     assert len(_codes(first)) == 30 and len(_codes(second)) == 2
     assert "Page 1 of 2" in first and "Page 2 of 2" in second
