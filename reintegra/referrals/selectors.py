@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from reintegra.access import AnyUser, referral_list_for_user, require_member
+from reintegra.lib.remember import remembered
 
 from .models import LISTED_UNREAD, Referral
 
@@ -33,18 +33,16 @@ def referral_times(*, user: AnyUser, direction: str = "incoming") -> dict[str, f
     380,000 referrals spent 0.2 s of the database on the two medians at every view of its inbox
     (decisions/0048), and medians over that many move by nothing in two minutes."""
     member = require_member(user)
-    seconds = settings.INSIGHTS_CACHE_SECONDS
+
+    def work_out() -> dict[str, float | None]:
+        referrals = referral_inbox(user=user, direction=direction).order_by()
+        return {
+            "response_hours": _median_hours(referrals, "responded_at"),
+            "completion_hours": _median_hours(referrals, "completed_at"),
+        }
+
     key = f"referral-times:{member.agency_id}:{direction}:{member.role}"
-    if seconds and (kept := cache.get(key)) is not None:
-        return kept
-    referrals = referral_inbox(user=user, direction=direction).order_by()
-    times = {
-        "response_hours": _median_hours(referrals, "responded_at"),
-        "completion_hours": _median_hours(referrals, "completed_at"),
-    }
-    if seconds:
-        cache.set(key, times, seconds)
-    return times
+    return remembered(key, settings.INSIGHTS_CACHE_SECONDS, work_out, dict)
 
 
 def _median_hours(referrals: QuerySet[Referral], until: str) -> float | None:
