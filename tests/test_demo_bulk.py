@@ -309,22 +309,54 @@ def _catalogue(tables: list[str]) -> list[tuple[str, ...]]:
         return cursor.fetchall()
 
 
-def test_the_indexes_and_constraints_dropped_for_the_load_are_made_again_as_they_were(db):
+@pytest.mark.parametrize("unchecked", [True, False], ids=["triggers off", "foreign keys dropped"])
+def test_the_indexes_and_constraints_dropped_for_the_load_are_made_again_as_they_were(db, unchecked):
     if connection.vendor != "postgresql":
         pytest.skip("the indexes are kept up during the load on SQLite")
     written = [Case, Returnee, Task, Referral, NameWordIndex, PhoneIndex, AuditEvent]
     tables = [m._meta.db_table for m in written]
     before = _catalogue(tables)
-    assert sum(1 for kind, _name, definition in before if kind == "constraint" and "FOREIGN KEY" in definition) > 10
+    foreign_keys = [row for row in before if row[0] == "constraint" and "FOREIGN KEY" in row[2]]
+    assert len(foreign_keys) > 10
 
-    with bulk._indexes_after(written):
+    with bulk._indexes_after(written, unchecked=unchecked):
         during = _catalogue(tables)
-        # Only the primary keys (their indexes and constraints) and the checks of a row's own values stay
-        # while the copies are written.
-        assert all(
-            definition.startswith(("PRIMARY KEY", "CHECK")) or name.endswith("_pkey")
-            for _kind, name, definition in during
-        )
-        assert len(during) < len(before) // 3
+        # Only the primary keys (their indexes and constraints), the checks of a row's own values and,
+        # with the triggers off, the foreign keys stay while the copies are written.
+        kept = ("PRIMARY KEY", "CHECK", "FOREIGN KEY") if unchecked else ("PRIMARY KEY", "CHECK")
+        assert all(definition.startswith(kept) or name.endswith("_pkey") for _kind, name, definition in during)
+        assert len(during) < len(before) // 3 + (len(foreign_keys) if unchecked else 0)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW session_replication_role")
+            assert cursor.fetchone()[0] == ("replica" if unchecked else "origin")
 
     assert _catalogue(tables) == before
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+
+
+def test_every_reference_of_the_load_points_to_a_row(loaded, db):
+    """The foreign keys of the tables written are not checked row by row during the load on
+    PostgreSQL (`bulk._indexes_after`): every reference is checked here, as the constraint would."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:  # (checked at commit: the fixture's transaction is rolled back)
+            cursor.execute("PRAGMA foreign_key_check")
+            assert cursor.fetchall() == []
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, a.attname, confrelid::regclass::text, b.attname FROM pg_constraint "
+            "JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = conkey[1] "
+            "JOIN pg_attribute b ON b.attrelid = confrelid AND b.attnum = confkey[1] "
+            "WHERE contype = 'f' AND cardinality(conkey) = 1 AND conrelid = ANY(%s::regclass[])",
+            [[t.db_table for t in loaded.templates.tables] + ["accounts_auditevent", "cases_namewordindex"]],
+        )
+        references = cursor.fetchall()
+        assert len(references) > 40
+        for table, column, target, key in references:
+            cursor.execute(
+                f'SELECT count(*) FROM {table} c WHERE c."{column}" IS NOT NULL AND NOT EXISTS '  # noqa: S608
+                f'(SELECT 1 FROM {target} t WHERE t."{key}" = c."{column}")'
+            )
+            assert cursor.fetchone()[0] == 0, f"{table}.{column}"

@@ -763,24 +763,39 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _indexes_after(models_: list[type[models.Model]], *, stdout: Writer | None = None) -> Iterator[None]:
-    """On PostgreSQL, the indexes of these tables (their primary keys apart), their unique constraints
-    and the foreign keys from and to them are dropped for the load and made again after it, within the
-    load's transaction: an index built once over all the rows costs a fraction of keeping it up row by
-    row, and a foreign key is checked once by a join instead of by a trigger on every row. What is made
-    again is what the catalogue said before (pg_get_indexdef, pg_get_constraintdef), so it is the
-    migrations' own. Elsewhere nothing changes."""
+def _indexes_after(
+    models_: list[type[models.Model]], *, stdout: Writer | None = None, unchecked: bool | None = None
+) -> Iterator[None]:
+    """On PostgreSQL, the indexes of these tables (their primary keys apart) and their unique
+    constraints are dropped for the load and made again after it, within the load's transaction: an
+    index built once over all the rows costs a fraction of keeping it up row by row. What is made again
+    is what the catalogue said before (pg_get_indexdef, pg_get_constraintdef), so it is the migrations'
+    own. Elsewhere nothing changes.
+
+    The foreign keys from and to these tables stay, and are not checked row by row: the session's
+    triggers are off for the load (`session_replication_role = replica`, as `pg_restore
+    --disable-triggers` does), which the role may set when it is a superuser or was granted it
+    (docs/deployment.md). A foreign key checked again after the load scans its whole table, a core for
+    about two minutes of a million cases' load, to confirm what the copies' keys are by construction
+    (tests/test_demo_bulk.py checks every reference of a load). A role that may not set it (`unchecked`
+    False) drops the foreign keys too and adds them again after, each checked once by a join."""
     if connection.vendor != "postgresql":
         yield
         return
     tables = [m._meta.db_table for m in models_]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if unchecked is None:
+            granted = "has_parameter_privilege('session_replication_role', 'SET')"  # (PostgreSQL 15)
+            if connection.pg_version < 150000:  # type: ignore[attr-defined]
+                granted = "false"
+            cursor.execute(f"SELECT rolsuper OR {granted} FROM pg_roles WHERE rolname = current_user")  # noqa: S608
+            unchecked = bool(cursor.fetchone()[0])
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-            "WHERE (contype = 'f' AND (conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]))) "
+            "WHERE (contype = 'f' AND NOT %s AND (conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]))) "
             "OR (contype = 'u' AND conrelid = ANY(%s::regclass[])) ORDER BY contype",  # f before u
-            [tables, tables, tables],
+            [unchecked, tables, tables, tables],
         )
         constraints = cursor.fetchall()
         cursor.execute(
@@ -798,11 +813,15 @@ def _indexes_after(models_: list[type[models.Model]], *, stdout: Writer | None =
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = replica")
     yield
     started = time.monotonic()
     if stdout is not None:  # minutes at a million cases, after the progress bar's end
         stdout.write(f"Making the {len(indexes) + len(constraints)} indexes and constraints of the tables again…")
     with connection.cursor() as cursor:
+        if unchecked:
+            cursor.execute("SET LOCAL session_replication_role = origin")
         # Index builds sort in memory up to this (64 MB by default), then on disk: at a million cases
         # the audit events' indexes sort tens of millions of rows. For this transaction only.
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
