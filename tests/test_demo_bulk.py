@@ -3,6 +3,7 @@ written in bulk as copies of them with other people. Loaded once for the module 
 copied), in a transaction rolled back at the end."""
 
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def loaded(django_db_setup, django_db_blocker) -> Iterator[Loaded]:
     out = io.StringIO()
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
         patch.setattr(bulk, "templates_read", keep)
+        patch.setattr(bulk, "CHUNK_CASES", 100)  # three chunks, built in two other processes
         call_command(
             "demo",
             "--password",
@@ -230,7 +232,7 @@ def test_the_copies_are_the_same_for_the_same_seed(loaded, db):
     def drawn(seed: int) -> list[tuple[str, str]]:
         copier = bulk.Copier(templates=loaded.templates, seed=seed)
         copier.codes = set()
-        tables = copier.chunk(0, 30).tables
+        tables = copier.chunk(0, 30, copier.codes_draw(0, 30)).tables
         returnees = next(t for t in tables if t.model is Returnee)
         cases = next(t for t in tables if t.model is Case)
         name = returnees.columns.index("name_index")
@@ -239,6 +241,28 @@ def test_the_copies_are_the_same_for_the_same_seed(loaded, db):
 
     assert drawn(7) == drawn(7)
     assert drawn(7) != drawn(8)
+
+
+def test_chunks_built_in_other_processes_are_those_built_in_turn_here(loaded, db):
+    """The same people, codes, audit events and blind indexes, whether the chunks are built here one
+    after the other or in two other processes at once (each draws from its own seeded source)."""
+    bounds = [(0, 20), (20, 45), (45, 60)]
+
+    def built(processes: int) -> list[tuple[object, ...]]:
+        copier = bulk.Copier(templates=loaded.templates, seed=7)
+        copier.codes = set()
+        with bulk._built(copier, bounds, processes) as chunks:
+            packed = [chunk if processes else chunk.packed(loaded.templates.tables) for chunk in chunks]
+        moment = re.compile(r'^\[(\d+),"[^"]+",')  # the moment a chunk was built
+        return [
+            (chunk.indexes, sorted(chunk.tables), [moment.sub(r"[\1,", end) for end in chunk.ends]) for chunk in packed
+        ]
+
+    here, there = built(0), built(2)
+    assert here == there
+    assert [len(ends) for _indexes, _tables, ends in here] == [
+        sum(len(loaded.templates.events.get(loaded.templates.cases[n % PLAYED], ())) for n in range(*b)) for b in bounds
+    ]
 
 
 def test_the_copies_are_worked_by_teams_of_the_demos_staff(loaded, db):

@@ -35,14 +35,15 @@ import datetime
 import gc
 import hashlib
 import json
+import multiprocessing
 import random
 import re
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from django.apps import apps
@@ -81,12 +82,21 @@ PERSON_INDEXES = (NameWordIndex, PhoneIndex)
 # The returnee's fields drawn anew for each copy (when the template has a value).
 IDENTIFYING = ("given_name", "family_name", "other_names", "phones", "identity_documents", "address")
 CHUNK_CASES = 2000
+# How many processes build chunks of copies while this one writes them and hashes their audit events
+# onto the chain (docs/benchmarks.md, "A million cases").
+PROCESSES = 2
 # About this many cases per team of the demo's staff (each of its caseworkers then holds a few hundred).
 CASES_PER_TEAM = 1500
 DRAWS = 40  # at most, for the fields a copy needs
 # The audit events' columns as the copies write them (all but the key).
-EVENT_COLUMNS = [f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-INDEX_COLUMNS = ["id", "returnee_id", "key"]  # the name words' and the phones' blind indexes
+# (The chain's two last: a chunk's events are built in another process without them, and ended by the
+# process that hashes them onto the chain: accounts/audit.event_hash.)
+CHAIN_COLUMNS = ["prev_hash", "hash"]
+EVENT_COLUMNS = [
+    f.column for f in AuditEvent._meta.concrete_fields if not f.primary_key and f.column not in CHAIN_COLUMNS
+] + CHAIN_COLUMNS
+# The name words' and the phones' blind indexes: their keys are the table's own (its identity).
+INDEX_COLUMNS = ["returnee_id", "key"]
 
 
 def _story_models() -> list[type[models.Model]]:
@@ -324,17 +334,18 @@ class Copier:
         self.teams = teams or [{}]
         members = {pk for team in self.teams for pk in (*team, *team.values())}
         self.usernames = dict(User.objects.filter(pk__in=members).values_list("pk", "username"))
-        self.rng = random.Random(seed)  # reproducible, not security
+        self.seed = seed
+        self.rng = random.Random(seed)  # reproducible, not security: the cases' codes
         self.cases = next(t for t in templates.tables if t.model is Case)
         self.returnees = next(t for t in templates.tables if t.model is Returnee)
         self.people = self._people()
         self.codes: set[str] = set(Case.objects.values_list("code", flat=True))
-        self.demo = Demo(users={}, agencies={}, rng=self.rng)
-        self.demo.phone_serial = Returnee.objects.count() + 10
-        self.word_pk = (NameWordIndex.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        self.phone_pk = (PhoneIndex.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.demo = Demo(users={}, agencies={})  # (its random source is each chunk's: `chunk`)
+        self.serial = Returnee.objects.count() + 10  # copy n's phone and papers are numbered serial + n + 1
         head = AuditChainHead.objects.filter(pk=1).first()
         self.seq, self.last_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+        # How many audit events the copies of each template write, for where a chunk's start in the chain.
+        self.event_counts = [len(templates.events.get(case, ())) for case in templates.cases]
         self.labels = {t.label: t for t in templates.tables}
         self.encrypt_many: Callable[[Sequence[str]], list[str]] = getattr(
             crypto, "encrypt_many", lambda texts: [crypto.encrypt(t) for t in texts]
@@ -381,13 +392,27 @@ class Copier:
             people[case_pk] = Person(country=countries[agency], agency=slugs[agency], values=values)
         return people
 
-    def _code(self, country: str) -> str:
-        while True:
-            body = "".join(self.rng.choices(CODE_ALPHABET, k=8))
-            code = f"{country}-{body[:4]}-{body[4:]}"
-            if code not in self.codes:
-                self.codes.add(code)
-                return code
+    def codes_draw(self, first: int, last: int) -> dict[int, dict[str, str]]:
+        """Copy n's case code, for copies `first` to `last` - 1: the template's code → the copy's, drawn
+        in turn by one process so that no two are the same."""
+        size, column = len(self.t.cases), self.cases.columns.index("code")
+        codes = {}
+        for n in range(first, last):
+            template = self.cases.rows[self.cases.by_case[self.t.cases[n % size]][0]][column]
+            while True:
+                body = "".join(self.rng.choices(CODE_ALPHABET, k=8))
+                code = f"{template[:2]}-{body[:4]}-{body[4:]}"
+                if code not in self.codes:
+                    self.codes.add(code)
+                    codes[n] = {template: code}
+                    break
+        return codes
+
+    def events_before(self, first: int) -> int:
+        """How many audit events the copies before copy `first` write."""
+        size = len(self.t.cases)
+        cycles, rest = divmod(first, size)
+        return cycles * sum(self.event_counts) + sum(self.event_counts[:rest])
 
     def _person(self, person: Person) -> dict[str, Any]:
         """A new person in the template's place: the same profile, other names, phone, papers."""
@@ -437,25 +462,24 @@ class Copier:
                 new[name] = json.dumps(new[name], ensure_ascii=False, default=str)
         return new
 
-    def chunk(self, first: int, last: int) -> "Chunk":
-        """The rows of copies number `first` to `last` - 1 (copy n is of template n mod the templates).
-        It reads nothing from the database: copies_write builds the next chunk while one is written."""
+    def chunk(self, first: int, last: int, codes: dict[int, dict[str, str]]) -> "Chunk":
+        """The rows of copies number `first` to `last` - 1 (copy n is of template n mod the templates),
+        with their codes (`codes_draw`), and their audit events but for the chain's columns (`Chunk`).
+        It reads nothing from the database and depends on no chunk before it (its people are drawn
+        from a source seeded by the seed and the chunk's first copy): copies_write builds chunks in
+        other processes while it writes. The same seed gives the same copies, in any number of them."""
         size = len(self.t.cases)
         out: dict[Table, list[list[Any]]] = {t: [] for t in self.t.tables}
         texts: list[str] = []
         holes: list[tuple[list[Any], int, Callable[[Any], Any]]] = []
-        codes: dict[int, dict[str, str]] = {}
         persons: dict[int, dict[str, Any]] = {}
         index_rows: dict[str, list[list[Any]]] = {"words": [], "phones": []}
         code_column = self.cases.columns.index("code")
-        key, word_key = self.index_encode[0], self.index_encode[2]  # (the phones' index has the same columns)
+        key, word_key = self.index_encode[0], self.index_encode[1]  # (the phones' index has the same columns)
+        self.demo.rng = random.Random(self.seed * 2**32 + first)  # reproducible, not security
         for n in range(first, last):
-            k, case = divmod(n, size)
-            case_pk = self.t.cases[case]
-            template_code = self.cases.rows[self.cases.by_case[case_pk][0]][code_column]
-            new_code = self._code(template_code[:2])
-            codes[n] = {template_code: new_code}
-            persons[n] = self._person(self.people[case_pk])
+            self.demo.phone_serial = self.serial + n
+            persons[n] = self._person(self.people[self.t.cases[n % size]])
         for table in self.t.tables:
             rows, moves, members = out[table], self.moves[table], self.members[table]
             for n in range(first, last):
@@ -491,24 +515,24 @@ class Copier:
                             row[column] = encode[column](value)
                         pk = values[table.pk] + k * table.stride
                         for word in person["_words"]:
-                            index_rows["words"].append([key(self.word_pk), key(pk), word_key(word)])
-                            self.word_pk += 1
+                            index_rows["words"].append([key(pk), word_key(word)])
                         for phone in person["_phones"]:
-                            index_rows["phones"].append([key(self.phone_pk), key(pk), word_key(phone)])
-                            self.phone_pk += 1
+                            index_rows["phones"].append([key(pk), word_key(phone)])
                     for column, text in plain.items():
                         holes.append((row, column, encode[column]))
                         texts.append(text)
                     rows.append(row)
         for (row, column, as_written), token in zip(holes, self.encrypt_many(texts), strict=True):
             row[column] = as_written(token)
-        events = self._events(first, last, codes)
-        return Chunk(out, events, index_rows, self.seq, self.last_hash)
+        events, ends = self._events(first, last, codes)
+        return Chunk(out, events, ends, index_rows)
 
-    def _events(self, first: int, last: int, codes: dict[int, dict[str, str]]) -> list[list[Any]]:
-        """The copies' audit events, in the chain's order, hashed onto its end. An event's hash is of the
-        canonical JSON of its fields (accounts/audit.event_hash), a list: it is joined here from each
-        field's JSON, those a copy keeps written once per template event (`_Event`)."""
+    def _events(self, first: int, last: int, codes: dict[int, dict[str, str]]) -> tuple[list[list[Any]], list[str]]:
+        """The copies' audit events, in the chain's order, each without the chain's two columns, and
+        the canonical JSON of each but its end, the hash of the event before (`chained` hashes them
+        onto the chain). An event's hash is of the canonical JSON of its fields (accounts/audit.event_hash),
+        a list: it is joined here from each field's JSON, those a copy keeps written once per template
+        event (`_Event`)."""
         size = len(self.t.cases)
         at = timezone.now()
         encode = self.event_encode
@@ -517,19 +541,17 @@ class Copier:
         enrolments = self.labels["livelihoods.enrolment"]
         enrolment_mark = self.t.marks[enrolments.label]
         names = self.actor_json
-        last_hash = self.last_hash
-        last_stored = encode[_Event.PREV](last_hash)
         # (Names bound here: this loop runs for every event of a million cases, 35 million times.)
-        seq, sha256 = self.seq, hashlib.sha256
-        SEQ, AT, PREV, HASH = _Event.SEQ, _Event.AT, _Event.PREV, _Event.HASH  # noqa: N806
-        seq_written, hash_written = encode[SEQ], encode[HASH]
-        rows = []
+        seq = self.seq + self.events_before(first)
+        SEQ, AT = _Event.SEQ, _Event.AT  # noqa: N806
+        seq_written = encode[SEQ]
+        rows, ends = [], []
         for n in range(first, last):
             k, case = divmod(n, size)
             k += 1
             team = self.teams[(k - 1) % len(self.teams)]
             for template in self.event_templates[self.t.cases[case]]:
-                row = template.row.copy()
+                row = template.row[: _Event.PREV]  # (a copy)
                 actor = template.actor_json
                 if team and template.actor in team:
                     member = team[template.actor]
@@ -554,27 +576,56 @@ class Copier:
                     stored, details_json = details.written(new)
                     row[_Event.DETAILS] = encode[_Event.DETAILS](stored)
                 seq += 1
-                canonical = (
-                    f"[{seq},{at_json},{actor},{template.middle_json},{object_json},"
-                    f'{template.tail_json},{details_json},"{last_hash}"]'
+                ends.append(
+                    f"[{seq},{at_json},{actor},{template.middle_json},{object_json},{template.tail_json},{details_json},"
                 )
-                row[SEQ], row[AT], row[PREV] = seq_written(seq), stored_at, last_stored
-                last_hash = sha256(canonical.encode()).hexdigest()
-                row[HASH] = last_stored = hash_written(last_hash)
+                row[SEQ], row[AT] = seq_written(seq), stored_at
                 rows.append(row)
-        self.seq, self.last_hash = seq, last_hash
+        return rows, ends
+
+    def chained(self, heads: Sequence[Any], ends: Sequence[str]) -> list[Any]:
+        """A chunk's events hashed onto the chain's end, in turn (`Chunk.events`): each row with the hash
+        of the event before and its own. The chain's head moves to the last."""
+        prev_written, hash_written = self.event_encode[_Event.PREV], self.event_encode[_Event.HASH]
+        last_hash, sha256 = self.last_hash, hashlib.sha256
+        last_stored = prev_written(last_hash)
+        rows = []
+        for head, end in zip(heads, ends, strict=True):
+            last_hash = sha256(f'{end}"{last_hash}"]'.encode()).hexdigest()
+            stored = hash_written(last_hash)
+            # A row as its fields (a list) or, built in another process, as their bytes joined.
+            rows.append(head + last_stored + stored if isinstance(head, bytes) else [*head, last_stored, stored])
+            last_stored = stored
+        self.seq += len(rows)
+        self.last_hash = last_hash
         return rows
 
 
 @dataclass
 class Chunk:
-    """A chunk of copies' rows, and the audit chain's head after its events."""
+    """A chunk of copies' rows: per table, and the blind indexes' ("words", "phones"); its audit events
+    without the chain's two columns (`heads`), and what `Copier.chained` needs to hash each onto the
+    chain (`ends`). Built in another process, each table's rows are the bytes of binary COPY, the
+    events' each joined (`packed`)."""
 
-    tables: dict[Table, list[list[Any]]]
-    events: list[list[Any]]
-    indexes: dict[str, list[list[Any]]]  # the name words' and phones' blind index rows
-    seq: int
-    last_hash: str
+    tables: dict[Any, Any]  # Table: its rows, or (packed) its index among the templates' tables: bytes
+    events: list[Any]
+    ends: list[str]
+    indexes: dict[str, Any]
+
+    def packed(self, tables: list[Table]) -> "Chunk":
+        """The chunk as it is sent from the process that built it: its tables by their index among
+        `tables`, and on PostgreSQL its rows as bytes."""
+        if connection.vendor != "postgresql":
+            return Chunk(
+                {tables.index(t): rows for t, rows in self.tables.items()}, self.events, self.ends, self.indexes
+            )
+        return Chunk(
+            tables={tables.index(table): pgcopy.rows_pack(rows) for table, rows in self.tables.items()},
+            events=[b"".join(row) for row in self.events],
+            ends=self.ends,
+            indexes={name: pgcopy.rows_pack(rows) for name, rows in self.indexes.items()},
+        )
 
 
 @dataclass
@@ -586,6 +637,7 @@ class _Event:
         EVENT_COLUMNS.index(name)
         for name in ("seq", "at", "actor_id", "actor_username", "object_id", "details", "prev_hash", "hash")
     )
+    assert (PREV, HASH) == (len(EVENT_COLUMNS) - 2, len(EVENT_COLUMNS) - 1)  # noqa: S101 (Copier.chained)
 
     row: list[Any]
     actor: int | None
@@ -660,11 +712,15 @@ class _Details:
         return "".join(stored), "".join(canonical)
 
 
-def _write(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+def _write(table: str, columns: Sequence[str], rows: Any) -> None:
+    """Writes rows: each a list of its fields; on PostgreSQL also each its fields' bytes joined, or all
+    of them packed for COPY (`Chunk.packed`)."""
     if not rows:
         return
     if connection.vendor == "postgresql":
-        pgcopy.rows_write(table, columns, rows)
+        if not isinstance(rows, bytes):
+            rows = pgcopy.joined_pack(rows, len(columns)) if isinstance(rows[0], bytes) else pgcopy.rows_pack(rows)
+        pgcopy.packed_write(table, columns, rows)
         return
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
@@ -705,10 +761,12 @@ def copies_write(
     stdout: Writer | None = None,
     seed: int = SEED + 15,
     teams: list[dict[int, int]] | None = None,
+    processes: int = PROCESSES,
 ) -> int:
-    """Writes `count` copies of the templates, each cycle of them worked by the next of `teams`.
-    Returns how many were written. On PostgreSQL the whole load is one transaction, its tables' indexes
-    and constraints made again at its end (`_indexes_after`); elsewhere each chunk is one."""
+    """Writes `count` copies of the templates, each cycle of them worked by the next of `teams`, their
+    chunks built by `processes` other processes (none: by this one, in turn). Returns how many were
+    written. On PostgreSQL the whole load is one transaction, its tables' indexes and constraints made
+    again at its end (`_indexes_after`); elsewhere each chunk is one."""
     if count <= 0 or not templates.cases:
         return 0
     copier = Copier(templates=templates, seed=seed, teams=teams)
@@ -716,28 +774,24 @@ def copies_write(
     written = [t.model for t in templates.tables] + [NameWordIndex, PhoneIndex, AuditEvent]
     whole = connection.vendor == "postgresql"
     bounds = [(first, min(count, first + CHUNK_CASES)) for first in range(0, count, CHUNK_CASES)]
-    # One thread builds the next chunk (Python) while this one writes the last (the database's work,
-    # in its own process): the two overlap. A chunk's rows are hundreds of thousands of lists alive at
-    # once, without cycles: the cyclic garbage collector would scan them again and again for nothing.
+    # A chunk's rows are hundreds of thousands of lists alive at once, without cycles: the cyclic
+    # garbage collector would scan them again and again for nothing.
     with (
         _collector_paused(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copies") as builder,
+        _built(copier, bounds, processes) as chunks,
         transaction.atomic() if whole else nullcontext(),
         _indexes_after(written, stdout=stdout),
     ):
-        coming = builder.submit(copier.chunk, *bounds[0])
-        for n, (_first, last) in enumerate(bounds):
-            chunk = coming.result()
-            if n + 1 < len(bounds):
-                coming = builder.submit(copier.chunk, *bounds[n + 1])
+        for (_first, last), chunk in zip(bounds, chunks, strict=True):
             with transaction.atomic():
                 for table, rows in chunk.tables.items():
+                    table = table if isinstance(table, Table) else templates.tables[table]
                     _write(table.db_table, table.columns, rows)
                 _write(NameWordIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["words"])
                 _write(PhoneIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["phones"])
-                _write(AuditEvent._meta.db_table, EVENT_COLUMNS, chunk.events)
+                _write(AuditEvent._meta.db_table, EVENT_COLUMNS, copier.chained(chunk.events, chunk.ends))
                 AuditChainHead.objects.update_or_create(
-                    pk=1, defaults={"last_seq": chunk.seq, "last_hash": chunk.last_hash}
+                    pk=1, defaults={"last_seq": copier.seq, "last_hash": copier.last_hash}
                 )
             if progress is not None:
                 progress.show(last)
@@ -749,6 +803,60 @@ def copies_write(
             for model in written:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return count
+
+
+# The copier the processes that build chunks were forked with (`_built`).
+_building: Copier | None = None
+
+
+def _chunk_built(first: int, last: int, codes: dict[int, dict[str, str]]) -> Chunk:
+    """In a building process: a chunk, packed for the writer."""
+    if _building is None:
+        raise RuntimeError("no copier in this process")
+    return _building.chunk(first, last, codes).packed(_building.t.tables)
+
+
+def _no_queries(*_args: Any) -> Any:
+    raise RuntimeError("a chunk of copies is built without the database")
+
+
+def _builder_start() -> None:
+    # The database connection this process was forked with is the writer's, within its transaction:
+    # never used here, and never closed (its socket is the writer's).
+    connection.execute_wrappers.append(_no_queries)
+
+
+@contextmanager
+def _built(copier: Copier, bounds: list[tuple[int, int]], processes: int) -> Iterator[Iterator[Chunk]]:
+    """The chunks, in order. With processes, a few chunks ahead of the writer are built at once, each
+    in one of them (forked: each has the templates and the copier as they are now); the codes are
+    drawn here, in turn, so that no two copies share one. Else each is built here when it is wanted."""
+    global _building  # noqa: PLW0603 (what the forked processes inherit)
+
+    def here() -> Iterator[Chunk]:
+        for first, last in bounds:
+            yield copier.chunk(first, last, copier.codes_draw(first, last))
+
+    if processes <= 0 or len(bounds) < 2:
+        yield here()
+        return
+    _building = copier
+    try:
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_builder_start) as pool:
+
+            def there() -> Iterator[Chunk]:
+                ahead: deque[AsyncResult[Chunk]] = deque()
+                coming = iter(bounds)
+                for first, last in coming:
+                    ahead.append(pool.apply_async(_chunk_built, (first, last, copier.codes_draw(first, last))))
+                    if len(ahead) > processes:
+                        yield ahead.popleft().get()
+                while ahead:
+                    yield ahead.popleft().get()
+
+            yield there()
+    finally:
+        _building = None
 
 
 @contextmanager

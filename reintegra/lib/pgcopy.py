@@ -111,15 +111,35 @@ def encoders(table: str, columns: Sequence[str]) -> list[Encoder | None]:
     return [ENCODERS.get(kinds[column]) for column in columns]
 
 
-def rows_write(table: str, columns: Sequence[str], rows: Sequence[list[bytes]]) -> None:
-    """Writes rows of encoded fields (as `rows_read` gives them, some fields encoded anew)."""
+def rows_pack(rows: Sequence[list[bytes]]) -> bytes:
+    """Rows of encoded fields (as `rows_read` gives them, some fields encoded anew) as binary COPY's
+    body: each row's fields joined, the count of its fields in front."""
     if not rows:
-        return
-    count = len(columns).to_bytes(2, "big")  # in front of each row: how many fields it has
+        return b""
+    count = len(rows[0]).to_bytes(2, "big")
     # Joined without a Python step per row: hundreds of thousands of rows a chunk at a million cases.
-    data = HEADER + count + count.join(map(b"".join, rows)) + TRAILER
+    return count + count.join(map(b"".join, rows))
+
+
+def joined_pack(rows: Sequence[bytes], fields: int) -> bytes:
+    """The same, of rows whose fields are joined already."""
+    if not rows:
+        return b""
+    count = fields.to_bytes(2, "big")
+    return count + count.join(rows)
+
+
+def packed_write(table: str, columns: Sequence[str], body: bytes) -> None:
+    """Writes rows packed by `rows_pack` or `joined_pack`, of these columns in this order."""
+    if not body:
+        return
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
-            copy.write(data)
+            copy.write(HEADER + body + TRAILER)
+
+
+def rows_write(table: str, columns: Sequence[str], rows: Sequence[list[bytes]]) -> None:
+    """Writes rows of encoded fields (as `rows_read` gives them, some fields encoded anew)."""
+    packed_write(table, columns, rows_pack(rows))

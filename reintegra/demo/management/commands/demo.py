@@ -54,6 +54,12 @@ class Command(BaseCommand):
             default=bulk.CASES_PER_TEAM,
             help="in bulk: about this many copied cases per team of the demo's staff (cloned as needed)",
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=bulk.PROCESSES,
+            help="in bulk: how many processes build the copies while one writes them (0: that one alone)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = options["cases"]
@@ -76,7 +82,12 @@ class Command(BaseCommand):
                 f"({time.monotonic() - started:.0f} s)."
             )
             written = bulk.copies_write(
-                templates=templates, count=copies, stdout=self.stdout, seed=options["seed"], teams=teams
+                templates=templates,
+                count=copies,
+                stdout=self.stdout,
+                seed=options["seed"],
+                teams=teams,
+                processes=max(0, options["processes"]),
             )
             seconds, cpu = time.monotonic() - started, time.process_time() - cpu
             self.stdout.write(
