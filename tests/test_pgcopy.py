@@ -47,7 +47,7 @@ def test_rows_read_changed_and_written_back_are_what_postgresql_reads(postgresql
         row[4] = encode[4](json.dumps({"case": "TH-ABCD-EFGH", "n": 3}))
         row[5] = encode[5](moment + datetime.timedelta(days=len(changed)))
         changed.append(row)
-    pgcopy.rows_write("copied", columns, changed)
+    pgcopy.packed_write("copied", columns, pgcopy.rows_pack(changed))
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, small, name, note, facts, at, flag FROM copied WHERE id >= 10 ORDER BY id")
         written = [(*r[:4], json.loads(r[4]), *r[5:]) for r in cursor.fetchall()]  # (Django reads jsonb as text)

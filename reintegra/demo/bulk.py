@@ -608,14 +608,14 @@ class Chunk:
     chain (`ends`). Built in another process, each table's rows are the bytes of binary COPY, the
     events' each joined (`packed`)."""
 
-    tables: dict[Any, Any]  # Table: its rows, or (packed) its index among the templates' tables: bytes
+    tables: dict[Any, Any]  # Table: its rows; packed, its index among the templates' tables: its rows
     events: list[Any]
     ends: list[str]
     indexes: dict[str, Any]
 
     def packed(self, tables: list[Table]) -> "Chunk":
-        """The chunk as it is sent from the process that built it: its tables by their index among
-        `tables`, and on PostgreSQL its rows as bytes."""
+        """The chunk as the writer takes it (and as it is sent from the process that built it): its
+        tables by their index among `tables`, and on PostgreSQL its rows as bytes."""
         if connection.vendor != "postgresql":
             return Chunk(
                 {tables.index(t): rows for t, rows in self.tables.items()}, self.events, self.ends, self.indexes
@@ -713,14 +713,12 @@ class _Details:
 
 
 def _write(table: str, columns: Sequence[str], rows: Any) -> None:
-    """Writes rows: each a list of its fields; on PostgreSQL also each its fields' bytes joined, or all
-    of them packed for COPY (`Chunk.packed`)."""
+    """Writes rows as `Chunk.packed` holds them: on PostgreSQL packed for COPY, or each its fields'
+    bytes joined (the audit events, `Copier.chained`); elsewhere each a list of its fields."""
     if not rows:
         return
     if connection.vendor == "postgresql":
-        if not isinstance(rows, bytes):
-            rows = pgcopy.joined_pack(rows, len(columns)) if isinstance(rows[0], bytes) else pgcopy.rows_pack(rows)
-        pgcopy.packed_write(table, columns, rows)
+        pgcopy.packed_write(table, columns, rows if isinstance(rows, bytes) else pgcopy.joined_pack(rows, len(columns)))
         return
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
@@ -784,9 +782,8 @@ def copies_write(
     ):
         for (_first, last), chunk in zip(bounds, chunks, strict=True):
             with transaction.atomic():
-                for table, rows in chunk.tables.items():
-                    table = table if isinstance(table, Table) else templates.tables[table]
-                    _write(table.db_table, table.columns, rows)
+                for index, rows in chunk.tables.items():
+                    _write(templates.tables[index].db_table, templates.tables[index].columns, rows)
                 _write(NameWordIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["words"])
                 _write(PhoneIndex._meta.db_table, INDEX_COLUMNS, chunk.indexes["phones"])
                 _write(AuditEvent._meta.db_table, EVENT_COLUMNS, copier.chained(chunk.events, chunk.ends))
@@ -828,14 +825,15 @@ def _builder_start() -> None:
 
 @contextmanager
 def _built(copier: Copier, bounds: list[tuple[int, int]], processes: int) -> Iterator[Iterator[Chunk]]:
-    """The chunks, in order. With processes, a few chunks ahead of the writer are built at once, each
-    in one of them (forked: each has the templates and the copier as they are now); the codes are
-    drawn here, in turn, so that no two copies share one. Else each is built here when it is wanted."""
+    """The chunks, in order, packed (`Chunk.packed`). With processes, a few chunks ahead of the writer
+    are built at once, each in one of them (forked: each has the templates and the copier as they are
+    now); the codes are drawn here, in turn, so that no two copies share one. Else each is built here
+    when it is wanted."""
     global _building  # noqa: PLW0603 (what the forked processes inherit)
 
     def here() -> Iterator[Chunk]:
         for first, last in bounds:
-            yield copier.chunk(first, last, copier.codes_draw(first, last))
+            yield copier.chunk(first, last, copier.codes_draw(first, last)).packed(copier.t.tables)
 
     if processes <= 0 or len(bounds) < 2:
         yield here()
@@ -846,8 +844,7 @@ def _built(copier: Copier, bounds: list[tuple[int, int]], processes: int) -> Ite
 
             def there() -> Iterator[Chunk]:
                 ahead: deque[AsyncResult[Chunk]] = deque()
-                coming = iter(bounds)
-                for first, last in coming:
+                for first, last in bounds:
                     ahead.append(pool.apply_async(_chunk_built, (first, last, copier.codes_draw(first, last))))
                     if len(ahead) > processes:
                         yield ahead.popleft().get()

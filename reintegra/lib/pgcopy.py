@@ -130,7 +130,8 @@ def joined_pack(rows: Sequence[bytes], fields: int) -> bytes:
 
 
 def packed_write(table: str, columns: Sequence[str], body: bytes) -> None:
-    """Writes rows packed by `rows_pack` or `joined_pack`, of these columns in this order."""
+    """Writes rows packed by `rows_pack` or `joined_pack` (fields encoded as `rows_read` gives them,
+    some encoded anew), of these columns in this order."""
     if not body:
         return
     quote = connection.ops.quote_name
@@ -139,8 +140,3 @@ def packed_write(table: str, columns: Sequence[str], body: bytes) -> None:
         with cursor.cursor.copy(f"COPY {quote(table)} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
             for block in (HEADER, body, TRAILER):  # (not joined: the body is megabytes)
                 copy.write(block)
-
-
-def rows_write(table: str, columns: Sequence[str], rows: Sequence[list[bytes]]) -> None:
-    """Writes rows of encoded fields (as `rows_read` gives them, some fields encoded anew)."""
-    packed_write(table, columns, rows_pack(rows))
